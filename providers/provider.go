@@ -1,0 +1,186 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kind names the clinical system behind a care team. It never reaches the
+// veteran-facing API.
+type Kind string
+
+const (
+	MHV Kind = "MHV"
+	OH  Kind = "OH"
+)
+
+// Veteran is what a provider needs to act on a veteran's behalf. Each provider
+// reads only its own identifier.
+type Veteran struct {
+	ICN              string
+	MHVCorrelationID string // MHV
+	OHPatientID      string // OH person id within OHAuthority
+	OHAuthority      string // OH tenant, e.g. "va"
+}
+
+// Direction says who wrote a message.
+type Direction string
+
+const (
+	ToClinician Direction = "TO_CLINICIAN" // written by the veteran
+	ToVeteran   Direction = "TO_VETERAN"   // written by the care team
+)
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	Filename    string
+	ContentType string
+	Data        []byte
+}
+
+// AttachmentInfo describes a file a provider holds without its bytes.
+type AttachmentInfo struct {
+	ExternalID  string
+	Filename    string
+	ContentType string
+	Size        int64
+}
+
+// OutboundMessage is a veteran's new message or reply to deliver.
+type OutboundMessage struct {
+	Veteran            Veteran
+	CareTeamExternalID string
+	Category           string // one of the VAMS categories (OTHER, COVID, ...)
+	Subject            string
+	Body               string
+	Attachments        []Attachment
+	// InReplyToExternalID is the provider id of the message replied to; empty
+	// for a new conversation.
+	InReplyToExternalID string
+	// IdempotencyKey is stable across retries of the same delivery so that a
+	// provider (or the adapter) can refuse to create the message twice.
+	IdempotencyKey string
+}
+
+// Receipt is the provider's acknowledgement of a delivered message.
+type Receipt struct {
+	ExternalID       string
+	ThreadExternalID string
+	SentAt           time.Time
+}
+
+// Status is a message's state as a provider reports it.
+type Status string
+
+const (
+	StatusUnread  Status = "UNREAD"
+	StatusRead    Status = "READ"
+	StatusDeleted Status = "DELETED"
+)
+
+// Message is a message as a provider holds it, in domain terms.
+type Message struct {
+	ExternalID          string
+	ThreadExternalID    string
+	InReplyToExternalID string
+	CareTeamExternalID  string
+	Direction           Direction
+	AuthorName          string
+	Subject             string
+	Category            string
+	Body                string
+	// BodyIncluded is false when the provider's listing omitted the body; the
+	// body must then be fetched with GetMessage.
+	BodyIncluded bool
+	SentAt       time.Time
+	// Status is the veteran-side state (read or deleted in the provider's portal).
+	Status Status
+	// ClinicianReadAt is set once the care team has opened a veteran's message.
+	ClinicianReadAt *time.Time
+	Attachments     []AttachmentInfo
+	// Version is the provider's optimistic-concurrency token, if any.
+	Version string
+}
+
+// CareTeam is an MHV triage group or an OH message pool as a provider lists it.
+type CareTeam struct {
+	ExternalID        string
+	Name              string // internal name
+	DisplayName       string // what veterans see
+	StationNumber     string
+	FacilityName      string
+	HealthCareSystem  string
+	RequiresSignature bool
+	Active            bool
+	Blocked           bool // the team has blocked this veteran
+	Preferred         bool
+	AlternateNames    []string // OH external names that route to the same pool
+}
+
+// Window bounds a listing by sent time: [Since, Until).
+type Window struct {
+	Since time.Time
+	Until time.Time
+}
+
+// Provider is one clinical messaging system behind VAMS. Implementations own
+// their wire formats; nothing outside their package sees them.
+type Provider interface {
+	Kind() Kind
+	// Send delivers a veteran's new message or reply.
+	Send(ctx context.Context, m OutboundMessage) (Receipt, error)
+	// SetStatus writes the veteran's read or delete back where supported;
+	// ErrUnsupported otherwise.
+	SetStatus(ctx context.Context, v Veteran, externalID string, s Status) error
+	// GetMessage fetches one message with its body.
+	GetMessage(ctx context.Context, v Veteran, externalID string) (Message, error)
+	// GetThread fetches every message of the conversation that externalID belongs to.
+	GetThread(ctx context.Context, v Veteran, externalID string) ([]Message, error)
+	// ListMessages lists the veteran's messages in both directions sent within
+	// w, including deleted ones, for reconciliation. Bodies may be omitted.
+	ListMessages(ctx context.Context, v Veteran, w Window) ([]Message, error)
+	// CareTeams lists the teams the veteran may see.
+	CareTeams(ctx context.Context, v Veteran) ([]CareTeam, error)
+	// Health reports whether the provider answers.
+	Health(ctx context.Context) error
+}
+
+// Typed errors. Adapters wrap them with *Error so callers can decide between
+// retrying and failing for good.
+var (
+	ErrUnavailable = errors.New("provider unavailable")  // retry later
+	ErrRejected    = errors.New("provider rejected")     // permanent
+	ErrNotFound    = errors.New("not found at provider") // permanent
+	ErrConflict    = errors.New("version conflict")      // re-read, re-apply
+	ErrUnsupported = errors.New("not supported by provider")
+	// ErrMoved means the provider re-keyed the veteran (OH patient merge);
+	// Error.NewPatientID carries the new key.
+	ErrMoved = errors.New("patient moved")
+)
+
+// Error is a provider failure with its code and a reason a veteran can read.
+type Error struct {
+	Kind   error  // one of the Err* values above
+	Code   string // provider's own code, e.g. MHV "126", HTTP "503"
+	Reason string // safe to show to the veteran; never contains PHI
+	// NewPatientID is set with ErrMoved.
+	NewPatientID string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%v (code %s): %s", e.Kind, e.Code, e.Reason) }
+func (e *Error) Unwrap() error { return e.Kind }
+
+// Retryable reports whether err is worth trying again later.
+func Retryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrConflict) {
+		return true
+	}
+	var pe *Error
+	// Errors that are not provider errors (network, timeout) are transient.
+	return !errors.As(err, &pe)
+}
