@@ -74,9 +74,9 @@ func (c Claims) HasRole(role string) bool { return slices.Contains(c.Roles, role
 // Verifier validates access tokens. It is safe for concurrent use.
 type Verifier struct {
 	issuer, audience, jwksURL, icnClaim string
-	leeway, minRefresh, refreshEvery     time.Duration
-	client                               *http.Client
-	now                                  func() time.Time
+	leeway, minRefresh, refreshEvery    time.Duration
+	client                              *http.Client
+	now                                 func() time.Time
 
 	mu        sync.Mutex
 	keys      map[string][]jose.JSONWebKey // nil until the first successful fetch
