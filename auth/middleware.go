@@ -1,0 +1,84 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+)
+
+type claimsKey struct{}
+
+// WithClaims returns ctx carrying the verified caller.
+func WithClaims(ctx context.Context, c Claims) context.Context {
+	return context.WithValue(ctx, claimsKey{}, c)
+}
+
+// ClaimsFrom returns the verified caller put there by Middleware or WithClaims.
+func ClaimsFrom(ctx context.Context) (Claims, bool) {
+	c, ok := ctx.Value(claimsKey{}).(Claims)
+	return c, ok
+}
+
+const (
+	unauthenticatedBody = `{"errors":[{"message":"authentication required","extensions":{"code":"UNAUTHENTICATED"}}]}`
+	unavailableBody     = `{"errors":[{"message":"authentication temporarily unavailable","extensions":{"code":"AUTH_UNAVAILABLE"}}]}`
+)
+
+// Middleware lets through only requests with a valid "Authorization: Bearer"
+// token, with its Claims in the request context. A missing or bad token gets
+// 401; if the signing keys cannot be fetched it answers 503, so clients retry
+// instead of sending the veteran back to log in.
+func Middleware(v *Verifier, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, err := BearerToken(r)
+		var claims Claims
+		if err == nil {
+			claims, err = v.Verify(r.Context(), tok)
+		}
+		switch {
+		case err == nil:
+			next.ServeHTTP(w, r.WithContext(WithClaims(r.Context(), claims)))
+		case errors.Is(err, ErrJWKSUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+			w.Header().Set("Retry-After", "5")
+			writeAuthError(w, http.StatusServiceUnavailable, unavailableBody)
+		case errors.Is(err, ErrMissingToken):
+			// RFC 6750 §3.1: no error code when no credentials were sent.
+			w.Header().Set("WWW-Authenticate", `Bearer realm="vams"`)
+			writeAuthError(w, http.StatusUnauthorized, unauthenticatedBody)
+		default:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="vams", error="invalid_token"`)
+			writeAuthError(w, http.StatusUnauthorized, unauthenticatedBody)
+		}
+	})
+}
+
+func writeAuthError(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write([]byte(body))
+}
+
+// BearerToken extracts the token from the request's Authorization header. It
+// returns ErrMissingToken when there is none and ErrMalformedToken when the
+// header is not a single well-formed Bearer credential.
+func BearerToken(r *http.Request) (string, error) {
+	vals := r.Header.Values("Authorization")
+	switch len(vals) {
+	case 0:
+		return "", ErrMissingToken
+	case 1:
+	default:
+		return "", ErrMalformedToken // ambiguous: which one would we trust?
+	}
+	scheme, tok, ok := strings.Cut(vals[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", ErrMalformedToken
+	}
+	tok = strings.TrimSpace(tok)
+	if tok == "" || strings.ContainsAny(tok, " \t") {
+		return "", ErrMalformedToken
+	}
+	return tok, nil
+}
