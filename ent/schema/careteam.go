@@ -1,0 +1,44 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/va/vams/ids"
+)
+
+// CareTeam is whom a veteran messages: an MHV triage group or an OH message
+// pool. Which provider serves it is stored here and never exposed to veterans.
+type CareTeam struct{ ent.Schema }
+
+func (CareTeam) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: ids.CareTeam}, TimeMixin{}}
+}
+
+func (CareTeam) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name"),
+		field.String("display_name"),
+		field.String("facility_id"),
+		field.Enum("provider").Values("MHV", "OH"),
+		field.String("provider_id").NotEmpty(),
+		field.Bool("active").Default(true),
+		field.Bool("requires_signature").Default(false),
+		// OH pools may carry several external names that route to one pool.
+		field.Strings("alternate_names").Optional(),
+	}
+}
+
+func (CareTeam) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("facility", Facility.Type).Ref("care_teams").Field("facility_id").Unique().Required(),
+		edge.To("associations", Association.Type),
+		edge.To("threads", Thread.Type),
+	}
+}
+
+func (CareTeam) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("provider", "provider_id").Unique()}
+}

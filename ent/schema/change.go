@@ -1,0 +1,36 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent/schema"
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Change is the per-veteran change log, written in the same transaction as
+// the change itself. Its increasing ID is the cursor that delta sync and
+// subscriptions resume from.
+type Change struct{ ent.Schema }
+
+func (Change) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.String("veteran_id").Immutable(),
+		field.String("entity_type").Immutable(),
+		field.String("entity_id").Immutable(),
+		field.Enum("op").Values("CREATED", "UPDATED", "DELETED").Immutable(),
+		field.Time("at").Default(time.Now).Immutable(),
+	}
+}
+
+func (Change) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("veteran_id", "id")}
+}
+
+// Internal to VAMS: not a GraphQL node.
+func (Change) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}

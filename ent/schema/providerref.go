@@ -1,0 +1,41 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/va/vams/ids"
+)
+
+// ProviderRef ties a VAMS entity to its copy at a provider. The unique key on
+// (provider, entity type, external id) is what makes ingestion idempotent.
+type ProviderRef struct{ ent.Schema }
+
+func (ProviderRef) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: ids.ProviderRef}, TimeMixin{}}
+}
+
+func (ProviderRef) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("provider").Values("MHV", "OH").Immutable(),
+		field.Enum("entity_type").Values("THREAD", "MESSAGE").Immutable(),
+		field.String("entity_id").Immutable(),
+		field.String("external_id").NotEmpty().Immutable(),
+		field.String("version").Default(""),
+	}
+}
+
+func (ProviderRef) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("provider", "entity_type", "external_id").Unique(),
+		index.Fields("entity_type", "entity_id"),
+	}
+}
+
+// Internal to VAMS: not a GraphQL node.
+func (ProviderRef) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}

@@ -1,0 +1,42 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/va/vams/ids"
+)
+
+// SyncState is a persisted cursor of the sync engine: per provider, veteran
+// and scope (import, fast scan, slow sweep). Restarts resume from it.
+type SyncState struct{ ent.Schema }
+
+func (SyncState) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: ids.SyncState}, TimeMixin{}}
+}
+
+func (SyncState) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("provider").Values("MHV", "OH").Immutable(),
+		field.String("veteran_id").Immutable(),
+		field.String("scope").Immutable(),
+		field.Enum("status").Values("NOT_STARTED", "IN_PROGRESS", "COMPLETE", "ERROR").Default("NOT_STARTED"),
+		field.Time("watermark").Optional().Nillable(),
+		field.Time("last_run_at").Optional().Nillable(),
+		field.Time("last_full_scan_at").Optional().Nillable(),
+		field.String("cursor").Default(""),
+		field.String("last_error").Default(""),
+	}
+}
+
+func (SyncState) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("provider", "veteran_id", "scope").Unique()}
+}
+
+// Internal to VAMS: not a GraphQL node.
+func (SyncState) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}

@@ -1,0 +1,39 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+
+	"github.com/va/vams/ids"
+)
+
+// Veteran is a patient who messages care teams, known across VA by ICN and to
+// each provider by that provider's own identifier.
+type Veteran struct{ ent.Schema }
+
+func (Veteran) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: ids.Veteran}, TimeMixin{}}
+}
+
+func (Veteran) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("icn").Unique().NotEmpty().Immutable(),
+		field.String("display_name").Default(""),
+		field.String("mhv_correlation_id").Optional().Nillable().Unique(),
+		field.String("oh_patient_id").Optional().Nillable(),
+		field.String("oh_authority").Optional().Nillable(),
+		field.String("signature_name").Default(""),
+		field.String("signature_title").Default(""),
+		field.Bool("include_signature").Default(false),
+	}
+}
+
+func (Veteran) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("associations", Association.Type),
+		edge.To("folders", Folder.Type),
+		edge.To("tags", Tag.Type),
+		edge.To("threads", Thread.Type),
+	}
+}
