@@ -156,7 +156,7 @@ func newJWKSServer(t *testing.T, keys ...testKey) *jwksServer {
 		s.hits.Add(1)
 		s.mu.Lock()
 		gate, status := s.gate, s.status
-		set := jose.JSONWebKeySet{Keys: append([]jose.JSONWebKey(nil), s.keys...)}
+		set := jose.JSONWebKeySet{Keys: append([]jose.JSONWebKey{}, s.keys...)}
 		s.mu.Unlock()
 		if gate != nil {
 			<-gate
