@@ -52,9 +52,16 @@ type DevIssuer struct {
 	stamp fileStamp
 }
 
+// fileStamp identifies the key file version we loaded. The inode matters:
+// each write is a rename of a new file, and two rotations can leave the same
+// size and, on coarse filesystems, the same mtime.
 type fileStamp struct {
-	mod  time.Time
-	size int64
+	info os.FileInfo
+}
+
+func (s fileStamp) same(st os.FileInfo) bool {
+	return s.info != nil && os.SameFile(s.info, st) &&
+		s.info.ModTime().Equal(st.ModTime()) && s.info.Size() == st.Size()
 }
 
 // LoadOrCreateDevIssuer loads dataDir/dev-signing-key.json or, on first use,
@@ -289,7 +296,7 @@ func (d *DevIssuer) loadLocked() error {
 		}
 	}
 	d.keys = set.Keys
-	d.stamp = fileStamp{mod: st.ModTime(), size: st.Size()}
+	d.stamp = fileStamp{info: st}
 	return nil
 }
 
@@ -301,7 +308,7 @@ func (d *DevIssuer) reloadIfChangedLocked() error {
 	if err != nil {
 		return err
 	}
-	if (fileStamp{mod: st.ModTime(), size: st.Size()}) == d.stamp {
+	if d.stamp.same(st) {
 		return nil
 	}
 	return d.loadLocked()

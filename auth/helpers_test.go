@@ -224,3 +224,10 @@ func newTestVerifier(t *testing.T, srv *jwksServer, clock *fakeClock, mod ...fun
 	}
 	return v
 }
+
+func newHTTPServer(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
+}
