@@ -12,9 +12,9 @@ import (
 // Reasons are fixed strings a veteran may read. MHV's own message text is
 // never copied into them, so nothing MHV echoes back can leak into a Reason.
 const (
-	reasonUnavailable = "Secure messaging is temporarily unavailable. Please try again later."
-	reasonNotFound    = "The message or care team could not be found."
-	reasonBlocked     = "You can't send messages to this care team. Contact your facility for help."
+	reasonUnavailable   = "Secure messaging is temporarily unavailable. Please try again later."
+	reasonNotFound      = "The message or care team could not be found."
+	reasonBlocked       = "You can't send messages to this care team. Contact your facility for help."
 	reasonNoLongerAssoc = "You can't reply because you are no longer connected to this care team. " +
 		"Start a new message to a care team in your list."
 	reasonExpired       = "This conversation is too old to reply to. Start a new message instead."

@@ -246,11 +246,13 @@ func decodeThread(b []byte) ([]wireThreadMessage, error)  { return decodeJSON[[]
 func decodeThreadList(b []byte) ([]wireThreadSummary, error) {
 	return decodeJSON[[]wireThreadSummary](b)
 }
-func decodeFolders(b []byte) (wireFolderList, error)         { return decodeJSON[wireFolderList](b) }
-func decodeFolder(b []byte) (wireFolder, error)              { return decodeJSON[wireFolder](b) }
-func decodeTriageTeams(b []byte) (wireTriageTeamList, error) { return decodeJSON[wireTriageTeamList](b) }
-func decodeCategories(b []byte) (wireCategories, error)      { return decodeJSON[wireCategories](b) }
-func decodeSignature(b []byte) (wireSignature, error)        { return decodeJSON[wireSignature](b) }
+func decodeFolders(b []byte) (wireFolderList, error) { return decodeJSON[wireFolderList](b) }
+func decodeFolder(b []byte) (wireFolder, error)      { return decodeJSON[wireFolder](b) }
+func decodeTriageTeams(b []byte) (wireTriageTeamList, error) {
+	return decodeJSON[wireTriageTeamList](b)
+}
+func decodeCategories(b []byte) (wireCategories, error) { return decodeJSON[wireCategories](b) }
+func decodeSignature(b []byte) (wireSignature, error)   { return decodeJSON[wireSignature](b) }
 func decodeMessageStatus(b []byte) (wireMessageStatus, error) {
 	return decodeJSON[wireMessageStatus](b)
 }
