@@ -124,11 +124,12 @@ func (c *Client) Health(ctx context.Context) error {
 		return nil
 	}
 	pe := mapMHVError(resp.StatusCode, body)
-	if errors.Is(pe, providers.ErrUnavailable) {
+	if resp.StatusCode >= 500 || pe.Code == "101" || pe.Code == "102" {
 		return pe
 	}
-	// A 4xx about the (possibly absent) probe user still proves MHV answers.
-	if c.healthID == "" && resp.StatusCode < 500 {
+	// Without a probe user MHV answers 4xx about the missing user, which
+	// still proves it is up and accepts our application credentials.
+	if c.healthID == "" {
 		return nil
 	}
 	return pe
