@@ -467,6 +467,11 @@ func (_q *MessageQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, message.FieldSentAt)
 				fieldSeen[message.FieldSentAt] = struct{}{}
 			}
+		case "orderedAt":
+			if _, ok := fieldSeen[message.FieldOrderedAt]; !ok {
+				selectedFields = append(selectedFields, message.FieldOrderedAt)
+				fieldSeen[message.FieldOrderedAt] = struct{}{}
+			}
 		case "readAt":
 			if _, ok := fieldSeen[message.FieldReadAt]; !ok {
 				selectedFields = append(selectedFields, message.FieldReadAt)

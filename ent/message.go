@@ -36,6 +36,8 @@ type Message struct {
 	BodyLoaded bool `json:"body_loaded,omitempty"`
 	// SentAt holds the value of the "sent_at" field.
 	SentAt *time.Time `json:"sent_at,omitempty"`
+	// OrderedAt holds the value of the "ordered_at" field.
+	OrderedAt time.Time `json:"ordered_at,omitempty"`
 	// ReadAt holds the value of the "read_at" field.
 	ReadAt *time.Time `json:"read_at,omitempty"`
 	// ClinicianReadAt holds the value of the "clinician_read_at" field.
@@ -98,7 +100,7 @@ func (*Message) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case message.FieldID, message.FieldVeteranID, message.FieldThreadID, message.FieldAuthorKind, message.FieldAuthorName, message.FieldBody, message.FieldDeliveryStatus, message.FieldDeliveryError:
 			values[i] = new(sql.NullString)
-		case message.FieldCreatedAt, message.FieldUpdatedAt, message.FieldSentAt, message.FieldReadAt, message.FieldClinicianReadAt, message.FieldProviderDeletedAt:
+		case message.FieldCreatedAt, message.FieldUpdatedAt, message.FieldSentAt, message.FieldOrderedAt, message.FieldReadAt, message.FieldClinicianReadAt, message.FieldProviderDeletedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -175,6 +177,12 @@ func (_m *Message) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SentAt = new(time.Time)
 				*_m.SentAt = value.Time
+			}
+		case message.FieldOrderedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field ordered_at", values[i])
+			} else if value.Valid {
+				_m.OrderedAt = value.Time
 			}
 		case message.FieldReadAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -291,6 +299,9 @@ func (_m *Message) String() string {
 		builder.WriteString("sent_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("ordered_at=")
+	builder.WriteString(_m.OrderedAt.Format(time.ANSIC))
 	builder.WriteString(", ")
 	if v := _m.ReadAt; v != nil {
 		builder.WriteString("read_at=")

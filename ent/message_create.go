@@ -127,6 +127,12 @@ func (_c *MessageCreate) SetNillableSentAt(v *time.Time) *MessageCreate {
 	return _c
 }
 
+// SetOrderedAt sets the "ordered_at" field.
+func (_c *MessageCreate) SetOrderedAt(v time.Time) *MessageCreate {
+	_c.mutation.SetOrderedAt(v)
+	return _c
+}
+
 // SetReadAt sets the "read_at" field.
 func (_c *MessageCreate) SetReadAt(v time.Time) *MessageCreate {
 	_c.mutation.SetReadAt(v)
@@ -353,6 +359,9 @@ func (_c *MessageCreate) check() error {
 	if _, ok := _c.mutation.BodyLoaded(); !ok {
 		return &ValidationError{Name: "body_loaded", err: errors.New(`ent: missing required field "Message.body_loaded"`)}
 	}
+	if _, ok := _c.mutation.OrderedAt(); !ok {
+		return &ValidationError{Name: "ordered_at", err: errors.New(`ent: missing required field "Message.ordered_at"`)}
+	}
 	if v, ok := _c.mutation.DeliveryStatus(); ok {
 		if err := message.DeliveryStatusValidator(v); err != nil {
 			return &ValidationError{Name: "delivery_status", err: fmt.Errorf(`ent: validator failed for field "Message.delivery_status": %w`, err)}
@@ -436,6 +445,10 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.SentAt(); ok {
 		_spec.SetField(message.FieldSentAt, field.TypeTime, value)
 		_node.SentAt = &value
+	}
+	if value, ok := _c.mutation.OrderedAt(); ok {
+		_spec.SetField(message.FieldOrderedAt, field.TypeTime, value)
+		_node.OrderedAt = value
 	}
 	if value, ok := _c.mutation.ReadAt(); ok {
 		_spec.SetField(message.FieldReadAt, field.TypeTime, value)
@@ -621,6 +634,18 @@ func (u *MessageUpsert) UpdateSentAt() *MessageUpsert {
 // ClearSentAt clears the value of the "sent_at" field.
 func (u *MessageUpsert) ClearSentAt() *MessageUpsert {
 	u.SetNull(message.FieldSentAt)
+	return u
+}
+
+// SetOrderedAt sets the "ordered_at" field.
+func (u *MessageUpsert) SetOrderedAt(v time.Time) *MessageUpsert {
+	u.Set(message.FieldOrderedAt, v)
+	return u
+}
+
+// UpdateOrderedAt sets the "ordered_at" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateOrderedAt() *MessageUpsert {
+	u.SetExcluded(message.FieldOrderedAt)
 	return u
 }
 
@@ -871,6 +896,20 @@ func (u *MessageUpsertOne) UpdateSentAt() *MessageUpsertOne {
 func (u *MessageUpsertOne) ClearSentAt() *MessageUpsertOne {
 	return u.Update(func(s *MessageUpsert) {
 		s.ClearSentAt()
+	})
+}
+
+// SetOrderedAt sets the "ordered_at" field.
+func (u *MessageUpsertOne) SetOrderedAt(v time.Time) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetOrderedAt(v)
+	})
+}
+
+// UpdateOrderedAt sets the "ordered_at" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateOrderedAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateOrderedAt()
 	})
 }
 
@@ -1305,6 +1344,20 @@ func (u *MessageUpsertBulk) UpdateSentAt() *MessageUpsertBulk {
 func (u *MessageUpsertBulk) ClearSentAt() *MessageUpsertBulk {
 	return u.Update(func(s *MessageUpsert) {
 		s.ClearSentAt()
+	})
+}
+
+// SetOrderedAt sets the "ordered_at" field.
+func (u *MessageUpsertBulk) SetOrderedAt(v time.Time) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetOrderedAt(v)
+	})
+}
+
+// UpdateOrderedAt sets the "ordered_at" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateOrderedAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateOrderedAt()
 	})
 }
 

@@ -112,6 +112,20 @@ func (_u *MessageUpdate) ClearSentAt() *MessageUpdate {
 	return _u
 }
 
+// SetOrderedAt sets the "ordered_at" field.
+func (_u *MessageUpdate) SetOrderedAt(v time.Time) *MessageUpdate {
+	_u.mutation.SetOrderedAt(v)
+	return _u
+}
+
+// SetNillableOrderedAt sets the "ordered_at" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableOrderedAt(v *time.Time) *MessageUpdate {
+	if v != nil {
+		_u.SetOrderedAt(*v)
+	}
+	return _u
+}
+
 // SetReadAt sets the "read_at" field.
 func (_u *MessageUpdate) SetReadAt(v time.Time) *MessageUpdate {
 	_u.mutation.SetReadAt(v)
@@ -366,6 +380,9 @@ func (_u *MessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.SentAtCleared() {
 		_spec.ClearField(message.FieldSentAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.OrderedAt(); ok {
+		_spec.SetField(message.FieldOrderedAt, field.TypeTime, value)
+	}
 	if value, ok := _u.mutation.ReadAt(); ok {
 		_spec.SetField(message.FieldReadAt, field.TypeTime, value)
 	}
@@ -545,6 +562,20 @@ func (_u *MessageUpdateOne) SetNillableSentAt(v *time.Time) *MessageUpdateOne {
 // ClearSentAt clears the value of the "sent_at" field.
 func (_u *MessageUpdateOne) ClearSentAt() *MessageUpdateOne {
 	_u.mutation.ClearSentAt()
+	return _u
+}
+
+// SetOrderedAt sets the "ordered_at" field.
+func (_u *MessageUpdateOne) SetOrderedAt(v time.Time) *MessageUpdateOne {
+	_u.mutation.SetOrderedAt(v)
+	return _u
+}
+
+// SetNillableOrderedAt sets the "ordered_at" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableOrderedAt(v *time.Time) *MessageUpdateOne {
+	if v != nil {
+		_u.SetOrderedAt(*v)
+	}
 	return _u
 }
 
@@ -831,6 +862,9 @@ func (_u *MessageUpdateOne) sqlSave(ctx context.Context) (_node *Message, err er
 	}
 	if _u.mutation.SentAtCleared() {
 		_spec.ClearField(message.FieldSentAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.OrderedAt(); ok {
+		_spec.SetField(message.FieldOrderedAt, field.TypeTime, value)
 	}
 	if value, ok := _u.mutation.ReadAt(); ok {
 		_spec.SetField(message.FieldReadAt, field.TypeTime, value)

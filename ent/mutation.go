@@ -5588,6 +5588,7 @@ type MessageMutation struct {
 	body                *string
 	body_loaded         *bool
 	sent_at             *time.Time
+	ordered_at          *time.Time
 	read_at             *time.Time
 	clinician_read_at   *time.Time
 	delivery_status     *message.DeliveryStatus
@@ -6046,6 +6047,42 @@ func (m *MessageMutation) ResetSentAt() {
 	delete(m.clearedFields, message.FieldSentAt)
 }
 
+// SetOrderedAt sets the "ordered_at" field.
+func (m *MessageMutation) SetOrderedAt(t time.Time) {
+	m.ordered_at = &t
+}
+
+// OrderedAt returns the value of the "ordered_at" field in the mutation.
+func (m *MessageMutation) OrderedAt() (r time.Time, exists bool) {
+	v := m.ordered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderedAt returns the old "ordered_at" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldOrderedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderedAt: %w", err)
+	}
+	return oldValue.OrderedAt, nil
+}
+
+// ResetOrderedAt resets all changes to the "ordered_at" field.
+func (m *MessageMutation) ResetOrderedAt() {
+	m.ordered_at = nil
+}
+
 // SetReadAt sets the "read_at" field.
 func (m *MessageMutation) SetReadAt(t time.Time) {
 	m.read_at = &t
@@ -6442,7 +6479,7 @@ func (m *MessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, message.FieldCreatedAt)
 	}
@@ -6469,6 +6506,9 @@ func (m *MessageMutation) Fields() []string {
 	}
 	if m.sent_at != nil {
 		fields = append(fields, message.FieldSentAt)
+	}
+	if m.ordered_at != nil {
+		fields = append(fields, message.FieldOrderedAt)
 	}
 	if m.read_at != nil {
 		fields = append(fields, message.FieldReadAt)
@@ -6514,6 +6554,8 @@ func (m *MessageMutation) Field(name string) (ent.Value, bool) {
 		return m.BodyLoaded()
 	case message.FieldSentAt:
 		return m.SentAt()
+	case message.FieldOrderedAt:
+		return m.OrderedAt()
 	case message.FieldReadAt:
 		return m.ReadAt()
 	case message.FieldClinicianReadAt:
@@ -6553,6 +6595,8 @@ func (m *MessageMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldBodyLoaded(ctx)
 	case message.FieldSentAt:
 		return m.OldSentAt(ctx)
+	case message.FieldOrderedAt:
+		return m.OldOrderedAt(ctx)
 	case message.FieldReadAt:
 		return m.OldReadAt(ctx)
 	case message.FieldClinicianReadAt:
@@ -6636,6 +6680,13 @@ func (m *MessageMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSentAt(v)
+		return nil
+	case message.FieldOrderedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderedAt(v)
 		return nil
 	case message.FieldReadAt:
 		v, ok := value.(time.Time)
@@ -6793,6 +6844,9 @@ func (m *MessageMutation) ResetField(name string) error {
 		return nil
 	case message.FieldSentAt:
 		m.ResetSentAt()
+		return nil
+	case message.FieldOrderedAt:
+		m.ResetOrderedAt()
 		return nil
 	case message.FieldReadAt:
 		m.ResetReadAt()

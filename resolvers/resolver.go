@@ -3,6 +3,59 @@
 // layer, batching in package loaders.
 package resolvers
 
-// Resolver is the root of the resolver tree; its dependencies are wired in
-// server.go.
-type Resolver struct{}
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/va/vams/ent"
+	"github.com/va/vams/graph/model"
+	"github.com/va/vams/inbox"
+	"github.com/va/vams/loaders"
+	"github.com/va/vams/viewer"
+)
+
+// Resolver is the root of the resolver tree; server.go wires its dependencies.
+type Resolver struct {
+	Inbox  *inbox.Service
+	Client *ent.Client
+	// BodyReader fetches bodies a provider listing omitted (read-through);
+	// nil when every body is in the store.
+	BodyReader BodyReader
+}
+
+// BodyReader loads message bodies that are not in the store yet.
+type BodyReader interface {
+	Body(ctx context.Context, m *ent.Message) (string, error)
+}
+
+func viewerOf(ctx context.Context) viewer.Viewer {
+	v, _ := viewer.FromContext(ctx)
+	return v
+}
+
+func files(ups []*graphql.Upload) []inbox.File {
+	out := make([]inbox.File, 0, len(ups))
+	for _, u := range ups {
+		out = append(out, inbox.File{Filename: u.Filename, Size: u.Size, Content: u.File})
+	}
+	return out
+}
+
+func signature(in *model.ElectronicSignatureInput) *inbox.Signature {
+	if in == nil {
+		return nil
+	}
+	return &inbox.Signature{FullName: in.FullName, Certified: in.Certified}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func careTeamInfo(ctx context.Context, id string) (*loaders.CareTeamInfo, error) {
+	return loaders.For(ctx).CareTeam.Load(ctx, id)()
+}

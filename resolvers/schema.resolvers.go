@@ -7,298 +7,474 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/va/vams/ent"
 	"github.com/va/vams/graph"
 	"github.com/va/vams/graph/model"
+	"github.com/va/vams/ent/message"
+	"github.com/va/vams/inbox"
+	"github.com/va/vams/loaders"
 )
 
 // Size is the resolver for the size field.
 func (r *attachmentResolver) Size(ctx context.Context, obj *ent.Attachment) (int, error) {
-	panic(fmt.Errorf("not implemented: Size - size"))
+	return int(obj.Size), nil
 }
 
 // DownloadURL is the resolver for the downloadUrl field.
 func (r *attachmentResolver) DownloadURL(ctx context.Context, obj *ent.Attachment) (string, error) {
-	panic(fmt.Errorf("not implemented: DownloadURL - downloadUrl"))
+	return "/attachments/" + obj.ID, nil
 }
 
 // Name is the resolver for the name field.
 func (r *careTeamResolver) Name(ctx context.Context, obj *ent.CareTeam) (string, error) {
-	panic(fmt.Errorf("not implemented: Name - name"))
+	return obj.DisplayName, nil
 }
 
 // FacilityName is the resolver for the facilityName field.
 func (r *careTeamResolver) FacilityName(ctx context.Context, obj *ent.CareTeam) (string, error) {
-	panic(fmt.Errorf("not implemented: FacilityName - facilityName"))
+	info, err := careTeamInfo(ctx, obj.ID)
+	if err != nil {
+		return "", err
+	}
+	return info.Facility.Name, nil
 }
 
 // StationNumber is the resolver for the stationNumber field.
 func (r *careTeamResolver) StationNumber(ctx context.Context, obj *ent.CareTeam) (string, error) {
-	panic(fmt.Errorf("not implemented: StationNumber - stationNumber"))
+	info, err := careTeamInfo(ctx, obj.ID)
+	if err != nil {
+		return "", err
+	}
+	return info.Facility.StationNumber, nil
 }
 
 // HealthCareSystemName is the resolver for the healthCareSystemName field.
 func (r *careTeamResolver) HealthCareSystemName(ctx context.Context, obj *ent.CareTeam) (string, error) {
-	panic(fmt.Errorf("not implemented: HealthCareSystemName - healthCareSystemName"))
+	info, err := careTeamInfo(ctx, obj.ID)
+	if err != nil {
+		return "", err
+	}
+	return info.Facility.HealthCareSystem, nil
 }
 
 // Preferred is the resolver for the preferred field.
 func (r *careTeamResolver) Preferred(ctx context.Context, obj *ent.CareTeam) (bool, error) {
-	panic(fmt.Errorf("not implemented: Preferred - preferred"))
+	info, err := careTeamInfo(ctx, obj.ID)
+	if err != nil {
+		return false, err
+	}
+	return info.Association != nil && info.Association.Preferred, nil
 }
 
 // CanMessage is the resolver for the canMessage field.
 func (r *careTeamResolver) CanMessage(ctx context.Context, obj *ent.CareTeam) (bool, error) {
-	panic(fmt.Errorf("not implemented: CanMessage - canMessage"))
+	info, err := careTeamInfo(ctx, obj.ID)
+	if err != nil {
+		return false, err
+	}
+	return inbox.CareTeamBlock(info.Team, info.Facility, info.Association) == inbox.BlockNone, nil
 }
 
 // CannotMessageReason is the resolver for the cannotMessageReason field.
 func (r *careTeamResolver) CannotMessageReason(ctx context.Context, obj *ent.CareTeam) (*model.CannotMessageReason, error) {
-	panic(fmt.Errorf("not implemented: CannotMessageReason - cannotMessageReason"))
+	info, err := careTeamInfo(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	b := inbox.CareTeamBlock(info.Team, info.Facility, info.Association)
+	if b == inbox.BlockNone {
+		return nil, nil
+	}
+	reason := model.CannotMessageReason(b)
+	return &reason, nil
 }
 
 // RequiresElectronicSignature is the resolver for the requiresElectronicSignature field.
 func (r *careTeamResolver) RequiresElectronicSignature(ctx context.Context, obj *ent.CareTeam) (bool, error) {
-	panic(fmt.Errorf("not implemented: RequiresElectronicSignature - requiresElectronicSignature"))
+	return obj.RequiresSignature, nil
 }
 
 // SystemFolder is the resolver for the systemFolder field.
 func (r *folderResolver) SystemFolder(ctx context.Context, obj *ent.Folder) (bool, error) {
-	panic(fmt.Errorf("not implemented: SystemFolder - systemFolder"))
+	return obj.System != nil, nil
 }
 
 // UnreadCount is the resolver for the unreadCount field.
 func (r *folderResolver) UnreadCount(ctx context.Context, obj *ent.Folder) (int, error) {
-	panic(fmt.Errorf("not implemented: UnreadCount - unreadCount"))
+	c, err := loaders.For(ctx).Counts.Load(ctx, obj.ID)()
+	return c.Unread, err
 }
 
 // ThreadCount is the resolver for the threadCount field.
 func (r *folderResolver) ThreadCount(ctx context.Context, obj *ent.Folder) (int, error) {
-	panic(fmt.Errorf("not implemented: ThreadCount - threadCount"))
+	c, err := loaders.For(ctx).Counts.Load(ctx, obj.ID)()
+	return c.Threads, err
 }
 
 // Body is the resolver for the body field.
 func (r *messageResolver) Body(ctx context.Context, obj *ent.Message) (*string, error) {
-	panic(fmt.Errorf("not implemented: Body - body"))
+	if obj.BodyLoaded || r.BodyReader == nil {
+		return &obj.Body, nil
+	}
+	b, err := r.BodyReader.Body(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return &b, nil
 }
 
 // Author is the resolver for the author field.
 func (r *messageResolver) Author(ctx context.Context, obj *ent.Message) (*model.Author, error) {
-	panic(fmt.Errorf("not implemented: Author - author"))
+	return &model.Author{Kind: obj.AuthorKind, DisplayName: obj.AuthorName}, nil
 }
 
 // ReadByCareTeamAt is the resolver for the readByCareTeamAt field.
 func (r *messageResolver) ReadByCareTeamAt(ctx context.Context, obj *ent.Message) (*time.Time, error) {
-	panic(fmt.Errorf("not implemented: ReadByCareTeamAt - readByCareTeamAt"))
+	return obj.ClinicianReadAt, nil
 }
 
 // Attachments is the resolver for the attachments field.
 func (r *messageResolver) Attachments(ctx context.Context, obj *ent.Message) ([]*ent.Attachment, error) {
-	panic(fmt.Errorf("not implemented: Attachments - attachments"))
+	return loaders.For(ctx).Attachments.Load(ctx, obj.ID)()
 }
 
 // DeliveryFailureReason is the resolver for the deliveryFailureReason field.
 func (r *messageResolver) DeliveryFailureReason(ctx context.Context, obj *ent.Message) (*string, error) {
-	panic(fmt.Errorf("not implemented: DeliveryFailureReason - deliveryFailureReason"))
+	if obj.DeliveryStatus == nil || *obj.DeliveryStatus != message.DeliveryStatusFAILED {
+		return nil, nil
+	}
+	return obj.DeliveryError, nil
 }
 
 // SendMessage is the resolver for the sendMessage field.
 func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMessageInput) (*model.SendMessagePayload, error) {
-	panic(fmt.Errorf("not implemented: SendMessage - sendMessage"))
+	th, m, err := r.Inbox.SendMessage(ctx, inbox.SendMessage{
+		CareTeamID: input.CareTeamID, Category: input.Category, Subject: input.Subject, Body: input.Body,
+		Attachments: files(input.Attachments), Signature: signature(input.ElectronicSignature),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.SendMessagePayload{Thread: th, Message: m, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // ReplyToThread is the resolver for the replyToThread field.
 func (r *mutationResolver) ReplyToThread(ctx context.Context, input model.ReplyToThreadInput) (*model.ReplyToThreadPayload, error) {
-	panic(fmt.Errorf("not implemented: ReplyToThread - replyToThread"))
+	th, m, err := r.Inbox.ReplyToThread(ctx, inbox.Reply{
+		ThreadID: input.ThreadID, Body: input.Body, Attachments: files(input.Attachments), Signature: signature(input.ElectronicSignature),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.ReplyToThreadPayload{Thread: th, Message: m, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // SaveDraft is the resolver for the saveDraft field.
 func (r *mutationResolver) SaveDraft(ctx context.Context, input model.SaveDraftInput) (*model.SaveDraftPayload, error) {
-	panic(fmt.Errorf("not implemented: SaveDraft - saveDraft"))
+	th, d, err := r.Inbox.SaveDraft(ctx, inbox.Draft{
+		DraftID: deref(input.DraftID), CareTeamID: deref(input.CareTeamID), Category: input.Category,
+		Subject: input.Subject, ThreadID: deref(input.ThreadID), Body: input.Body,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.SaveDraftPayload{Thread: th, Draft: d, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // DeleteDraft is the resolver for the deleteDraft field.
 func (r *mutationResolver) DeleteDraft(ctx context.Context, input model.DeleteDraftInput) (*model.DeleteDraftPayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteDraft - deleteDraft"))
+	_, th, err := r.Inbox.DeleteDraft(ctx, input.DraftID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DeleteDraftPayload{DeletedDraftID: input.DraftID, Thread: th, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // SendDraft is the resolver for the sendDraft field.
 func (r *mutationResolver) SendDraft(ctx context.Context, input model.SendDraftInput) (*model.SendDraftPayload, error) {
-	panic(fmt.Errorf("not implemented: SendDraft - sendDraft"))
+	th, m, err := r.Inbox.SendDraft(ctx, input.DraftID, signature(input.ElectronicSignature))
+	if err != nil {
+		return nil, err
+	}
+	return &model.SendDraftPayload{Thread: th, Message: m, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // MarkThreadRead is the resolver for the markThreadRead field.
 func (r *mutationResolver) MarkThreadRead(ctx context.Context, input model.MarkThreadReadInput) (*model.MarkThreadPayload, error) {
-	panic(fmt.Errorf("not implemented: MarkThreadRead - markThreadRead"))
+	th, err := r.Inbox.MarkThreadRead(ctx, input.ThreadID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.MarkThreadPayload{Thread: th, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // MarkThreadUnread is the resolver for the markThreadUnread field.
 func (r *mutationResolver) MarkThreadUnread(ctx context.Context, input model.MarkThreadUnreadInput) (*model.MarkThreadPayload, error) {
-	panic(fmt.Errorf("not implemented: MarkThreadUnread - markThreadUnread"))
+	th, err := r.Inbox.MarkThreadUnread(ctx, input.ThreadID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.MarkThreadPayload{Thread: th, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // MoveThread is the resolver for the moveThread field.
 func (r *mutationResolver) MoveThread(ctx context.Context, input model.MoveThreadInput) (*model.MoveThreadPayload, error) {
-	panic(fmt.Errorf("not implemented: MoveThread - moveThread"))
+	th, err := r.Inbox.MoveThread(ctx, input.ThreadID, input.FolderID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.MoveThreadPayload{Thread: th, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // DeleteThread is the resolver for the deleteThread field.
 func (r *mutationResolver) DeleteThread(ctx context.Context, input model.DeleteThreadInput) (*model.MoveThreadPayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteThread - deleteThread"))
+	th, err := r.Inbox.DeleteThread(ctx, input.ThreadID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.MoveThreadPayload{Thread: th, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // RestoreThread is the resolver for the restoreThread field.
 func (r *mutationResolver) RestoreThread(ctx context.Context, input model.RestoreThreadInput) (*model.MoveThreadPayload, error) {
-	panic(fmt.Errorf("not implemented: RestoreThread - restoreThread"))
+	th, err := r.Inbox.RestoreThread(ctx, input.ThreadID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.MoveThreadPayload{Thread: th, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // CreateFolder is the resolver for the createFolder field.
 func (r *mutationResolver) CreateFolder(ctx context.Context, input model.CreateFolderInput) (*model.FolderPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateFolder - createFolder"))
+	f, err := r.Inbox.CreateFolder(ctx, input.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &model.FolderPayload{Folder: f, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // RenameFolder is the resolver for the renameFolder field.
 func (r *mutationResolver) RenameFolder(ctx context.Context, input model.RenameFolderInput) (*model.FolderPayload, error) {
-	panic(fmt.Errorf("not implemented: RenameFolder - renameFolder"))
+	f, err := r.Inbox.RenameFolder(ctx, input.FolderID, input.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &model.FolderPayload{Folder: f, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // DeleteFolder is the resolver for the deleteFolder field.
 func (r *mutationResolver) DeleteFolder(ctx context.Context, input model.DeleteFolderInput) (*model.DeleteFolderPayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteFolder - deleteFolder"))
+	if err := r.Inbox.DeleteFolder(ctx, input.FolderID); err != nil {
+		return nil, err
+	}
+	return &model.DeleteFolderPayload{DeletedFolderID: input.FolderID, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // CreateTag is the resolver for the createTag field.
 func (r *mutationResolver) CreateTag(ctx context.Context, input model.CreateTagInput) (*model.TagPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateTag - createTag"))
+	t, err := r.Inbox.CreateTag(ctx, input.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &model.TagPayload{Tag: t, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // RenameTag is the resolver for the renameTag field.
 func (r *mutationResolver) RenameTag(ctx context.Context, input model.RenameTagInput) (*model.TagPayload, error) {
-	panic(fmt.Errorf("not implemented: RenameTag - renameTag"))
+	t, err := r.Inbox.RenameTag(ctx, input.TagID, input.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &model.TagPayload{Tag: t, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // DeleteTag is the resolver for the deleteTag field.
 func (r *mutationResolver) DeleteTag(ctx context.Context, input model.DeleteTagInput) (*model.DeleteTagPayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteTag - deleteTag"))
+	if err := r.Inbox.DeleteTag(ctx, input.TagID); err != nil {
+		return nil, err
+	}
+	return &model.DeleteTagPayload{DeletedTagID: input.TagID, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // TagThread is the resolver for the tagThread field.
 func (r *mutationResolver) TagThread(ctx context.Context, input model.TagThreadInput) (*model.ThreadPayload, error) {
-	panic(fmt.Errorf("not implemented: TagThread - tagThread"))
+	th, err := r.Inbox.TagThread(ctx, input.ThreadID, input.TagID, false)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ThreadPayload{Thread: th, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // UntagThread is the resolver for the untagThread field.
 func (r *mutationResolver) UntagThread(ctx context.Context, input model.UntagThreadInput) (*model.ThreadPayload, error) {
-	panic(fmt.Errorf("not implemented: UntagThread - untagThread"))
+	th, err := r.Inbox.TagThread(ctx, input.ThreadID, input.TagID, true)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ThreadPayload{Thread: th, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // UpdateSignature is the resolver for the updateSignature field.
 func (r *mutationResolver) UpdateSignature(ctx context.Context, input model.UpdateSignatureInput) (*model.UpdateSignaturePayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateSignature - updateSignature"))
+	v, err := r.Inbox.UpdateSignature(ctx, input.Name, input.Title, input.IncludeSignature)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpdateSignaturePayload{
+		Signature:        &model.Signature{Name: v.SignatureName, Title: v.SignatureTitle, IncludeSignature: v.IncludeSignature},
+		ClientMutationID: input.ClientMutationID,
+	}, nil
 }
 
 // SetPreferredCareTeams is the resolver for the setPreferredCareTeams field.
 func (r *mutationResolver) SetPreferredCareTeams(ctx context.Context, input model.SetPreferredCareTeamsInput) (*model.SetPreferredCareTeamsPayload, error) {
-	panic(fmt.Errorf("not implemented: SetPreferredCareTeams - setPreferredCareTeams"))
+	teams, err := r.Inbox.SetPreferredCareTeams(ctx, input.CareTeamIds)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SetPreferredCareTeamsPayload{CareTeams: teams, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*ent.Veteran, error) {
-	panic(fmt.Errorf("not implemented: Viewer - viewer"))
+	// No query: the viewer's fields load what they need.
+	return &ent.Veteran{ID: viewerOf(ctx).VeteranID}, nil
 }
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (ent.Noder, error) {
-	panic(fmt.Errorf("not implemented: Node - node"))
+	return r.Inbox.Node(ctx, id)
 }
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]ent.Noder, error) {
-	panic(fmt.Errorf("not implemented: Nodes - nodes"))
+	return r.Inbox.Nodes(ctx, ids)
 }
 
 // MessageCategories is the resolver for the messageCategories field.
 func (r *queryResolver) MessageCategories(ctx context.Context) ([]*model.MessageCategoryInfo, error) {
-	panic(fmt.Errorf("not implemented: MessageCategories - messageCategories"))
+	out := make([]*model.MessageCategoryInfo, 0, len(inbox.Categories))
+	for _, c := range inbox.Categories {
+		out = append(out, &model.MessageCategoryInfo{Category: c.Category, Label: c.Label, Description: c.Description})
+	}
+	return out, nil
 }
 
 // CareTeam is the resolver for the careTeam field.
 func (r *threadResolver) CareTeam(ctx context.Context, obj *ent.Thread) (*ent.CareTeam, error) {
-	panic(fmt.Errorf("not implemented: CareTeam - careTeam"))
+	info, err := careTeamInfo(ctx, obj.CareTeamID)
+	if err != nil {
+		return nil, err
+	}
+	return info.Team, nil
 }
 
 // Folder is the resolver for the folder field.
 func (r *threadResolver) Folder(ctx context.Context, obj *ent.Thread) (*ent.Folder, error) {
-	panic(fmt.Errorf("not implemented: Folder - folder"))
+	return loaders.For(ctx).Folder.Load(ctx, obj.FolderID)()
 }
 
 // Tags is the resolver for the tags field.
 func (r *threadResolver) Tags(ctx context.Context, obj *ent.Thread) ([]*ent.Tag, error) {
-	panic(fmt.Errorf("not implemented: Tags - tags"))
+	return loaders.For(ctx).ThreadTags.Load(ctx, obj.ID)()
 }
 
 // Messages is the resolver for the messages field.
 func (r *threadResolver) Messages(ctx context.Context, obj *ent.Thread, first *int, after *entgql.Cursor[string], last *int, before *entgql.Cursor[string]) (*ent.MessageConnection, error) {
-	panic(fmt.Errorf("not implemented: Messages - messages"))
+	return r.Inbox.ListMessages(ctx, obj, inbox.PageArgs{First: first, After: after, Last: last, Before: before})
 }
 
 // LastMessage is the resolver for the lastMessage field.
 func (r *threadResolver) LastMessage(ctx context.Context, obj *ent.Thread) (*ent.Message, error) {
-	panic(fmt.Errorf("not implemented: LastMessage - lastMessage"))
+	if obj.LastMessageID == nil {
+		return nil, nil
+	}
+	return loaders.For(ctx).Message.Load(ctx, *obj.LastMessageID)()
 }
 
 // CanReply is the resolver for the canReply field.
 func (r *threadResolver) CanReply(ctx context.Context, obj *ent.Thread) (bool, error) {
-	panic(fmt.Errorf("not implemented: CanReply - canReply"))
+	b, err := r.replyBlock(ctx, obj)
+	return b == inbox.BlockNone, err
 }
 
 // ReplyBlockedReason is the resolver for the replyBlockedReason field.
 func (r *threadResolver) ReplyBlockedReason(ctx context.Context, obj *ent.Thread) (*model.ReplyBlockedReason, error) {
-	panic(fmt.Errorf("not implemented: ReplyBlockedReason - replyBlockedReason"))
+	b, err := r.replyBlock(ctx, obj)
+	if err != nil || b == inbox.BlockNone {
+		return nil, err
+	}
+	reason := model.ReplyBlockedReason(b)
+	return &reason, nil
 }
 
 // DisplayName is the resolver for the displayName field.
 func (r *viewerResolver) DisplayName(ctx context.Context, obj *ent.Veteran) (string, error) {
-	panic(fmt.Errorf("not implemented: DisplayName - displayName"))
+	v, err := r.Inbox.Veteran(ctx)
+	if err != nil {
+		return "", err
+	}
+	return v.DisplayName, nil
 }
 
 // UnreadCount is the resolver for the unreadCount field.
 func (r *viewerResolver) UnreadCount(ctx context.Context, obj *ent.Veteran) (int, error) {
-	panic(fmt.Errorf("not implemented: UnreadCount - unreadCount"))
+	return r.Inbox.UnreadCount(ctx)
 }
 
 // Folders is the resolver for the folders field.
 func (r *viewerResolver) Folders(ctx context.Context, obj *ent.Veteran) ([]*ent.Folder, error) {
-	panic(fmt.Errorf("not implemented: Folders - folders"))
+	return r.Inbox.Folders(ctx)
 }
 
 // Threads is the resolver for the threads field.
 func (r *viewerResolver) Threads(ctx context.Context, obj *ent.Veteran, folder *string, filter *model.ThreadFilter, orderBy *model.ThreadOrder, first *int, after *entgql.Cursor[string], last *int, before *entgql.Cursor[string]) (*ent.ThreadConnection, error) {
-	panic(fmt.Errorf("not implemented: Threads - threads"))
+	q := inbox.ThreadQuery{FolderID: deref(folder), Page: inbox.PageArgs{First: first, After: after, Last: last, Before: before}}
+	if orderBy != nil {
+		q.Order = inbox.ThreadOrder(*orderBy)
+	}
+	if filter != nil {
+		q.Filter = inbox.ThreadFilter{Category: filter.Category, SentAfter: filter.SentAfter, SentBefore: filter.SentBefore,
+			CareTeamID: deref(filter.CareTeamID), TagID: deref(filter.TagID), Search: deref(filter.Search)}
+		q.Filter.UnreadOnly = filter.UnreadOnly != nil && *filter.UnreadOnly
+	}
+	conn, err := r.Inbox.ListThreads(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	prime(ctx, conn)
+	return conn, nil
 }
 
 // CareTeams is the resolver for the careTeams field.
 func (r *viewerResolver) CareTeams(ctx context.Context, obj *ent.Veteran) ([]*ent.CareTeam, error) {
-	panic(fmt.Errorf("not implemented: CareTeams - careTeams"))
+	return r.Inbox.CareTeams(ctx)
 }
 
 // Tags is the resolver for the tags field.
 func (r *viewerResolver) Tags(ctx context.Context, obj *ent.Veteran) ([]*ent.Tag, error) {
-	panic(fmt.Errorf("not implemented: Tags - tags"))
+	return r.Inbox.Tags(ctx)
 }
 
 // Signature is the resolver for the signature field.
 func (r *viewerResolver) Signature(ctx context.Context, obj *ent.Veteran) (*model.Signature, error) {
-	panic(fmt.Errorf("not implemented: Signature - signature"))
+	v, err := r.Inbox.Veteran(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &model.Signature{Name: v.SignatureName, Title: v.SignatureTitle, IncludeSignature: v.IncludeSignature}, nil
 }
 
 // ImportStatus is the resolver for the importStatus field.
 func (r *viewerResolver) ImportStatus(ctx context.Context, obj *ent.Veteran) (*model.ImportStatus, error) {
-	panic(fmt.Errorf("not implemented: ImportStatus - importStatus"))
+	st, at, err := r.Inbox.ImportStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ImportStatus{State: model.ImportState(st), UpdatedAt: at}, nil
 }
 
 // Attachment returns graph.AttachmentResolver implementation.

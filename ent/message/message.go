@@ -36,6 +36,8 @@ const (
 	FieldBodyLoaded = "body_loaded"
 	// FieldSentAt holds the string denoting the sent_at field in the database.
 	FieldSentAt = "sent_at"
+	// FieldOrderedAt holds the string denoting the ordered_at field in the database.
+	FieldOrderedAt = "ordered_at"
 	// FieldReadAt holds the string denoting the read_at field in the database.
 	FieldReadAt = "read_at"
 	// FieldClinicianReadAt holds the string denoting the clinician_read_at field in the database.
@@ -82,6 +84,7 @@ var Columns = []string{
 	FieldBody,
 	FieldBodyLoaded,
 	FieldSentAt,
+	FieldOrderedAt,
 	FieldReadAt,
 	FieldClinicianReadAt,
 	FieldDeliveryStatus,
@@ -228,6 +231,11 @@ func ByBodyLoaded(opts ...sql.OrderTermOption) OrderOption {
 // BySentAt orders the results by the sent_at field.
 func BySentAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSentAt, opts...).ToFunc()
+}
+
+// ByOrderedAt orders the results by the ordered_at field.
+func ByOrderedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrderedAt, opts...).ToFunc()
 }
 
 // ByReadAt orders the results by the read_at field.

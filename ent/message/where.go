@@ -105,6 +105,11 @@ func SentAt(v time.Time) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldSentAt, v))
 }
 
+// OrderedAt applies equality check predicate on the "ordered_at" field. It's identical to OrderedAtEQ.
+func OrderedAt(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldOrderedAt, v))
+}
+
 // ReadAt applies equality check predicate on the "read_at" field. It's identical to ReadAtEQ.
 func ReadAt(v time.Time) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldReadAt, v))
@@ -548,6 +553,46 @@ func SentAtIsNil() predicate.Message {
 // SentAtNotNil applies the NotNil predicate on the "sent_at" field.
 func SentAtNotNil() predicate.Message {
 	return predicate.Message(sql.FieldNotNull(FieldSentAt))
+}
+
+// OrderedAtEQ applies the EQ predicate on the "ordered_at" field.
+func OrderedAtEQ(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldOrderedAt, v))
+}
+
+// OrderedAtNEQ applies the NEQ predicate on the "ordered_at" field.
+func OrderedAtNEQ(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldOrderedAt, v))
+}
+
+// OrderedAtIn applies the In predicate on the "ordered_at" field.
+func OrderedAtIn(vs ...time.Time) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldOrderedAt, vs...))
+}
+
+// OrderedAtNotIn applies the NotIn predicate on the "ordered_at" field.
+func OrderedAtNotIn(vs ...time.Time) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldOrderedAt, vs...))
+}
+
+// OrderedAtGT applies the GT predicate on the "ordered_at" field.
+func OrderedAtGT(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldOrderedAt, v))
+}
+
+// OrderedAtGTE applies the GTE predicate on the "ordered_at" field.
+func OrderedAtGTE(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldOrderedAt, v))
+}
+
+// OrderedAtLT applies the LT predicate on the "ordered_at" field.
+func OrderedAtLT(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldOrderedAt, v))
+}
+
+// OrderedAtLTE applies the LTE predicate on the "ordered_at" field.
+func OrderedAtLTE(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldOrderedAt, v))
 }
 
 // ReadAtEQ applies the EQ predicate on the "read_at" field.

@@ -213,6 +213,7 @@ var (
 		{Name: "body", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "body_loaded", Type: field.TypeBool, Default: true},
 		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "ordered_at", Type: field.TypeTime},
 		{Name: "read_at", Type: field.TypeTime, Nullable: true},
 		{Name: "clinician_read_at", Type: field.TypeTime, Nullable: true},
 		{Name: "delivery_status", Type: field.TypeEnum, Nullable: true, Enums: []string{"QUEUED", "SENDING", "DELIVERED", "FAILED"}},
@@ -229,16 +230,16 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "messages_threads_messages",
-				Columns:    []*schema.Column{MessagesColumns[15]},
+				Columns:    []*schema.Column{MessagesColumns[16]},
 				RefColumns: []*schema.Column{ThreadsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "message_thread_id_sent_at_id",
+				Name:    "message_thread_id_is_draft_ordered_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[15], MessagesColumns[8], MessagesColumns[0]},
+				Columns: []*schema.Column{MessagesColumns[16], MessagesColumns[14], MessagesColumns[9], MessagesColumns[0]},
 			},
 			{
 				Name:    "message_veteran_id_sent_at",

@@ -261,7 +261,7 @@ func init() {
 	// message.DefaultBodyLoaded holds the default value on creation for the body_loaded field.
 	message.DefaultBodyLoaded = messageDescBodyLoaded.Default.(bool)
 	// messageDescIsDraft is the schema descriptor for is_draft field.
-	messageDescIsDraft := messageFields[10].Descriptor()
+	messageDescIsDraft := messageFields[11].Descriptor()
 	// message.DefaultIsDraft holds the default value on creation for the is_draft field.
 	message.DefaultIsDraft = messageDescIsDraft.Default.(bool)
 	// messageDescID is the schema descriptor for id field.

@@ -29,6 +29,9 @@ func (Message) Fields() []ent.Field {
 		// read through yet.
 		field.Bool("body_loaded").Default(true),
 		field.Time("sent_at").Optional().Nillable(),
+		// The timeline position: the sent time, or for a draft its creation
+		// time (drafts sort after sent messages through is_draft).
+		field.Time("ordered_at"),
 		field.Time("read_at").Optional().Nillable(),
 		field.Time("clinician_read_at").Optional().Nillable(),
 		// Delivery of veteran-written messages to the provider.
@@ -50,7 +53,7 @@ func (Message) Edges() []ent.Edge {
 
 func (Message) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("thread_id", "sent_at", "id"),
+		index.Fields("thread_id", "is_draft", "ordered_at", "id"),
 		index.Fields("veteran_id", "sent_at"),
 	}
 }

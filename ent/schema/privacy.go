@@ -93,8 +93,12 @@ func (CareTeam) Interceptors() []ent.Interceptor {
 				return err
 			}
 			q.Where(predicate.CareTeam(func(s *sql.Selector) {
-				s.Where(sql.In(s.C("id"),
-					sql.Select("care_team_id").From(sql.Table("associations")).Where(sql.EQ("veteran_id", vid))))
+				// Associated teams, and teams of the veteran's existing threads so
+				// old conversations still show whom they were with.
+				s.Where(sql.Or(
+					sql.In(s.C("id"), sql.Select("care_team_id").From(sql.Table("associations")).Where(sql.EQ("veteran_id", vid))),
+					sql.In(s.C("id"), sql.Select("care_team_id").From(sql.Table("threads")).Where(sql.EQ("veteran_id", vid))),
+				))
 			}))
 			return nil
 		}),

@@ -1,0 +1,247 @@
+// Package loaders batch-loads what GraphQL asks for per thread or message
+// (care team, folder, tags, last message, attachments, folder counts) so that
+// a page costs the same handful of SQL statements whatever its size. Loaders
+// live for one GraphQL response, so no cached value outlives the event that
+// read it (a subscription's next event reads fresh data).
+package loaders
+
+import (
+	"context"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/va/vams/ent"
+	"github.com/va/vams/ent/association"
+	"github.com/va/vams/ent/attachment"
+	"github.com/va/vams/ent/careteam"
+	"github.com/va/vams/ent/facility"
+	"github.com/va/vams/ent/folder"
+	"github.com/va/vams/ent/message"
+	"github.com/va/vams/ent/tag"
+	"github.com/va/vams/ent/thread"
+	"github.com/va/vams/viewer"
+)
+
+// CareTeamInfo is a care team with what the veteran-facing fields need: its
+// facility and the viewer's association (nil when not associated).
+type CareTeamInfo struct {
+	Team        *ent.CareTeam
+	Facility    *ent.Facility
+	Association *ent.Association
+}
+
+// FolderCounts are a folder's thread and unread-message counts.
+type FolderCounts struct {
+	Threads int
+	Unread  int
+}
+
+// Loaders is the set of batch loaders of one GraphQL response.
+type Loaders struct {
+	CareTeam    *dataloader.Loader[string, *CareTeamInfo]
+	Folder      *dataloader.Loader[string, *ent.Folder]
+	ThreadTags  *dataloader.Loader[string, []*ent.Tag]
+	Message     *dataloader.Loader[string, *ent.Message]
+	Attachments *dataloader.Loader[string, []*ent.Attachment]
+	Counts      *dataloader.Loader[string, FolderCounts]
+}
+
+// wait is how long a loader gathers keys before it queries. Resolvers of one
+// list run concurrently and enqueue within microseconds; list resolvers also
+// prime loaders with every key of the page (see Prime*), so batching never
+// depends on this timing.
+const wait = 500 * time.Microsecond
+
+// New returns fresh loaders reading through client.
+func New(client *ent.Client) *Loaders {
+	return &Loaders{
+		CareTeam: newLoader(careTeams(client)),
+		Folder: newLoader(byID(func(ctx context.Context, ids []string) ([]*ent.Folder, error) {
+			return client.Folder.Query().Where(folder.IDIn(ids...)).All(ctx)
+		}, func(f *ent.Folder) string { return f.ID })),
+		ThreadTags: newLoader(threadTags(client)),
+		Message: newLoader(byID(func(ctx context.Context, ids []string) ([]*ent.Message, error) {
+			return client.Message.Query().Where(message.IDIn(ids...)).All(ctx)
+		}, func(m *ent.Message) string { return m.ID })),
+		Attachments: newLoader(attachments(client)),
+		Counts:      newLoader(folderCounts(client)),
+	}
+}
+
+func newLoader[V any](fn dataloader.BatchFunc[string, V]) *dataloader.Loader[string, V] {
+	return dataloader.NewBatchedLoader(fn, dataloader.WithWait[string, V](wait), dataloader.WithBatchCapacity[string, V](500))
+}
+
+type ctxKey struct{}
+
+// With returns ctx carrying l.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// For returns the loaders of this response.
+func For(ctx context.Context) *Loaders { return ctx.Value(ctxKey{}).(*Loaders) }
+
+// results orders found values by the requested keys; a missing key is
+// not-found for that key alone.
+func results[V any](keys []string, found map[string]V, err error, missing func(string) (V, error)) []*dataloader.Result[V] {
+	out := make([]*dataloader.Result[V], len(keys))
+	for i, k := range keys {
+		if err != nil {
+			out[i] = &dataloader.Result[V]{Error: err}
+			continue
+		}
+		v, ok := found[k]
+		if !ok {
+			v, e := missing(k)
+			out[i] = &dataloader.Result[V]{Data: v, Error: e}
+			continue
+		}
+		out[i] = &dataloader.Result[V]{Data: v}
+	}
+	return out
+}
+
+func notFound[V any](string) (V, error) {
+	var zero V
+	return zero, &ent.NotFoundError{}
+}
+
+func empty[V any](string) (V, error) {
+	var zero V
+	return zero, nil
+}
+
+func byID[V any](query func(context.Context, []string) ([]V, error), id func(V) string) dataloader.BatchFunc[string, V] {
+	return func(ctx context.Context, keys []string) []*dataloader.Result[V] {
+		rows, err := query(ctx, keys)
+		found := make(map[string]V, len(rows))
+		for _, r := range rows {
+			found[id(r)] = r
+		}
+		return results(keys, found, err, notFound[V])
+	}
+}
+
+// careTeams loads teams, their facilities and the viewer's associations in
+// one statement.
+func careTeams(client *ent.Client) dataloader.BatchFunc[string, *CareTeamInfo] {
+	return func(ctx context.Context, keys []string) []*dataloader.Result[*CareTeamInfo] {
+		var rows []struct {
+			ID                string         `sql:"id"`
+			Name              string         `sql:"name"`
+			DisplayName       string         `sql:"display_name"`
+			FacilityID        string         `sql:"facility_id"`
+			Active            bool           `sql:"active"`
+			RequiresSignature bool           `sql:"requires_signature"`
+			FacilityName      string         `sql:"facility_name"`
+			StationNumber     string         `sql:"station_number"`
+			HealthCareSystem  string         `sql:"health_care_system"`
+			CutoverPhase      string         `sql:"cutover_phase"`
+			AssociationID     sql.NullString `sql:"association_id"`
+			Preferred         sql.NullBool   `sql:"preferred"`
+			Blocked           sql.NullBool   `sql:"blocked"`
+		}
+		vid := viewerID(ctx)
+		err := client.CareTeam.Query().Where(careteam.IDIn(keys...)).Modify(func(s *sql.Selector) {
+			f := sql.Table(facility.Table).As("f")
+			a := sql.Table(association.Table).As("a")
+			s.Join(f).On(s.C(careteam.FieldFacilityID), f.C(facility.FieldID)).
+				LeftJoin(a).OnP(sql.And(sql.ColumnsEQ(a.C(association.FieldCareTeamID), s.C(careteam.FieldID)), sql.EQ(a.C(association.FieldVeteranID), vid)))
+			s.Select(s.C(careteam.FieldID), s.C(careteam.FieldName), s.C(careteam.FieldDisplayName), s.C(careteam.FieldFacilityID),
+				s.C(careteam.FieldActive), s.C(careteam.FieldRequiresSignature)).
+				AppendSelectAs(f.C(facility.FieldName), "facility_name").
+				AppendSelect(f.C(facility.FieldStationNumber), f.C(facility.FieldHealthCareSystem), f.C(facility.FieldCutoverPhase)).
+				AppendSelectAs(a.C(association.FieldID), "association_id").
+				AppendSelect(a.C(association.FieldPreferred), a.C(association.FieldBlocked))
+		}).Scan(ctx, &rows)
+		found := make(map[string]*CareTeamInfo, len(rows))
+		for _, r := range rows {
+			info := &CareTeamInfo{
+				Team: &ent.CareTeam{ID: r.ID, Name: r.Name, DisplayName: r.DisplayName, FacilityID: r.FacilityID,
+					Active: r.Active, RequiresSignature: r.RequiresSignature},
+				Facility: &ent.Facility{ID: r.FacilityID, Name: r.FacilityName, StationNumber: r.StationNumber,
+					HealthCareSystem: r.HealthCareSystem, CutoverPhase: r.CutoverPhase},
+			}
+			if r.AssociationID.Valid {
+				info.Association = &ent.Association{ID: r.AssociationID.String, VeteranID: vid, CareTeamID: r.ID,
+					Preferred: r.Preferred.Bool, Blocked: r.Blocked.Bool}
+			}
+			found[r.ID] = info
+		}
+		return results(keys, found, err, notFound[*CareTeamInfo])
+	}
+}
+
+func threadTags(client *ent.Client) dataloader.BatchFunc[string, []*ent.Tag] {
+	return func(ctx context.Context, keys []string) []*dataloader.Result[[]*ent.Tag] {
+		var rows []struct {
+			ID        string `sql:"id"`
+			Name      string `sql:"name"`
+			VeteranID string `sql:"veteran_id"`
+			ThreadID  string `sql:"thread_id"`
+		}
+		err := client.Tag.Query().Modify(func(s *sql.Selector) {
+			tt := sql.Table(thread.TagsTable).As("tt")
+			s.Join(tt).On(s.C(tag.FieldID), tt.C(thread.TagsPrimaryKey[1])).
+				Where(sql.In(tt.C(thread.TagsPrimaryKey[0]), anys(keys)...)).
+				Select(s.C(tag.FieldID), s.C(tag.FieldName), s.C(tag.FieldVeteranID)).
+				AppendSelectAs(tt.C(thread.TagsPrimaryKey[0]), "thread_id").
+				OrderBy(s.C(tag.FieldName))
+		}).Scan(ctx, &rows)
+		found := map[string][]*ent.Tag{}
+		for _, r := range rows {
+			found[r.ThreadID] = append(found[r.ThreadID], &ent.Tag{ID: r.ID, Name: r.Name, VeteranID: r.VeteranID})
+		}
+		return results(keys, found, err, empty[[]*ent.Tag])
+	}
+}
+
+func attachments(client *ent.Client) dataloader.BatchFunc[string, []*ent.Attachment] {
+	return func(ctx context.Context, keys []string) []*dataloader.Result[[]*ent.Attachment] {
+		// Bytes stay in the database; only metadata is listed.
+		rows, err := client.Attachment.Query().Where(attachment.MessageIDIn(keys...)).
+			Select(attachment.FieldID, attachment.FieldMessageID, attachment.FieldFilename, attachment.FieldContentType,
+				attachment.FieldSize, attachment.FieldVeteranID).
+			Order(ent.Asc(attachment.FieldID)).All(ctx)
+		found := map[string][]*ent.Attachment{}
+		for _, a := range rows {
+			found[a.MessageID] = append(found[a.MessageID], a)
+		}
+		return results(keys, found, err, empty[[]*ent.Attachment])
+	}
+}
+
+func folderCounts(client *ent.Client) dataloader.BatchFunc[string, FolderCounts] {
+	return func(ctx context.Context, keys []string) []*dataloader.Result[FolderCounts] {
+		var rows []struct {
+			FolderID string `json:"folder_id"`
+			Threads  int    `json:"threads"`
+			Unread   int    `json:"unread"`
+		}
+		err := client.Thread.Query().Where(thread.FolderIDIn(keys...)).
+			GroupBy(thread.FieldFolderID).
+			Aggregate(ent.As(ent.Count(), "threads"), ent.As(ent.Sum(thread.FieldUnreadCount), "unread")).
+			Scan(ctx, &rows)
+		found := make(map[string]FolderCounts, len(rows))
+		for _, r := range rows {
+			found[r.FolderID] = FolderCounts{Threads: r.Threads, Unread: r.Unread}
+		}
+		return results(keys, found, err, empty[FolderCounts])
+	}
+}
+
+func anys(xs []string) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}
+
+func viewerID(ctx context.Context) string {
+	v, _ := viewer.FromContext(ctx)
+	return v.VeteranID
+}

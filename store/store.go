@@ -1,0 +1,222 @@
+// Package store opens VAMS's database (embedded SQLite by default, PostgreSQL
+// in production), applies versioned migrations for the schema and the job
+// queue, and runs transactions. It knows nothing of providers' wire formats.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	_ "modernc.org/sqlite"
+
+	"github.com/va/vams/ent"
+	_ "github.com/va/vams/ent/runtime" // registers privacy hooks and interceptors
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Config says which database to open.
+type Config struct {
+	// DatabaseURL is a postgres:// URL; empty means SQLite in DataDir.
+	DatabaseURL string
+	DataDir     string
+	// WrapDriver, when set, wraps the ent driver (tests count statements with it).
+	WrapDriver func(dialect.Driver) dialect.Driver
+}
+
+// Store is an open database with its ent client.
+type Store struct {
+	DB      *sql.DB
+	Client  *ent.Client
+	Dialect string
+	wrap    func(dialect.Driver) dialect.Driver
+}
+
+// Open opens the database and applies pending migrations.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	var (
+		db  *sql.DB
+		dia string
+		err error
+	)
+	switch {
+	case strings.HasPrefix(cfg.DatabaseURL, "postgres://"), strings.HasPrefix(cfg.DatabaseURL, "postgresql://"):
+		dia = dialect.Postgres
+		db, err = sql.Open("postgres", cfg.DatabaseURL)
+		if err == nil {
+			db.SetMaxOpenConns(40)
+			db.SetMaxIdleConns(40)
+		}
+	case cfg.DatabaseURL == "":
+		dia = dialect.SQLite
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "data"
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+		db, err = OpenSQLite(filepath.Join(dir, "vams.db"))
+	default:
+		return nil, errors.New("DATABASE_URL must be a postgres:// URL")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database unreachable: %w", err)
+	}
+	s := &Store{DB: db, Dialect: dia, wrap: cfg.WrapDriver}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.Client = ent.NewClient(ent.Driver(s.driver(db)))
+	return s, nil
+}
+
+// OpenSQLite opens a SQLite file with the pragmas VAMS relies on. One
+// connection: SQLite has one writer, and more connections only trade waiting
+// for SQLITE_BUSY errors.
+func OpenSQLite(path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+func (s *Store) driver(eq entsql.ExecQuerier) dialect.Driver {
+	var d dialect.Driver
+	if db, ok := eq.(*sql.DB); ok {
+		d = entsql.OpenDB(s.Dialect, db)
+	} else {
+		d = entsql.NewDriver(s.Dialect, entsql.Conn{ExecQuerier: eq})
+	}
+	if s.wrap != nil {
+		d = s.wrap(d)
+	}
+	return d
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.DB.Close() }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
+
+func (s *Store) migrate(ctx context.Context) error {
+	sub := "migrations/sqlite"
+	gooseDialect := goose.DialectSQLite3
+	if s.Dialect == dialect.Postgres {
+		sub, gooseDialect = "migrations/postgres", goose.DialectPostgres
+	}
+	dir, err := fs.Sub(migrations, sub)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(gooseDialect, s.DB, dir)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if s.Dialect == dialect.Postgres {
+		m, err := rivermigrate.New(riverdatabasesql.New(s.DB), nil)
+		if err != nil {
+			return err
+		}
+		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		return err
+	}
+	m, err := rivermigrate.New(riversqlite.New(s.DB), nil)
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
+
+// Pending reports how many schema migrations are not applied (0 when ready).
+func (s *Store) Pending(ctx context.Context) (int, error) {
+	sub := "migrations/sqlite"
+	gooseDialect := goose.DialectSQLite3
+	if s.Dialect == dialect.Postgres {
+		sub, gooseDialect = "migrations/postgres", goose.DialectPostgres
+	}
+	dir, err := fs.Sub(migrations, sub)
+	if err != nil {
+		return 0, err
+	}
+	p, err := goose.NewProvider(gooseDialect, s.DB, dir)
+	if err != nil {
+		return 0, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range st {
+		if m.State == goose.StatePending {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Tx is one database transaction: an ent client bound to it, and the raw
+// *sql.Tx for the job queue's transactional inserts.
+type Tx struct {
+	Client *ent.Client
+	SQL    *sql.Tx
+	after  []func()
+}
+
+// OnCommit registers f to run after a successful commit (publishing domain
+// events: subscribers must never see uncommitted state).
+func (t *Tx) OnCommit(f func()) { t.after = append(t.after, f) }
+
+// InTx runs fn in a transaction; it commits when fn returns nil.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := s.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	tx := &Tx{Client: ent.NewClient(ent.Driver(s.driver(sqlTx))), SQL: sqlTx}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return err
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
