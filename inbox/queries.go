@@ -85,8 +85,27 @@ type ThreadQuery struct {
 
 // keyCol is one column of a keyset ordering.
 type keyCol struct {
-	col  string // qualified column
+	col  string // column of the queried table, or a qualified column of a join
 	desc bool
+}
+
+// careTeamNameCol stands for the thread's care-team display name in an
+// ordering; qualify turns it into a correlated subquery.
+const careTeamNameCol = "care_team_name"
+
+// qualify resolves columns against the query's table alias.
+func qualify(sel *sql.Selector, cols []keyCol) []keyCol {
+	out := make([]keyCol, len(cols))
+	for i, c := range cols {
+		out[i] = c
+		if c.col == careTeamNameCol {
+			out[i].col = "(SELECT " + careteam.FieldDisplayName + " FROM " + careteam.Table + " WHERE " +
+				careteam.Table + "." + careteam.FieldID + " = " + sel.C(thread.FieldCareTeamID) + ")"
+		} else {
+			out[i].col = sel.C(c.col)
+		}
+	}
+	return out
 }
 
 // keysetAfter builds "row comes after (vals) in this ordering".
@@ -175,7 +194,7 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 	var cursorVals func(c *ent.Cursor) ([]any, bool)
 	switch q.Order {
 	case OrderCareTeamName:
-		cols = []keyCol{{"ct.display_name", false}, {thread.Table + "." + thread.FieldLastMessageAt, true}, {thread.Table + "." + thread.FieldID, true}}
+		cols = []keyCol{{careTeamNameCol, false}, {thread.FieldLastMessageAt, true}, {thread.FieldID, true}}
 		cursorVals = func(c *ent.Cursor) ([]any, bool) {
 			v, _ := c.Value.(string)
 			name, ts, ok := strings.Cut(v, "\x00")
@@ -183,9 +202,9 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 			return []any{name, t, c.ID}, ok && err == nil
 		}
 	case OrderOldest:
-		cols = []keyCol{{thread.Table + "." + thread.FieldLastMessageAt, false}, {thread.Table + "." + thread.FieldID, false}}
+		cols = []keyCol{{thread.FieldLastMessageAt, false}, {thread.FieldID, false}}
 	default:
-		cols = []keyCol{{thread.Table + "." + thread.FieldLastMessageAt, true}, {thread.Table + "." + thread.FieldID, true}}
+		cols = []keyCol{{thread.FieldLastMessageAt, true}, {thread.FieldID, true}}
 	}
 	if cursorVals == nil {
 		cursorVals = func(c *ent.Cursor) ([]any, bool) {
@@ -211,16 +230,11 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 	}
 	var names map[string]string
 	query = query.Where(func(sel *sql.Selector) {
-		if q.Order == OrderCareTeamName {
-			ct := sql.Table(careteam.Table).As("ct")
-			sel.Join(ct).On(sel.C(thread.FieldCareTeamID), ct.C(careteam.FieldID))
-			sel.AppendSelectAs("ct.display_name", "care_team_display_name")
-		}
 		if after != nil {
-			sel.Where(keysetAfter(cols, after))
+			sel.Where(keysetAfter(qualify(sel, cols), after))
 		}
 	}).Order(func(sel *sql.Selector) {
-		for _, c := range cols {
+		for _, c := range qualify(sel, cols) {
 			if c.desc {
 				sel.OrderBy(sql.Desc(c.col))
 			} else {
@@ -232,14 +246,24 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 	if err != nil {
 		return nil, err
 	}
-	if q.Order == OrderCareTeamName {
+	if q.Order == OrderCareTeamName && len(nodes) > 0 {
+		// The cursor carries the team name; one more small statement for this
+		// ordering only.
+		teamIDs := make([]string, 0, len(nodes))
+		for _, t := range nodes {
+			teamIDs = append(teamIDs, t.CareTeamID)
+		}
+		teams, err := s.Store.Client.CareTeam.Query().Where(careteam.IDIn(teamIDs...)).Select(careteam.FieldID, careteam.FieldDisplayName).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		byTeam := map[string]string{}
+		for _, ct := range teams {
+			byTeam[ct.ID] = ct.DisplayName
+		}
 		names = make(map[string]string, len(nodes))
 		for _, t := range nodes {
-			if v, err := t.Value("care_team_display_name"); err == nil {
-				if s, ok := v.(string); ok {
-					names[t.ID] = s
-				}
-			}
+			names[t.ID] = byTeam[t.CareTeamID]
 		}
 	}
 	more := len(nodes) > n
@@ -301,14 +325,14 @@ func (s *Service) ListMessages(ctx context.Context, th *ent.Thread, p PageArgs) 
 	}
 	nodes, err := s.Store.Client.Message.Query().Where(message.ThreadID(th.ID), func(sel *sql.Selector) {
 		if after != nil {
-			sel.Where(keysetAfter(cols, after))
+			sel.Where(keysetAfter(qualify(sel, cols), after))
 		}
 	}).Order(func(sel *sql.Selector) {
-		for _, c := range cols {
+		for _, c := range qualify(sel, cols) {
 			if c.desc {
-				sel.OrderBy(sql.Desc(sel.C(c.col)))
+				sel.OrderBy(sql.Desc(c.col))
 			} else {
-				sel.OrderBy(sql.Asc(sel.C(c.col)))
+				sel.OrderBy(sql.Asc(c.col))
 			}
 		}
 	}).Limit(n + 1).All(ctx)

@@ -208,3 +208,12 @@ func (s *Service) Nodes(ctx context.Context, idList []string) ([]ent.Noder, erro
 	}
 	return out, firstErr
 }
+
+// Attachment returns an attachment with its bytes, if the viewer owns it.
+func (s *Service) Attachment(ctx context.Context, id string) (*ent.Attachment, error) {
+	if err := checkID(id, ids.Attachment, "id"); err != nil {
+		return nil, err
+	}
+	a, err := s.Store.Client.Attachment.Get(ctx, id)
+	return a, mapNotFound(err, "id")
+}

@@ -103,13 +103,8 @@ func OpenSQLite(path string) (*sql.DB, error) {
 	return db, nil
 }
 
-func (s *Store) driver(eq entsql.ExecQuerier) dialect.Driver {
-	var d dialect.Driver
-	if db, ok := eq.(*sql.DB); ok {
-		d = entsql.OpenDB(s.Dialect, db)
-	} else {
-		d = entsql.NewDriver(s.Dialect, entsql.Conn{ExecQuerier: eq})
-	}
+func (s *Store) driver(db *sql.DB) dialect.Driver {
+	var d dialect.Driver = entsql.OpenDB(s.Dialect, db)
 	if s.wrap != nil {
 		d = s.wrap(d)
 	}
@@ -197,22 +192,27 @@ func (t *Tx) OnCommit(f func()) { t.after = append(t.after, f) }
 
 // InTx runs fn in a transaction; it commits when fn returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	sqlTx, err := s.DB.BeginTx(ctx, nil)
+	etx, err := s.Client.Tx(ctx)
 	if err != nil {
 		return err
 	}
-	tx := &Tx{Client: ent.NewClient(ent.Driver(s.driver(sqlTx))), SQL: sqlTx}
+	sqlTx, ok := etx.SQLTx()
+	if !ok {
+		_ = etx.Rollback()
+		return errors.New("store: transaction has no database/sql handle")
+	}
+	tx := &Tx{Client: etx.Client(), SQL: sqlTx}
 	defer func() {
 		if p := recover(); p != nil {
-			_ = sqlTx.Rollback()
+			_ = etx.Rollback()
 			panic(p)
 		}
 	}()
 	if err := fn(tx); err != nil {
-		_ = sqlTx.Rollback()
+		_ = etx.Rollback()
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if err := etx.Commit(); err != nil {
 		return err
 	}
 	for _, f := range tx.after {

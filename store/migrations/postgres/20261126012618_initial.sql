@@ -48,9 +48,9 @@ CREATE INDEX "thread_veteran_id_folder_id_last_message_at_id" ON "threads" ("vet
 -- create index "thread_veteran_id_last_message_at_id" to table: "threads"
 CREATE INDEX "thread_veteran_id_last_message_at_id" ON "threads" ("veteran_id", "last_message_at", "id");
 -- create "messages" table
-CREATE TABLE "messages" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "veteran_id" character varying NOT NULL, "author_kind" character varying NOT NULL, "author_name" character varying NOT NULL DEFAULT '', "body" text NOT NULL DEFAULT '', "body_loaded" boolean NOT NULL DEFAULT true, "sent_at" timestamptz NULL, "read_at" timestamptz NULL, "clinician_read_at" timestamptz NULL, "delivery_status" character varying NULL, "delivery_error" character varying NULL, "is_draft" boolean NOT NULL DEFAULT false, "provider_deleted_at" timestamptz NULL, "thread_id" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "messages_threads_messages" FOREIGN KEY ("thread_id") REFERENCES "threads" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
--- create index "message_thread_id_sent_at_id" to table: "messages"
-CREATE INDEX "message_thread_id_sent_at_id" ON "messages" ("thread_id", "sent_at", "id");
+CREATE TABLE "messages" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "veteran_id" character varying NOT NULL, "author_kind" character varying NOT NULL, "author_name" character varying NOT NULL DEFAULT '', "body" text NOT NULL DEFAULT '', "body_loaded" boolean NOT NULL DEFAULT true, "sent_at" timestamptz NULL, "ordered_at" timestamptz NOT NULL, "read_at" timestamptz NULL, "clinician_read_at" timestamptz NULL, "delivery_status" character varying NULL, "delivery_error" character varying NULL, "is_draft" boolean NOT NULL DEFAULT false, "provider_deleted_at" timestamptz NULL, "thread_id" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "messages_threads_messages" FOREIGN KEY ("thread_id") REFERENCES "threads" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+-- create index "message_thread_id_is_draft_ordered_at_id" to table: "messages"
+CREATE INDEX "message_thread_id_is_draft_ordered_at_id" ON "messages" ("thread_id", "is_draft", "ordered_at", "id");
 -- create index "message_veteran_id_sent_at" to table: "messages"
 CREATE INDEX "message_veteran_id_sent_at" ON "messages" ("veteran_id", "sent_at");
 -- create "attachments" table
@@ -73,8 +73,8 @@ DROP TABLE "tags";
 DROP TABLE "attachments";
 -- reverse: create index "message_veteran_id_sent_at" to table: "messages"
 DROP INDEX "message_veteran_id_sent_at";
--- reverse: create index "message_thread_id_sent_at_id" to table: "messages"
-DROP INDEX "message_thread_id_sent_at_id";
+-- reverse: create index "message_thread_id_is_draft_ordered_at_id" to table: "messages"
+DROP INDEX "message_thread_id_is_draft_ordered_at_id";
 -- reverse: create "messages" table
 DROP TABLE "messages";
 -- reverse: create index "thread_veteran_id_last_message_at_id" to table: "threads"

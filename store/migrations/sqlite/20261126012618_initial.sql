@@ -28,9 +28,9 @@ CREATE TABLE `folders` (`id` text NOT NULL, `created_at` datetime NOT NULL, `upd
 -- create index "folder_veteran_id_name" to table: "folders"
 CREATE UNIQUE INDEX `folder_veteran_id_name` ON `folders` (`veteran_id`, `name`);
 -- create "messages" table
-CREATE TABLE `messages` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `veteran_id` text NOT NULL, `author_kind` text NOT NULL, `author_name` text NOT NULL DEFAULT (''), `body` text NOT NULL DEFAULT (''), `body_loaded` bool NOT NULL DEFAULT (true), `sent_at` datetime NULL, `read_at` datetime NULL, `clinician_read_at` datetime NULL, `delivery_status` text NULL, `delivery_error` text NULL, `is_draft` bool NOT NULL DEFAULT (false), `provider_deleted_at` datetime NULL, `thread_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `messages_threads_messages` FOREIGN KEY (`thread_id`) REFERENCES `threads` (`id`) ON DELETE NO ACTION);
--- create index "message_thread_id_sent_at_id" to table: "messages"
-CREATE INDEX `message_thread_id_sent_at_id` ON `messages` (`thread_id`, `sent_at`, `id`);
+CREATE TABLE `messages` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `veteran_id` text NOT NULL, `author_kind` text NOT NULL, `author_name` text NOT NULL DEFAULT (''), `body` text NOT NULL DEFAULT (''), `body_loaded` bool NOT NULL DEFAULT (true), `sent_at` datetime NULL, `ordered_at` datetime NOT NULL, `read_at` datetime NULL, `clinician_read_at` datetime NULL, `delivery_status` text NULL, `delivery_error` text NULL, `is_draft` bool NOT NULL DEFAULT (false), `provider_deleted_at` datetime NULL, `thread_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `messages_threads_messages` FOREIGN KEY (`thread_id`) REFERENCES `threads` (`id`) ON DELETE NO ACTION);
+-- create index "message_thread_id_is_draft_ordered_at_id" to table: "messages"
+CREATE INDEX `message_thread_id_is_draft_ordered_at_id` ON `messages` (`thread_id`, `is_draft`, `ordered_at`, `id`);
 -- create index "message_veteran_id_sent_at" to table: "messages"
 CREATE INDEX `message_veteran_id_sent_at` ON `messages` (`veteran_id`, `sent_at`);
 -- create "provider_refs" table
@@ -93,8 +93,8 @@ DROP INDEX `providerref_provider_entity_type_external_id`;
 DROP TABLE `provider_refs`;
 -- reverse: create index "message_veteran_id_sent_at" to table: "messages"
 DROP INDEX `message_veteran_id_sent_at`;
--- reverse: create index "message_thread_id_sent_at_id" to table: "messages"
-DROP INDEX `message_thread_id_sent_at_id`;
+-- reverse: create index "message_thread_id_is_draft_ordered_at_id" to table: "messages"
+DROP INDEX `message_thread_id_is_draft_ordered_at_id`;
 -- reverse: create "messages" table
 DROP TABLE `messages`;
 -- reverse: create index "folder_veteran_id_name" to table: "folders"

@@ -1,0 +1,208 @@
+// Package api serves VAMS over HTTP: the GraphQL endpoint with its limits,
+// error presenter and per-response loaders, attachment downloads, and the
+// middleware that turns a verified token into the viewer. It holds no
+// business rules.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/va/vams/auth"
+	"github.com/va/vams/ent"
+	"github.com/va/vams/ent/veteran"
+	"github.com/va/vams/graph"
+	"github.com/va/vams/graph/model"
+	"github.com/va/vams/inbox"
+	"github.com/va/vams/loaders"
+	"github.com/va/vams/resolvers"
+	"github.com/va/vams/store"
+	"github.com/va/vams/viewer"
+)
+
+// Limits bound what one request may cost.
+const (
+	MaxBodyBytes    = 12 << 20 // attachments: 10 MB in total plus form overhead
+	MaxComplexity   = 3000
+	MaxUploadMemory = 1 << 20
+)
+
+// Config wires the API.
+type Config struct {
+	Store         *store.Store
+	Inbox         *inbox.Service
+	Verifier      *auth.Verifier
+	Log           *slog.Logger
+	Introspection bool // demo mode only
+	BodyReader    resolvers.BodyReader
+}
+
+// Handler is the authenticated API surface (GraphQL and attachments).
+type Handler struct {
+	cfg      Config
+	gql      *handler.Server
+	veterans sync.Map // ICN → veteran ID; the mapping never changes
+}
+
+// New builds the API handler.
+func New(cfg Config) *Handler {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	h := &Handler{cfg: cfg}
+	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Inbox: cfg.Inbox, Client: cfg.Store.Client, BodyReader: cfg.BodyReader}}
+	// Connections cost what they could return: a page of 100 threads four
+	// levels deep must not pass for a small query.
+	gcfg.Complexity.Viewer.Threads = func(child int, _ *string, _ *model.ThreadFilter, _ *model.ThreadOrder, first *int, _ *entgql.Cursor[string], last *int, _ *entgql.Cursor[string]) int {
+		return 1 + child*pageCost(first, last)
+	}
+	gcfg.Complexity.Thread.Messages = func(child int, first *int, _ *entgql.Cursor[string], last *int, _ *entgql.Cursor[string]) int {
+		return 1 + child*pageCost(first, last)
+	}
+	srv := handler.New(graph.NewExecutableSchema(gcfg))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.AddTransport(transport.MultipartForm{MaxUploadSize: MaxBodyBytes, MaxMemory: MaxUploadMemory})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetErrorPresenter(presentError(cfg.Log))
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		cfg.Log.ErrorContext(ctx, "panic in resolver", "panic", p)
+		return errors.New("internal error")
+	})
+	if cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	} else {
+		srv.SetDisableSuggestion(true)
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(perResponseLoaders{client: cfg.Store.Client})
+	h.gql = srv
+	return h
+}
+
+func pageCost(first, last *int) int {
+	n := inbox.DefaultPageSize
+	if first != nil {
+		n = *first
+	} else if last != nil {
+		n = *last
+	}
+	if n > inbox.MaxPageSize {
+		n = inbox.MaxPageSize
+	}
+	if n < 1 {
+		n = 1
+	}
+	return n
+}
+
+// perResponseLoaders gives every response (and every subscription event) its
+// own loaders, so no cached value outlives the data it read.
+type perResponseLoaders struct{ client *ent.Client }
+
+func (perResponseLoaders) ExtensionName() string                   { return "PerResponseLoaders" }
+func (perResponseLoaders) Validate(graphql.ExecutableSchema) error { return nil }
+func (e perResponseLoaders) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	return next(loaders.With(ctx, loaders.New(e.client)))
+}
+
+// GraphQL is the /graphql endpoint; it requires a verified viewer.
+func (h *Handler) GraphQL() http.Handler {
+	return h.authenticated(http.MaxBytesHandler(h.gql, MaxBodyBytes))
+}
+
+// Attachments serves GET /attachments/{id} to the attachment's owner.
+func (h *Handler) Attachments() http.Handler {
+	return h.authenticated(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		a, err := h.cfg.Inbox.Attachment(r.Context(), r.PathValue("id"))
+		if err != nil {
+			if _, ok := inbox.AsError(err); ok || ent.IsNotFound(err) {
+				http.NotFound(w, r)
+				return
+			}
+			h.cfg.Log.ErrorContext(r.Context(), "attachment download failed", "error", err.Error())
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", a.ContentType)
+		w.Header().Set("Content-Length", strconv.Itoa(len(a.Data)))
+		w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(a.Filename))
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "private, no-store")
+		if r.Method == http.MethodGet {
+			_, _ = w.Write(a.Data)
+		}
+	}))
+}
+
+// authenticated verifies the bearer token and puts the veteran in context.
+func (h *Handler) authenticated(next http.Handler) http.Handler {
+	return auth.Middleware(h.cfg.Verifier, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := auth.ClaimsFrom(r.Context())
+		vid, err := h.veteranID(r.Context(), claims.ICN)
+		if err != nil {
+			h.cfg.Log.ErrorContext(r.Context(), "resolving viewer failed", "error", err.Error())
+			http.Error(w, `{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`, http.StatusInternalServerError)
+			return
+		}
+		v := viewer.Viewer{VeteranID: vid, ICN: claims.ICN}
+		for _, role := range claims.Roles {
+			if role == string(viewer.RoleOperator) {
+				v.Roles = append(v.Roles, viewer.RoleOperator)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), v)))
+	}))
+}
+
+// veteranID maps an ICN to the store's veteran, enrolling a veteran seen for
+// the first time (with their system folders) so every signed-in veteran has
+// an inbox.
+func (h *Handler) veteranID(ctx context.Context, icn string) (string, error) {
+	if id, ok := h.veterans.Load(icn); ok {
+		return id.(string), nil
+	}
+	sys := viewer.System(ctx)
+	c := h.cfg.Store.Client
+	v, err := c.Veteran.Query().Where(veteran.Icn(icn)).Only(sys)
+	if ent.IsNotFound(err) {
+		err = h.cfg.Store.InTx(sys, func(tx *store.Tx) error {
+			v, err = tx.Client.Veteran.Create().SetIcn(icn).Save(sys)
+			if err != nil {
+				return err
+			}
+			return inbox.EnsureSystemFolders(sys, tx.Client, v.ID)
+		})
+		if ent.IsConstraintError(err) { // enrolled concurrently
+			v, err = c.Veteran.Query().Where(veteran.Icn(icn)).Only(sys)
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	h.veterans.Store(icn, v.ID)
+	return v.ID, nil
+}
+
+// RequestTimeout bounds a request's work (not subscriptions).
+const RequestTimeout = 30 * time.Second

@@ -1,0 +1,104 @@
+// Package config is VAMS's one configuration loader: everything comes from
+// the environment, with defaults that run the embedded demo.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Mode selects demo (embedded database, simulators, demo data, development
+// token issuer) or production (real providers, OIDC, no playground).
+type Mode string
+
+const (
+	Demo       Mode = "demo"
+	Production Mode = "production"
+)
+
+// Config is VAMS's configuration.
+type Config struct {
+	Addr        string // VAMS_ADDR
+	PublicURL   string // VAMS_PUBLIC_URL: how clients and the dev issuer reach this server
+	DataDir     string // VAMS_DATA_DIR
+	DatabaseURL string // DATABASE_URL
+	Mode        Mode   // VAMS_MODE
+
+	OIDCIssuer   string // VAMS_OIDC_ISSUER
+	OIDCAudience string // VAMS_OIDC_AUDIENCE
+	OIDCJWKSURL  string // VAMS_OIDC_JWKS_URL
+	OIDCICNClaim string // VAMS_OIDC_ICN_CLAIM
+
+	MHVBaseURL  string // VAMS_MHV_BASE_URL
+	MHVAppToken string // VAMS_MHV_APP_TOKEN
+	MHVAPIKey   string // VAMS_MHV_API_KEY
+
+	OHBaseURL           string // VAMS_OH_BASE_URL
+	OHAuthority         string // VAMS_OH_AUTHORITY
+	OHToken             string // VAMS_OH_TOKEN
+	OHPublicationSecret string // VAMS_OH_PUBLICATION_SECRET: HMAC key of the Atom intake
+
+	ReconcileInterval time.Duration // VAMS_RECONCILE_INTERVAL
+	AllowedOrigins    []string      // VAMS_ALLOWED_ORIGINS, comma-separated
+}
+
+// Load reads the environment.
+func Load() (Config, error) {
+	c := Config{
+		Addr:                env("VAMS_ADDR", "127.0.0.1:8080"),
+		DataDir:             env("VAMS_DATA_DIR", "./data"),
+		DatabaseURL:         os.Getenv("DATABASE_URL"),
+		Mode:                Mode(env("VAMS_MODE", string(Demo))),
+		OIDCIssuer:          os.Getenv("VAMS_OIDC_ISSUER"),
+		OIDCAudience:        os.Getenv("VAMS_OIDC_AUDIENCE"),
+		OIDCJWKSURL:         os.Getenv("VAMS_OIDC_JWKS_URL"),
+		OIDCICNClaim:        env("VAMS_OIDC_ICN_CLAIM", "icn"),
+		MHVBaseURL:          os.Getenv("VAMS_MHV_BASE_URL"),
+		MHVAppToken:         os.Getenv("VAMS_MHV_APP_TOKEN"),
+		MHVAPIKey:           os.Getenv("VAMS_MHV_API_KEY"),
+		OHBaseURL:           os.Getenv("VAMS_OH_BASE_URL"),
+		OHAuthority:         env("VAMS_OH_AUTHORITY", "va"),
+		OHToken:             os.Getenv("VAMS_OH_TOKEN"),
+		OHPublicationSecret: os.Getenv("VAMS_OH_PUBLICATION_SECRET"),
+	}
+	c.PublicURL = strings.TrimRight(env("VAMS_PUBLIC_URL", "http://"+c.Addr), "/")
+	d, err := time.ParseDuration(env("VAMS_RECONCILE_INTERVAL", "1m"))
+	if err != nil || d <= 0 {
+		return c, fmt.Errorf("VAMS_RECONCILE_INTERVAL: want a positive duration such as 1m")
+	}
+	c.ReconcileInterval = d
+	for _, o := range strings.Split(os.Getenv("VAMS_ALLOWED_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.AllowedOrigins = append(c.AllowedOrigins, o)
+		}
+	}
+	switch c.Mode {
+	case Demo:
+	case Production:
+		var missing []string
+		for name, v := range map[string]string{
+			"DATABASE_URL": c.DatabaseURL, "VAMS_OIDC_ISSUER": c.OIDCIssuer, "VAMS_OIDC_AUDIENCE": c.OIDCAudience,
+			"VAMS_OIDC_JWKS_URL": c.OIDCJWKSURL, "VAMS_MHV_BASE_URL": c.MHVBaseURL, "VAMS_OH_BASE_URL": c.OHBaseURL,
+			"VAMS_OH_PUBLICATION_SECRET": c.OHPublicationSecret,
+		} {
+			if v == "" {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			return c, fmt.Errorf("production mode needs %s", strings.Join(missing, ", "))
+		}
+	default:
+		return c, fmt.Errorf("VAMS_MODE must be demo or production, not %q", c.Mode)
+	}
+	return c, nil
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
