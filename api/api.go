@@ -36,7 +36,7 @@ import (
 // Limits bound what one request may cost.
 const (
 	MaxBodyBytes    = 12 << 20 // attachments: 10 MB in total plus form overhead
-	MaxComplexity   = 3000
+	MaxComplexity   = 5000
 	MaxUploadMemory = 1 << 20
 )
 

@@ -7,6 +7,7 @@ package loaders
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -46,6 +47,11 @@ type Loaders struct {
 	Message     *dataloader.Loader[string, *ent.Message]
 	Attachments *dataloader.Loader[string, []*ent.Attachment]
 	Counts      *dataloader.Loader[string, FolderCounts]
+
+	careTeams  dataloader.BatchFunc[string, *CareTeamInfo]
+	folders    dataloader.BatchFunc[string, *ent.Folder]
+	threadTags dataloader.BatchFunc[string, []*ent.Tag]
+	messages   dataloader.BatchFunc[string, *ent.Message]
 }
 
 // wait is how long a loader gathers keys before it queries. Resolvers of one
@@ -56,18 +62,66 @@ const wait = 500 * time.Microsecond
 
 // New returns fresh loaders reading through client.
 func New(client *ent.Client) *Loaders {
-	return &Loaders{
-		CareTeam: newLoader(careTeams(client)),
-		Folder: newLoader(byID(func(ctx context.Context, ids []string) ([]*ent.Folder, error) {
+	l := &Loaders{
+		careTeams: careTeams(client),
+		folders: byID(func(ctx context.Context, ids []string) ([]*ent.Folder, error) {
 			return client.Folder.Query().Where(folder.IDIn(ids...)).All(ctx)
-		}, func(f *ent.Folder) string { return f.ID })),
-		ThreadTags: newLoader(threadTags(client)),
-		Message: newLoader(byID(func(ctx context.Context, ids []string) ([]*ent.Message, error) {
+		}, func(f *ent.Folder) string { return f.ID }),
+		threadTags: threadTags(client),
+		messages: byID(func(ctx context.Context, ids []string) ([]*ent.Message, error) {
 			return client.Message.Query().Where(message.IDIn(ids...)).All(ctx)
-		}, func(m *ent.Message) string { return m.ID })),
-		Attachments: newLoader(attachments(client)),
-		Counts:      newLoader(folderCounts(client)),
+		}, func(m *ent.Message) string { return m.ID }),
 	}
+	l.CareTeam = newLoader(l.careTeams)
+	l.Folder = newLoader(l.folders)
+	l.ThreadTags = newLoader(l.threadTags)
+	l.Message = newLoader(l.messages)
+	l.Attachments = newLoader(attachments(client))
+	l.Counts = newLoader(folderCounts(client))
+	return l
+}
+
+// Page lists the keys of one page of threads whose aggregates are wanted.
+type Page struct {
+	CareTeams, Folders, Threads, LastMessages []string
+}
+
+// Fill loads a whole page's aggregates up front, one statement per kind,
+// concurrently, and primes the loaders with them: field resolvers then
+// never wait for a batch window, and the statement count cannot depend on
+// how goroutines were scheduled.
+func (l *Loaders) Fill(ctx context.Context, p Page) {
+	var wg sync.WaitGroup
+	wg.Add(4)
+	go func() { defer wg.Done(); fill(ctx, l.CareTeam, l.careTeams, p.CareTeams) }()
+	go func() { defer wg.Done(); fill(ctx, l.Folder, l.folders, p.Folders) }()
+	go func() { defer wg.Done(); fill(ctx, l.ThreadTags, l.threadTags, p.Threads) }()
+	go func() { defer wg.Done(); fill(ctx, l.Message, l.messages, p.LastMessages) }()
+	wg.Wait()
+}
+
+func fill[V any](ctx context.Context, l *dataloader.Loader[string, V], fn dataloader.BatchFunc[string, V], keys []string) {
+	keys = unique(keys)
+	if len(keys) == 0 {
+		return
+	}
+	for i, r := range fn(ctx, keys) {
+		if r.Error == nil {
+			l.Prime(ctx, keys[i], r.Data)
+		}
+	}
+}
+
+func unique(keys []string) []string {
+	seen := make(map[string]bool, len(keys))
+	out := keys[:0:0]
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func newLoader[V any](fn dataloader.BatchFunc[string, V]) *dataloader.Loader[string, V] {

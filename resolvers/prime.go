@@ -31,37 +31,30 @@ func selected(ctx context.Context, path ...[2]string) map[string]bool {
 	return out
 }
 
-// prime hands every key of a thread page to the loaders at once, so each
-// aggregate the page selects costs exactly one statement, however the
-// field resolvers happen to be scheduled.
+// prime loads every aggregate a thread page selects in one statement per
+// kind before the field resolvers run.
 func prime(ctx context.Context, conn *ent.ThreadConnection) {
 	if len(conn.Edges) == 0 {
 		return
 	}
 	sel := selected(ctx, [2]string{"edges", "ThreadEdge"}, [2]string{"node", "Thread"})
-	l := loaders.For(ctx)
-	var teams, folders, threads, last []string
+	var p loaders.Page
 	for _, e := range conn.Edges {
 		t := e.Node
-		teams = append(teams, t.CareTeamID)
-		folders = append(folders, t.FolderID)
-		threads = append(threads, t.ID)
-		if t.LastMessageID != nil {
-			last = append(last, *t.LastMessageID)
+		if sel["careTeam"] || sel["canReply"] || sel["replyBlockedReason"] {
+			p.CareTeams = append(p.CareTeams, t.CareTeamID)
+		}
+		if sel["folder"] {
+			p.Folders = append(p.Folders, t.FolderID)
+		}
+		if sel["tags"] {
+			p.Threads = append(p.Threads, t.ID)
+		}
+		if sel["lastMessage"] && t.LastMessageID != nil {
+			p.LastMessages = append(p.LastMessages, *t.LastMessageID)
 		}
 	}
-	if sel["careTeam"] || sel["canReply"] || sel["replyBlockedReason"] {
-		l.CareTeam.LoadMany(ctx, teams)
-	}
-	if sel["folder"] {
-		l.Folder.LoadMany(ctx, folders)
-	}
-	if sel["tags"] {
-		l.ThreadTags.LoadMany(ctx, threads)
-	}
-	if sel["lastMessage"] && len(last) > 0 {
-		l.Message.LoadMany(ctx, last)
-	}
+	loaders.For(ctx).Fill(ctx, p)
 }
 
 // replyBlock decides whether the viewer may reply in th.

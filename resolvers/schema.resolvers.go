@@ -11,9 +11,9 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/va/vams/ent"
+	"github.com/va/vams/ent/message"
 	"github.com/va/vams/graph"
 	"github.com/va/vams/graph/model"
-	"github.com/va/vams/ent/message"
 	"github.com/va/vams/inbox"
 	"github.com/va/vams/loaders"
 )
