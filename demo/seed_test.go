@@ -167,7 +167,7 @@ func TestSeedMinimums(t *testing.T) {
 		if err != nil || receipts == 0 {
 			t.Errorf("veteran 1 read receipts = %d, %v", receipts, err)
 		}
-		atts, err := c.Attachment.Query().Where().All(ctx)
+		atts, err := c.Attachment.Query().All(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,7 +245,7 @@ func TestSeedMinimums(t *testing.T) {
 		}
 
 		// The paused facility's team is visible as such.
-		paused, err := c.CareTeam.Query().Where(careteam.HasFacilityWith()).WithFacility().All(ctx)
+		paused, err := c.CareTeam.Query().WithFacility().All(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -382,7 +382,7 @@ func TestSeedConsistency(t *testing.T) {
 	})
 }
 
-// TestSeedNeedsNoViewer: Seed supplies the system viewer itself, and the
+// TestSeedVisibleToVeteran: Seed supplies the system viewer itself, and the
 // seeded data is visible to its veteran through the privacy layer.
 func TestSeedVisibleToVeteran(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
@@ -400,6 +400,73 @@ func TestSeedVisibleToVeteran(t *testing.T) {
 		inboxFolder, err := inbox.SystemFolder(vctx, s.Client, v1.ID, folder.SystemINBOX)
 		if err != nil || inboxFolder.Name != "Inbox" {
 			t.Errorf("inbox folder: %v, %v", inboxFolder, err)
+		}
+	})
+}
+
+// TestSeedMatchesInboxRules: the seeded states show up through the inbox
+// service's own rules (blocked team, paused facility, 45-day window).
+func TestSeedMatchesInboxRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s, ctx := seeded(t, b)
+		c := s.Client
+		blocks := map[inbox.ReplyBlock]int{}
+		for _, icn := range []string{Veteran1ICN, Veteran2ICN, Veteran3ICN} {
+			v := mustVeteran(t, ctx, c, icn)
+			assocs, err := c.Association.Query().Where(association.VeteranID(v.ID)).
+				WithCareTeam(func(q *ent.CareTeamQuery) { q.WithFacility() }).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			teamBlock := map[string]inbox.ReplyBlock{}
+			for _, a := range assocs {
+				b := inbox.CareTeamBlock(a.Edges.CareTeam, a.Edges.CareTeam.Edges.Facility, a)
+				teamBlock[a.CareTeamID] = b
+				blocks[b]++
+			}
+			threads, err := c.Thread.Query().Where(thread.VeteranID(v.ID)).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, th := range threads {
+				blocks["thread:"+inbox.ThreadReplyBlock(th, teamBlock[th.CareTeamID], testNow)]++
+			}
+		}
+		t.Logf("reply blocks: %v", blocks)
+		for _, want := range []inbox.ReplyBlock{inbox.BlockNone, inbox.BlockBlocked, inbox.BlockFacilityInTransition,
+			"thread:" + inbox.BlockNone, "thread:" + inbox.BlockTooOld, "thread:" + inbox.BlockBlocked} {
+			if blocks[want] == 0 {
+				t.Errorf("no %q in the seeded data", want)
+			}
+		}
+	})
+}
+
+// TestSeedWorksWithInboxService: a veteran can act on seeded threads through
+// the inbox service, and the aggregates it maintains stay right.
+func TestSeedWorksWithInboxService(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s, sys := seeded(t, b)
+		v1 := mustVeteran(t, sys, s.Client, Veteran1ICN)
+		ctx := viewer.NewContext(context.Background(), viewer.Viewer{VeteranID: v1.ID, ICN: v1.Icn, Roles: []viewer.Role{viewer.RoleVeteran}})
+		svc := &inbox.Service{Store: s, Now: func() time.Time { return testNow }}
+		th, err := s.Client.Thread.Query().Where(thread.Subject("Refill request for lisinopril")).Only(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if th.UnreadCount != 1 {
+			t.Fatalf("unread = %d, want 1", th.UnreadCount)
+		}
+		if th, err = svc.MarkThreadRead(ctx, th.ID); err != nil || th.UnreadCount != 0 {
+			t.Fatalf("mark read: %v, unread %d", err, th.UnreadCount)
+		}
+		before := th.MessageCount
+		th, msg, err := svc.ReplyToThread(ctx, inbox.Reply{ThreadID: th.ID, Body: "Thank you, I'll watch for it."})
+		if err != nil {
+			t.Fatalf("reply: %v", err)
+		}
+		if th.MessageCount != before+1 || th.LastMessageID == nil || *th.LastMessageID != msg.ID || !th.LastMessageAt.Equal(testNow) {
+			t.Errorf("after reply: count %d (was %d), last %v at %v", th.MessageCount, before, th.LastMessageID, th.LastMessageAt)
 		}
 	})
 }
