@@ -47,7 +47,8 @@ type Config struct {
 	Verifier      *auth.Verifier
 	Log           *slog.Logger
 	Introspection bool // demo mode only
-	BodyReader    resolvers.BodyReader
+	// Bodies reads through to providers for bodies not yet in the store.
+	Bodies loaders.BodyFetcher
 }
 
 // Handler is the authenticated API surface (GraphQL and attachments).
@@ -63,7 +64,7 @@ func New(cfg Config) *Handler {
 		cfg.Log = slog.Default()
 	}
 	h := &Handler{cfg: cfg}
-	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Inbox: cfg.Inbox, Client: cfg.Store.Client, BodyReader: cfg.BodyReader}}
+	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Inbox: cfg.Inbox, Client: cfg.Store.Client}}
 	// Connections cost what they could return: a page of 100 threads four
 	// levels deep must not pass for a small query.
 	gcfg.Complexity.Viewer.Threads = func(child int, _ *string, _ *model.ThreadFilter, _ *model.ThreadOrder, first *int, _ *entgql.Cursor[string], last *int, _ *entgql.Cursor[string]) int {
@@ -90,7 +91,7 @@ func New(cfg Config) *Handler {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
-	srv.Use(perResponseLoaders{client: cfg.Store.Client})
+	srv.Use(perResponseLoaders{client: cfg.Store.Client, bodies: cfg.Bodies})
 	h.gql = srv
 	return h
 }
@@ -113,12 +114,15 @@ func pageCost(first, last *int) int {
 
 // perResponseLoaders gives every response (and every subscription event) its
 // own loaders, so no cached value outlives the data it read.
-type perResponseLoaders struct{ client *ent.Client }
+type perResponseLoaders struct {
+	client *ent.Client
+	bodies loaders.BodyFetcher
+}
 
 func (perResponseLoaders) ExtensionName() string                   { return "PerResponseLoaders" }
 func (perResponseLoaders) Validate(graphql.ExecutableSchema) error { return nil }
 func (e perResponseLoaders) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	return next(loaders.With(ctx, loaders.New(e.client)))
+	return next(loaders.With(ctx, loaders.New(e.client, e.bodies)))
 }
 
 // GraphQL is the /graphql endpoint; it requires a verified viewer.

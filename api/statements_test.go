@@ -24,7 +24,11 @@ func TestInboxPageCostsConstantStatements(t *testing.T) {
 			w.ClinicianWrites(w.vetA, teams[i%len(teams)], fmt.Sprintf("Thread %d", i), "Body", "", start.Add(time.Duration(i)*time.Minute))
 		}
 		var list struct {
-			Viewer struct{ Threads struct{ Edges []struct{ Node struct{ ID string } } } }
+			Viewer struct {
+				Threads struct {
+					Edges []struct{ Node struct{ ID string } }
+				}
+			}
 		}
 		w.MustDo(icnA, `{ viewer { threads(first: 100) { edges { node { id } } } } }`, nil, &list)
 		for i, e := range list.Viewer.Threads.Edges {
@@ -44,7 +48,13 @@ func TestInboxPageCostsConstantStatements(t *testing.T) {
 			w.MustDo(icnA, page, map[string]any{"n": n}, &struct{}{})
 			w.Counter.Reset()
 			var out struct {
-				Viewer struct{ Threads struct{ Edges []struct{ Node struct{ Tags []struct{ Name string } } } } }
+				Viewer struct {
+					Threads struct {
+						Edges []struct {
+							Node struct{ Tags []struct{ Name string } }
+						}
+					}
+				}
 			}
 			w.MustDo(icnA, page, map[string]any{"n": n}, &out)
 			counts[n] = w.Counter.Count()

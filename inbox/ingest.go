@@ -28,6 +28,9 @@ type Incoming struct {
 	Provider  providers.Kind
 	VeteranID string
 	Message   providers.Message
+	// EchoWaitOver stops a veteran-sent message from waiting any longer for
+	// a pending local send to claim it: it is ingested as sent elsewhere.
+	EchoWaitOver bool
 }
 
 // Ingest stores a provider's message exactly once. The unique provider
@@ -107,6 +110,9 @@ func (s *Service) matchEcho(ctx context.Context, tx *store.Tx, in Incoming, ct *
 			}
 			return p.ID, nil
 		}
+	}
+	if in.EchoWaitOver {
+		return "", nil
 	}
 	return "", ErrEchoPending
 }
@@ -418,4 +424,3 @@ func (s *Service) SetDeliveryStatus(ctx context.Context, messageID string, st me
 func isNoRows(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "no rows")
 }
-

@@ -47,6 +47,8 @@ type Loaders struct {
 	Message     *dataloader.Loader[string, *ent.Message]
 	Attachments *dataloader.Loader[string, []*ent.Attachment]
 	Counts      *dataloader.Loader[string, FolderCounts]
+	// Body reads through to providers for bodies not in the store yet.
+	Body *dataloader.Loader[string, string]
 
 	careTeams  dataloader.BatchFunc[string, *CareTeamInfo]
 	folders    dataloader.BatchFunc[string, *ent.Folder]
@@ -60,8 +62,12 @@ type Loaders struct {
 // depends on this timing.
 const wait = 500 * time.Microsecond
 
-// New returns fresh loaders reading through client.
-func New(client *ent.Client) *Loaders {
+// BodyFetcher loads message bodies from providers, per message ID.
+type BodyFetcher func(ctx context.Context, ids []string) (map[string]string, map[string]error)
+
+// New returns fresh loaders reading through client (and fetch, when bodies
+// may be missing from the store).
+func New(client *ent.Client, fetch BodyFetcher) *Loaders {
 	l := &Loaders{
 		careTeams: careTeams(client),
 		folders: byID(func(ctx context.Context, ids []string) ([]*ent.Folder, error) {
@@ -78,6 +84,16 @@ func New(client *ent.Client) *Loaders {
 	l.Message = newLoader(l.messages)
 	l.Attachments = newLoader(attachments(client))
 	l.Counts = newLoader(folderCounts(client))
+	if fetch != nil {
+		l.Body = newLoader(func(ctx context.Context, keys []string) []*dataloader.Result[string] {
+			bodies, errs := fetch(ctx, keys)
+			out := make([]*dataloader.Result[string], len(keys))
+			for i, k := range keys {
+				out[i] = &dataloader.Result[string]{Data: bodies[k], Error: errs[k]}
+			}
+			return out
+		})
+	}
 	return l
 }
 

@@ -184,3 +184,13 @@ func Retryable(err error) bool {
 	// Errors that are not provider errors (network, timeout) are transient.
 	return !errors.As(err, &pe)
 }
+
+// Announcement is a provider's notice that a new message exists (OH's Atom
+// publication entries). It carries ids only; the message is fetched later.
+type Announcement struct {
+	EntryID   string // unique per announced message; duplicates share it
+	MessageID string
+	PatientID string
+	Authority string
+	Updated   time.Time
+}

@@ -19,14 +19,6 @@ import (
 type Resolver struct {
 	Inbox  *inbox.Service
 	Client *ent.Client
-	// BodyReader fetches bodies a provider listing omitted (read-through);
-	// nil when every body is in the store.
-	BodyReader BodyReader
-}
-
-// BodyReader loads message bodies that are not in the store yet.
-type BodyReader interface {
-	Body(ctx context.Context, m *ent.Message) (string, error)
 }
 
 func viewerOf(ctx context.Context) viewer.Viewer {

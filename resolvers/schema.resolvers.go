@@ -116,10 +116,13 @@ func (r *folderResolver) ThreadCount(ctx context.Context, obj *ent.Folder) (int,
 
 // Body is the resolver for the body field.
 func (r *messageResolver) Body(ctx context.Context, obj *ent.Message) (*string, error) {
-	if obj.BodyLoaded || r.BodyReader == nil {
+	l := loaders.For(ctx)
+	if obj.BodyLoaded || l.Body == nil {
 		return &obj.Body, nil
 	}
-	b, err := r.BodyReader.Body(ctx, obj)
+	// Read-through: the provider's listing had no body; fetch it (batched
+	// per thread) and keep it. A provider outage fails this field only.
+	b, err := l.Body.Load(ctx, obj.ID)()
 	if err != nil {
 		return nil, err
 	}

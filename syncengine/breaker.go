@@ -1,0 +1,79 @@
+package syncengine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/va/vams/providers"
+)
+
+// guarded wraps a provider in a circuit breaker: after repeated transient
+// failures calls fail fast for a while instead of piling onto a provider
+// that is down. Business rejections do not count as failures.
+type guarded struct {
+	providers.Provider
+	cb *gobreaker.CircuitBreaker[any]
+}
+
+func guard(p providers.Provider, timeout time.Duration) *guarded {
+	return &guarded{Provider: p, cb: gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
+		Name:        string(p.Kind()),
+		MaxRequests: 1,
+		Timeout:     timeout,
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 5 },
+		IsSuccessful: func(err error) bool {
+			return err == nil || !providers.Retryable(err) || errors.Is(err, context.Canceled)
+		},
+	})}
+}
+
+// errCircuitOpen is what callers see while the breaker is open.
+var errCircuitOpen = &providers.Error{Kind: providers.ErrUnavailable, Code: "CIRCUIT_OPEN",
+	Reason: "This care team's messaging system is not answering right now."}
+
+func call[T any](g *guarded, f func() (T, error)) (T, error) {
+	v, err := g.cb.Execute(func() (any, error) { return f() })
+	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+		var zero T
+		return zero, errCircuitOpen
+	}
+	if v == nil {
+		var zero T
+		return zero, err
+	}
+	return v.(T), err
+}
+
+// State is "closed", "half-open" or "open".
+func (g *guarded) State() string { return g.cb.State().String() }
+
+// Open reports whether calls currently fail fast.
+func (g *guarded) Open() bool { return g.cb.State() == gobreaker.StateOpen }
+
+func (g *guarded) Send(ctx context.Context, m providers.OutboundMessage) (providers.Receipt, error) {
+	return call(g, func() (providers.Receipt, error) { return g.Provider.Send(ctx, m) })
+}
+
+func (g *guarded) SetStatus(ctx context.Context, v providers.Veteran, id string, s providers.Status) error {
+	_, err := call(g, func() (struct{}, error) { return struct{}{}, g.Provider.SetStatus(ctx, v, id, s) })
+	return err
+}
+
+func (g *guarded) GetMessage(ctx context.Context, v providers.Veteran, id string) (providers.Message, error) {
+	return call(g, func() (providers.Message, error) { return g.Provider.GetMessage(ctx, v, id) })
+}
+
+func (g *guarded) GetThread(ctx context.Context, v providers.Veteran, id string) ([]providers.Message, error) {
+	return call(g, func() ([]providers.Message, error) { return g.Provider.GetThread(ctx, v, id) })
+}
+
+func (g *guarded) ListMessages(ctx context.Context, v providers.Veteran, w providers.Window) ([]providers.Message, error) {
+	return call(g, func() ([]providers.Message, error) { return g.Provider.ListMessages(ctx, v, w) })
+}
+
+func (g *guarded) CareTeams(ctx context.Context, v providers.Veteran) ([]providers.CareTeam, error) {
+	return call(g, func() ([]providers.CareTeam, error) { return g.Provider.CareTeams(ctx, v) })
+}

@@ -1,0 +1,307 @@
+package syncengine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/va/vams/ent"
+	"github.com/va/vams/ent/association"
+	"github.com/va/vams/ent/careteam"
+	"github.com/va/vams/ent/facility"
+	"github.com/va/vams/ent/message"
+	"github.com/va/vams/ent/providerref"
+	"github.com/va/vams/ent/syncstate"
+	"github.com/va/vams/inbox"
+	"github.com/va/vams/providers"
+	"github.com/va/vams/store"
+	"github.com/va/vams/viewer"
+)
+
+type reconcileAllArgs struct{}
+
+func (reconcileAllArgs) Kind() string { return "reconcile_all" }
+
+type reconcileAllWorker struct {
+	river.WorkerDefaults[reconcileAllArgs]
+	e *Engine
+}
+
+// Work fans the periodic scan out to one job per veteran and provider, so
+// any instance's workers share the load and one slow veteran delays nobody.
+func (w *reconcileAllWorker) Work(ctx context.Context, _ *river.Job[reconcileAllArgs]) error {
+	return w.e.ScheduleReconcile(viewer.System(ctx))
+}
+
+// ScheduleReconcile queues a reconciliation of every veteran with every
+// provider that knows them.
+func (e *Engine) ScheduleReconcile(ctx context.Context) error {
+	vets, err := e.store.Client.Veteran.Query().All(viewer.System(ctx))
+	if err != nil {
+		return err
+	}
+	var params []river.InsertManyParams
+	for _, v := range vets {
+		pv := veteranOf(v)
+		for k := range e.providers {
+			if knows(k, pv) {
+				params = append(params, river.InsertManyParams{Args: reconcileArgs{VeteranID: v.ID, Provider: k},
+					InsertOpts: &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true,
+						ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}})
+			}
+		}
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	_, err = e.river.InsertMany(ctx, params)
+	return err
+}
+
+type reconcileArgs struct {
+	VeteranID string         `json:"veteran_id"`
+	Provider  providers.Kind `json:"provider"`
+}
+
+func (reconcileArgs) Kind() string { return "reconcile_veteran" }
+
+type reconcileWorker struct {
+	river.WorkerDefaults[reconcileArgs]
+	e *Engine
+}
+
+func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[reconcileArgs]) error {
+	err := w.e.Reconcile(viewer.System(ctx), job.Args.VeteranID, job.Args.Provider)
+	if p := w.e.providers[job.Args.Provider]; p != nil && p.Open() {
+		return nil // the next periodic scan tries again
+	}
+	return err
+}
+
+// Sync-state scopes.
+const (
+	scopeImport = inbox.ImportScope // first import, walking back to the horizon
+	scopeFast   = "fast_scan"       // recent activity
+	scopeSweep  = "slow_sweep"      // older windows, one per run, round and round
+)
+
+// Reconcile brings VAMS in line with what provider k holds for a veteran:
+// the care-team directory, new messages (the only way MHV's arrive), and the
+// reads and deletes no feed reports. Every step is idempotent and its
+// progress is persisted, so a restart resumes where it stopped.
+func (e *Engine) Reconcile(ctx context.Context, veteranID string, k providers.Kind) error {
+	ctx = viewer.System(ctx)
+	p := e.providers[k]
+	if p == nil {
+		return nil
+	}
+	vet, err := e.store.Client.Veteran.Get(ctx, veteranID)
+	if err != nil {
+		return err
+	}
+	pv := veteranOf(vet)
+	if !knows(k, pv) {
+		return nil
+	}
+	if err := e.refreshDirectory(ctx, p, vet.ID, pv); err != nil {
+		return e.recordRun(ctx, k, vet.ID, scopeFast, err)
+	}
+	now := time.Now().UTC()
+	// Fast scan: recent activity, every run.
+	fast := providers.Window{Since: now.Add(-e.cfg.FastWindow), Until: now.Add(time.Minute)}
+	if err := e.scan(ctx, p, vet.ID, pv, fast); err != nil {
+		return e.recordRun(ctx, k, vet.ID, scopeFast, err)
+	}
+	if err := e.recordRun(ctx, k, vet.ID, scopeFast, nil); err != nil {
+		return err
+	}
+	// Import, then the slow sweep: one older window per run.
+	imp, err := e.state(ctx, k, vet.ID, scopeImport)
+	if err != nil {
+		return err
+	}
+	horizon := now.Add(-e.cfg.ImportHorizon)
+	if imp.Status != syncstate.StatusCOMPLETE {
+		// The first import walks every window back to the horizon now, so
+		// the veteran's history is there when they first look.
+		if err := e.setState(ctx, imp, syncstate.StatusIN_PROGRESS, nil); err != nil {
+			return err
+		}
+		until := fast.Since
+		if imp.Watermark != nil && imp.Watermark.Before(until) {
+			until = *imp.Watermark // resume where a stopped import left off
+		}
+		for until.After(horizon) {
+			since := until.Add(-e.cfg.SweepWindow)
+			if err := e.scan(ctx, p, vet.ID, pv, providers.Window{Since: since, Until: until}); err != nil {
+				_ = e.setState(ctx, imp, syncstate.StatusERROR, err)
+				return err
+			}
+			until = since
+			if err := e.store.Client.SyncState.UpdateOne(imp).SetWatermark(until).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return e.setState(ctx, imp, syncstate.StatusCOMPLETE, nil)
+	}
+	sweep, err := e.state(ctx, k, vet.ID, scopeSweep)
+	if err != nil {
+		return err
+	}
+	until := fast.Since
+	if sweep.Watermark != nil && sweep.Watermark.After(horizon) && sweep.Watermark.Before(until) {
+		until = *sweep.Watermark
+	}
+	since := until.Add(-e.cfg.SweepWindow)
+	if err := e.scan(ctx, p, vet.ID, pv, providers.Window{Since: since, Until: until}); err != nil {
+		return e.recordRun(ctx, k, vet.ID, scopeSweep, err)
+	}
+	next := since
+	upd := e.store.Client.SyncState.UpdateOne(sweep).SetLastRunAt(now).SetLastError("")
+	if !next.After(horizon) {
+		upd.SetLastFullScanAt(now)
+		next = fast.Since // wrap around
+	}
+	return upd.SetWatermark(next).Exec(ctx)
+}
+
+// scan ingests every message the provider lists in w and tombstones the ones
+// VAMS holds from that provider in w that the listing no longer has.
+func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.Veteran, w providers.Window) error {
+	listed, err := p.ListMessages(ctx, pv, w)
+	if err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(listed))
+	for _, m := range listed {
+		seen[m.ExternalID] = true
+		if err := e.ingestWithThread(ctx, p, vid, pv, m, false); err != nil {
+			if errors.Is(err, inbox.ErrEchoPending) {
+				continue // the pending send claims it; the next scan confirms
+			}
+			return err
+		}
+	}
+	// Messages gone from the listing altogether count as deleted.
+	var refs []struct {
+		ExternalID string `json:"external_id"`
+		MessageID  string `json:"entity_id"`
+	}
+	err = e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(providerref.Provider(p.Kind())),
+		providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE),
+		func(s *sql.Selector) {
+			m := sql.Table(message.Table)
+			s.Join(m).On(s.C(providerref.FieldEntityID), m.C(message.FieldID)).
+				Where(sql.And(sql.EQ(m.C(message.FieldVeteranID), vid), sql.GTE(m.C(message.FieldSentAt), w.Since),
+					sql.LT(m.C(message.FieldSentAt), w.Until), sql.IsNull(m.C(message.FieldProviderDeletedAt))))
+		}).Select(providerref.FieldExternalID, providerref.FieldEntityID).Scan(ctx, &refs)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		if seen[r.ExternalID] {
+			continue
+		}
+		gone := providers.Message{ExternalID: r.ExternalID, Status: providers.StatusDeleted}
+		if _, _, err := e.inbox.Ingest(ctx, inbox.Incoming{Provider: p.Kind(), VeteranID: vid, Message: gone}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) state(ctx context.Context, k providers.Kind, vid, scope string) (*ent.SyncState, error) {
+	c := e.store.Client
+	st, err := c.SyncState.Query().Where(syncstate.ProviderEQ(syncstate.Provider(k)), syncstate.VeteranID(vid), syncstate.Scope(scope)).Only(ctx)
+	if ent.IsNotFound(err) {
+		st, err = c.SyncState.Create().SetProvider(syncstate.Provider(k)).SetVeteranID(vid).SetScope(scope).Save(ctx)
+		if ent.IsConstraintError(err) {
+			return c.SyncState.Query().Where(syncstate.ProviderEQ(syncstate.Provider(k)), syncstate.VeteranID(vid), syncstate.Scope(scope)).Only(ctx)
+		}
+	}
+	return st, err
+}
+
+func (e *Engine) setState(ctx context.Context, st *ent.SyncState, status syncstate.Status, cause error) error {
+	upd := e.store.Client.SyncState.UpdateOne(st).SetStatus(status).SetLastRunAt(time.Now().UTC())
+	if cause != nil {
+		upd.SetLastError(cause.Error())
+	} else {
+		upd.SetLastError("")
+	}
+	return upd.Exec(ctx)
+}
+
+func (e *Engine) recordRun(ctx context.Context, k providers.Kind, vid, scope string, cause error) error {
+	st, err := e.state(ctx, k, vid, scope)
+	if err != nil {
+		return err
+	}
+	status := syncstate.StatusCOMPLETE
+	if cause != nil {
+		status = syncstate.StatusERROR
+	}
+	if err := e.setState(ctx, st, status, cause); err != nil {
+		return err
+	}
+	return cause
+}
+
+// refreshDirectory upserts the teams a provider lists for the veteran, with
+// their facilities and the veteran's association (blocked, preferred).
+func (e *Engine) refreshDirectory(ctx context.Context, p *guarded, vid string, pv providers.Veteran) error {
+	teams, err := p.CareTeams(ctx, pv)
+	if err != nil {
+		return err
+	}
+	return e.store.InTx(ctx, func(tx *store.Tx) error {
+		c := tx.Client
+		for _, t := range teams {
+			f, err := c.Facility.Query().Where(facility.StationNumber(t.StationNumber)).Only(ctx)
+			if ent.IsNotFound(err) {
+				ehr := facility.EhrVISTA
+				if p.Kind() == providers.OH {
+					ehr = facility.EhrOH
+				}
+				f, err = c.Facility.Create().SetStationNumber(t.StationNumber).SetName(t.FacilityName).
+					SetHealthCareSystem(t.HealthCareSystem).SetEhr(ehr).Save(ctx)
+			}
+			if err != nil {
+				return err
+			}
+			display := t.DisplayName
+			if display == "" {
+				display = t.Name
+			}
+			ct, err := c.CareTeam.Query().Where(careteam.ProviderEQ(careteam.Provider(p.Kind())), careteam.ProviderID(t.ExternalID)).Only(ctx)
+			switch {
+			case ent.IsNotFound(err):
+				ct, err = c.CareTeam.Create().SetProvider(careteam.Provider(p.Kind())).SetProviderID(t.ExternalID).
+					SetName(t.Name).SetDisplayName(display).SetFacilityID(f.ID).SetActive(t.Active).
+					SetRequiresSignature(t.RequiresSignature).SetAlternateNames(t.AlternateNames).Save(ctx)
+			case err == nil && (ct.DisplayName != display || ct.Active != t.Active || ct.RequiresSignature != t.RequiresSignature):
+				ct, err = c.CareTeam.UpdateOne(ct).SetName(t.Name).SetDisplayName(display).SetActive(t.Active).
+					SetRequiresSignature(t.RequiresSignature).SetAlternateNames(t.AlternateNames).Save(ctx)
+			}
+			if err != nil {
+				return err
+			}
+			a, err := c.Association.Query().Where(association.VeteranID(vid), association.CareTeamID(ct.ID)).Only(ctx)
+			switch {
+			case ent.IsNotFound(err):
+				err = c.Association.Create().SetVeteranID(vid).SetCareTeamID(ct.ID).SetBlocked(t.Blocked).SetPreferred(t.Preferred).Exec(ctx)
+			case err == nil && a.Blocked != t.Blocked:
+				// Preferred is the veteran's own choice in VAMS; blocked is the team's.
+				err = c.Association.UpdateOne(a).SetBlocked(t.Blocked).Exec(ctx)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
