@@ -1631,8 +1631,6 @@ enum ReplyBlockedReason {
   NOT_ASSOCIATED
   INACTIVE
   FACILITY_IN_TRANSITION
-  "The thread is in Trash; restore it first."
-  IN_TRASH
 }
 
 type Thread implements Node {

@@ -393,8 +393,6 @@ const (
 	ReplyBlockedReasonNotAssociated        ReplyBlockedReason = "NOT_ASSOCIATED"
 	ReplyBlockedReasonInactive             ReplyBlockedReason = "INACTIVE"
 	ReplyBlockedReasonFacilityInTransition ReplyBlockedReason = "FACILITY_IN_TRANSITION"
-	// The thread is in Trash; restore it first.
-	ReplyBlockedReasonInTrash ReplyBlockedReason = "IN_TRASH"
 )
 
 var AllReplyBlockedReason = []ReplyBlockedReason{
@@ -403,12 +401,11 @@ var AllReplyBlockedReason = []ReplyBlockedReason{
 	ReplyBlockedReasonNotAssociated,
 	ReplyBlockedReasonInactive,
 	ReplyBlockedReasonFacilityInTransition,
-	ReplyBlockedReasonInTrash,
 }
 
 func (e ReplyBlockedReason) IsValid() bool {
 	switch e {
-	case ReplyBlockedReasonTooOld, ReplyBlockedReasonBlocked, ReplyBlockedReasonNotAssociated, ReplyBlockedReasonInactive, ReplyBlockedReasonFacilityInTransition, ReplyBlockedReasonInTrash:
+	case ReplyBlockedReasonTooOld, ReplyBlockedReasonBlocked, ReplyBlockedReasonNotAssociated, ReplyBlockedReasonInactive, ReplyBlockedReasonFacilityInTransition:
 		return true
 	}
 	return false

@@ -1,0 +1,42 @@
+# VAMS make targets: the interface for people and CI.
+GO ?= go
+PKGS := ./...
+
+.PHONY: run test generate lint bench fuzz migration check-generate
+
+## run: serve VAMS on the embedded demo (SQLite in ./data, simulators, demo data)
+run:
+	$(GO) run .
+
+## test: the whole suite with the race detector (PostgreSQL too when VAMS_TEST_DATABASE_URL is set)
+test:
+	$(GO) test -race -count=1 $(PKGS)
+
+## generate: regenerate ent and gqlgen code
+generate:
+	$(GO) generate ./...
+
+## check-generate: fail if regeneration changes committed files
+check-generate: generate
+	git diff --exit-code -- . ':(exclude)go.sum'
+	test -z "$$(git status --porcelain --untracked-files=all -- ent graph resolvers)"
+
+## lint: gofmt and go vet
+lint:
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+	$(GO) vet $(PKGS)
+
+## fuzz: run every fuzz target briefly (FUZZTIME=10s by default)
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test ./providers/oh -run '^$$' -fuzz '^FuzzParseAtom$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./providers/oh -run '^$$' -fuzz '^FuzzDecodeMessages$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./providers/mhv -run '^$$' -fuzz '^FuzzDecodeResponses$$' -fuzztime $(FUZZTIME)
+
+## bench: benchmarks (see docs/performance.md)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## migration: write the next versioned migration for SQLite and PostgreSQL (name=...; needs VAMS_DEV_DATABASE_URL)
+migration:
+	$(GO) run ./store/migrationgen $(name)
