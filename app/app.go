@@ -48,6 +48,10 @@ type Options struct {
 	Now func() time.Time
 	// SkipSeed leaves the demo data out.
 	SkipSeed bool
+	// MHVSim and OHSim, when set, are used instead of new simulators, so a
+	// test can restart VAMS while the providers keep their state.
+	MHVSim *mhvsim.Simulator
+	OHSim  *ohsim.Simulator
 }
 
 // App is an assembled VAMS.
@@ -62,6 +66,8 @@ type App struct {
 	OHSim   *ohsim.Simulator
 	Handler http.Handler
 	log     *slog.Logger
+
+	ownsOHSim bool
 }
 
 // New opens the store (applying migrations), seeds demo data in demo mode and
@@ -114,11 +120,18 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		if len(secret) == 0 {
 			secret = []byte(demoPublicationKey)
 		}
-		a.MHVSim = mhvsim.New(demo.MHVSeed(demoMHVAppToken, demoMHVAPIKey))
+		a.MHVSim = opts.MHVSim
+		if a.MHVSim == nil {
+			a.MHVSim = mhvsim.New(demo.MHVSeed(demoMHVAppToken, demoMHVAPIKey))
+		}
 		mux.Handle("/sim/mhv/", http.StripPrefix("/sim/mhv", a.MHVSim))
-		ohSimCfg := demo.OHConfig(cfg.PublicURL+"/intake/oh/atom", secret)
-		ohSimCfg.HTTPClient = opts.HTTPClient
-		a.OHSim = ohsim.New(ohSimCfg)
+		a.OHSim = opts.OHSim
+		if a.OHSim == nil {
+			ohSimCfg := demo.OHConfig(cfg.PublicURL+"/intake/oh/atom", secret)
+			ohSimCfg.HTTPClient = opts.HTTPClient
+			a.OHSim = ohsim.New(ohSimCfg)
+			a.ownsOHSim = true
+		}
 		mux.Handle("/sim/oh/", http.StripPrefix("/sim/oh", a.OHSim))
 		mhvCfg = mhv.Config{BaseURL: cfg.PublicURL + "/sim/mhv/", AppToken: demoMHVAppToken, APIKey: demoMHVAPIKey, HTTPClient: opts.HTTPClient}
 		ohCfg = oh.Config{BaseURL: cfg.PublicURL + "/sim/oh", Authority: demo.OHAuthority, Credentials: oh.BearerToken(demoOHToken), HTTPClient: opts.HTTPClient}
@@ -163,7 +176,7 @@ func (a *App) Start(ctx context.Context) error { return a.Engine.Start(ctx) }
 // Close stops the workers and the simulators and closes the store.
 func (a *App) Close(ctx context.Context) error {
 	err := a.Engine.Stop(ctx)
-	if a.OHSim != nil {
+	if a.OHSim != nil && a.ownsOHSim {
 		a.OHSim.Close()
 	}
 	return errors.Join(err, a.Store.Close())

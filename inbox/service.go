@@ -50,11 +50,14 @@ type Service struct {
 	Now     func() time.Time
 }
 
+// now is whole seconds: providers keep sent times to the second, and a
+// timeline mixing our nanoseconds with their seconds would misorder a reply
+// sent within the same second as the message it answers.
 func (s *Service) now() time.Time {
 	if s.Now != nil {
-		return s.Now().UTC()
+		return s.Now().UTC().Truncate(time.Second)
 	}
-	return time.Now().UTC()
+	return time.Now().UTC().Truncate(time.Second)
 }
 
 func viewerID(ctx context.Context) (string, error) {

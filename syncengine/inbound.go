@@ -2,6 +2,8 @@ package syncengine
 
 import (
 	"context"
+
+	"entgo.io/ent/dialect/sql"
 	"errors"
 	"sort"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/providerref"
 	"github.com/va/vams/ent/veteran"
+	"github.com/va/vams/ids"
 	"github.com/va/vams/inbox"
 	"github.com/va/vams/providers"
 	"github.com/va/vams/store"
@@ -26,19 +29,22 @@ func (e *Engine) StoreAnnouncements(ctx context.Context, as []providers.Announce
 	ctx = viewer.System(ctx)
 	return e.store.InTx(ctx, func(tx *store.Tx) error {
 		for _, a := range as {
-			exists, err := tx.Client.AtomEntry.Query().Where(atomentry.EntryID(a.EntryID)).Exist(ctx)
+			// Concurrent duplicate pushes race here: ON CONFLICT DO NOTHING
+			// lets exactly one of them insert (and queue) the entry.
+			id := ids.New(ids.AtomEntry)
+			q, args := sql.Dialect(e.store.Dialect).Insert(atomentry.Table).
+				Columns(atomentry.FieldID, atomentry.FieldEntryID, atomentry.FieldMessageExternalID, atomentry.FieldPatientID,
+					atomentry.FieldAuthority, atomentry.FieldReceivedAt, atomentry.FieldAttempts, atomentry.FieldLastError).
+				Values(id, a.EntryID, a.MessageID, a.PatientID, a.Authority, time.Now().UTC(), 0, "").
+				OnConflict(sql.ConflictColumns(atomentry.FieldEntryID), sql.DoNothing()).Query()
+			res, err := tx.SQL.ExecContext(ctx, q, args...)
 			if err != nil {
 				return err
 			}
-			if exists {
-				continue
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				continue // already stored by an earlier or concurrent push
 			}
-			row, err := tx.Client.AtomEntry.Create().SetEntryID(a.EntryID).SetMessageExternalID(a.MessageID).
-				SetPatientID(a.PatientID).SetAuthority(a.Authority).SetReceivedAt(time.Now().UTC()).Save(ctx)
-			if err != nil {
-				return err
-			}
-			if _, err := e.river.InsertTx(ctx, tx.SQL, atomArgs{EntryID: row.ID}, &river.InsertOpts{MaxAttempts: 20}); err != nil {
+			if _, err := e.river.InsertTx(ctx, tx.SQL, atomArgs{EntryID: id}, &river.InsertOpts{MaxAttempts: 20}); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,7 @@ package syncengine
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -273,10 +274,7 @@ func (e *Engine) refreshDirectory(ctx context.Context, p *guarded, vid string, p
 			if err != nil {
 				return err
 			}
-			display := t.DisplayName
-			if display == "" {
-				display = t.Name
-			}
+			display := displayName(t)
 			ct, err := c.CareTeam.Query().Where(careteam.ProviderEQ(careteam.Provider(p.Kind())), careteam.ProviderID(t.ExternalID)).Only(ctx)
 			switch {
 			case ent.IsNotFound(err):
@@ -304,4 +302,22 @@ func (e *Engine) refreshDirectory(ctx context.Context, p *guarded, vid string, p
 		}
 		return nil
 	})
+}
+
+// displayName is the name veterans see: the provider's suggested display
+// name without a repeated facility prefix ("Cheyenne VA Medical Center |
+// Pharmacy" → "Pharmacy"; the facility is shown beside it), else its name.
+func displayName(t providers.CareTeam) string {
+	d := strings.TrimSpace(t.DisplayName)
+	if d == "" {
+		d = strings.TrimSpace(t.Name)
+	}
+	if t.FacilityName != "" {
+		for _, sep := range []string{" | ", " - ", ": "} {
+			if rest, ok := strings.CutPrefix(d, t.FacilityName+sep); ok && strings.TrimSpace(rest) != "" {
+				return strings.TrimSpace(rest)
+			}
+		}
+	}
+	return d
 }

@@ -73,6 +73,15 @@ func (b Backend) Open(t testing.TB, opts ...Options) *store.Store {
 	return s
 }
 
+// DatabaseURL returns a fresh PostgreSQL database's URL, or "" for SQLite
+// (then the store lives in a data directory).
+func (b Backend) DatabaseURL(t testing.TB) string {
+	if b.url == "" {
+		return ""
+	}
+	return freshPostgres(t, b.url)
+}
+
 // Each runs f as a subtest on every backend.
 func Each(t *testing.T, f func(t *testing.T, b Backend)) {
 	for _, b := range Backends(t) {
