@@ -18,6 +18,7 @@ import (
 	"github.com/va/vams/ent/association"
 	"github.com/va/vams/ent/atomentry"
 	"github.com/va/vams/ent/attachment"
+	"github.com/va/vams/ent/auditevent"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/facility"
@@ -43,6 +44,8 @@ type Client struct {
 	AtomEntry *AtomEntryClient
 	// Attachment is the client for interacting with the Attachment builders.
 	Attachment *AttachmentClient
+	// AuditEvent is the client for interacting with the AuditEvent builders.
+	AuditEvent *AuditEventClient
 	// CareTeam is the client for interacting with the CareTeam builders.
 	CareTeam *CareTeamClient
 	// Change is the client for interacting with the Change builders.
@@ -77,6 +80,7 @@ func (c *Client) init() {
 	c.Association = NewAssociationClient(c.config)
 	c.AtomEntry = NewAtomEntryClient(c.config)
 	c.Attachment = NewAttachmentClient(c.config)
+	c.AuditEvent = NewAuditEventClient(c.config)
 	c.CareTeam = NewCareTeamClient(c.config)
 	c.Change = NewChangeClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
@@ -182,6 +186,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Association: NewAssociationClient(cfg),
 		AtomEntry:   NewAtomEntryClient(cfg),
 		Attachment:  NewAttachmentClient(cfg),
+		AuditEvent:  NewAuditEventClient(cfg),
 		CareTeam:    NewCareTeamClient(cfg),
 		Change:      NewChangeClient(cfg),
 		Facility:    NewFacilityClient(cfg),
@@ -214,6 +219,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Association: NewAssociationClient(cfg),
 		AtomEntry:   NewAtomEntryClient(cfg),
 		Attachment:  NewAttachmentClient(cfg),
+		AuditEvent:  NewAuditEventClient(cfg),
 		CareTeam:    NewCareTeamClient(cfg),
 		Change:      NewChangeClient(cfg),
 		Facility:    NewFacilityClient(cfg),
@@ -253,8 +259,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Association, c.AtomEntry, c.Attachment, c.CareTeam, c.Change, c.Facility,
-		c.Folder, c.Message, c.ProviderRef, c.SyncState, c.Tag, c.Thread, c.Veteran,
+		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.CareTeam, c.Change,
+		c.Facility, c.Folder, c.Message, c.ProviderRef, c.SyncState, c.Tag, c.Thread,
+		c.Veteran,
 	} {
 		n.Use(hooks...)
 	}
@@ -264,8 +271,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Association, c.AtomEntry, c.Attachment, c.CareTeam, c.Change, c.Facility,
-		c.Folder, c.Message, c.ProviderRef, c.SyncState, c.Tag, c.Thread, c.Veteran,
+		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.CareTeam, c.Change,
+		c.Facility, c.Folder, c.Message, c.ProviderRef, c.SyncState, c.Tag, c.Thread,
+		c.Veteran,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -280,6 +288,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AtomEntry.mutate(ctx, m)
 	case *AttachmentMutation:
 		return c.Attachment.mutate(ctx, m)
+	case *AuditEventMutation:
+		return c.AuditEvent.mutate(ctx, m)
 	case *CareTeamMutation:
 		return c.CareTeam.mutate(ctx, m)
 	case *ChangeMutation:
@@ -753,6 +763,139 @@ func (c *AttachmentClient) mutate(ctx context.Context, m *AttachmentMutation) (V
 		return (&AttachmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Attachment mutation op: %q", m.Op())
+	}
+}
+
+// AuditEventClient is a client for the AuditEvent schema.
+type AuditEventClient struct {
+	config
+}
+
+// NewAuditEventClient returns a client for the AuditEvent from the given config.
+func NewAuditEventClient(c config) *AuditEventClient {
+	return &AuditEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditevent.Hooks(f(g(h())))`.
+func (c *AuditEventClient) Use(hooks ...Hook) {
+	c.hooks.AuditEvent = append(c.hooks.AuditEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditevent.Intercept(f(g(h())))`.
+func (c *AuditEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditEvent = append(c.inters.AuditEvent, interceptors...)
+}
+
+// Create returns a builder for creating a AuditEvent entity.
+func (c *AuditEventClient) Create() *AuditEventCreate {
+	mutation := newAuditEventMutation(c.config, OpCreate)
+	return &AuditEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditEvent entities.
+func (c *AuditEventClient) CreateBulk(builders ...*AuditEventCreate) *AuditEventCreateBulk {
+	return &AuditEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditEventClient) MapCreateBulk(slice any, setFunc func(*AuditEventCreate, int)) *AuditEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditEventCreateBulk{err: fmt.Errorf("calling to AuditEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditEvent.
+func (c *AuditEventClient) Update() *AuditEventUpdate {
+	mutation := newAuditEventMutation(c.config, OpUpdate)
+	return &AuditEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditEventClient) UpdateOne(_m *AuditEvent) *AuditEventUpdateOne {
+	mutation := newAuditEventMutation(c.config, OpUpdateOne, withAuditEvent(_m))
+	return &AuditEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditEventClient) UpdateOneID(id int64) *AuditEventUpdateOne {
+	mutation := newAuditEventMutation(c.config, OpUpdateOne, withAuditEventID(id))
+	return &AuditEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditEvent.
+func (c *AuditEventClient) Delete() *AuditEventDelete {
+	mutation := newAuditEventMutation(c.config, OpDelete)
+	return &AuditEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditEventClient) DeleteOne(_m *AuditEvent) *AuditEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditEventClient) DeleteOneID(id int64) *AuditEventDeleteOne {
+	builder := c.Delete().Where(auditevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditEventDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditEvent.
+func (c *AuditEventClient) Query() *AuditEventQuery {
+	return &AuditEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditEvent entity by its id.
+func (c *AuditEventClient) Get(ctx context.Context, id int64) (*AuditEvent, error) {
+	return c.Query().Where(auditevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditEventClient) GetX(ctx context.Context, id int64) *AuditEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditEventClient) Hooks() []Hook {
+	return c.hooks.AuditEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditEventClient) Interceptors() []Interceptor {
+	return c.inters.AuditEvent
+}
+
+func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditEvent mutation op: %q", m.Op())
 	}
 }
 
@@ -2406,12 +2549,12 @@ func (c *VeteranClient) mutate(ctx context.Context, m *VeteranMutation) (Value, 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Association, AtomEntry, Attachment, CareTeam, Change, Facility, Folder, Message,
-		ProviderRef, SyncState, Tag, Thread, Veteran []ent.Hook
+		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change, Facility,
+		Folder, Message, ProviderRef, SyncState, Tag, Thread, Veteran []ent.Hook
 	}
 	inters struct {
-		Association, AtomEntry, Attachment, CareTeam, Change, Facility, Folder, Message,
-		ProviderRef, SyncState, Tag, Thread, Veteran []ent.Interceptor
+		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change, Facility,
+		Folder, Message, ProviderRef, SyncState, Tag, Thread, Veteran []ent.Interceptor
 	}
 )
 

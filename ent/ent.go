@@ -15,6 +15,7 @@ import (
 	"github.com/va/vams/ent/association"
 	"github.com/va/vams/ent/atomentry"
 	"github.com/va/vams/ent/attachment"
+	"github.com/va/vams/ent/auditevent"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/facility"
@@ -88,6 +89,7 @@ func checkColumn(t, c string) error {
 			association.Table: association.ValidColumn,
 			atomentry.Table:   atomentry.ValidColumn,
 			attachment.Table:  attachment.ValidColumn,
+			auditevent.Table:  auditevent.ValidColumn,
 			careteam.Table:    careteam.ValidColumn,
 			change.Table:      change.ValidColumn,
 			facility.Table:    facility.ValidColumn,

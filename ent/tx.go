@@ -20,6 +20,8 @@ type Tx struct {
 	AtomEntry *AtomEntryClient
 	// Attachment is the client for interacting with the Attachment builders.
 	Attachment *AttachmentClient
+	// AuditEvent is the client for interacting with the AuditEvent builders.
+	AuditEvent *AuditEventClient
 	// CareTeam is the client for interacting with the CareTeam builders.
 	CareTeam *CareTeamClient
 	// Change is the client for interacting with the Change builders.
@@ -174,6 +176,7 @@ func (tx *Tx) init() {
 	tx.Association = NewAssociationClient(tx.config)
 	tx.AtomEntry = NewAtomEntryClient(tx.config)
 	tx.Attachment = NewAttachmentClient(tx.config)
+	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.CareTeam = NewCareTeamClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)

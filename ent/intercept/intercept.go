@@ -11,6 +11,7 @@ import (
 	"github.com/va/vams/ent/association"
 	"github.com/va/vams/ent/atomentry"
 	"github.com/va/vams/ent/attachment"
+	"github.com/va/vams/ent/auditevent"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/facility"
@@ -159,6 +160,33 @@ func (f TraverseAttachment) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AttachmentQuery", q)
+}
+
+// The AuditEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AuditEventFunc func(context.Context, *ent.AuditEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AuditEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AuditEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AuditEventQuery", q)
+}
+
+// The TraverseAuditEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAuditEvent func(context.Context, *ent.AuditEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAuditEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAuditEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AuditEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AuditEventQuery", q)
 }
 
 // The CareTeamFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -440,6 +468,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AtomEntryQuery, predicate.AtomEntry, atomentry.OrderOption]{typ: ent.TypeAtomEntry, tq: q}, nil
 	case *ent.AttachmentQuery:
 		return &query[*ent.AttachmentQuery, predicate.Attachment, attachment.OrderOption]{typ: ent.TypeAttachment, tq: q}, nil
+	case *ent.AuditEventQuery:
+		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
 	case *ent.CareTeamQuery:
 		return &query[*ent.CareTeamQuery, predicate.CareTeam, careteam.OrderOption]{typ: ent.TypeCareTeam, tq: q}, nil
 	case *ent.ChangeQuery:

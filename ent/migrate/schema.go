@@ -98,6 +98,37 @@ var (
 			},
 		},
 	}
+	// AuditEventsColumns holds the columns for the "audit_events" table.
+	AuditEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "actor", Type: field.TypeString},
+		{Name: "action", Type: field.TypeString},
+		{Name: "target_type", Type: field.TypeString, Default: ""},
+		{Name: "target_id", Type: field.TypeString, Default: ""},
+		{Name: "outcome", Type: field.TypeString, Default: "ok"},
+		{Name: "request_id", Type: field.TypeString, Default: ""},
+		{Name: "prev_hash", Type: field.TypeString},
+		{Name: "hash", Type: field.TypeString, Unique: true},
+	}
+	// AuditEventsTable holds the schema information for the "audit_events" table.
+	AuditEventsTable = &schema.Table{
+		Name:       "audit_events",
+		Columns:    AuditEventsColumns,
+		PrimaryKey: []*schema.Column{AuditEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditevent_actor_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[2], AuditEventsColumns[1]},
+			},
+			{
+				Name:    "auditevent_target_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[5]},
+			},
+		},
+	}
 	// CareTeamsColumns holds the columns for the "care_teams" table.
 	CareTeamsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -438,6 +469,7 @@ var (
 		AssociationsTable,
 		AtomEntriesTable,
 		AttachmentsTable,
+		AuditEventsTable,
 		CareTeamsTable,
 		ChangesTable,
 		FacilitiesTable,

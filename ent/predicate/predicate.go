@@ -15,6 +15,9 @@ type AtomEntry func(*sql.Selector)
 // Attachment is the predicate function for attachment builders.
 type Attachment func(*sql.Selector)
 
+// AuditEvent is the predicate function for auditevent builders.
+type AuditEvent func(*sql.Selector)
+
 // CareTeam is the predicate function for careteam builders.
 type CareTeam func(*sql.Selector)
 

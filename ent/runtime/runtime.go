@@ -8,6 +8,7 @@ import (
 	"github.com/va/vams/ent/association"
 	"github.com/va/vams/ent/atomentry"
 	"github.com/va/vams/ent/attachment"
+	"github.com/va/vams/ent/auditevent"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/facility"
@@ -118,6 +119,28 @@ func init() {
 	attachment.DefaultID = attachmentDescID.Default.(func() string)
 	// attachment.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	attachment.IDValidator = attachmentDescID.Validators[0].(func(string) error)
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescAt is the schema descriptor for at field.
+	auditeventDescAt := auditeventFields[1].Descriptor()
+	// auditevent.DefaultAt holds the default value on creation for the at field.
+	auditevent.DefaultAt = auditeventDescAt.Default.(func() time.Time)
+	// auditeventDescTargetType is the schema descriptor for target_type field.
+	auditeventDescTargetType := auditeventFields[4].Descriptor()
+	// auditevent.DefaultTargetType holds the default value on creation for the target_type field.
+	auditevent.DefaultTargetType = auditeventDescTargetType.Default.(string)
+	// auditeventDescTargetID is the schema descriptor for target_id field.
+	auditeventDescTargetID := auditeventFields[5].Descriptor()
+	// auditevent.DefaultTargetID holds the default value on creation for the target_id field.
+	auditevent.DefaultTargetID = auditeventDescTargetID.Default.(string)
+	// auditeventDescOutcome is the schema descriptor for outcome field.
+	auditeventDescOutcome := auditeventFields[6].Descriptor()
+	// auditevent.DefaultOutcome holds the default value on creation for the outcome field.
+	auditevent.DefaultOutcome = auditeventDescOutcome.Default.(string)
+	// auditeventDescRequestID is the schema descriptor for request_id field.
+	auditeventDescRequestID := auditeventFields[7].Descriptor()
+	// auditevent.DefaultRequestID holds the default value on creation for the request_id field.
+	auditevent.DefaultRequestID = auditeventDescRequestID.Default.(string)
 	careteamMixin := schema.CareTeam{}.Mixin()
 	careteamHooks := schema.CareTeam{}.Hooks()
 	careteam.Hooks[0] = careteamHooks[0]
