@@ -1,0 +1,210 @@
+// Package metrics exposes what an operator needs to see on /metrics
+// (Prometheus): GraphQL latency by operation and errors by code, database
+// pool use, provider calls and circuit state, outbox depth and age, sync lag
+// and subscriber count. Labels never carry PHI: operation names, codes and
+// provider kinds only.
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/va/vams/providers"
+)
+
+// Metrics holds VAMS's instruments.
+type Metrics struct {
+	Registry        *prometheus.Registry
+	operations      *prometheus.HistogramVec
+	errors          *prometheus.CounterVec
+	providerCalls   *prometheus.HistogramVec
+	providerErrors  *prometheus.CounterVec
+	breakerOpen     *prometheus.GaugeVec
+	subscriberCount prometheus.GaugeFunc
+}
+
+// New registers the instruments, the database pool collector and a collector
+// that reads queue depth and sync lag from the database at scrape time.
+func New(db *sql.DB, dialect string, subscribers func() int) *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: reg,
+		operations: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "vams_graphql_operation_seconds", Help: "GraphQL operation latency by operation name.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"operation"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vams_graphql_errors_total", Help: "GraphQL errors by extensions.code.",
+		}, []string{"code"}),
+		providerCalls: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "vams_provider_call_seconds", Help: "Provider call latency by provider and call.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"provider", "call"}),
+		providerErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vams_provider_errors_total", Help: "Provider call errors by provider, call and kind.",
+		}, []string{"provider", "call", "kind"}),
+		breakerOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "vams_provider_circuit_open", Help: "1 while a provider's circuit breaker is open.",
+		}, []string{"provider"}),
+	}
+	reg.MustRegister(m.operations, m.errors, m.providerCalls, m.providerErrors, m.breakerOpen,
+		collectors.NewDBStatsCollector(db, "vams"), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&dbCollector{db: db, dialect: dialect})
+	if subscribers != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "vams_subscribers", Help: "Live event subscriptions on this instance.",
+		}, func() float64 { return float64(subscribers()) }))
+	}
+	return m
+}
+
+// SetBreaker records whether a provider's circuit is open.
+func (m *Metrics) SetBreaker(k providers.Kind, open bool) {
+	v := 0.0
+	if open {
+		v = 1
+	}
+	m.breakerOpen.WithLabelValues(string(k)).Set(v)
+}
+
+// ObserveProvider records one provider call.
+func (m *Metrics) ObserveProvider(k providers.Kind, call string, d time.Duration, err error) {
+	m.providerCalls.WithLabelValues(string(k), call).Observe(d.Seconds())
+	if err == nil {
+		return
+	}
+	kind := "other"
+	for _, c := range []struct {
+		err  error
+		name string
+	}{{providers.ErrUnavailable, "unavailable"}, {providers.ErrRejected, "rejected"}, {providers.ErrNotFound, "not_found"},
+		{providers.ErrConflict, "conflict"}, {providers.ErrUnsupported, "unsupported"}, {providers.ErrMoved, "moved"}} {
+		if errors.Is(err, c.err) {
+			kind = c.name
+			break
+		}
+	}
+	m.providerErrors.WithLabelValues(string(k), call, kind).Inc()
+}
+
+// Extension times GraphQL operations and counts errors by code.
+func (m *Metrics) Extension() graphql.HandlerExtension { return extension{m} }
+
+type extension struct{ m *Metrics }
+
+func (extension) ExtensionName() string                   { return "Metrics" }
+func (extension) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (e extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	start := time.Now()
+	resp := next(ctx)
+	name := "unnamed"
+	if graphql.HasOperationContext(ctx) {
+		if oc := graphql.GetOperationContext(ctx); oc.OperationName != "" {
+			name = oc.OperationName
+		}
+	}
+	e.m.operations.WithLabelValues(name).Observe(time.Since(start).Seconds())
+	if resp != nil {
+		for _, err := range resp.Errors {
+			e.m.errors.WithLabelValues(code(err)).Inc()
+		}
+	}
+	return resp
+}
+
+func code(err *gqlerror.Error) string {
+	if c, ok := err.Extensions["code"].(string); ok {
+		return c
+	}
+	return "UNKNOWN"
+}
+
+// dbCollector reads the outbox and sync state at scrape time.
+type dbCollector struct {
+	db      *sql.DB
+	dialect string
+}
+
+var (
+	outboxDepth = prometheus.NewDesc("vams_outbox_jobs", "Jobs waiting or retrying in the outbox, by kind.", []string{"kind"}, nil)
+	outboxAge   = prometheus.NewDesc("vams_outbox_oldest_job_age_seconds", "Age of the oldest waiting job.", nil, nil)
+	syncLag     = prometheus.NewDesc("vams_sync_last_run_age_seconds", "Seconds since the last reconciliation per provider.", []string{"provider"}, nil)
+	ingestLag   = prometheus.NewDesc("vams_sync_newest_message_age_seconds", "Age of the newest message ingested per provider.", []string{"provider"}, nil)
+)
+
+func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxDepth
+	ch <- outboxAge
+	ch <- syncLag
+	ch <- ingestLag
+}
+
+func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	now := time.Now()
+	if rows, err := c.db.QueryContext(ctx, `SELECT kind, COUNT(*) FROM river_job WHERE state IN ('available','retryable','scheduled','running') GROUP BY kind`); err == nil {
+		for rows.Next() {
+			var kind string
+			var n float64
+			if rows.Scan(&kind, &n) == nil {
+				ch <- prometheus.MustNewConstMetric(outboxDepth, prometheus.GaugeValue, n, kind)
+			}
+		}
+		rows.Close()
+	}
+	var oldest sql.NullTime
+	if c.scanTime(ctx, `SELECT MIN(created_at) FROM river_job WHERE state IN ('available','retryable','scheduled')`, &oldest) && oldest.Valid {
+		ch <- prometheus.MustNewConstMetric(outboxAge, prometheus.GaugeValue, now.Sub(oldest.Time).Seconds())
+	} else {
+		ch <- prometheus.MustNewConstMetric(outboxAge, prometheus.GaugeValue, 0)
+	}
+	for _, k := range []providers.Kind{providers.MHV, providers.OH} {
+		var last sql.NullTime
+		if c.scanTime(ctx, `SELECT MAX(last_run_at) FROM sync_states WHERE provider = `+c.param(1), &last, string(k)) && last.Valid {
+			ch <- prometheus.MustNewConstMetric(syncLag, prometheus.GaugeValue, now.Sub(last.Time).Seconds(), string(k))
+		}
+		var newest sql.NullTime
+		if c.scanTime(ctx, `SELECT MAX(m.sent_at) FROM messages m JOIN provider_refs r ON r.entity_id = m.id AND r.entity_type = 'MESSAGE'
+			WHERE r.provider = `+c.param(1)+` AND m.author_kind = 'CLINICIAN'`, &newest, string(k)) && newest.Valid {
+			ch <- prometheus.MustNewConstMetric(ingestLag, prometheus.GaugeValue, now.Sub(newest.Time).Seconds(), string(k))
+		}
+	}
+}
+
+func (c *dbCollector) param(i int) string {
+	if c.dialect == "postgres" {
+		return "$" + string(rune('0'+i))
+	}
+	return "?"
+}
+
+// scanTime reads one timestamp; SQLite returns times as text, which
+// database/sql cannot scan into time.Time, so both forms are accepted.
+func (c *dbCollector) scanTime(ctx context.Context, q string, out *sql.NullTime, args ...any) bool {
+	var raw any
+	if err := c.db.QueryRowContext(ctx, q, args...).Scan(&raw); err != nil || raw == nil {
+		return false
+	}
+	switch v := raw.(type) {
+	case time.Time:
+		*out = sql.NullTime{Time: v, Valid: true}
+	case string:
+		for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05"} {
+			if t, err := time.Parse(layout, v); err == nil {
+				*out = sql.NullTime{Time: t, Valid: true}
+				return true
+			}
+		}
+		return false
+	}
+	return out.Valid
+}
