@@ -49,6 +49,8 @@ type Config struct {
 	Introspection bool // demo mode only
 	// Bodies reads through to providers for bodies not yet in the store.
 	Bodies loaders.BodyFetcher
+	// Extensions are added to the GraphQL server (metrics, audit…).
+	Extensions []graphql.HandlerExtension
 }
 
 // Handler is the authenticated API surface (GraphQL and attachments).
@@ -92,6 +94,9 @@ func New(cfg Config) *Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(perResponseLoaders{client: cfg.Store.Client, bodies: cfg.Bodies})
+	for _, ext := range cfg.Extensions {
+		srv.Use(ext)
+	}
 	h.gql = srv
 	return h
 }

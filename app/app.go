@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/va/vams/api"
 	"github.com/va/vams/auth"
@@ -19,6 +21,7 @@ import (
 	"github.com/va/vams/demo"
 	"github.com/va/vams/events"
 	"github.com/va/vams/inbox"
+	"github.com/va/vams/metrics"
 	"github.com/va/vams/providers"
 	"github.com/va/vams/providers/mhv"
 	"github.com/va/vams/providers/mhv/mhvsim"
@@ -61,6 +64,7 @@ type App struct {
 	Inbox   *inbox.Service
 	Engine  *syncengine.Engine
 	Bus     *events.Bus
+	Metrics *metrics.Metrics
 	Issuer  *auth.DevIssuer // demo mode only
 	MHVSim  *mhvsim.Simulator
 	OHSim   *ohsim.Simulator
@@ -145,9 +149,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return fail(err)
 	}
 
+	a.Metrics = metrics.New(a.Store.DB, a.Store.Dialect, a.Bus.Count)
 	a.Inbox = &inbox.Service{Store: a.Store, Events: a.Bus, Now: opts.Now}
 	ec := opts.Engine
 	ec.Store, ec.Inbox, ec.Log = a.Store, a.Inbox, log
+	ec.Observe, ec.OnBreaker = a.Metrics.ObserveProvider, a.Metrics.SetBreaker
 	ec.Providers = []providers.Provider{mhvClient, ohClient}
 	if ec.ReconcileInterval == 0 {
 		ec.ReconcileInterval = cfg.ReconcileInterval
@@ -158,7 +164,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Inbox.Outbox = a.Engine
 
 	mux.Handle("POST /intake/oh/atom", oh.PublicationHandler(oh.PublicationConfig{Secret: secret, Store: a.Engine.StoreAnnouncements, Log: log}))
-	h := api.New(api.Config{Store: a.Store, Inbox: a.Inbox, Verifier: verifier, Log: log, Introspection: demoMode, Bodies: a.Engine.FetchBodies})
+	h := api.New(api.Config{Store: a.Store, Inbox: a.Inbox, Verifier: verifier, Log: log, Introspection: demoMode,
+		Bodies: a.Engine.FetchBodies, Extensions: []graphql.HandlerExtension{a.Metrics.Extension()}})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("/graphql", h.GraphQL())
 	mux.Handle("/attachments/{id}", h.Attachments())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })

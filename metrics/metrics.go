@@ -107,7 +107,11 @@ func (e extension) InterceptResponse(ctx context.Context, next graphql.ResponseH
 	resp := next(ctx)
 	name := "unnamed"
 	if graphql.HasOperationContext(ctx) {
-		if oc := graphql.GetOperationContext(ctx); oc.OperationName != "" {
+		oc := graphql.GetOperationContext(ctx)
+		switch {
+		case oc.Operation != nil && oc.Operation.Name != "":
+			name = oc.Operation.Name
+		case oc.OperationName != "":
 			name = oc.OperationName
 		}
 	}

@@ -15,27 +15,39 @@ import (
 // that is down. Business rejections do not count as failures.
 type guarded struct {
 	providers.Provider
-	cb *gobreaker.CircuitBreaker[any]
+	cb      *gobreaker.CircuitBreaker[any]
+	observe func(kind providers.Kind, call string, d time.Duration, err error)
 }
 
-func guard(p providers.Provider, timeout time.Duration) *guarded {
-	return &guarded{Provider: p, cb: gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
+func guard(p providers.Provider, cfg Config) *guarded {
+	g := &guarded{Provider: p, observe: cfg.Observe}
+	g.cb = gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
 		Name:        string(p.Kind()),
 		MaxRequests: 1,
-		Timeout:     timeout,
+		Timeout:     cfg.BreakerTimeout,
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 5 },
 		IsSuccessful: func(err error) bool {
 			return err == nil || !providers.Retryable(err) || errors.Is(err, context.Canceled)
 		},
-	})}
+		OnStateChange: func(_ string, _, to gobreaker.State) {
+			if cfg.OnBreaker != nil {
+				cfg.OnBreaker(p.Kind(), to == gobreaker.StateOpen)
+			}
+		},
+	})
+	return g
 }
 
 // errCircuitOpen is what callers see while the breaker is open.
 var errCircuitOpen = &providers.Error{Kind: providers.ErrUnavailable, Code: "CIRCUIT_OPEN",
 	Reason: "This care team's messaging system is not answering right now."}
 
-func call[T any](g *guarded, f func() (T, error)) (T, error) {
+func call[T any](g *guarded, name string, f func() (T, error)) (T, error) {
+	start := time.Now()
 	v, err := g.cb.Execute(func() (any, error) { return f() })
+	if g.observe != nil {
+		g.observe(g.Kind(), name, time.Since(start), err)
+	}
 	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
 		var zero T
 		return zero, errCircuitOpen
@@ -54,26 +66,26 @@ func (g *guarded) State() string { return g.cb.State().String() }
 func (g *guarded) Open() bool { return g.cb.State() == gobreaker.StateOpen }
 
 func (g *guarded) Send(ctx context.Context, m providers.OutboundMessage) (providers.Receipt, error) {
-	return call(g, func() (providers.Receipt, error) { return g.Provider.Send(ctx, m) })
+	return call(g, "send", func() (providers.Receipt, error) { return g.Provider.Send(ctx, m) })
 }
 
 func (g *guarded) SetStatus(ctx context.Context, v providers.Veteran, id string, s providers.Status) error {
-	_, err := call(g, func() (struct{}, error) { return struct{}{}, g.Provider.SetStatus(ctx, v, id, s) })
+	_, err := call(g, "set_status", func() (struct{}, error) { return struct{}{}, g.Provider.SetStatus(ctx, v, id, s) })
 	return err
 }
 
 func (g *guarded) GetMessage(ctx context.Context, v providers.Veteran, id string) (providers.Message, error) {
-	return call(g, func() (providers.Message, error) { return g.Provider.GetMessage(ctx, v, id) })
+	return call(g, "get_message", func() (providers.Message, error) { return g.Provider.GetMessage(ctx, v, id) })
 }
 
 func (g *guarded) GetThread(ctx context.Context, v providers.Veteran, id string) ([]providers.Message, error) {
-	return call(g, func() ([]providers.Message, error) { return g.Provider.GetThread(ctx, v, id) })
+	return call(g, "get_thread", func() ([]providers.Message, error) { return g.Provider.GetThread(ctx, v, id) })
 }
 
 func (g *guarded) ListMessages(ctx context.Context, v providers.Veteran, w providers.Window) ([]providers.Message, error) {
-	return call(g, func() ([]providers.Message, error) { return g.Provider.ListMessages(ctx, v, w) })
+	return call(g, "list_messages", func() ([]providers.Message, error) { return g.Provider.ListMessages(ctx, v, w) })
 }
 
 func (g *guarded) CareTeams(ctx context.Context, v providers.Veteran) ([]providers.CareTeam, error) {
-	return call(g, func() ([]providers.CareTeam, error) { return g.Provider.CareTeams(ctx, v) })
+	return call(g, "care_teams", func() ([]providers.CareTeam, error) { return g.Provider.CareTeams(ctx, v) })
 }

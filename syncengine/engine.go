@@ -57,6 +57,10 @@ type Config struct {
 	// ImportHorizon is how far back the first import and slow sweep go
 	// (default 2 years); SweepWindow is the slice a sweep step covers (30 days).
 	ImportHorizon, SweepWindow time.Duration
+	// Observe, when set, receives every provider call's duration and error
+	// (metrics); OnBreaker each circuit state change.
+	Observe   func(kind providers.Kind, call string, d time.Duration, err error)
+	OnBreaker func(kind providers.Kind, open bool)
 	// EchoWait bounds how long a veteran-sent provider message waits for the
 	// local send it may echo before it is ingested as new (default 2m).
 	EchoWait time.Duration
@@ -93,7 +97,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, store: cfg.Store, inbox: cfg.Inbox, log: cfg.Log, providers: map[providers.Kind]*guarded{}}
 	for _, p := range cfg.Providers {
-		e.providers[p.Kind()] = guard(p, cfg.BreakerTimeout)
+		e.providers[p.Kind()] = guard(p, cfg)
 	}
 
 	workers := river.NewWorkers()
