@@ -48,7 +48,9 @@ func TestDemoServesPlaygroundSimulatorsAndHealth(t *testing.T) {
 		var out struct {
 			Viewer struct {
 				DisplayName string
-				Threads     struct{ Edges []struct{ Node struct{ ID string } } }
+				Threads     struct {
+					Edges []struct{ Node struct{ ID string } }
+				}
 			}
 		}
 		s.MustDo(demo.Veteran1ICN, `query Inbox { viewer { displayName threads(first: 20) { edges { node { id } } } } }`, nil, &out)
