@@ -164,6 +164,10 @@ func (h *Handler) Attachments() http.Handler {
 	}))
 }
 
+// Authenticated wraps next so it runs only for a verified caller, with the
+// viewer (and roles) in the request context.
+func (h *Handler) Authenticated(next http.Handler) http.Handler { return h.authenticated(next) }
+
 // authenticated verifies the bearer token and puts the veteran in context.
 func (h *Handler) authenticated(next http.Handler) http.Handler {
 	return auth.Middleware(h.cfg.Verifier, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,7 @@ import (
 	"github.com/va/vams/events"
 	"github.com/va/vams/inbox"
 	"github.com/va/vams/metrics"
+	"github.com/va/vams/ops"
 	"github.com/va/vams/providers"
 	"github.com/va/vams/providers/mhv"
 	"github.com/va/vams/providers/mhv/mhvsim"
@@ -167,6 +168,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	h := api.New(api.Config{Store: a.Store, Inbox: a.Inbox, Verifier: verifier, Log: log, Introspection: demoMode,
 		Bodies: a.Engine.FetchBodies, Extensions: []graphql.HandlerExtension{a.Metrics.Extension()}})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}))
+	opsHandler := &ops.Handler{Client: a.Store.Client, Retry: a.Engine.RetryDelivery, Circuit: a.circuits}
+	opsHandler.Routes(mux, h.Authenticated)
 	mux.Handle("/graphql", h.GraphQL())
 	mux.Handle("/attachments/{id}", h.Attachments())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -176,6 +179,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.Handler = api.Logging(log, mux)
 	return a, nil
+}
+
+func (a *App) circuits() map[string]string {
+	out := map[string]string{}
+	for k, v := range a.Engine.BreakerStates() {
+		out[string(k)] = v
+	}
+	return out
 }
 
 // Start runs the sync workers.

@@ -169,6 +169,14 @@ func (e *Engine) DeliverMessage(ctx context.Context, tx *store.Tx, messageID str
 	return err
 }
 
+// redeliver queues another delivery of a message whose earlier job ended.
+// It is not unique: River's SQLite driver counts finished jobs against
+// uniqueness, and the worker itself is idempotent.
+func (e *Engine) redeliver(ctx context.Context, tx *store.Tx, messageID string) error {
+	_, err := e.river.InsertTx(ctx, tx.SQL, deliverArgs{MessageID: messageID}, &river.InsertOpts{MaxAttempts: e.cfg.MaxDeliveryAttempts})
+	return err
+}
+
 // WriteStatus queues a status write-back in tx (inbox.Outbox). Messages no
 // provider knows are skipped by the worker.
 func (e *Engine) WriteStatus(ctx context.Context, tx *store.Tx, messageID string, st providers.Status) error {
@@ -190,7 +198,7 @@ func (e *Engine) RetryDelivery(ctx context.Context, messageID string) error {
 		if err := tx.Client.Message.UpdateOne(msg).SetDeliveryStatus("QUEUED").ClearDeliveryError().Exec(ctx); err != nil {
 			return err
 		}
-		return e.DeliverMessage(ctx, tx, messageID)
+		return e.redeliver(ctx, tx, messageID)
 	})
 }
 
