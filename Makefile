@@ -33,9 +33,10 @@ fuzz:
 	$(GO) test ./providers/oh -run '^$$' -fuzz '^FuzzDecodeMessages$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./providers/mhv -run '^$$' -fuzz '^FuzzDecodeResponses$$' -fuzztime $(FUZZTIME)
 
-## bench: benchmarks (see docs/performance.md)
+## bench: VA-scale benchmark on PostgreSQL (VAMS_BENCH_DATABASE_URL, else a throwaway cluster, else SQLite);
+## sizes from BENCH_MESSAGES (default 1000000), BENCH_DURATION, BENCH_CLIENTS… (see docs/performance.md)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./bench/cmd/vamsbench
 
 ## migration: write the next versioned migration for SQLite and PostgreSQL (name=...; needs VAMS_DEV_DATABASE_URL)
 migration:
