@@ -64,9 +64,11 @@ func floorOps(d string) map[string]floorOp {
 	threadHead := q(d, `SELECT t.id, t.subject, t.category, t.unread_count, t.last_message_at, ct.id, ct.display_name, f.id, f.name
 		FROM threads t JOIN care_teams ct ON ct.id = t.care_team_id JOIN folders f ON f.id = t.folder_id
 		WHERE t.id = ? AND t.veteran_id = ?`)
-	threadMsgs := q(d, `SELECT m.id, m.body, m.sent_at, m.read_at, m.is_draft, m.author_kind, m.author_name,
-		(SELECT `+agg("a.id || ':' || a.filename")+` FROM attachments a WHERE a.message_id = m.id)
-		FROM messages m WHERE m.thread_id = ? AND m.veteran_id = ? ORDER BY m.is_draft, m.ordered_at, m.id LIMIT 21`)
+	// Attachments joined once per page (attachments has no message_id index).
+	threadMsgs := q(d, `WITH p AS (SELECT m.id, m.body, m.sent_at, m.read_at, m.is_draft, m.ordered_at, m.author_kind, m.author_name
+		FROM messages m WHERE m.thread_id = ? AND m.veteran_id = ? ORDER BY m.is_draft, m.ordered_at, m.id LIMIT 21)
+		SELECT p.id, p.body, p.sent_at, p.read_at, p.is_draft, p.author_kind, p.author_name, a.id, a.filename, a.size
+		FROM p LEFT JOIN attachments a ON a.message_id = p.id ORDER BY p.is_draft, p.ordered_at, p.id`)
 	folders := q(d, `SELECT f.id, f.name, f.system, COUNT(t.id), COALESCE(SUM(t.unread_count), 0)
 		FROM folders f LEFT JOIN threads t ON t.folder_id = f.id AND t.veteran_id = f.veteran_id
 		WHERE f.veteran_id = ? GROUP BY f.id, f.name, f.system`)
