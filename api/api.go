@@ -21,6 +21,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/va/vams/audit"
 	"github.com/va/vams/auth"
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/veteran"
@@ -51,6 +52,15 @@ type Config struct {
 	Bodies loaders.BodyFetcher
 	// Extensions are added to the GraphQL server (metrics, audit…).
 	Extensions []graphql.HandlerExtension
+	// Audit, when set, records reads, mutations and downloads (api/audit.go).
+	Audit *audit.Recorder
+	// AllowedOrigins are the browser origins CORS admits (exact match).
+	AllowedOrigins []string
+	// PersistedOnly runs only the operations in PersistedQueries (sha256 of
+	// the text → text), sent in full or by hash; anything else gets
+	// PERSISTED_QUERY_REQUIRED. For production, with the app's manifest.
+	PersistedOnly    bool
+	PersistedQueries map[string]string
 }
 
 // Handler is the authenticated API surface (GraphQL and attachments).
@@ -65,6 +75,7 @@ func New(cfg Config) *Handler {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	cfg.AllowedOrigins = normalizeOrigins(cfg.AllowedOrigins)
 	h := &Handler{cfg: cfg}
 	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Inbox: cfg.Inbox, Client: cfg.Store.Client}}
 	// Connections cost what they could return: a page of 100 threads four
@@ -91,8 +102,17 @@ func New(cfg Config) *Handler {
 	} else {
 		srv.SetDisableSuggestion(true)
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	if cfg.PersistedOnly {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: safelistCache(cfg.PersistedQueries)})
+		srv.Use(persistedOnly{allowed: cfg.PersistedQueries})
+	} else {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	}
+	srv.Use(depthLimit{max: MaxDepth, introspection: MaxIntrospectionDepth})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	if cfg.Audit != nil {
+		srv.Use(auditor{rec: cfg.Audit, log: cfg.Log})
+	}
 	srv.Use(perResponseLoaders{client: cfg.Store.Client, bodies: cfg.Bodies})
 	for _, ext := range cfg.Extensions {
 		srv.Use(ext)
@@ -132,12 +152,12 @@ func (e perResponseLoaders) InterceptResponse(ctx context.Context, next graphql.
 
 // GraphQL is the /graphql endpoint; it requires a verified viewer.
 func (h *Handler) GraphQL() http.Handler {
-	return h.authenticated(http.MaxBytesHandler(h.gql, MaxBodyBytes))
+	return secure(h.cfg.AllowedOrigins, h.authenticated(withRequestID(limitBody(MaxBodyBytes, h.gql))))
 }
 
 // Attachments serves GET /attachments/{id} to the attachment's owner.
 func (h *Handler) Attachments() http.Handler {
-	return h.authenticated(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return secure(h.cfg.AllowedOrigins, h.authenticated(h.auditExport(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -161,7 +181,7 @@ func (h *Handler) Attachments() http.Handler {
 		if r.Method == http.MethodGet {
 			_, _ = w.Write(a.Data)
 		}
-	}))
+	}))))
 }
 
 // Authenticated wraps next so it runs only for a verified caller, with the

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/va/vams/api"
+	"github.com/va/vams/audit"
 	"github.com/va/vams/auth"
 	"github.com/va/vams/ent"
 	"github.com/va/vams/events"
@@ -39,6 +40,7 @@ type Env struct {
 	Mux     *http.ServeMux
 	Counter *storetest.Counter
 	Log     *LogBuffer
+	Audit   *audit.Recorder // with Options.Audit
 
 	mu  sync.Mutex
 	now time.Time
@@ -50,6 +52,10 @@ type Options struct {
 	Outbox inbox.Outbox
 	// Limiter bounds sends per veteran.
 	Limiter inbox.SendLimiter
+	// Audit records the audit trail (Env.Audit) and serves /ops/audit.
+	Audit bool
+	// API adjusts the API's configuration (CORS origins, persisted-only…).
+	API func(*api.Config)
 	// Configure runs after the API is mounted, to add routes (sync intake,
 	// simulators) before the server starts answering.
 	Configure func(e *Env)
@@ -87,7 +93,18 @@ func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := api.New(api.Config{Store: e.Store, Inbox: e.Inbox, Verifier: v, Log: log, Introspection: true})
+	cfg := api.Config{Store: e.Store, Inbox: e.Inbox, Verifier: v, Log: log, Introspection: true}
+	if o.Audit {
+		if e.Audit, err = audit.NewRecorder(e.Store, []byte("vamstest audit actor key, 32+ b")); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Audit = e.Audit
+	}
+	if o.API != nil {
+		o.API(&cfg)
+	}
+	h := api.New(cfg)
+	h.AuditRoutes(e.Mux)
 	e.Mux.Handle("/graphql", h.GraphQL())
 	e.Mux.Handle("/attachments/{id}", h.Attachments())
 	if o.Configure != nil {
@@ -113,9 +130,9 @@ func (e *Env) Advance(d time.Duration) {
 // System is a context acting as VAMS itself.
 func (e *Env) System() context.Context { return viewer.System(context.Background()) }
 
-// Token issues a bearer token for icn.
-func (e *Env) Token(icn string) string {
-	tok, err := e.Issuer.Issue(icn, time.Hour)
+// Token issues a bearer token for icn, with roles (e.g. "operator").
+func (e *Env) Token(icn string, roles ...string) string {
+	tok, err := e.Issuer.Issue(icn, time.Hour, roles...)
 	if err != nil {
 		e.T.Fatal(err)
 	}
