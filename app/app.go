@@ -56,6 +56,8 @@ type Options struct {
 	// test can restart VAMS while the providers keep their state.
 	MHVSim *mhvsim.Simulator
 	OHSim  *ohsim.Simulator
+	// AdjustOHSim changes a new OH simulator's configuration (tests).
+	AdjustOHSim func(*ohsim.Config)
 }
 
 // App is an assembled VAMS.
@@ -134,6 +136,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		if a.OHSim == nil {
 			ohSimCfg := demo.OHConfig(cfg.PublicURL+"/intake/oh/atom", secret)
 			ohSimCfg.HTTPClient = opts.HTTPClient
+			if opts.AdjustOHSim != nil {
+				opts.AdjustOHSim(&ohSimCfg)
+			}
 			a.OHSim = ohsim.New(ohSimCfg)
 			a.ownsOHSim = true
 		}

@@ -180,6 +180,21 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 	seen := make(map[string]bool, len(listed))
 	for _, m := range listed {
 		seen[m.ExternalID] = true
+		if m.ThreadExternalID == m.ExternalID && m.InReplyToExternalID == "" && !m.BodyIncluded {
+			// A listing that says nothing of the conversation (OH lists no
+			// references) cannot place a new message: fetch it whole.
+			known, err := e.known(ctx, p.Kind(), m.ExternalID)
+			if err != nil {
+				return err
+			}
+			if !known {
+				full, err := p.GetMessage(ctx, pv, m.ExternalID)
+				if err != nil {
+					return err
+				}
+				m = full
+			}
+		}
 		if err := e.ingestWithThread(ctx, p, vid, pv, m, false); err != nil {
 			if errors.Is(err, inbox.ErrEchoPending) {
 				continue // the pending send claims it; the next scan confirms
@@ -213,6 +228,12 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 		}
 	}
 	return nil
+}
+
+// known reports whether VAMS already holds provider k's message ext.
+func (e *Engine) known(ctx context.Context, k providers.Kind, ext string) (bool, error) {
+	return e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(providerref.Provider(k)),
+		providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE), providerref.ExternalID(ext)).Exist(ctx)
 }
 
 func (e *Engine) state(ctx context.Context, k providers.Kind, vid, scope string) (*ent.SyncState, error) {

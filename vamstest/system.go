@@ -36,6 +36,9 @@ type System struct {
 // SystemOptions tune NewSystem.
 type SystemOptions struct {
 	Engine syncengine.Config
+	// NoAtomPush makes the OH simulator publish nothing, so OH messages
+	// arrive only through reconciliation.
+	NoAtomPush bool
 }
 
 // NewSystem starts VAMS on backend b.
@@ -66,7 +69,11 @@ func NewSystem(t testing.TB, b storetest.Backend, opts ...SystemOptions) *System
 	e.RetryCap = cmp(e.RetryCap, 400*time.Millisecond)
 	e.BreakerTimeout = cmp(e.BreakerTimeout, 300*time.Millisecond)
 	e.EchoWait = cmp(e.EchoWait, 3*time.Second)
-	s.start(app.Options{Engine: e})
+	ao := app.Options{Engine: e}
+	if o.NoAtomPush {
+		ao.AdjustOHSim = func(c *ohsim.Config) { c.PublicationURL = "" }
+	}
+	s.start(ao)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("server log (tail):\n%s", tail(s.Log.String(), 6000))

@@ -303,6 +303,10 @@ func (c *Client) ListMessages(ctx context.Context, v providers.Veteran, w provid
 		for _, m := range threadToMessages(ctx, thread, teams, w) {
 			if !got[m.ExternalID] {
 				got[m.ExternalID] = true
+				// messagesforthread is MHV's summary view: vets-api asks
+				// allmessagesforthread for full bodies. Listings therefore
+				// report no body; GetThread reads the full ones.
+				m.Body, m.BodyIncluded = "", false
 				out = append(out, m)
 			}
 		}
