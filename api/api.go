@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -236,6 +235,3 @@ func (h *Handler) veteranID(ctx context.Context, icn string) (string, error) {
 	h.veterans.Store(icn, v.ID)
 	return v.ID, nil
 }
-
-// RequestTimeout bounds a request's work (not subscriptions).
-const RequestTimeout = 30 * time.Second

@@ -267,8 +267,8 @@ func signBody(body string, sig *Signature, now time.Time) (string, error) {
 		return "", newErr(CodeSignatureRequired, "electronicSignature", "This care team requires your electronic signature: enter your full name and certify it.")
 	}
 	name := strings.TrimSpace(sig.FullName)
-	if name == "" || len(name) > MaxSignatureFieldSize || !signerNameRE.MatchString(name) {
-		return "", newErr(CodeSignatureInvalid, "electronicSignature.fullName", "Enter your full name using letters only.")
+	if name == "" || utf8.RuneCountInString(name) > MaxSignatureFieldSize || !signerNameRE.MatchString(name) {
+		return "", newErr(CodeSignatureInvalid, "electronicSignature.fullName", "Enter your full name using letters, spaces, hyphens, apostrophes and periods only.")
 	}
 	return body + "\n\n--------------------------------------------------\n\n" + name + "\nSigned electronically on " + now.Format("2006-01-02") + ".", nil
 }

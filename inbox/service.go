@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -330,7 +331,7 @@ func (s *Service) SaveDraft(ctx context.Context, in Draft) (*ent.Thread, *ent.Me
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(in.Body) > MaxBodyLength {
+	if utf8.RuneCountInString(in.Body) > MaxBodyLength {
 		return nil, nil, checkBody(in.Body)
 	}
 	if in.Subject != nil && len([]rune(*in.Subject)) > MaxSubjectLength {
@@ -1025,7 +1026,7 @@ func (s *Service) UpdateSignature(ctx context.Context, name, title string, inclu
 		}
 		return nil, newErr(CodeSignatureFieldsRequired, field, "Enter both a name and a title to include a signature.")
 	}
-	if len(name) > MaxSignatureFieldSize || len(title) > MaxSignatureFieldSize {
+	if utf8.RuneCountInString(name) > MaxSignatureFieldSize || utf8.RuneCountInString(title) > MaxSignatureFieldSize {
 		return nil, newErr(CodeInvalidInput, "name", "Signature fields can be at most %d characters.", MaxSignatureFieldSize)
 	}
 	var v *ent.Veteran

@@ -504,3 +504,63 @@ func TestSchemaNamesNoProvider(t *testing.T) {
 		t.Fatalf("checked only %d names; introspection incomplete?", n)
 	}
 }
+
+// A thread the veteran trashes and restores stays restored after the next
+// scan: the restore is written back, and until it is, the local change wins.
+func TestTrashAndRestoreSurviveReconciliation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		for _, c := range []struct {
+			provider, team string
+			kind           providers.Kind
+		}{{"mhv", mhvTeamName, providers.MHV}, {"oh", ohTeamName, providers.OH}} {
+			t.Run(c.provider, func(t *testing.T) {
+				s := vamstest.NewSystem(t, b)
+				got := roundTrip(t, s, c.provider, c.team, func() {
+					if c.kind == providers.MHV {
+						reconcile(t, s, providers.MHV)
+					}
+				})
+				statusAt := func(want string) func() bool {
+					return func() bool {
+						for _, m := range s.SimMessages(c.provider, vet1) {
+							if m.Direction == "TO_VETERAN" && m.Body == "Yes, Friday at 9:30." {
+								return (m.Status == "DELETED") == (want == "DELETED")
+							}
+						}
+						return false
+					}
+				}
+				s.MustDo(vet1, `mutation($t: ID!) { deleteThread(input: {threadId: $t}) { thread { id } } }`, map[string]any{"t": got.ID}, &struct{}{})
+				vamstest.Eventually(t, 10*time.Second, "delete written back", statusAt("DELETED"))
+				s.MustDo(vet1, `mutation($t: ID!) { restoreThread(input: {threadId: $t}) { thread { id } } }`, map[string]any{"t": got.ID}, &struct{}{})
+				vamstest.Eventually(t, 10*time.Second, "restore written back", statusAt("READ"))
+				reconcile(t, s, c.kind)
+				if th := thread(t, s, got.ID); th.Folder.System == nil || *th.Folder.System != "INBOX" {
+					t.Fatalf("restored thread moved by reconciliation to %v", th.Folder.System)
+				}
+			})
+		}
+	})
+}
+
+// OH answers 301 for a merged patient: VAMS re-keys the veteran and goes on.
+func TestPatientMergeRekeysVeteran(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := vamstest.NewSystem(t, b)
+		s.Control("oh", http.MethodPost, "merge", map[string]any{"icn": vet1, "newPatientId": "29999999"}, nil)
+		th, msg := send(t, s, teamID(t, s, ohTeamName), "After the merge", "Still reaching you?")
+		vamstest.Eventually(t, 10*time.Second, "delivery under the new id", func() bool { return delivered(t, s, th, msg) })
+		v, err := s.App.Store.Client.Veteran.Query().All(viewer.System(context.Background()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range v {
+			if x.Icn == vet1 && (x.OhPatientID == nil || *x.OhPatientID != "29999999") {
+				t.Fatalf("veteran not re-keyed: %v", x.OhPatientID)
+			}
+		}
+		if n := len(simMessage(t, s, "oh", "After the merge", "TO_CLINICIAN")); n != 1 {
+			t.Fatalf("OH holds %d copies, want 1", n)
+		}
+	})
+}

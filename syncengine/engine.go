@@ -240,3 +240,19 @@ func knows(k providers.Kind, v providers.Veteran) bool {
 	}
 	return false
 }
+
+// rekey follows a provider's patient merge: when err says the veteran now
+// has another id there, the veteran is re-keyed so the next attempt (the
+// caller returns a retryable error) uses it.
+func (e *Engine) rekey(ctx context.Context, veteranID string, err error) bool {
+	var pe *providers.Error
+	if !errors.As(err, &pe) || !errors.Is(err, providers.ErrMoved) || pe.NewPatientID == "" {
+		return false
+	}
+	if uerr := e.store.Client.Veteran.UpdateOneID(veteranID).SetOhPatientID(pe.NewPatientID).Exec(viewer.System(ctx)); uerr != nil {
+		e.log.ErrorContext(ctx, "re-keying a merged patient failed", "veteran_id", veteranID, "error", uerr.Error())
+		return false
+	}
+	e.log.InfoContext(ctx, "patient merged at provider; veteran re-keyed", "veteran_id", veteranID)
+	return true
+}

@@ -75,7 +75,11 @@ func (w *atomWorker) Work(ctx context.Context, job *river.Job[atomArgs]) error {
 	if entry.ProcessedAt != nil {
 		return nil
 	}
-	vet, err := c.Veteran.Query().Where(veteran.OhPatientID(entry.PatientID)).Only(ctx)
+	q := c.Veteran.Query().Where(veteran.OhPatientID(entry.PatientID))
+	if entry.Authority != "" {
+		q.Where(veteran.OhAuthority(entry.Authority))
+	}
+	vet, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
 		e.log.WarnContext(ctx, "publication for an unknown patient", "entry", entry.ID)
 		return e.markEntry(ctx, entry, "unknown patient")
@@ -90,6 +94,14 @@ func (w *atomWorker) Work(ctx context.Context, job *river.Job[atomArgs]) error {
 	pv := veteranOf(vet)
 	m, err := p.GetMessage(ctx, pv, entry.MessageExternalID)
 	if err != nil {
+		if e.rekey(ctx, vet.ID, err) {
+			return err
+		}
+		if !p.Open() && !providers.Retryable(err) {
+			// Gone for good (deleted before we looked, or refused): record why
+			// and stop; reconciliation still compares the whole mailbox.
+			return e.markEntry(ctx, entry, "fetch failed: "+errorKind(err))
+		}
 		return e.retryOrSnooze(p, err)
 	}
 	echoOver := time.Since(entry.ReceivedAt) > e.cfg.EchoWait
@@ -164,4 +176,13 @@ func (e *Engine) ingest(ctx context.Context, p *guarded, vid string, pv provider
 	}
 	_, _, err = e.inbox.Ingest(ctx, in)
 	return err
+}
+
+// errorKind names a provider error's kind without its text.
+func errorKind(err error) string {
+	var pe *providers.Error
+	if errors.As(err, &pe) {
+		return pe.Kind.Error() + " (" + pe.Code + ")"
+	}
+	return "error"
 }

@@ -86,6 +86,8 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 	switch {
 	case err == nil:
 		return e.inbox.RecordDelivery(ctx, p.Kind(), msg.ID, receipt)
+	case e.rekey(ctx, th.VeteranID, err):
+		return err // retried under the veteran's new id
 	case p.Open():
 		// The provider is down: wait for it without spending attempts, so an
 		// outage delays the message but never fails it.
@@ -163,6 +165,8 @@ func (w *statusWorker) Work(ctx context.Context, job *river.Job[statusArgs]) err
 		}
 		err := p.SetStatus(ctx, v, ref.ExternalID, job.Args.Status)
 		switch {
+		case e.rekey(ctx, msg.VeteranID, err):
+			return err
 		case err == nil, errors.Is(err, providers.ErrUnsupported), errors.Is(err, providers.ErrNotFound):
 		case p.Open():
 			return river.JobSnooze(e.cfg.BreakerTimeout)

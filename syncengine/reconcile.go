@@ -2,7 +2,9 @@ package syncengine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,6 +111,9 @@ func (e *Engine) Reconcile(ctx context.Context, veteranID string, k providers.Ki
 		return nil
 	}
 	if err := e.refreshDirectory(ctx, p, vet.ID, pv); err != nil {
+		if e.rekey(ctx, vet.ID, err) {
+			return e.Reconcile(ctx, veteranID, k)
+		}
 		return e.recordRun(ctx, k, vet.ID, scopeFast, err)
 	}
 	now := time.Now().UTC()
@@ -162,7 +167,7 @@ func (e *Engine) Reconcile(ctx context.Context, veteranID string, k providers.Ki
 		return e.recordRun(ctx, k, vet.ID, scopeSweep, err)
 	}
 	next := since
-	upd := e.store.Client.SyncState.UpdateOne(sweep).SetLastRunAt(now).SetLastError("")
+	upd := e.store.Client.SyncState.UpdateOne(sweep).SetStatus(syncstate.StatusCOMPLETE).SetLastRunAt(now).SetLastError("")
 	if !next.After(horizon) {
 		upd.SetLastFullScanAt(now)
 		next = fast.Since // wrap around
@@ -177,9 +182,16 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 	if err != nil {
 		return err
 	}
+	pending, err := e.pendingWrites(ctx, p.Kind())
+	if err != nil {
+		return err
+	}
 	seen := make(map[string]bool, len(listed))
 	for _, m := range listed {
 		seen[m.ExternalID] = true
+		if pending[m.ExternalID] {
+			continue // the veteran's own change is on its way out and wins
+		}
 		if m.ThreadExternalID == m.ExternalID && m.InReplyToExternalID == "" && !m.BodyIncluded {
 			// A listing that says nothing of the conversation (OH lists no
 			// references) cannot place a new message: fetch it whole.
@@ -219,7 +231,7 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 		return err
 	}
 	for _, r := range refs {
-		if seen[r.ExternalID] {
+		if seen[r.ExternalID] || pending[r.ExternalID] {
 			continue
 		}
 		gone := providers.Message{ExternalID: r.ExternalID, Status: providers.StatusDeleted}
@@ -228,6 +240,40 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 		}
 	}
 	return nil
+}
+
+// pendingWrites returns the provider ids of messages whose status write-back
+// has not run yet: until the provider acknowledges it, the local change wins
+// over what the provider still reports.
+func (e *Engine) pendingWrites(ctx context.Context, k providers.Kind) (map[string]bool, error) {
+	rows, err := e.store.DB.QueryContext(ctx, `SELECT args FROM river_job WHERE kind = 'write_status'
+		AND state IN ('available', 'pending', 'retryable', 'running', 'scheduled')`)
+	if err != nil {
+		return nil, err
+	}
+	var msgIDs []string
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		var a statusArgs
+		if json.Unmarshal(raw, &a) == nil {
+			msgIDs = append(msgIDs, a.MessageID)
+		}
+	}
+	rows.Close()
+	out := map[string]bool{}
+	if len(msgIDs) == 0 {
+		return out, rows.Err()
+	}
+	refs, err := e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(providerref.Provider(k)),
+		providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE), providerref.EntityIDIn(msgIDs...)).All(ctx)
+	for _, r := range refs {
+		out[r.ExternalID] = true
+	}
+	return out, err
 }
 
 // known reports whether VAMS already holds provider k's message ext.
@@ -282,6 +328,7 @@ func (e *Engine) refreshDirectory(ctx context.Context, p *guarded, vid string, p
 	}
 	return e.store.InTx(ctx, func(tx *store.Tx) error {
 		c := tx.Client
+		listed := make([]string, 0, len(teams))
 		for _, t := range teams {
 			f, err := c.Facility.Query().Where(facility.StationNumber(t.StationNumber)).Only(ctx)
 			if ent.IsNotFound(err) {
@@ -302,7 +349,8 @@ func (e *Engine) refreshDirectory(ctx context.Context, p *guarded, vid string, p
 				ct, err = c.CareTeam.Create().SetProvider(careteam.Provider(p.Kind())).SetProviderID(t.ExternalID).
 					SetName(t.Name).SetDisplayName(display).SetFacilityID(f.ID).SetActive(t.Active).
 					SetRequiresSignature(t.RequiresSignature).SetAlternateNames(t.AlternateNames).Save(ctx)
-			case err == nil && (ct.DisplayName != display || ct.Active != t.Active || ct.RequiresSignature != t.RequiresSignature):
+			case err == nil && (ct.DisplayName != display || ct.Name != t.Name || ct.Active != t.Active ||
+				ct.RequiresSignature != t.RequiresSignature || !slices.Equal(ct.AlternateNames, t.AlternateNames)):
 				ct, err = c.CareTeam.UpdateOne(ct).SetName(t.Name).SetDisplayName(display).SetActive(t.Active).
 					SetRequiresSignature(t.RequiresSignature).SetAlternateNames(t.AlternateNames).Save(ctx)
 			}
@@ -320,8 +368,13 @@ func (e *Engine) refreshDirectory(ctx context.Context, p *guarded, vid string, p
 			if err != nil {
 				return err
 			}
+			listed = append(listed, ct.ID)
 		}
-		return nil
+		// Teams the provider no longer lists for the veteran lose their
+		// association: old threads stay, new messages are refused.
+		_, err := c.Association.Delete().Where(association.VeteranID(vid), association.CareTeamIDNotIn(listed...),
+			association.HasCareTeamWith(careteam.ProviderEQ(careteam.Provider(p.Kind())))).Exec(ctx)
+		return err
 	})
 }
 

@@ -199,7 +199,23 @@ func (c *Client) SetStatus(ctx context.Context, v providers.Veteran, externalID 
 	}
 	switch s {
 	case providers.StatusRead:
-		_, _, err := c.do(ctx, v.MHVCorrelationID, call{method: http.MethodGet, path: "message/" + externalID + "/read"})
+		// READ also means "not deleted": a veteran restoring a thread from
+		// Trash must take it out of MHV's Deleted folder, or the next scan
+		// would see it deleted again.
+		m, err := c.GetMessage(ctx, v, externalID)
+		if err != nil {
+			return err
+		}
+		if m.Status == providers.StatusDeleted {
+			to := FolderInbox
+			if m.Direction == providers.ToClinician {
+				to = FolderSent
+			}
+			if err := c.Move(ctx, v, externalID, to); err != nil {
+				return err
+			}
+		}
+		_, _, err = c.do(ctx, v.MHVCorrelationID, call{method: http.MethodGet, path: "message/" + externalID + "/read"})
 		return err
 	case providers.StatusDeleted:
 		return c.Move(ctx, v, externalID, FolderDeleted)

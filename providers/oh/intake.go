@@ -64,6 +64,7 @@ func PublicationHandler(cfg PublicationConfig) http.Handler {
 		}
 		entries, err := ParseAtom(bytes.NewReader(body))
 		if err != nil {
+			cfg.Log.WarnContext(r.Context(), "publication rejected", "reason", "malformed: "+err.Error())
 			http.Error(w, "malformed publication", http.StatusBadRequest)
 			return
 		}
