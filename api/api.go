@@ -60,6 +60,8 @@ type Config struct {
 	// PERSISTED_QUERY_REQUIRED. For production, with the app's manifest.
 	PersistedOnly    bool
 	PersistedQueries map[string]string
+	// MaxDepth overrides the MaxDepth nesting limit (tests).
+	MaxDepth int
 }
 
 // Handler is the authenticated API surface (GraphQL and attachments).
@@ -107,7 +109,10 @@ func New(cfg Config) *Handler {
 	} else {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	}
-	srv.Use(depthLimit{max: MaxDepth, introspection: MaxIntrospectionDepth})
+	if cfg.MaxDepth == 0 {
+		cfg.MaxDepth = MaxDepth
+	}
+	srv.Use(depthLimit{max: cfg.MaxDepth, introspection: cfg.Introspection})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	if cfg.Audit != nil {
 		srv.Use(auditor{rec: cfg.Audit, log: cfg.Log})

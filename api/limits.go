@@ -20,25 +20,30 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// Depth limits. The data graph is at most nine levels deep (viewer → threads
-// → edges → node → messages → edges → node → attachments → id), so 10 admits
-// every real query. Introspection is cyclic (types → fields → type → fields…)
-// and GraphiQL's own query nests ofType nine deep, so it gets its own bound.
-const (
-	MaxDepth              = 10
-	MaxIntrospectionDepth = 16
-)
+// MaxDepth bounds how deeply an operation nests. The data graph today is at
+// most nine levels deep (viewer → threads → edges → node → messages → edges →
+// node → attachments → id), so 10 admits every real query and stops the
+// nesting a future cycle in the schema (say Message.thread) would allow.
+// Introspection is not counted: gqlparser bounds its cycles itself, and
+// GraphiQL's query nests ofType deeper than any data query.
+const MaxDepth = 10
 
 // Error codes of the limits (extensions.code).
 const (
 	CodeQueryTooDeep           = "QUERY_TOO_DEEP"
+	CodeIntrospectionDisabled  = "INTROSPECTION_DISABLED"
 	CodePersistedQueryRequired = "PERSISTED_QUERY_REQUIRED"
 	CodeBodyTooLarge           = "REQUEST_TOO_LARGE"
 )
 
 // depthLimit rejects an operation nested too deeply, after validation and
-// before anything executes.
-type depthLimit struct{ max, introspection int }
+// before anything executes; without introspection (production) it also
+// rejects __schema and __type there, with a code rather than as a resolver
+// failure.
+type depthLimit struct {
+	max           int
+	introspection bool
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -53,8 +58,13 @@ func (d depthLimit) MutateOperationContext(_ context.Context, opCtx *graphql.Ope
 	if op == nil {
 		return nil
 	}
-	data, intro := selectionDepth(op.SelectionSet, map[string]bool{})
-	if data > d.max || intro > d.introspection {
+	depth, intro := selectionDepth(op.SelectionSet, map[string]bool{})
+	if intro && !d.introspection {
+		err := gqlerror.Errorf("Introspection is disabled.")
+		errcode.Set(err, CodeIntrospectionDisabled)
+		return err
+	}
+	if depth > d.max {
 		err := gqlerror.Errorf("The query is nested too deeply (at most %d levels).", d.max)
 		errcode.Set(err, CodeQueryTooDeep)
 		return err
@@ -62,21 +72,22 @@ func (d depthLimit) MutateOperationContext(_ context.Context, opCtx *graphql.Ope
 	return nil
 }
 
-// selectionDepth returns how deep set goes, and how deep any introspection
-// (__schema, __type) below it goes. Fragments count at the level they are
-// spread; validation has already rejected fragment cycles, and inFragment
-// guards against them anyway.
-func selectionDepth(set ast.SelectionSet, inFragment map[string]bool) (data, intro int) {
+// selectionDepth returns how deep set goes, not counting below __schema and
+// __type, and whether it selects either. Fragments count at the level they
+// are spread; validation has already rejected fragment cycles, and
+// inFragment guards against them anyway.
+func selectionDepth(set ast.SelectionSet, inFragment map[string]bool) (depth int, intro bool) {
 	for _, sel := range set {
-		var d, i int
+		var d int
+		var i bool
 		switch s := sel.(type) {
 		case *ast.Field:
-			sub, subIntro := selectionDepth(s.SelectionSet, inFragment)
 			if s.Name == "__schema" || s.Name == "__type" {
-				d, i = 1, 1+sub
-			} else {
-				d, i = 1+sub, subIntro
+				d, i = 1, true
+				break
 			}
+			d, i = selectionDepth(s.SelectionSet, inFragment)
+			d++
 		case *ast.InlineFragment:
 			d, i = selectionDepth(s.SelectionSet, inFragment)
 		case *ast.FragmentSpread:
@@ -87,9 +98,9 @@ func selectionDepth(set ast.SelectionSet, inFragment map[string]bool) (data, int
 			d, i = selectionDepth(s.Definition.SelectionSet, inFragment)
 			delete(inFragment, s.Name)
 		}
-		data, intro = max(data, d), max(intro, i)
+		depth, intro = max(depth, d), intro || i
 	}
-	return data, intro
+	return depth, intro
 }
 
 // persistedOnly runs only operations on the safelist (production option):

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -16,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/va/vams/api"
+	"github.com/va/vams/audit"
 	"github.com/va/vams/auth"
 	"github.com/va/vams/config"
 	"github.com/va/vams/demo"
@@ -28,6 +30,7 @@ import (
 	"github.com/va/vams/providers/mhv/mhvsim"
 	"github.com/va/vams/providers/oh"
 	"github.com/va/vams/providers/oh/ohsim"
+	"github.com/va/vams/ratelimit"
 	"github.com/va/vams/store"
 	"github.com/va/vams/syncengine"
 )
@@ -52,6 +55,9 @@ type Options struct {
 	Now func() time.Time
 	// SkipSeed leaves the demo data out.
 	SkipSeed bool
+	// SendLimiter bounds each veteran's sends; nil means the default
+	// ratelimit.PerVeteran (20 an hour, burst 5).
+	SendLimiter inbox.SendLimiter
 	// MHVSim and OHSim, when set, are used instead of new simulators, so a
 	// test can restart VAMS while the providers keep their state.
 	MHVSim *mhvsim.Simulator
@@ -67,6 +73,7 @@ type App struct {
 	Inbox   *inbox.Service
 	Engine  *syncengine.Engine
 	Bus     *events.Bus
+	Audit   *audit.Recorder
 	Metrics *metrics.Metrics
 	Issuer  *auth.DevIssuer // demo mode only
 	MHVSim  *mhvsim.Simulator
@@ -156,7 +163,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 
 	a.Metrics = metrics.New(a.Store.DB, a.Store.Dialect, a.Bus.Count)
-	a.Inbox = &inbox.Service{Store: a.Store, Events: a.Bus, Now: opts.Now}
+	limiter := opts.SendLimiter
+	if limiter == nil {
+		limiter = ratelimit.NewPerVeteran(ratelimit.DefaultPerHour, ratelimit.DefaultBurst)
+	}
+	a.Inbox = &inbox.Service{Store: a.Store, Events: a.Bus, Now: opts.Now, Limiter: limiter}
 	ec := opts.Engine
 	ec.Store, ec.Inbox, ec.Log = a.Store, a.Inbox, log
 	ec.Observe, ec.OnBreaker = a.Metrics.ObserveProvider, a.Metrics.SetBreaker
@@ -170,8 +181,25 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Inbox.Outbox = a.Engine
 
 	mux.Handle("POST /intake/oh/atom", oh.PublicationHandler(oh.PublicationConfig{Secret: secret, Store: a.Engine.StoreAnnouncements, Log: log}))
+	auditKey := []byte(cfg.AuditKey)
+	if demoMode && len(auditKey) == 0 {
+		if auditKey, err = audit.LoadOrCreateKey(cfg.DataDir); err != nil {
+			return fail(err)
+		}
+	}
+	if a.Audit, err = audit.NewRecorder(a.Store, auditKey); err != nil {
+		return fail(err)
+	}
+	var persisted map[string]string
+	if cfg.PersistedQueries != "" {
+		if persisted, err = loadManifest(cfg.PersistedQueries); err != nil {
+			return fail(err)
+		}
+	}
 	h := api.New(api.Config{Store: a.Store, Inbox: a.Inbox, Verifier: verifier, Log: log, Introspection: demoMode,
-		Bodies: a.Engine.FetchBodies, Extensions: []graphql.HandlerExtension{a.Metrics.Extension()}})
+		Bodies: a.Engine.FetchBodies, Extensions: []graphql.HandlerExtension{a.Metrics.Extension()},
+		Audit: a.Audit, AllowedOrigins: cfg.AllowedOrigins, PersistedOnly: persisted != nil, PersistedQueries: persisted})
+	h.AuditRoutes(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}))
 	opsHandler := &ops.Handler{Client: a.Store.Client, Retry: a.Engine.RetryDelivery, Circuit: a.circuits}
 	opsHandler.Routes(mux, h.Authenticated)
@@ -184,6 +212,15 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.Handler = api.Logging(log, mux)
 	return a, nil
+}
+
+func loadManifest(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return api.LoadPersistedQueries(f)
 }
 
 func (a *App) circuits() map[string]string {

@@ -42,6 +42,11 @@ type Config struct {
 
 	ReconcileInterval time.Duration // VAMS_RECONCILE_INTERVAL
 	AllowedOrigins    []string      // VAMS_ALLOWED_ORIGINS, comma-separated
+
+	AuditKey string // VAMS_AUDIT_KEY: keys the actor hashes of the audit trail (random per data dir in demo)
+	// PersistedQueries, when set, is the path of the app's persisted-query
+	// manifest, and only its operations are accepted (VAMS_PERSISTED_QUERIES).
+	PersistedQueries string
 }
 
 // Load reads the environment.
@@ -62,6 +67,8 @@ func Load() (Config, error) {
 		OHAuthority:         env("VAMS_OH_AUTHORITY", "va"),
 		OHToken:             os.Getenv("VAMS_OH_TOKEN"),
 		OHPublicationSecret: os.Getenv("VAMS_OH_PUBLICATION_SECRET"),
+		AuditKey:            os.Getenv("VAMS_AUDIT_KEY"),
+		PersistedQueries:    os.Getenv("VAMS_PERSISTED_QUERIES"),
 	}
 	c.PublicURL = strings.TrimRight(env("VAMS_PUBLIC_URL", "http://"+c.Addr), "/")
 	d, err := time.ParseDuration(env("VAMS_RECONCILE_INTERVAL", "1m"))
@@ -81,7 +88,7 @@ func Load() (Config, error) {
 		for name, v := range map[string]string{
 			"DATABASE_URL": c.DatabaseURL, "VAMS_OIDC_ISSUER": c.OIDCIssuer, "VAMS_OIDC_AUDIENCE": c.OIDCAudience,
 			"VAMS_OIDC_JWKS_URL": c.OIDCJWKSURL, "VAMS_MHV_BASE_URL": c.MHVBaseURL, "VAMS_OH_BASE_URL": c.OHBaseURL,
-			"VAMS_OH_PUBLICATION_SECRET": c.OHPublicationSecret,
+			"VAMS_OH_PUBLICATION_SECRET": c.OHPublicationSecret, "VAMS_AUDIT_KEY": c.AuditKey,
 		} {
 			if v == "" {
 				missing = append(missing, name)
