@@ -278,6 +278,12 @@ func httpClient() *http.Client {
 	return &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
 }
 
+// unlimited lifts the per-veteran send limit: a few hundred simulated users
+// send far more than any veteran may.
+type unlimited struct{}
+
+func (unlimited) Allow(string) bool { return true }
+
 // startApp starts the real assembly (app.New, demo mode, no seed, sync
 // workers not started: provider calls are not part of these figures).
 func startApp(ctx context.Context, t Target, dataDir string) (*server, error) {
@@ -290,7 +296,7 @@ func startApp(ctx context.Context, t Target, dataDir string) (*server, error) {
 		http.Error(w, "starting", http.StatusServiceUnavailable)
 	}))
 	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: ts.URL, DatabaseURL: t.DatabaseURL, OHAuthority: "va"}
-	a, err := app.New(ctx, cfg, app.Options{SkipSeed: true, Log: slog.New(slog.DiscardHandler)})
+	a, err := app.New(ctx, cfg, app.Options{SkipSeed: true, Log: slog.New(slog.DiscardHandler), SendLimiter: unlimited{}})
 	if err != nil {
 		ts.Close()
 		return nil, err
@@ -306,7 +312,7 @@ func startApp(ctx context.Context, t Target, dataDir string) (*server, error) {
 // statements (app.New has no hook for a driver wrapper).
 func startCounted(ctx context.Context, t Target, dataDir string) (*server, *storetest.Counter, error) {
 	c := &storetest.Counter{}
-	st, err := store.Open(ctx, store.Config{DatabaseURL: t.DatabaseURL, DataDir: dataDir, WrapDriver: c.Wrap})
+	st, err := store.Open(ctx, store.Config{DatabaseURL: t.DatabaseURL, DataDir: t.DataDir, WrapDriver: c.Wrap})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -49,7 +49,7 @@ func Sync(ctx context.Context, t Target, n int, out, logw io.Writer) error {
 	}))
 	defer ts.Close()
 	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: ts.URL, DatabaseURL: t.DatabaseURL, OHAuthority: "va"}
-	a, err := app.New(ctx, cfg, app.Options{Log: slog.New(slog.DiscardHandler),
+	a, err := app.New(ctx, cfg, app.Options{Log: slog.New(slog.DiscardHandler), SendLimiter: unlimited{},
 		Engine: syncengine.Config{PollInterval: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryCap: time.Second}})
 	if err != nil {
 		return err
