@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/va/vams/ent"
@@ -24,6 +27,11 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		var gqlErr *gqlerror.Error
 		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
 			// Parse, validation and coercion errors from gqlgen itself.
+			// Coercion errors quote the variable's value ("<value> is not a
+			// valid MessageCategory"), which may be what the veteran wrote.
+			if len(gqlErr.Path) > 0 && gqlErr.Path[0] == ast.PathName("variable") {
+				gqlErr.Message = "The value of " + variablePath(gqlErr.Path[1:]) + " is not valid."
+			}
 			return gqlErr
 		}
 		out := graphql.DefaultErrorPresenter(ctx, err)
@@ -59,6 +67,24 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out.Extensions = map[string]any{"code": "INTERNAL", "correlationId": id}
 		return out
 	}
+}
+
+// variablePath names a variable as the client wrote it: $input.category.
+func variablePath(p ast.Path) string {
+	var b strings.Builder
+	b.WriteString("$")
+	for i, e := range p {
+		switch e := e.(type) {
+		case ast.PathName:
+			if i > 0 {
+				b.WriteString(".")
+			}
+			b.WriteString(string(e))
+		case ast.PathIndex:
+			b.WriteString("[" + strconv.Itoa(int(e)) + "]")
+		}
+	}
+	return b.String()
 }
 
 func correlationID() string {
