@@ -23,6 +23,7 @@ import (
 	"github.com/va/vams/auth"
 	"github.com/va/vams/config"
 	"github.com/va/vams/demo"
+	"github.com/va/vams/tracing"
 )
 
 func main() {
@@ -92,6 +93,11 @@ func serve(log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	stopTracing, err := tracing.Setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopTracing(context.Background())
 	a, err := app.New(ctx, cfg, app.Options{Log: log})
 	if err != nil {
 		return err

@@ -33,6 +33,7 @@ import (
 	"github.com/va/vams/ratelimit"
 	"github.com/va/vams/store"
 	"github.com/va/vams/syncengine"
+	"github.com/va/vams/tracing"
 )
 
 // Demo credentials of the in-process simulators; never used in production.
@@ -93,7 +94,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a := &App{Config: cfg, Bus: events.NewBus(), log: log}
 	var err error
-	a.Store, err = store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	a.Store, err = store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, WrapDriver: tracing.Driver})
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +126,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		}
 	}
 
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: tracing.Transport(nil)}
+	}
 	// Providers: the simulators answer on this same server in demo mode, and
 	// the adapters reach them over real HTTP like they reach MHV and OH.
 	secret := []byte(cfg.OHPublicationSecret)
@@ -197,7 +201,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		}
 	}
 	h := api.New(api.Config{Store: a.Store, Inbox: a.Inbox, Verifier: verifier, Log: log, Introspection: demoMode,
-		Bodies: a.Engine.FetchBodies, Extensions: []graphql.HandlerExtension{a.Metrics.Extension()},
+		Bodies: a.Engine.FetchBodies, Extensions: []graphql.HandlerExtension{a.Metrics.Extension(), tracing.Extension()},
 		Audit: a.Audit, AllowedOrigins: cfg.AllowedOrigins, PersistedOnly: persisted != nil, PersistedQueries: persisted})
 	h.AuditRoutes(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}))

@@ -21,6 +21,8 @@ func (tx *Tx) SQLTx() (*stdsql.Tx, bool) {
 		switch x := t.(type) {
 		case *dialect.DebugTx:
 			t = x.Tx
+		case interface{ Unwrap() dialect.Tx }: // wrappers such as tracing
+			t = x.Unwrap()
 		case *entsql.Tx:
 			s, ok := x.Conn.ExecQuerier.(*stdsql.Tx)
 			return s, ok

@@ -185,7 +185,7 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 		}
 		preds = append(preds, thread.Or(
 			thread.SubjectContainsFold(w),
-			thread.HasMessagesWith(message.BodyContainsFold(w), message.IsDraft(false)),
+			thread.HasMessagesWith(message.VeteranID(vid), message.BodyContainsFold(w), message.IsDraft(false)),
 		))
 	}
 

@@ -5,6 +5,7 @@ import (
 	stdsql "database/sql"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -49,6 +50,24 @@ type Service struct {
 	Events  events.Publisher
 	Limiter SendLimiter
 	Now     func() time.Time
+
+	// systemFolders caches veteran ID + kind → folder ID: system folders are
+	// created once and never renamed, moved or deleted.
+	systemFolders sync.Map
+}
+
+// systemFolder returns the ID of one of the veteran's system folders.
+func (s *Service) systemFolder(ctx context.Context, c *ent.Client, vid string, kind folder.System) (string, error) {
+	key := vid + "/" + string(kind)
+	if id, ok := s.systemFolders.Load(key); ok {
+		return id.(string), nil
+	}
+	f, err := SystemFolder(ctx, c, vid, kind)
+	if err != nil {
+		return "", err
+	}
+	s.systemFolders.Store(key, f.ID)
+	return f.ID, nil
 }
 
 // now is whole seconds: providers keep sent times to the second, and a
@@ -111,17 +130,18 @@ func (s *Service) change(ctx context.Context, tx *store.Tx, vid, entityType, ent
 	return nil
 }
 
-// teamState loads what decides whether the viewer can message a team.
+// teamState loads what decides whether the viewer can message a team, in
+// one statement.
 func teamState(ctx context.Context, c *ent.Client, vid, careTeamID string) (*ent.CareTeam, ReplyBlock, error) {
-	ct, err := c.CareTeam.Query().Where(careteam.ID(careTeamID)).WithFacility().Only(ctx)
+	infos, err := LoadCareTeams(ctx, c, vid, []string{careTeamID})
 	if err != nil {
 		return nil, "", err
 	}
-	assoc, err := c.Association.Query().Where(association.VeteranID(vid), association.CareTeamID(careTeamID)).Only(ctx)
-	if err != nil && !ent.IsNotFound(err) {
-		return nil, "", err
+	info, ok := infos[careTeamID]
+	if !ok {
+		return nil, "", &ent.NotFoundError{}
 	}
-	return ct, CareTeamBlock(ct, ct.Edges.Facility, assoc), nil
+	return info.Team, info.Block(), nil
 }
 
 // SendMessage is the input of a new conversation.
@@ -177,11 +197,11 @@ func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread,
 	var th *ent.Thread
 	var msg *ent.Message
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
-		sent, err := SystemFolder(ctx, tx.Client, vid, folder.SystemSENT)
+		sent, err := s.systemFolder(ctx, tx.Client, vid, folder.SystemSENT)
 		if err != nil {
 			return err
 		}
-		th, err = tx.Client.Thread.Create().SetVeteranID(vid).SetCareTeamID(ct.ID).SetFolderID(sent.ID).
+		th, err = tx.Client.Thread.Create().SetVeteranID(vid).SetCareTeamID(ct.ID).SetFolderID(sent).
 			SetSubject(strings.TrimSpace(in.Subject)).SetCategory(in.Category).SetLastMessageAt(now).Save(ctx)
 		if err != nil {
 			return err
@@ -218,11 +238,16 @@ func (s *Service) addVeteranMessage(ctx context.Context, tx *store.Tx, vid strin
 	if err := s.addFiles(ctx, tx, vid, msg.ID, files); err != nil {
 		return nil, nil, err
 	}
-	th, err = tx.Client.Thread.UpdateOne(th).SetLastMessageAt(now).SetLastMessageID(msg.ID).
-		AddMessageCount(1).SetHasAttachments(th.HasAttachments || len(files) > 0).Save(ctx)
-	if err != nil {
+	// Exec, not Save: the new aggregates are known, so no re-read.
+	hasAtt := th.HasAttachments || len(files) > 0
+	if err := tx.Client.Thread.UpdateOneID(th.ID).SetLastMessageAt(now).SetLastMessageID(msg.ID).
+		AddMessageCount(1).SetHasAttachments(hasAtt).Exec(ctx); err != nil {
 		return nil, nil, err
 	}
+	updated := *th
+	updated.LastMessageAt, updated.LastMessageID, updated.MessageCount, updated.HasAttachments = now, &msg.ID, th.MessageCount+1, hasAtt
+	updated.UpdatedAt = time.Now()
+	th = &updated
 	if s.Outbox != nil {
 		if err := s.Outbox.DeliverMessage(ctx, tx, msg.ID); err != nil {
 			return nil, nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/association"
+	"github.com/va/vams/ent/attachment"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/syncstate"
@@ -158,35 +159,40 @@ func (s *Service) ImportStatus(ctx context.Context) (ImportState, *time.Time, er
 	return state, at, nil
 }
 
-// nodeTables maps the ID prefixes a client may look up to their tables.
-var nodeTables = map[string]string{
-	ids.Thread: thread.Table, ids.Message: "messages", ids.Folder: folder.Table, ids.Tag: tag.Table,
-	ids.CareTeam: careteam.Table, ids.Attachment: "attachments",
-}
-
-func nodeType(_ context.Context, id string) (string, error) {
-	if t, ok := nodeTables[ids.Prefix(id)]; ok {
-		return t, nil
-	}
-	return "", notFound("id")
-}
-
-// Node fetches any object the viewer may see by ID.
+// Node fetches any object the viewer may see by ID: one statement, chosen by
+// the ID's prefix. (entgql's Noder would also eager-load the edges the
+// query names, which the page loaders load anyway.)
 func (s *Service) Node(ctx context.Context, id string) (ent.Noder, error) {
 	if _, err := viewerID(ctx); err != nil {
 		return nil, err
 	}
-	n, err := s.Store.Client.Noder(ctx, id, ent.WithNodeType(nodeType))
-	if err != nil {
-		if _, ok := AsError(err); ok {
-			return nil, err
-		}
-		if ent.IsNotFound(err) || strings.Contains(err.Error(), "not found") {
-			return nil, notFound("id")
-		}
-		return nil, err
+	c := s.Store.Client
+	var (
+		n   ent.Noder
+		err error
+	)
+	switch ids.Prefix(id) {
+	case ids.Thread:
+		n, err = c.Thread.Get(ctx, id)
+	case ids.Message:
+		n, err = c.Message.Get(ctx, id)
+	case ids.Folder:
+		n, err = c.Folder.Get(ctx, id)
+	case ids.Tag:
+		n, err = c.Tag.Get(ctx, id)
+	case ids.CareTeam:
+		n, err = c.CareTeam.Get(ctx, id)
+	case ids.Attachment:
+		// Metadata only: bytes are for the download URL.
+		n, err = c.Attachment.Query().Where(attachment.ID(id)).Select(attachment.FieldID, attachment.FieldMessageID,
+			attachment.FieldFilename, attachment.FieldContentType, attachment.FieldSize, attachment.FieldVeteranID).Only(ctx)
+	default:
+		return nil, notFound("id")
 	}
-	return n, nil
+	if ent.IsNotFound(err) {
+		return nil, notFound("id")
+	}
+	return n, err
 }
 
 // Nodes fetches objects by ID; each missing one is null with its own error.

@@ -14,24 +14,17 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/va/vams/ent"
-	"github.com/va/vams/ent/association"
 	"github.com/va/vams/ent/attachment"
-	"github.com/va/vams/ent/careteam"
-	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/tag"
 	"github.com/va/vams/ent/thread"
+	"github.com/va/vams/inbox"
 	"github.com/va/vams/viewer"
 )
 
-// CareTeamInfo is a care team with what the veteran-facing fields need: its
-// facility and the viewer's association (nil when not associated).
-type CareTeamInfo struct {
-	Team        *ent.CareTeam
-	Facility    *ent.Facility
-	Association *ent.Association
-}
+// CareTeamInfo is a care team with its facility and the viewer's association.
+type CareTeamInfo = inbox.CareTeamInfo
 
 // FolderCounts are a folder's thread and unread-message counts.
 type FolderCounts struct {
@@ -196,51 +189,10 @@ func byID[V any](query func(context.Context, []string) ([]V, error), id func(V) 
 }
 
 // careTeams loads teams, their facilities and the viewer's associations in
-// one statement.
+// one statement (inbox.LoadCareTeams).
 func careTeams(client *ent.Client) dataloader.BatchFunc[string, *CareTeamInfo] {
 	return func(ctx context.Context, keys []string) []*dataloader.Result[*CareTeamInfo] {
-		var rows []struct {
-			ID                string         `sql:"id"`
-			Name              string         `sql:"name"`
-			DisplayName       string         `sql:"display_name"`
-			FacilityID        string         `sql:"facility_id"`
-			Active            bool           `sql:"active"`
-			RequiresSignature bool           `sql:"requires_signature"`
-			FacilityName      string         `sql:"facility_name"`
-			StationNumber     string         `sql:"station_number"`
-			HealthCareSystem  string         `sql:"health_care_system"`
-			CutoverPhase      string         `sql:"cutover_phase"`
-			AssociationID     sql.NullString `sql:"association_id"`
-			Preferred         sql.NullBool   `sql:"preferred"`
-			Blocked           sql.NullBool   `sql:"blocked"`
-		}
-		vid := viewerID(ctx)
-		err := client.CareTeam.Query().Where(careteam.IDIn(keys...)).Modify(func(s *sql.Selector) {
-			f := sql.Table(facility.Table).As("f")
-			a := sql.Table(association.Table).As("a")
-			s.Join(f).On(s.C(careteam.FieldFacilityID), f.C(facility.FieldID)).
-				LeftJoin(a).OnP(sql.And(sql.ColumnsEQ(a.C(association.FieldCareTeamID), s.C(careteam.FieldID)), sql.EQ(a.C(association.FieldVeteranID), vid)))
-			s.Select(s.C(careteam.FieldID), s.C(careteam.FieldName), s.C(careteam.FieldDisplayName), s.C(careteam.FieldFacilityID),
-				s.C(careteam.FieldActive), s.C(careteam.FieldRequiresSignature)).
-				AppendSelectAs(f.C(facility.FieldName), "facility_name").
-				AppendSelect(f.C(facility.FieldStationNumber), f.C(facility.FieldHealthCareSystem), f.C(facility.FieldCutoverPhase)).
-				AppendSelectAs(a.C(association.FieldID), "association_id").
-				AppendSelect(a.C(association.FieldPreferred), a.C(association.FieldBlocked))
-		}).Scan(ctx, &rows)
-		found := make(map[string]*CareTeamInfo, len(rows))
-		for _, r := range rows {
-			info := &CareTeamInfo{
-				Team: &ent.CareTeam{ID: r.ID, Name: r.Name, DisplayName: r.DisplayName, FacilityID: r.FacilityID,
-					Active: r.Active, RequiresSignature: r.RequiresSignature},
-				Facility: &ent.Facility{ID: r.FacilityID, Name: r.FacilityName, StationNumber: r.StationNumber,
-					HealthCareSystem: r.HealthCareSystem, CutoverPhase: r.CutoverPhase},
-			}
-			if r.AssociationID.Valid {
-				info.Association = &ent.Association{ID: r.AssociationID.String, VeteranID: vid, CareTeamID: r.ID,
-					Preferred: r.Preferred.Bool, Blocked: r.Blocked.Bool}
-			}
-			found[r.ID] = info
-		}
+		found, err := inbox.LoadCareTeams(ctx, client, viewerID(ctx), keys)
 		return results(keys, found, err, notFound[*CareTeamInfo])
 	}
 }

@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -95,6 +96,13 @@ var (
 				Columns:    []*schema.Column{AttachmentsColumns[10]},
 				RefColumns: []*schema.Column{MessagesColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "attachment_message_id",
+				Unique:  false,
+				Columns: []*schema.Column{AttachmentsColumns[10]},
 			},
 		},
 	}
@@ -416,6 +424,19 @@ var (
 				Name:    "thread_veteran_id_last_message_at_id",
 				Unique:  false,
 				Columns: []*schema.Column{ThreadsColumns[12], ThreadsColumns[5], ThreadsColumns[0]},
+			},
+			{
+				Name:    "thread_veteran_id_care_team_id",
+				Unique:  false,
+				Columns: []*schema.Column{ThreadsColumns[12], ThreadsColumns[10]},
+			},
+			{
+				Name:    "thread_unread",
+				Unique:  false,
+				Columns: []*schema.Column{ThreadsColumns[12], ThreadsColumns[11]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "unread_count > 0",
+				},
 			},
 		},
 	}

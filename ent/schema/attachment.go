@@ -4,6 +4,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
 	"github.com/va/vams/ids"
 )
@@ -27,6 +28,10 @@ func (Attachment) Fields() []ent.Field {
 		// Provider's attachment id, for fetching bytes on first download.
 		field.String("external_id").Optional(),
 	}
+}
+
+func (Attachment) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("message_id")}
 }
 
 func (Attachment) Edges() []ent.Edge {

@@ -94,10 +94,14 @@ func (CareTeam) Interceptors() []ent.Interceptor {
 			}
 			q.Where(predicate.CareTeam(func(s *sql.Selector) {
 				// Associated teams, and teams of the veteran's existing threads so
-				// old conversations still show whom they were with.
+				// old conversations still show whom they were with. Correlated
+				// EXISTS probes use indexes; IN (SELECT ...) read every thread.
+				a, t := sql.Table("associations").As("pa"), sql.Table("threads").As("pt")
 				s.Where(sql.Or(
-					sql.In(s.C("id"), sql.Select("care_team_id").From(sql.Table("associations")).Where(sql.EQ("veteran_id", vid))),
-					sql.In(s.C("id"), sql.Select("care_team_id").From(sql.Table("threads")).Where(sql.EQ("veteran_id", vid))),
+					sql.Exists(sql.Select(a.C("id")).From(a).Where(sql.And(
+						sql.ColumnsEQ(a.C("care_team_id"), s.C("id")), sql.EQ(a.C("veteran_id"), vid)))),
+					sql.Exists(sql.Select(t.C("id")).From(t).Where(sql.And(
+						sql.ColumnsEQ(t.C("care_team_id"), s.C("id")), sql.EQ(t.C("veteran_id"), vid)))),
 				))
 			}))
 			return nil

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 
 	"entgo.io/ent"
@@ -56,6 +57,10 @@ func (Thread) Indexes() []ent.Index {
 		index.Fields("veteran_id", "folder_id", "last_message_at", "id"),
 		// Listing across folders (search, filters without a folder).
 		index.Fields("veteran_id", "last_message_at", "id"),
+		// Which care teams a veteran has threads with (care-team visibility).
+		index.Fields("veteran_id", "care_team_id"),
+		// Unread totals read only the threads that have unread messages.
+		index.Fields("veteran_id", "folder_id").Annotations(entsql.IndexWhere("unread_count > 0")).StorageKey("thread_unread"),
 	}
 }
 
