@@ -32,6 +32,8 @@ fuzz:
 	$(GO) test ./providers/oh -run '^$$' -fuzz '^FuzzParseAtom$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./providers/oh -run '^$$' -fuzz '^FuzzDecodeMessages$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./providers/mhv -run '^$$' -fuzz '^FuzzDecodeResponses$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./inbox -run '^$$' -fuzz '^FuzzCheckAttachments$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./inbox -run '^$$' -fuzz '^FuzzSendValidation$$' -fuzztime $(FUZZTIME)
 
 ## bench: VA-scale benchmark on PostgreSQL (VAMS_BENCH_DATABASE_URL, else a throwaway cluster, else SQLite);
 ## sizes from BENCH_MESSAGES (default 1000000), BENCH_DURATION, BENCH_CLIENTS… (see docs/performance.md)
