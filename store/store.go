@@ -18,6 +18,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/lib/pq"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -127,7 +128,17 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(gooseDialect, s.DB, dir)
+	var opts []goose.ProviderOption
+	if s.Dialect == dialect.Postgres {
+		// Instances starting together take turns: one migrates, the others
+		// find nothing left to do.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(gooseDialect, s.DB, dir, opts...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

@@ -28,12 +28,14 @@ func main() {
 	name := os.Args[1]
 	// Atlas opens SQLite through the name "sqlite3"; modernc registers "sqlite".
 	sql.Register("sqlite3", &sqlite.Driver{})
-	ctx := context.Background()
-	gen(ctx, "store/migrations/sqlite", dialect.SQLite, "sqlite://dev?mode=memory&_pragma=foreign_keys(1)", name)
+	// Both dialects or neither: a migration without its twin would leave the
+	// databases on different schemas.
 	pg := os.Getenv("VAMS_DEV_DATABASE_URL")
 	if pg == "" {
 		log.Fatal("VAMS_DEV_DATABASE_URL must name a scratch PostgreSQL database (scripts/pg-throwaway.sh starts one)")
 	}
+	ctx := context.Background()
+	gen(ctx, "store/migrations/sqlite", dialect.SQLite, "sqlite://dev?mode=memory&_pragma=foreign_keys(1)", name)
 	gen(ctx, "store/migrations/postgres", dialect.Postgres, pg, name)
 }
 
