@@ -76,11 +76,13 @@ type App struct {
 	Bus     *events.Bus
 	Audit   *audit.Recorder
 	Metrics *metrics.Metrics
-	Issuer  *auth.DevIssuer // demo mode only
-	MHVSim  *mhvsim.Simulator
-	OHSim   *ohsim.Simulator
-	Handler http.Handler
-	log     *slog.Logger
+	// MetricsHandler serves Prometheus; mounted on Handler in demo mode only.
+	MetricsHandler http.Handler
+	Issuer         *auth.DevIssuer // demo mode only
+	MHVSim         *mhvsim.Simulator
+	OHSim          *ohsim.Simulator
+	Handler        http.Handler
+	log            *slog.Logger
 
 	ownsOHSim bool
 }
@@ -204,7 +206,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Bodies: a.Engine.FetchBodies, Extensions: []graphql.HandlerExtension{a.Metrics.Extension(), tracing.Extension()},
 		Audit: a.Audit, AllowedOrigins: cfg.AllowedOrigins, PersistedOnly: persisted != nil, PersistedQueries: persisted})
 	h.AuditRoutes(mux)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}))
+	a.MetricsHandler = promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{})
+	if demoMode {
+		// In production /metrics is served on VAMS_METRICS_ADDR only, off the
+		// public listener (server.go).
+		mux.Handle("GET /metrics", a.MetricsHandler)
+	}
 	opsHandler := &ops.Handler{Client: a.Store.Client, Retry: a.Engine.RetryDelivery, Circuit: a.circuits}
 	opsHandler.Routes(mux, h.Authenticated)
 	mux.Handle("/graphql", h.GraphQL())

@@ -21,6 +21,7 @@ const (
 // Config is VAMS's configuration.
 type Config struct {
 	Addr        string // VAMS_ADDR
+	MetricsAddr string // VAMS_METRICS_ADDR: a separate listener for /metrics (production)
 	PublicURL   string // VAMS_PUBLIC_URL: how clients and the dev issuer reach this server
 	DataDir     string // VAMS_DATA_DIR
 	DatabaseURL string // DATABASE_URL
@@ -53,6 +54,7 @@ type Config struct {
 func Load() (Config, error) {
 	c := Config{
 		Addr:                env("VAMS_ADDR", "127.0.0.1:8080"),
+		MetricsAddr:         os.Getenv("VAMS_METRICS_ADDR"),
 		DataDir:             env("VAMS_DATA_DIR", "./data"),
 		DatabaseURL:         os.Getenv("DATABASE_URL"),
 		Mode:                Mode(env("VAMS_MODE", string(Demo))),

@@ -54,6 +54,21 @@ type Service struct {
 	// systemFolders caches veteran ID + kind → folder ID: system folders are
 	// created once and never renamed, moved or deleted.
 	systemFolders sync.Map
+	names         sync.Map
+}
+
+// displayName is the veteran's name as authors are shown; cached because no
+// path in VAMS renames a veteran after enrollment.
+func (s *Service) displayName(ctx context.Context, c *ent.Client, vid string) (string, error) {
+	if n, ok := s.names.Load(vid); ok {
+		return n.(string), nil
+	}
+	v, err := c.Veteran.Get(ctx, vid)
+	if err != nil {
+		return "", err
+	}
+	s.names.Store(vid, v.DisplayName)
+	return v.DisplayName, nil
 }
 
 // systemFolder returns the ID of one of the veteran's system folders.
@@ -225,12 +240,12 @@ func (s *Service) allowSend(vid string) error {
 // addVeteranMessage stores a sent message with its files, updates the
 // thread's aggregates and queues delivery.
 func (s *Service) addVeteranMessage(ctx context.Context, tx *store.Tx, vid string, th *ent.Thread, body string, files []checkedFile, now time.Time) (*ent.Message, *ent.Thread, error) {
-	v, err := tx.Client.Veteran.Get(ctx, vid)
+	name, err := s.displayName(ctx, tx.Client, vid)
 	if err != nil {
 		return nil, nil, err
 	}
 	msg, err := tx.Client.Message.Create().SetVeteranID(vid).SetThreadID(th.ID).
-		SetAuthorKind(message.AuthorKindVETERAN).SetAuthorName(v.DisplayName).SetBody(body).
+		SetAuthorKind(message.AuthorKindVETERAN).SetAuthorName(name).SetBody(body).
 		SetSentAt(now).SetOrderedAt(now).SetDeliveryStatus(message.DeliveryStatusQUEUED).Save(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -476,12 +491,12 @@ func (s *Service) checkTeamVisible(ctx context.Context, c *ent.Client, vid, care
 }
 
 func (s *Service) createDraft(ctx context.Context, tx *store.Tx, vid, threadID, body string) (*ent.Message, error) {
-	v, err := tx.Client.Veteran.Get(ctx, vid)
+	name, err := s.displayName(ctx, tx.Client, vid)
 	if err != nil {
 		return nil, err
 	}
 	d, err := tx.Client.Message.Create().SetVeteranID(vid).SetThreadID(threadID).SetAuthorKind(message.AuthorKindVETERAN).
-		SetAuthorName(v.DisplayName).SetBody(body).SetIsDraft(true).SetOrderedAt(s.now()).Save(ctx)
+		SetAuthorName(name).SetBody(body).SetIsDraft(true).SetOrderedAt(s.now()).Save(ctx)
 	if err != nil {
 		return nil, err
 	}

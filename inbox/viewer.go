@@ -195,24 +195,23 @@ func (s *Service) Node(ctx context.Context, id string) (ent.Noder, error) {
 	return n, err
 }
 
-// Nodes fetches objects by ID; each missing one is null with its own error.
-func (s *Service) Nodes(ctx context.Context, idList []string) ([]ent.Noder, error) {
-	out := make([]ent.Noder, len(idList))
-	var firstErr error
+// Nodes fetches objects by ID. A missing or foreign one is nil in the list,
+// with its own error in errs at the same index; other failures fail all.
+func (s *Service) Nodes(ctx context.Context, idList []string) (nodes []ent.Noder, errs []error, err error) {
+	nodes = make([]ent.Noder, len(idList))
+	errs = make([]error, len(idList))
 	for i, id := range idList {
 		n, err := s.Node(ctx, id)
 		if err != nil {
 			if _, ok := AsError(err); !ok {
-				return nil, err
+				return nil, nil, err
 			}
-			if firstErr == nil {
-				firstErr = err
-			}
+			errs[i] = err
 			continue
 		}
-		out[i] = n
+		nodes[i] = n
 	}
-	return out, firstErr
+	return nodes, errs, nil
 }
 
 // Attachment returns an attachment with its bytes, if the viewer owns it.

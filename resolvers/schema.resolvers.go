@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/graph"
@@ -354,7 +355,17 @@ func (r *queryResolver) Node(ctx context.Context, id string) (ent.Noder, error) 
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]ent.Noder, error) {
-	return r.Inbox.Nodes(ctx, ids)
+	nodes, errs, err := r.Inbox.Nodes(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	// Each missing item is null with its own error, as Relay expects.
+	for i, e := range errs {
+		if e != nil {
+			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i)), e)
+		}
+	}
+	return nodes, nil
 }
 
 // MessageCategories is the resolver for the messageCategories field.
