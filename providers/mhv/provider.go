@@ -285,14 +285,26 @@ func (c *Client) threadDetails(ctx context.Context, v providers.Veteran, id stri
 	return thread, nil
 }
 
-// ListMessages walks the Inbox, Sent and Deleted thread lists newest first,
-// page by page, stops at threads whose latest activity precedes w.Since, and
-// then reads each remaining thread's messages, keeping those sent within w.
-// Messages living in Deleted come back with StatusDeleted.
+// ListMessages walks the Inbox, Sent, Deleted and custom-folder thread lists
+// newest first, page by page, stops at threads whose latest activity precedes
+// w.Since, and then reads each remaining thread's messages, keeping those
+// sent within w. Messages living in Deleted come back with StatusDeleted.
+// Custom folders count: a message the veteran filed in MHV's own portal is
+// not gone.
 func (c *Client) ListMessages(ctx context.Context, v providers.Veteran, w providers.Window) ([]providers.Message, error) {
 	var anchors []string
 	seen := map[flexID]bool{}
-	for _, folder := range []int64{FolderInbox, FolderSent, FolderDeleted} {
+	folders := []int64{FolderInbox, FolderSent, FolderDeleted}
+	all, err := c.Folders(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range all {
+		if f.ID > 0 {
+			folders = append(folders, f.ID)
+		}
+	}
+	for _, folder := range folders {
 		rows, err := c.threadsSince(ctx, v, folder, w.Since)
 		if err != nil {
 			return nil, err
