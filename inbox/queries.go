@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -266,15 +267,7 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 			names[t.ID] = byTeam[t.CareTeamID]
 		}
 	}
-	more := len(nodes) > n
-	if more {
-		nodes = nodes[:n]
-	}
-	if backward {
-		for i, j := 0, len(nodes)-1; i < j; i, j = i+1, j-1 {
-			nodes[i], nodes[j] = nodes[j], nodes[i]
-		}
-	}
+	nodes, more := trimPage(nodes, n, backward)
 	conn := &ent.ThreadConnection{Edges: make([]*ent.ThreadEdge, len(nodes))}
 	for i, t := range nodes {
 		v := t.LastMessageAt.UTC().Format(tsLayout)
@@ -289,6 +282,19 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
 	}
 	return conn, nil
+}
+
+// trimPage drops the extra row fetched to learn whether there is more, and
+// restores display order for a page read backwards.
+func trimPage[T any](nodes []T, n int, backward bool) ([]T, bool) {
+	more := len(nodes) > n
+	if more {
+		nodes = nodes[:n]
+	}
+	if backward {
+		slices.Reverse(nodes)
+	}
+	return nodes, more
 }
 
 func pageInfo(n int, more, backward, hadCursor bool) entgql.PageInfo[string] {
@@ -339,15 +345,7 @@ func (s *Service) ListMessages(ctx context.Context, th *ent.Thread, p PageArgs) 
 	if err != nil {
 		return nil, err
 	}
-	more := len(nodes) > n
-	if more {
-		nodes = nodes[:n]
-	}
-	if backward {
-		for i, j := 0, len(nodes)-1; i < j; i, j = i+1, j-1 {
-			nodes[i], nodes[j] = nodes[j], nodes[i]
-		}
-	}
+	nodes, more := trimPage(nodes, n, backward)
 	conn := &ent.MessageConnection{Edges: make([]*ent.MessageEdge, len(nodes))}
 	for i, m := range nodes {
 		d := "0"

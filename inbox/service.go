@@ -661,12 +661,8 @@ func (s *Service) MarkThreadRead(ctx context.Context, threadID string) (*ent.Thr
 		if th, err = tx.Client.Thread.UpdateOne(th).SetUnreadCount(0).Save(ctx); err != nil {
 			return err
 		}
-		for _, id := range unread {
-			if s.Outbox != nil {
-				if err := s.Outbox.WriteStatus(ctx, tx, id, providers.StatusRead); err != nil {
-					return err
-				}
-			}
+		if err := s.writeStatuses(ctx, tx, unread, providers.StatusRead); err != nil {
+			return err
 		}
 		return s.change(ctx, tx, vid, "Thread", th.ID, change.OpUPDATED, events.Event{Kind: events.ThreadUpdated, ThreadID: th.ID})
 	})
@@ -810,15 +806,26 @@ func (s *Service) moveThread(ctx context.Context, threadID string, target func(*
 			if err != nil {
 				return err
 			}
-			for _, id := range msgs {
-				if err := s.Outbox.WriteStatus(ctx, tx, id, st); err != nil {
-					return err
-				}
+			if err := s.writeStatuses(ctx, tx, msgs, st); err != nil {
+				return err
 			}
 		}
 		return s.change(ctx, tx, vid, "Thread", th.ID, change.OpUPDATED, events.Event{Kind: events.ThreadUpdated, ThreadID: th.ID})
 	})
 	return th, err
+}
+
+// writeStatuses queues the write-back of a status for each message.
+func (s *Service) writeStatuses(ctx context.Context, tx *store.Tx, messageIDs []string, st providers.Status) error {
+	if s.Outbox == nil {
+		return nil
+	}
+	for _, id := range messageIDs {
+		if err := s.Outbox.WriteStatus(ctx, tx, id, st); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CreateFolder creates a custom folder.
