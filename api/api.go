@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -23,7 +22,6 @@ import (
 	"github.com/va/vams/audit"
 	"github.com/va/vams/auth"
 	"github.com/va/vams/ent"
-	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/graph"
 	"github.com/va/vams/graph/model"
 	"github.com/va/vams/inbox"
@@ -66,9 +64,8 @@ type Config struct {
 
 // Handler is the authenticated API surface (GraphQL and attachments).
 type Handler struct {
-	cfg      Config
-	gql      *handler.Server
-	veterans sync.Map // ICN → veteran ID; the mapping never changes
+	cfg Config
+	gql *handler.Server
 }
 
 // New builds the API handler.
@@ -212,31 +209,8 @@ func (h *Handler) authenticated(next http.Handler) http.Handler {
 	}))
 }
 
-// veteranID maps an ICN to the store's veteran, enrolling a veteran seen for
-// the first time (with their system folders) so every signed-in veteran has
-// an inbox.
+// veteranID maps an ICN to the store's veteran (enrolling one seen for the
+// first time).
 func (h *Handler) veteranID(ctx context.Context, icn string) (string, error) {
-	if id, ok := h.veterans.Load(icn); ok {
-		return id.(string), nil
-	}
-	sys := viewer.System(ctx)
-	c := h.cfg.Store.Client
-	v, err := c.Veteran.Query().Where(veteran.Icn(icn)).Only(sys)
-	if ent.IsNotFound(err) {
-		err = h.cfg.Store.InTx(sys, func(tx *store.Tx) error {
-			v, err = tx.Client.Veteran.Create().SetIcn(icn).Save(sys)
-			if err != nil {
-				return err
-			}
-			return inbox.EnsureSystemFolders(sys, tx.Client, v.ID)
-		})
-		if ent.IsConstraintError(err) { // enrolled concurrently
-			v, err = c.Veteran.Query().Where(veteran.Icn(icn)).Only(sys)
-		}
-	}
-	if err != nil {
-		return "", err
-	}
-	h.veterans.Store(icn, v.ID)
-	return v.ID, nil
+	return h.cfg.Inbox.Enroll(ctx, icn)
 }

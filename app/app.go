@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -63,6 +64,12 @@ type Options struct {
 	// test can restart VAMS while the providers keep their state.
 	MHVSim *mhvsim.Simulator
 	OHSim  *ohsim.Simulator
+	// AuditInterval is how often queued audit entries are appended
+	// (default 200ms).
+	AuditInterval time.Duration
+	// WrapDriver wraps the store's driver, inside tracing (the benchmark
+	// counts statements with it).
+	WrapDriver func(dialect.Driver) dialect.Driver
 	// AdjustOHSim changes a new OH simulator's configuration (tests).
 	AdjustOHSim func(*ohsim.Config)
 }
@@ -96,7 +103,16 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a := &App{Config: cfg, Bus: events.NewBus(), log: log}
 	var err error
-	a.Store, err = store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, WrapDriver: tracing.Driver})
+	if opts.AuditInterval == 0 {
+		opts.AuditInterval = 200 * time.Millisecond
+	}
+	wrap := func(d dialect.Driver) dialect.Driver {
+		if opts.WrapDriver != nil {
+			d = opts.WrapDriver(d)
+		}
+		return tracing.Driver(d)
+	}
+	a.Store, err = store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, WrapDriver: wrap})
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +212,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if a.Audit, err = audit.NewRecorder(a.Store, auditKey); err != nil {
 		return fail(err)
 	}
+	a.Audit.Batch(opts.AuditInterval, log)
 	var persisted map[string]string
 	if cfg.PersistedQueries != "" {
 		if persisted, err = loadManifest(cfg.PersistedQueries); err != nil {
@@ -247,7 +264,7 @@ func (a *App) Start(ctx context.Context) error { return a.Engine.Start(ctx) }
 
 // Close stops the workers and the simulators and closes the store.
 func (a *App) Close(ctx context.Context) error {
-	err := a.Engine.Stop(ctx)
+	err := errors.Join(a.Engine.Stop(ctx), a.Audit.Close(ctx))
 	if a.OHSim != nil && a.ownsOHSim {
 		a.OHSim.Close()
 	}

@@ -87,6 +87,7 @@ type Recorder struct {
 	key   []byte
 	now   func() time.Time
 	mu    sync.Mutex // one appender per process; the advisory lock covers the rest
+	batch *batcher   // set by Batch
 }
 
 // NewRecorder writes to s; key keys the actor hashes and must stay the same
@@ -112,6 +113,15 @@ func (r *Recorder) Record(ctx context.Context, events ...Event) error {
 	if len(events) == 0 {
 		return nil
 	}
+	if r.batch != nil {
+		r.batch.add(events)
+		return nil
+	}
+	return r.append(ctx, events)
+}
+
+// append writes events to the chain in one transaction.
+func (r *Recorder) append(ctx context.Context, events []Event) error {
 	ctx = viewer.System(ctx)
 	r.mu.Lock()
 	defer r.mu.Unlock()

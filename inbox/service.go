@@ -19,6 +19,7 @@ import (
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/tag"
 	"github.com/va/vams/ent/thread"
+	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/events"
 	"github.com/va/vams/ids"
 	"github.com/va/vams/providers"
@@ -55,6 +56,37 @@ type Service struct {
 	// created once and never renamed, moved or deleted.
 	systemFolders sync.Map
 	names         sync.Map
+	veterans      sync.Map // ICN → veteran ID; the mapping never changes
+}
+
+// Enroll returns the veteran with this ICN, enrolling one seen for the first
+// time with their system folders, so every signed-in veteran has an inbox.
+// It runs as the system: the caller has verified the ICN's token.
+func (s *Service) Enroll(ctx context.Context, icn string) (string, error) {
+	if id, ok := s.veterans.Load(icn); ok {
+		return id.(string), nil
+	}
+	sys := viewer.System(ctx)
+	c := s.Store.Client
+	v, err := c.Veteran.Query().Where(veteran.Icn(icn)).Only(sys)
+	if ent.IsNotFound(err) {
+		err = s.Store.InTx(sys, func(tx *store.Tx) error {
+			v, err = tx.Client.Veteran.Create().SetIcn(icn).Save(sys)
+			if err != nil {
+				return err
+			}
+			return EnsureSystemFolders(sys, tx.Client, v.ID)
+		})
+		if ent.IsConstraintError(err) { // enrolled concurrently
+			v, err = c.Veteran.Query().Where(veteran.Icn(icn)).Only(sys)
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	s.veterans.Store(icn, v.ID)
+	s.names.Store(v.ID, v.DisplayName)
+	return v.ID, nil
 }
 
 // displayName is the veteran's name as authors are shown; cached because no
