@@ -68,3 +68,20 @@ func TestInboxPageCostsConstantStatements(t *testing.T) {
 		t.Logf("statements per inbox page: %d", counts[20])
 	})
 }
+
+// A send costs at most 6 statements once the veteran is known to the
+// process (the first also resolves immutable IDs: veteran, Sent folder).
+func TestSendCostsAtMostSixStatements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := setup(t, b)
+		w.send(t, icnA, w.team, "Warm-up", "First message")
+		w.Counter.Reset()
+		w.MustDo(icnA, `mutation($c: ID!) { sendMessage(input: {careTeamId: $c, category: OTHER, subject: "Counted", body: "Second"}) { thread { id } message { id } } }`,
+			map[string]any{"c": w.team}, &struct{}{})
+		if n := w.Counter.Count(); n > 6 {
+			t.Fatalf("send cost %d statements, want at most 6", n)
+		} else {
+			t.Logf("statements per send: %d", n)
+		}
+	})
+}

@@ -287,7 +287,8 @@ func (s *Service) addVeteranMessage(ctx context.Context, tx *store.Tx, vid strin
 	}
 	// Exec, not Save: the new aggregates are known, so no re-read.
 	hasAtt := th.HasAttachments || len(files) > 0
-	if err := tx.Client.Thread.UpdateOneID(th.ID).SetLastMessageAt(now).SetLastMessageID(msg.ID).
+	// A bulk update by ID: UpdateOne would read the row back.
+	if err := tx.Client.Thread.Update().Where(thread.ID(th.ID)).SetLastMessageAt(now).SetLastMessageID(msg.ID).
 		AddMessageCount(1).SetHasAttachments(hasAtt).Exec(ctx); err != nil {
 		return nil, nil, err
 	}
