@@ -947,6 +947,11 @@ func (_q *VeteranQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, veteran.FieldIncludeSignature)
 				fieldSeen[veteran.FieldIncludeSignature] = struct{}{}
 			}
+		case "lastActiveAt":
+			if _, ok := fieldSeen[veteran.FieldLastActiveAt]; !ok {
+				selectedFields = append(selectedFields, veteran.FieldLastActiveAt)
+				fieldSeen[veteran.FieldLastActiveAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

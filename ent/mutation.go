@@ -11306,6 +11306,7 @@ type VeteranMutation struct {
 	signature_name      *string
 	signature_title     *string
 	include_signature   *bool
+	last_active_at      *time.Time
 	clearedFields       map[string]struct{}
 	associations        map[string]struct{}
 	removedassociations map[string]struct{}
@@ -11827,6 +11828,55 @@ func (m *VeteranMutation) ResetIncludeSignature() {
 	m.include_signature = nil
 }
 
+// SetLastActiveAt sets the "last_active_at" field.
+func (m *VeteranMutation) SetLastActiveAt(t time.Time) {
+	m.last_active_at = &t
+}
+
+// LastActiveAt returns the value of the "last_active_at" field in the mutation.
+func (m *VeteranMutation) LastActiveAt() (r time.Time, exists bool) {
+	v := m.last_active_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastActiveAt returns the old "last_active_at" field's value of the Veteran entity.
+// If the Veteran object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VeteranMutation) OldLastActiveAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastActiveAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastActiveAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastActiveAt: %w", err)
+	}
+	return oldValue.LastActiveAt, nil
+}
+
+// ClearLastActiveAt clears the value of the "last_active_at" field.
+func (m *VeteranMutation) ClearLastActiveAt() {
+	m.last_active_at = nil
+	m.clearedFields[veteran.FieldLastActiveAt] = struct{}{}
+}
+
+// LastActiveAtCleared returns if the "last_active_at" field was cleared in this mutation.
+func (m *VeteranMutation) LastActiveAtCleared() bool {
+	_, ok := m.clearedFields[veteran.FieldLastActiveAt]
+	return ok
+}
+
+// ResetLastActiveAt resets all changes to the "last_active_at" field.
+func (m *VeteranMutation) ResetLastActiveAt() {
+	m.last_active_at = nil
+	delete(m.clearedFields, veteran.FieldLastActiveAt)
+}
+
 // AddAssociationIDs adds the "associations" edge to the Association entity by ids.
 func (m *VeteranMutation) AddAssociationIDs(ids ...string) {
 	if m.associations == nil {
@@ -12077,7 +12127,7 @@ func (m *VeteranMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *VeteranMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, veteran.FieldCreatedAt)
 	}
@@ -12108,6 +12158,9 @@ func (m *VeteranMutation) Fields() []string {
 	if m.include_signature != nil {
 		fields = append(fields, veteran.FieldIncludeSignature)
 	}
+	if m.last_active_at != nil {
+		fields = append(fields, veteran.FieldLastActiveAt)
+	}
 	return fields
 }
 
@@ -12136,6 +12189,8 @@ func (m *VeteranMutation) Field(name string) (ent.Value, bool) {
 		return m.SignatureTitle()
 	case veteran.FieldIncludeSignature:
 		return m.IncludeSignature()
+	case veteran.FieldLastActiveAt:
+		return m.LastActiveAt()
 	}
 	return nil, false
 }
@@ -12165,6 +12220,8 @@ func (m *VeteranMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldSignatureTitle(ctx)
 	case veteran.FieldIncludeSignature:
 		return m.OldIncludeSignature(ctx)
+	case veteran.FieldLastActiveAt:
+		return m.OldLastActiveAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Veteran field %s", name)
 }
@@ -12244,6 +12301,13 @@ func (m *VeteranMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetIncludeSignature(v)
 		return nil
+	case veteran.FieldLastActiveAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastActiveAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Veteran field %s", name)
 }
@@ -12283,6 +12347,9 @@ func (m *VeteranMutation) ClearedFields() []string {
 	if m.FieldCleared(veteran.FieldOhAuthority) {
 		fields = append(fields, veteran.FieldOhAuthority)
 	}
+	if m.FieldCleared(veteran.FieldLastActiveAt) {
+		fields = append(fields, veteran.FieldLastActiveAt)
+	}
 	return fields
 }
 
@@ -12305,6 +12372,9 @@ func (m *VeteranMutation) ClearField(name string) error {
 		return nil
 	case veteran.FieldOhAuthority:
 		m.ClearOhAuthority()
+		return nil
+	case veteran.FieldLastActiveAt:
+		m.ClearLastActiveAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Veteran nullable field %s", name)
@@ -12343,6 +12413,9 @@ func (m *VeteranMutation) ResetField(name string) error {
 		return nil
 	case veteran.FieldIncludeSignature:
 		m.ResetIncludeSignature()
+		return nil
+	case veteran.FieldLastActiveAt:
+		m.ResetLastActiveAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Veteran field %s", name)

@@ -37,6 +37,8 @@ type Veteran struct {
 	SignatureTitle string `json:"signature_title,omitempty"`
 	// IncludeSignature holds the value of the "include_signature" field.
 	IncludeSignature bool `json:"include_signature,omitempty"`
+	// LastActiveAt holds the value of the "last_active_at" field.
+	LastActiveAt *time.Time `json:"last_active_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the VeteranQuery when eager-loading is set.
 	Edges        VeteranEdges `json:"edges"`
@@ -110,7 +112,7 @@ func (*Veteran) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case veteran.FieldID, veteran.FieldIcn, veteran.FieldDisplayName, veteran.FieldMhvCorrelationID, veteran.FieldOhPatientID, veteran.FieldOhAuthority, veteran.FieldSignatureName, veteran.FieldSignatureTitle:
 			values[i] = new(sql.NullString)
-		case veteran.FieldCreatedAt, veteran.FieldUpdatedAt:
+		case veteran.FieldCreatedAt, veteran.FieldUpdatedAt, veteran.FieldLastActiveAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -195,6 +197,13 @@ func (_m *Veteran) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field include_signature", values[i])
 			} else if value.Valid {
 				_m.IncludeSignature = value.Bool
+			}
+		case veteran.FieldLastActiveAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_active_at", values[i])
+			} else if value.Valid {
+				_m.LastActiveAt = new(time.Time)
+				*_m.LastActiveAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -287,6 +296,11 @@ func (_m *Veteran) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("include_signature=")
 	builder.WriteString(fmt.Sprintf("%v", _m.IncludeSignature))
+	builder.WriteString(", ")
+	if v := _m.LastActiveAt; v != nil {
+		builder.WriteString("last_active_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

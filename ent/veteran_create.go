@@ -159,6 +159,20 @@ func (_c *VeteranCreate) SetNillableIncludeSignature(v *bool) *VeteranCreate {
 	return _c
 }
 
+// SetLastActiveAt sets the "last_active_at" field.
+func (_c *VeteranCreate) SetLastActiveAt(v time.Time) *VeteranCreate {
+	_c.mutation.SetLastActiveAt(v)
+	return _c
+}
+
+// SetNillableLastActiveAt sets the "last_active_at" field if the given value is not nil.
+func (_c *VeteranCreate) SetNillableLastActiveAt(v *time.Time) *VeteranCreate {
+	if v != nil {
+		_c.SetLastActiveAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *VeteranCreate) SetID(v string) *VeteranCreate {
 	_c.mutation.SetID(v)
@@ -419,6 +433,10 @@ func (_c *VeteranCreate) createSpec() (*Veteran, *sqlgraph.CreateSpec) {
 		_spec.SetField(veteran.FieldIncludeSignature, field.TypeBool, value)
 		_node.IncludeSignature = value
 	}
+	if value, ok := _c.mutation.LastActiveAt(); ok {
+		_spec.SetField(veteran.FieldLastActiveAt, field.TypeTime, value)
+		_node.LastActiveAt = &value
+	}
 	if nodes := _c.mutation.AssociationsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -649,6 +667,24 @@ func (u *VeteranUpsert) UpdateIncludeSignature() *VeteranUpsert {
 	return u
 }
 
+// SetLastActiveAt sets the "last_active_at" field.
+func (u *VeteranUpsert) SetLastActiveAt(v time.Time) *VeteranUpsert {
+	u.Set(veteran.FieldLastActiveAt, v)
+	return u
+}
+
+// UpdateLastActiveAt sets the "last_active_at" field to the value that was provided on create.
+func (u *VeteranUpsert) UpdateLastActiveAt() *VeteranUpsert {
+	u.SetExcluded(veteran.FieldLastActiveAt)
+	return u
+}
+
+// ClearLastActiveAt clears the value of the "last_active_at" field.
+func (u *VeteranUpsert) ClearLastActiveAt() *VeteranUpsert {
+	u.SetNull(veteran.FieldLastActiveAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -833,6 +869,27 @@ func (u *VeteranUpsertOne) SetIncludeSignature(v bool) *VeteranUpsertOne {
 func (u *VeteranUpsertOne) UpdateIncludeSignature() *VeteranUpsertOne {
 	return u.Update(func(s *VeteranUpsert) {
 		s.UpdateIncludeSignature()
+	})
+}
+
+// SetLastActiveAt sets the "last_active_at" field.
+func (u *VeteranUpsertOne) SetLastActiveAt(v time.Time) *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetLastActiveAt(v)
+	})
+}
+
+// UpdateLastActiveAt sets the "last_active_at" field to the value that was provided on create.
+func (u *VeteranUpsertOne) UpdateLastActiveAt() *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdateLastActiveAt()
+	})
+}
+
+// ClearLastActiveAt clears the value of the "last_active_at" field.
+func (u *VeteranUpsertOne) ClearLastActiveAt() *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.ClearLastActiveAt()
 	})
 }
 
@@ -1187,6 +1244,27 @@ func (u *VeteranUpsertBulk) SetIncludeSignature(v bool) *VeteranUpsertBulk {
 func (u *VeteranUpsertBulk) UpdateIncludeSignature() *VeteranUpsertBulk {
 	return u.Update(func(s *VeteranUpsert) {
 		s.UpdateIncludeSignature()
+	})
+}
+
+// SetLastActiveAt sets the "last_active_at" field.
+func (u *VeteranUpsertBulk) SetLastActiveAt(v time.Time) *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetLastActiveAt(v)
+	})
+}
+
+// UpdateLastActiveAt sets the "last_active_at" field to the value that was provided on create.
+func (u *VeteranUpsertBulk) UpdateLastActiveAt() *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdateLastActiveAt()
+	})
+}
+
+// ClearLastActiveAt clears the value of the "last_active_at" field.
+func (u *VeteranUpsertBulk) ClearLastActiveAt() *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.ClearLastActiveAt()
 	})
 }
 

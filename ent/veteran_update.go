@@ -155,6 +155,26 @@ func (_u *VeteranUpdate) SetNillableIncludeSignature(v *bool) *VeteranUpdate {
 	return _u
 }
 
+// SetLastActiveAt sets the "last_active_at" field.
+func (_u *VeteranUpdate) SetLastActiveAt(v time.Time) *VeteranUpdate {
+	_u.mutation.SetLastActiveAt(v)
+	return _u
+}
+
+// SetNillableLastActiveAt sets the "last_active_at" field if the given value is not nil.
+func (_u *VeteranUpdate) SetNillableLastActiveAt(v *time.Time) *VeteranUpdate {
+	if v != nil {
+		_u.SetLastActiveAt(*v)
+	}
+	return _u
+}
+
+// ClearLastActiveAt clears the value of the "last_active_at" field.
+func (_u *VeteranUpdate) ClearLastActiveAt() *VeteranUpdate {
+	_u.mutation.ClearLastActiveAt()
+	return _u
+}
+
 // AddAssociationIDs adds the "associations" edge to the Association entity by IDs.
 func (_u *VeteranUpdate) AddAssociationIDs(ids ...string) *VeteranUpdate {
 	_u.mutation.AddAssociationIDs(ids...)
@@ -393,6 +413,12 @@ func (_u *VeteranUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.IncludeSignature(); ok {
 		_spec.SetField(veteran.FieldIncludeSignature, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.LastActiveAt(); ok {
+		_spec.SetField(veteran.FieldLastActiveAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastActiveAtCleared() {
+		_spec.ClearField(veteran.FieldLastActiveAt, field.TypeTime)
 	}
 	if _u.mutation.AssociationsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -718,6 +744,26 @@ func (_u *VeteranUpdateOne) SetNillableIncludeSignature(v *bool) *VeteranUpdateO
 	return _u
 }
 
+// SetLastActiveAt sets the "last_active_at" field.
+func (_u *VeteranUpdateOne) SetLastActiveAt(v time.Time) *VeteranUpdateOne {
+	_u.mutation.SetLastActiveAt(v)
+	return _u
+}
+
+// SetNillableLastActiveAt sets the "last_active_at" field if the given value is not nil.
+func (_u *VeteranUpdateOne) SetNillableLastActiveAt(v *time.Time) *VeteranUpdateOne {
+	if v != nil {
+		_u.SetLastActiveAt(*v)
+	}
+	return _u
+}
+
+// ClearLastActiveAt clears the value of the "last_active_at" field.
+func (_u *VeteranUpdateOne) ClearLastActiveAt() *VeteranUpdateOne {
+	_u.mutation.ClearLastActiveAt()
+	return _u
+}
+
 // AddAssociationIDs adds the "associations" edge to the Association entity by IDs.
 func (_u *VeteranUpdateOne) AddAssociationIDs(ids ...string) *VeteranUpdateOne {
 	_u.mutation.AddAssociationIDs(ids...)
@@ -986,6 +1032,12 @@ func (_u *VeteranUpdateOne) sqlSave(ctx context.Context) (_node *Veteran, err er
 	}
 	if value, ok := _u.mutation.IncludeSignature(); ok {
 		_spec.SetField(veteran.FieldIncludeSignature, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.LastActiveAt(); ok {
+		_spec.SetField(veteran.FieldLastActiveAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastActiveAtCleared() {
+		_spec.ClearField(veteran.FieldLastActiveAt, field.TypeTime)
 	}
 	if _u.mutation.AssociationsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -57,6 +57,22 @@ type Service struct {
 	systemFolders sync.Map
 	names         sync.Map
 	veterans      sync.Map // ICN → veteran ID; the mapping never changes
+	active        sync.Map // veteran ID → when this process last recorded activity
+}
+
+// activityEvery bounds how often one process records a veteran's activity.
+const activityEvery = 5 * time.Minute
+
+// touch records that the veteran is using VAMS, at most every activityEvery
+// per process (one small UPDATE): it steers how soon the sync engine
+// reconciles them. A failure only delays that, so it is not the request's.
+func (s *Service) touch(ctx context.Context, vid string) {
+	now := time.Now()
+	if last, ok := s.active.Load(vid); ok && now.Sub(last.(time.Time)) < activityEvery {
+		return
+	}
+	s.active.Store(vid, now)
+	_ = s.Store.Client.Veteran.Update().Where(veteran.ID(vid)).SetLastActiveAt(now.UTC()).Exec(viewer.System(ctx))
 }
 
 // Enroll returns the veteran with this ICN, enrolling one seen for the first
@@ -64,6 +80,7 @@ type Service struct {
 // It runs as the system: the caller has verified the ICN's token.
 func (s *Service) Enroll(ctx context.Context, icn string) (string, error) {
 	if id, ok := s.veterans.Load(icn); ok {
+		s.touch(ctx, id.(string))
 		return id.(string), nil
 	}
 	sys := viewer.System(ctx)
@@ -86,6 +103,7 @@ func (s *Service) Enroll(ctx context.Context, icn string) (string, error) {
 	}
 	s.veterans.Store(icn, v.ID)
 	s.names.Store(v.ID, v.DisplayName)
+	s.touch(ctx, v.ID)
 	return v.ID, nil
 }
 

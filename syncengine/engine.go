@@ -35,9 +35,11 @@ type Config struct {
 	Providers []providers.Provider
 	Log       *slog.Logger
 
-	// ReconcileInterval is how often every veteran is reconciled with every
-	// provider (the fast scan); 0 disables the periodic scan.
-	ReconcileInterval time.Duration
+	// ReconcileInterval is how often active veterans (and those not yet
+	// imported) are reconciled with every provider; 0 disables the periodic
+	// scans. ActiveWindow is how recent "active" is (default 15m), and
+	// SweepInterval how often every veteran is reconciled (default 1h).
+	ReconcileInterval, ActiveWindow, SweepInterval time.Duration
 	// RetryBase is the first retry delay (default 1s); it doubles per attempt
 	// up to RetryCap (default 10m), with jitter.
 	RetryBase, RetryCap time.Duration
@@ -89,6 +91,8 @@ func New(cfg Config) (*Engine, error) {
 	cfg.ImportHorizon = cmpOr(cfg.ImportHorizon, 2*365*24*time.Hour)
 	cfg.SweepWindow = cmpOr(cfg.SweepWindow, 30*24*time.Hour)
 	cfg.EchoWait = cmpOr(cfg.EchoWait, 2*time.Minute)
+	cfg.ActiveWindow = cmpOr(cfg.ActiveWindow, 15*time.Minute)
+	cfg.SweepInterval = cmpOr(cfg.SweepInterval, time.Hour)
 	if cfg.MaxDeliveryAttempts == 0 {
 		cfg.MaxDeliveryAttempts = 12
 	}
@@ -106,6 +110,7 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &atomWorker{e: e})
 	river.AddWorker(workers, &reconcileWorker{e: e})
 	river.AddWorker(workers, &reconcileAllWorker{e: e})
+	river.AddWorker(workers, &sweepAllWorker{e: e})
 	rc := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
@@ -116,8 +121,12 @@ func New(cfg Config) (*Engine, error) {
 		JobTimeout:        2 * time.Minute,
 	}
 	if cfg.ReconcileInterval > 0 {
-		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.ReconcileInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return reconcileAllArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+		rc.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.ReconcileInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return reconcileAllArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return sweepAllArgs{}, nil }, nil),
+		}
 	}
 	var err error
 	if cfg.Store.Dialect == dialect.Postgres {

@@ -19,6 +19,7 @@ import (
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/providerref"
 	"github.com/va/vams/ent/syncstate"
+	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/inbox"
 	"github.com/va/vams/providers"
 	"github.com/va/vams/store"
@@ -40,13 +41,36 @@ func (w *reconcileAllWorker) Work(ctx context.Context, _ *river.Job[reconcileAll
 	return w.e.ScheduleReconcile(viewer.System(ctx))
 }
 
-// ScheduleReconcile queues a reconciliation of every veteran with every
-// provider that knows them.
+// ScheduleReconcile queues a reconciliation of the veterans who need one
+// soon: those active in the last ActiveWindow, and those whose first import
+// has not completed. Everyone else is reached by SweepAll.
 func (e *Engine) ScheduleReconcile(ctx context.Context) error {
+	ctx = viewer.System(ctx)
+	since := time.Now().Add(-e.cfg.ActiveWindow)
+	imported, err := e.store.Client.SyncState.Query().Where(syncstate.Scope(scopeImport), syncstate.StatusEQ(syncstate.StatusCOMPLETE)).
+		Select(syncstate.FieldVeteranID).Strings(ctx)
+	if err != nil {
+		return err
+	}
+	vets, err := e.store.Client.Veteran.Query().Where(veteran.Or(veteran.LastActiveAtGTE(since),
+		veteran.IDNotIn(imported...))).All(ctx)
+	if err != nil {
+		return err
+	}
+	return e.scheduleFor(ctx, vets)
+}
+
+// SweepAll queues a reconciliation of every veteran: the slow path that keeps
+// inactive mailboxes in step (reads and deletes made elsewhere).
+func (e *Engine) SweepAll(ctx context.Context) error {
 	vets, err := e.store.Client.Veteran.Query().All(viewer.System(ctx))
 	if err != nil {
 		return err
 	}
+	return e.scheduleFor(ctx, vets)
+}
+
+func (e *Engine) scheduleFor(ctx context.Context, vets []*ent.Veteran) error {
 	var params []river.InsertManyParams
 	for _, v := range vets {
 		pv := veteranOf(v)
@@ -61,8 +85,21 @@ func (e *Engine) ScheduleReconcile(ctx context.Context) error {
 	if len(params) == 0 {
 		return nil
 	}
-	_, err = e.river.InsertMany(ctx, params)
+	_, err := e.river.InsertMany(ctx, params)
 	return err
+}
+
+type sweepAllArgs struct{}
+
+func (sweepAllArgs) Kind() string { return "sweep_all" }
+
+type sweepAllWorker struct {
+	river.WorkerDefaults[sweepAllArgs]
+	e *Engine
+}
+
+func (w *sweepAllWorker) Work(ctx context.Context, _ *river.Job[sweepAllArgs]) error {
+	return w.e.SweepAll(viewer.System(ctx))
 }
 
 type reconcileArgs struct {

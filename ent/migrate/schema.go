@@ -453,12 +453,20 @@ var (
 		{Name: "signature_name", Type: field.TypeString, Default: ""},
 		{Name: "signature_title", Type: field.TypeString, Default: ""},
 		{Name: "include_signature", Type: field.TypeBool, Default: false},
+		{Name: "last_active_at", Type: field.TypeTime, Nullable: true},
 	}
 	// VeteransTable holds the schema information for the "veterans" table.
 	VeteransTable = &schema.Table{
 		Name:       "veterans",
 		Columns:    VeteransColumns,
 		PrimaryKey: []*schema.Column{VeteransColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "veteran_last_active_at",
+				Unique:  false,
+				Columns: []*schema.Column{VeteransColumns[11]},
+			},
+		},
 	}
 	// ThreadTagsColumns holds the columns for the "thread_tags" table.
 	ThreadTagsColumns = []*schema.Column{

@@ -4,6 +4,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
 	"github.com/va/vams/ids"
 )
@@ -26,7 +27,14 @@ func (Veteran) Fields() []ent.Field {
 		field.String("signature_name").Default(""),
 		field.String("signature_title").Default(""),
 		field.Bool("include_signature").Default(false),
+		// When the veteran last used VAMS (to the minute or so): active
+		// veterans get fast reconciliation scans, everyone else the slow sweep.
+		field.Time("last_active_at").Optional().Nillable(),
 	}
+}
+
+func (Veteran) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("last_active_at")}
 }
 
 func (Veteran) Edges() []ent.Edge {

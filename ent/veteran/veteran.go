@@ -35,6 +35,8 @@ const (
 	FieldSignatureTitle = "signature_title"
 	// FieldIncludeSignature holds the string denoting the include_signature field in the database.
 	FieldIncludeSignature = "include_signature"
+	// FieldLastActiveAt holds the string denoting the last_active_at field in the database.
+	FieldLastActiveAt = "last_active_at"
 	// EdgeAssociations holds the string denoting the associations edge name in mutations.
 	EdgeAssociations = "associations"
 	// EdgeFolders holds the string denoting the folders edge name in mutations.
@@ -88,6 +90,7 @@ var Columns = []string{
 	FieldSignatureName,
 	FieldSignatureTitle,
 	FieldIncludeSignature,
+	FieldLastActiveAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -186,6 +189,11 @@ func BySignatureTitle(opts ...sql.OrderTermOption) OrderOption {
 // ByIncludeSignature orders the results by the include_signature field.
 func ByIncludeSignature(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIncludeSignature, opts...).ToFunc()
+}
+
+// ByLastActiveAt orders the results by the last_active_at field.
+func ByLastActiveAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastActiveAt, opts...).ToFunc()
 }
 
 // ByAssociationsCount orders the results by associations count.

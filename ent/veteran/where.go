@@ -115,6 +115,11 @@ func IncludeSignature(v bool) predicate.Veteran {
 	return predicate.Veteran(sql.FieldEQ(FieldIncludeSignature, v))
 }
 
+// LastActiveAt applies equality check predicate on the "last_active_at" field. It's identical to LastActiveAtEQ.
+func LastActiveAt(v time.Time) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEQ(FieldLastActiveAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Veteran {
 	return predicate.Veteran(sql.FieldEQ(FieldCreatedAt, v))
@@ -688,6 +693,56 @@ func IncludeSignatureEQ(v bool) predicate.Veteran {
 // IncludeSignatureNEQ applies the NEQ predicate on the "include_signature" field.
 func IncludeSignatureNEQ(v bool) predicate.Veteran {
 	return predicate.Veteran(sql.FieldNEQ(FieldIncludeSignature, v))
+}
+
+// LastActiveAtEQ applies the EQ predicate on the "last_active_at" field.
+func LastActiveAtEQ(v time.Time) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEQ(FieldLastActiveAt, v))
+}
+
+// LastActiveAtNEQ applies the NEQ predicate on the "last_active_at" field.
+func LastActiveAtNEQ(v time.Time) predicate.Veteran {
+	return predicate.Veteran(sql.FieldNEQ(FieldLastActiveAt, v))
+}
+
+// LastActiveAtIn applies the In predicate on the "last_active_at" field.
+func LastActiveAtIn(vs ...time.Time) predicate.Veteran {
+	return predicate.Veteran(sql.FieldIn(FieldLastActiveAt, vs...))
+}
+
+// LastActiveAtNotIn applies the NotIn predicate on the "last_active_at" field.
+func LastActiveAtNotIn(vs ...time.Time) predicate.Veteran {
+	return predicate.Veteran(sql.FieldNotIn(FieldLastActiveAt, vs...))
+}
+
+// LastActiveAtGT applies the GT predicate on the "last_active_at" field.
+func LastActiveAtGT(v time.Time) predicate.Veteran {
+	return predicate.Veteran(sql.FieldGT(FieldLastActiveAt, v))
+}
+
+// LastActiveAtGTE applies the GTE predicate on the "last_active_at" field.
+func LastActiveAtGTE(v time.Time) predicate.Veteran {
+	return predicate.Veteran(sql.FieldGTE(FieldLastActiveAt, v))
+}
+
+// LastActiveAtLT applies the LT predicate on the "last_active_at" field.
+func LastActiveAtLT(v time.Time) predicate.Veteran {
+	return predicate.Veteran(sql.FieldLT(FieldLastActiveAt, v))
+}
+
+// LastActiveAtLTE applies the LTE predicate on the "last_active_at" field.
+func LastActiveAtLTE(v time.Time) predicate.Veteran {
+	return predicate.Veteran(sql.FieldLTE(FieldLastActiveAt, v))
+}
+
+// LastActiveAtIsNil applies the IsNil predicate on the "last_active_at" field.
+func LastActiveAtIsNil() predicate.Veteran {
+	return predicate.Veteran(sql.FieldIsNull(FieldLastActiveAt))
+}
+
+// LastActiveAtNotNil applies the NotNil predicate on the "last_active_at" field.
+func LastActiveAtNotNil() predicate.Veteran {
+	return predicate.Veteran(sql.FieldNotNull(FieldLastActiveAt))
 }
 
 // HasAssociations applies the HasEdge predicate on the "associations" edge.
