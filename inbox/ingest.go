@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	stdsql "database/sql"
 	"errors"
 	"strings"
 	"unicode"
@@ -421,6 +422,6 @@ func (s *Service) SetDeliveryStatus(ctx context.Context, messageID string, st me
 	})
 }
 
-func isNoRows(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "no rows")
-}
+// isNoRows reports an upsert's DO NOTHING on conflict, which some drivers
+// surface as "no rows" from its RETURNING clause.
+func isNoRows(err error) bool { return errors.Is(err, stdsql.ErrNoRows) }
