@@ -197,6 +197,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if ec.ReconcileInterval == 0 {
 		ec.ReconcileInterval = cfg.ReconcileInterval
 	}
+	if ec.SweepInterval == 0 {
+		ec.SweepInterval = cfg.SweepInterval
+	}
 	if a.Engine, err = syncengine.New(ec); err != nil {
 		return fail(err)
 	}

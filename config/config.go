@@ -42,6 +42,7 @@ type Config struct {
 	OHPublicationSecret string // VAMS_OH_PUBLICATION_SECRET: HMAC key of the Atom intake
 
 	ReconcileInterval time.Duration // VAMS_RECONCILE_INTERVAL
+	SweepInterval     time.Duration // VAMS_SWEEP_INTERVAL
 	AllowedOrigins    []string      // VAMS_ALLOWED_ORIGINS, comma-separated
 
 	AuditKey string // VAMS_AUDIT_KEY: keys the actor hashes of the audit trail (random per data dir in demo)
@@ -78,6 +79,11 @@ func Load() (Config, error) {
 		return c, fmt.Errorf("VAMS_RECONCILE_INTERVAL: want a positive duration such as 1m")
 	}
 	c.ReconcileInterval = d
+	d, err = time.ParseDuration(env("VAMS_SWEEP_INTERVAL", "1h"))
+	if err != nil || d <= 0 {
+		return c, fmt.Errorf("VAMS_SWEEP_INTERVAL: want a positive duration such as 24h")
+	}
+	c.SweepInterval = d
 	for _, o := range strings.Split(os.Getenv("VAMS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
