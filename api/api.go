@@ -75,7 +75,7 @@ func New(cfg Config) *Handler {
 	}
 	cfg.AllowedOrigins = normalizeOrigins(cfg.AllowedOrigins)
 	h := &Handler{cfg: cfg}
-	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Inbox: cfg.Inbox, Client: cfg.Store.Client}}
+	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Inbox: cfg.Inbox}}
 	// Connections cost what they could return: a page of 100 threads four
 	// levels deep must not pass for a small query.
 	gcfg.Complexity.Viewer.Threads = func(child int, _ *string, _ *model.ThreadFilter, _ *model.ThreadOrder, first *int, _ *entgql.Cursor[string], last *int, _ *entgql.Cursor[string]) int {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/va/vams/ent"
 	"github.com/va/vams/graph/model"
 	"github.com/va/vams/inbox"
 	"github.com/va/vams/loaders"
@@ -17,8 +16,7 @@ import (
 
 // Resolver is the root of the resolver tree; server.go wires its dependencies.
 type Resolver struct {
-	Inbox  *inbox.Service
-	Client *ent.Client
+	Inbox *inbox.Service
 }
 
 func viewerOf(ctx context.Context) viewer.Viewer {
