@@ -127,6 +127,28 @@ func keysetAfter(cols []keyCol, vals []any) *sql.Predicate {
 	return sql.Or(ors...)
 }
 
+// keysetWhere keeps the rows after the cursor's values (all rows without one).
+func keysetWhere(cols []keyCol, after []any) func(*sql.Selector) {
+	return func(sel *sql.Selector) {
+		if after != nil {
+			sel.Where(keysetAfter(qualify(sel, cols), after))
+		}
+	}
+}
+
+// keysetOrder orders by the keyset's columns.
+func keysetOrder(cols []keyCol) func(*sql.Selector) {
+	return func(sel *sql.Selector) {
+		for _, c := range qualify(sel, cols) {
+			if c.desc {
+				sel.OrderBy(sql.Desc(c.col))
+			} else {
+				sel.OrderBy(sql.Asc(c.col))
+			}
+		}
+	}
+}
+
 func flip(cols []keyCol) []keyCol {
 	out := make([]keyCol, len(cols))
 	for i, c := range cols {
@@ -230,19 +252,7 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 		after = vals
 	}
 	var names map[string]string
-	query = query.Where(func(sel *sql.Selector) {
-		if after != nil {
-			sel.Where(keysetAfter(qualify(sel, cols), after))
-		}
-	}).Order(func(sel *sql.Selector) {
-		for _, c := range qualify(sel, cols) {
-			if c.desc {
-				sel.OrderBy(sql.Desc(c.col))
-			} else {
-				sel.OrderBy(sql.Asc(c.col))
-			}
-		}
-	}).Limit(n + 1)
+	query = query.Where(keysetWhere(cols, after)).Order(keysetOrder(cols)).Limit(n + 1)
 	nodes, err := query.All(ctx)
 	if err != nil {
 		return nil, err
@@ -329,19 +339,8 @@ func (s *Service) ListMessages(ctx context.Context, th *ent.Thread, p PageArgs) 
 		}
 		after = []any{draft == "1", t, cur.ID}
 	}
-	nodes, err := s.Store.Client.Message.Query().Where(message.ThreadID(th.ID), func(sel *sql.Selector) {
-		if after != nil {
-			sel.Where(keysetAfter(qualify(sel, cols), after))
-		}
-	}).Order(func(sel *sql.Selector) {
-		for _, c := range qualify(sel, cols) {
-			if c.desc {
-				sel.OrderBy(sql.Desc(c.col))
-			} else {
-				sel.OrderBy(sql.Asc(c.col))
-			}
-		}
-	}).Limit(n + 1).All(ctx)
+	nodes, err := s.Store.Client.Message.Query().Where(message.ThreadID(th.ID), keysetWhere(cols, after)).
+		Order(keysetOrder(cols)).Limit(n + 1).All(ctx)
 	if err != nil {
 		return nil, err
 	}

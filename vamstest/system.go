@@ -152,22 +152,7 @@ func (s *System) Token(icn string) string {
 // Do posts a GraphQL operation as icn.
 func (s *System) Do(icn, query string, vars map[string]any) Response {
 	s.T.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+s.Token(icn))
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.T.Fatalf("POST /graphql: %v", err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	var r Response
-	r.Status = res.StatusCode
-	if err := json.Unmarshal(raw, &r); err != nil {
-		s.T.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
-	}
-	return r
+	return post(s.T, s.URL, s.Token(icn), query, vars)
 }
 
 // MustDo decodes the data of a successful operation into out.

@@ -176,13 +176,23 @@ func (r Response) Decode(t testing.TB, v any) {
 // Do posts a GraphQL operation as icn ("" sends no token).
 func (e *Env) Do(icn, query string, vars map[string]any) Response {
 	e.T.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, e.Server.URL+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
+	token := ""
 	if icn != "" {
-		req.Header.Set("Authorization", "Bearer "+e.Token(icn))
+		token = e.Token(icn)
 	}
-	return e.send(req)
+	return post(e.T, e.Server.URL, token, query, vars)
+}
+
+// post sends one GraphQL operation as JSON, with token when it is set.
+func post(t testing.TB, baseURL, token, query string, vars map[string]any) Response {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, baseURL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return send(t, req)
 }
 
 // MustDo is Do that decodes data into out and fails on errors.
@@ -191,18 +201,18 @@ func (e *Env) MustDo(icn, query string, vars map[string]any, out any) {
 	e.Do(icn, query, vars).Decode(e.T, out)
 }
 
-func (e *Env) send(req *http.Request) Response {
-	e.T.Helper()
+func send(t testing.TB, req *http.Request) Response {
+	t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		e.T.Fatalf("POST /graphql: %v", err)
+		t.Fatalf("POST /graphql: %v", err)
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	var r Response
 	r.Status = res.StatusCode
 	if err := json.Unmarshal(raw, &r); err != nil && res.StatusCode == http.StatusOK {
-		e.T.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
+		t.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
 	}
 	return r
 }
@@ -235,7 +245,7 @@ func (e *Env) DoUpload(icn, query string, vars map[string]any, files []Upload) R
 	req, _ := http.NewRequest(http.MethodPost, e.Server.URL+"/graphql", &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+e.Token(icn))
-	return e.send(req)
+	return send(e.T, req)
 }
 
 // LogBuffer collects log output for PHI checks.
