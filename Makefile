@@ -32,14 +32,14 @@ fuzz:
 	$(GO) test ./providers/oh -run '^$$' -fuzz '^FuzzParseAtom$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./providers/oh -run '^$$' -fuzz '^FuzzDecodeMessages$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./providers/mhv -run '^$$' -fuzz '^FuzzDecodeResponses$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./inbox -run '^$$' -fuzz '^FuzzCheckAttachments$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./inbox -run '^$$' -fuzz '^FuzzSendValidation$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/domain/inbox -run '^$$' -fuzz '^FuzzCheckAttachments$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/domain/inbox -run '^$$' -fuzz '^FuzzSendValidation$$' -fuzztime $(FUZZTIME)
 
 ## bench: VA-scale benchmark on PostgreSQL (VAMS_BENCH_DATABASE_URL, else a throwaway cluster, else SQLite);
 ## sizes from BENCH_MESSAGES (default 1000000), BENCH_DURATION, BENCH_CLIENTS… (see docs/performance.md)
 bench:
-	$(GO) run ./bench/cmd/vamsbench
+	$(GO) run ./cmd/vamsbench
 
 ## migration: write the next versioned migration for SQLite and PostgreSQL (name=...; needs VAMS_DEV_DATABASE_URL)
 migration:
-	$(GO) run ./store/migrationgen $(name)
+	$(GO) run ./cmd/migrationgen $(name)

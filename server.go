@@ -19,11 +19,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/va/vams/app"
-	"github.com/va/vams/auth"
-	"github.com/va/vams/config"
-	"github.com/va/vams/demo"
-	"github.com/va/vams/tracing"
+	"github.com/va/vams/internal/app"
+	"github.com/va/vams/internal/auth"
+	"github.com/va/vams/internal/demo"
+	"github.com/va/vams/internal/platform/config"
+	"github.com/va/vams/internal/platform/tracing"
 )
 
 func main() {

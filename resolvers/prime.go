@@ -6,8 +6,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/va/vams/ent"
-	"github.com/va/vams/inbox"
-	"github.com/va/vams/loaders"
+	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/loaders"
 )
 
 // selected returns the field names selected at path below the current

@@ -9,9 +9,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/va/vams/graph/model"
-	"github.com/va/vams/inbox"
-	"github.com/va/vams/loaders"
-	"github.com/va/vams/viewer"
+	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/loaders"
+	"github.com/va/vams/internal/platform/viewer"
 )
 
 // Resolver is the root of the resolver tree; server.go wires its dependencies.

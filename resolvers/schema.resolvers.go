@@ -15,8 +15,8 @@ import (
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/graph"
 	"github.com/va/vams/graph/model"
-	"github.com/va/vams/inbox"
-	"github.com/va/vams/loaders"
+	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/loaders"
 )
 
 // Size is the resolver for the size field.

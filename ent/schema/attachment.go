@@ -6,7 +6,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"github.com/va/vams/ids"
+	"github.com/va/vams/internal/platform/ids"
 )
 
 // Attachment is a file on a message. Bytes are stored inline; BlobKey names

@@ -6,7 +6,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"github.com/va/vams/ids"
+	"github.com/va/vams/internal/platform/ids"
 )
 
 // CareTeam is whom a veteran messages: an MHV triage group or an OH message

@@ -7,7 +7,7 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 
-	"github.com/va/vams/ids"
+	"github.com/va/vams/internal/platform/ids"
 )
 
 // Facility is a VA medical center or clinic (station number), grouped into a

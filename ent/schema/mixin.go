@@ -7,7 +7,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/mixin"
 
-	"github.com/va/vams/ids"
+	"github.com/va/vams/internal/platform/ids"
 )
 
 // IDMixin gives an entity an opaque prefixed ID (see package ids).

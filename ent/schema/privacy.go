@@ -11,7 +11,7 @@ import (
 	gen "github.com/va/vams/ent"
 	"github.com/va/vams/ent/intercept"
 	"github.com/va/vams/ent/predicate"
-	"github.com/va/vams/viewer"
+	"github.com/va/vams/internal/platform/viewer"
 )
 
 // ErrNoViewer is returned when a query or mutation runs with neither a viewer

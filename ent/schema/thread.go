@@ -12,7 +12,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"github.com/va/vams/ids"
+	"github.com/va/vams/internal/platform/ids"
 )
 
 // Thread is a conversation between one veteran and one care team on one

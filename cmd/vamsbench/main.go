@@ -1,0 +1,231 @@
+// Command vamsbench generates a VA-scale data set and measures VAMS on it
+// (see docs/performance.md). Sizes and durations come from flags or BENCH_*
+// environment variables; the database from VAMS_BENCH_DATABASE_URL, else a
+// throwaway PostgreSQL cluster it starts, else SQLite.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/lib/pq"
+
+	"github.com/va/vams/internal/bench"
+	"github.com/va/vams/internal/store"
+)
+
+func envInt(k string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDur(k string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(k)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envStr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func main() {
+	def := bench.DefaultSizes
+	messages := flag.Int("messages", envInt("BENCH_MESSAGES", def.Messages), "messages (threads and veterans scale with it unless set)")
+	threads := flag.Int("threads", envInt("BENCH_THREADS", 0), "threads (default: messages/5)")
+	veterans := flag.Int("veterans", envInt("BENCH_VETERANS", 0), "veterans (default: messages/50)")
+	clients := flag.Int("clients", envInt("BENCH_CLIENTS", 32), "concurrent clients")
+	dur := flag.Duration("duration", envDur("BENCH_DURATION", 5*time.Second), "time per operation at full concurrency")
+	single := flag.Int("single", envInt("BENCH_SINGLE_OPS", 300), "operations per single-client latency run")
+	growth := flag.String("growth", envStr("BENCH_GROWTH", "10000,100000"), "extra message counts for the growth figures (comma-separated, empty for none)")
+	syncN := flag.Int("sync", envInt("BENCH_SYNC", 300), "messages per sync throughput figure (0 skips)")
+	reuse := flag.Bool("reuse", os.Getenv("BENCH_REUSE") == "1", "reuse an already generated database of the same size")
+	flag.Parse()
+
+	sz := def.Scale(*messages)
+	if *threads > 0 {
+		sz.Threads = *threads
+	}
+	if *veterans > 0 {
+		sz.Veterans = *veterans
+	}
+	ctx := context.Background()
+	server, stop, err := database()
+	if err != nil {
+		fatal(err)
+	}
+	defer stop()
+	opts := bench.Options{Clients: *clients, Duration: *dur, SingleOps: *single, HeavyMix: 0.3, Out: os.Stdout, Log: os.Stderr}
+
+	t, err := prepare(ctx, server, sz, *reuse)
+	if err != nil {
+		fatal(err)
+	}
+	fmt.Printf("# %s: %d veterans, %d threads, %d messages; %d clients, %s per operation\n",
+		backend(server), sz.Veterans, sz.Threads, sz.Messages, *clients, *dur)
+	if err := bench.Measure(ctx, t, sz, opts); err != nil {
+		fatal(err)
+	}
+	// Growth: inbox and thread at other sizes, single client, same proportions.
+	fmt.Printf("BENCH_GROWTH size=%d (the run above: inbox_1c, thread_1c)\n", sz.Messages)
+	for _, f := range strings.Split(*growth, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 || n == sz.Messages {
+			continue
+		}
+		gs := sz.Scale(n)
+		gt, err := prepare(ctx, server, gs, *reuse)
+		if err != nil {
+			fatal(err)
+		}
+		g := opts
+		g.Clients, g.OnlyReads, g.NameSuffix = 0, true, "_at_"+human(n)
+		if err := bench.Measure(ctx, gt, gs, g); err != nil {
+			fatal(err)
+		}
+	}
+	if *syncN > 0 {
+		st, err := target(server, "vams_bench_sync", true)
+		if err != nil {
+			fatal(err)
+		}
+		if err := bench.Sync(ctx, st, *syncN, os.Stdout, os.Stderr); err != nil {
+			fatal(err)
+		}
+	}
+}
+
+func human(n int) string {
+	switch {
+	case n%1000000 == 0:
+		return fmt.Sprintf("%dM", n/1000000)
+	case n%1000 == 0:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return strconv.Itoa(n)
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "vamsbench:", err)
+	os.Exit(1)
+}
+
+func backend(server string) string {
+	if server == "" {
+		return "SQLite"
+	}
+	return "PostgreSQL"
+}
+
+// database returns a PostgreSQL server URL ("" for SQLite) and how to stop
+// what was started.
+func database() (string, func(), error) {
+	if u := os.Getenv("VAMS_BENCH_DATABASE_URL"); u != "" {
+		return u, func() {}, nil
+	}
+	if os.Getenv("BENCH_SQLITE") == "1" {
+		fmt.Fprintln(os.Stderr, "vamsbench: BENCH_SQLITE=1: measuring SQLite")
+		return "", func() {}, nil
+	}
+	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	if len(bins) == 0 {
+		fmt.Fprintln(os.Stderr, "vamsbench: no VAMS_BENCH_DATABASE_URL and no PostgreSQL installed (apt-get install postgresql, as .ci/run does):"+
+			" FALLING BACK TO SQLITE; these figures are not the PostgreSQL targets")
+		return "", func() {}, nil
+	}
+	dir := envStr("BENCH_PG_DIR", "/tmp/vams-bench-pg")
+	port := envStr("BENCH_PG_PORT", "55479")
+	out, err := exec.Command("scripts/pg-throwaway.sh", dir, port).Output()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "vamsbench: starting PostgreSQL failed (%v): FALLING BACK TO SQLITE\n", err)
+		return "", func() {}, nil
+	}
+	u := strings.TrimSpace(string(out))
+	fmt.Fprintf(os.Stderr, "vamsbench: started PostgreSQL in %s at %s\n", dir, u)
+	bin := filepath.Dir(bins[len(bins)-1])
+	return u, func() {
+		stop := bin + "/pg_ctl -D " + dir + " stop -m fast"
+		c := exec.Command("bash", "-c", stop)
+		if os.Getuid() == 0 {
+			c = exec.Command("su", "postgres", "-s", "/bin/bash", "-c", stop)
+		}
+		_ = c.Run()
+	}, nil
+}
+
+// target makes a fresh database (or SQLite directory) called name.
+func target(server, name string, fresh bool) (bench.Target, error) {
+	if server == "" {
+		dir := filepath.Join(os.TempDir(), name)
+		if fresh {
+			if err := os.RemoveAll(dir); err != nil {
+				return bench.Target{}, err
+			}
+		}
+		return bench.Target{DataDir: dir}, os.MkdirAll(dir, 0o700)
+	}
+	admin, err := sql.Open("postgres", server)
+	if err != nil {
+		return bench.Target{}, err
+	}
+	defer admin.Close()
+	if fresh {
+		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			return bench.Target{}, err
+		}
+		if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+			return bench.Target{}, err
+		}
+	}
+	u, err := url.Parse(server)
+	if err != nil {
+		return bench.Target{}, err
+	}
+	u.Path = "/" + name
+	return bench.Target{DatabaseURL: u.String()}, nil
+}
+
+// prepare returns a database holding a data set of size sz, generating it
+// unless reuse finds one.
+func prepare(ctx context.Context, server string, sz bench.Sizes, reuse bool) (bench.Target, error) {
+	name := fmt.Sprintf("vams_bench_%d_%d_%d", sz.Veterans, sz.Threads, sz.Messages)
+	if reuse {
+		t, err := target(server, name, false)
+		if err == nil {
+			if s, err := store.Open(ctx, store.Config{DatabaseURL: t.DatabaseURL, DataDir: t.DataDir}); err == nil {
+				var n int
+				err := s.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM messages").Scan(&n)
+				s.Close()
+				if err == nil && n >= sz.Messages {
+					fmt.Fprintf(os.Stderr, "vamsbench: reusing %s (%d messages)\n", name, n)
+					return t, nil
+				}
+			}
+		}
+	}
+	t, err := target(server, name, true)
+	if err != nil {
+		return t, err
+	}
+	s, err := store.Open(ctx, store.Config{DatabaseURL: t.DatabaseURL, DataDir: t.DataDir})
+	if err != nil {
+		return t, err
+	}
+	defer s.Close()
+	return t, bench.Generate(ctx, s, sz, os.Stderr)
+}

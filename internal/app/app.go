@@ -1,0 +1,296 @@
+// Package app assembles VAMS from its parts — store, token verification,
+// providers (or, in demo mode, their simulators mounted in-process), sync
+// engine and API — into one http.Handler. server.go and the end-to-end tests
+// build the system the same way through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/va/vams/internal/audit"
+	"github.com/va/vams/internal/auth"
+	"github.com/va/vams/internal/demo"
+	"github.com/va/vams/internal/domain/events"
+	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/edge"
+	"github.com/va/vams/internal/ops"
+	"github.com/va/vams/internal/platform/config"
+	"github.com/va/vams/internal/platform/metrics"
+	"github.com/va/vams/internal/platform/ratelimit"
+	"github.com/va/vams/internal/platform/tracing"
+	"github.com/va/vams/internal/store"
+	"github.com/va/vams/internal/syncengine"
+	"github.com/va/vams/providers"
+	"github.com/va/vams/providers/mhv"
+	"github.com/va/vams/providers/mhv/mhvsim"
+	"github.com/va/vams/providers/oh"
+	"github.com/va/vams/providers/oh/ohsim"
+)
+
+// Demo credentials of the in-process simulators; never used in production.
+const (
+	demoMHVAppToken    = "demo-app-token"
+	demoMHVAPIKey      = "demo-api-key"
+	demoOHToken        = "demo-oh-token"
+	demoPublicationKey = "demo-publication-secret"
+)
+
+// Options adjust the assembly, mostly for tests.
+type Options struct {
+	Log *slog.Logger
+	// Engine overrides sync-engine settings (retry timing, poll interval…);
+	// Store, Inbox, Providers and Log are filled in.
+	Engine syncengine.Config
+	// HTTPClient is used by the provider adapters and the OH simulator.
+	HTTPClient *http.Client
+	// Now is the inbox clock.
+	Now func() time.Time
+	// SkipSeed leaves the demo data out.
+	SkipSeed bool
+	// SendLimiter bounds each veteran's sends; nil means the default
+	// ratelimit.PerVeteran (20 an hour, burst 5).
+	SendLimiter inbox.SendLimiter
+	// MHVSim and OHSim, when set, are used instead of new simulators, so a
+	// test can restart VAMS while the providers keep their state.
+	MHVSim *mhvsim.Simulator
+	OHSim  *ohsim.Simulator
+	// AuditInterval is how often queued audit entries are appended
+	// (default 200ms).
+	AuditInterval time.Duration
+	// WrapDriver wraps the store's driver, inside tracing (the benchmark
+	// counts statements with it).
+	WrapDriver func(dialect.Driver) dialect.Driver
+	// AdjustOHSim changes a new OH simulator's configuration (tests).
+	AdjustOHSim func(*ohsim.Config)
+}
+
+// App is an assembled VAMS.
+type App struct {
+	Config  config.Config
+	Store   *store.Store
+	Inbox   *inbox.Service
+	Engine  *syncengine.Engine
+	Bus     *events.Bus
+	Audit   *audit.Recorder
+	Metrics *metrics.Metrics
+	// MetricsHandler serves Prometheus; mounted on Handler in demo mode only.
+	MetricsHandler http.Handler
+	Issuer         *auth.DevIssuer // demo mode only
+	MHVSim         *mhvsim.Simulator
+	OHSim          *ohsim.Simulator
+	Handler        http.Handler
+	log            *slog.Logger
+
+	ownsOHSim bool
+}
+
+// New opens the store (applying migrations), seeds demo data in demo mode and
+// wires everything; call Start to run the sync workers.
+func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	a := &App{Config: cfg, Bus: events.NewBus(), log: log}
+	var err error
+	if opts.AuditInterval == 0 {
+		opts.AuditInterval = 200 * time.Millisecond
+	}
+	wrap := func(d dialect.Driver) dialect.Driver {
+		if opts.WrapDriver != nil {
+			d = opts.WrapDriver(d)
+		}
+		return tracing.Driver(d)
+	}
+	a.Store, err = store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, WrapDriver: wrap})
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*App, error) {
+		a.Store.Close()
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	demoMode := cfg.Mode == config.Demo
+
+	var verifier *auth.Verifier
+	if demoMode {
+		if a.Issuer, err = auth.LoadOrCreateDevIssuer(cfg.DataDir, cfg.PublicURL); err != nil {
+			return fail(err)
+		}
+		mux.Handle("GET "+auth.DevJWKSPath, a.Issuer.JWKSHandler())
+		mux.Handle("GET "+auth.DevDiscoveryPath, a.Issuer.DiscoveryHandler())
+		verifier, err = auth.NewVerifier(a.Issuer.VerifierConfig())
+	} else {
+		verifier, err = auth.NewVerifier(auth.VerifierConfig{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience,
+			JWKSURL: cfg.OIDCJWKSURL, ICNClaim: cfg.OIDCICNClaim})
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if demoMode && !opts.SkipSeed {
+		if err := demo.Seed(ctx, a.Store, time.Now().UTC()); err != nil {
+			return fail(err)
+		}
+	}
+
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: tracing.Transport(nil)}
+	}
+	// Providers: the simulators answer on this same server in demo mode, and
+	// the adapters reach them over real HTTP like they reach MHV and OH.
+	secret := []byte(cfg.OHPublicationSecret)
+	mhvCfg := mhv.Config{BaseURL: cfg.MHVBaseURL, AppToken: cfg.MHVAppToken, APIKey: cfg.MHVAPIKey, HTTPClient: opts.HTTPClient}
+	ohCfg := oh.Config{BaseURL: cfg.OHBaseURL, Authority: cfg.OHAuthority, Credentials: oh.BearerToken(cfg.OHToken), HTTPClient: opts.HTTPClient}
+	if demoMode {
+		if len(secret) == 0 {
+			secret = []byte(demoPublicationKey)
+		}
+		a.MHVSim = opts.MHVSim
+		if a.MHVSim == nil {
+			a.MHVSim = mhvsim.New(demo.MHVSeed(demoMHVAppToken, demoMHVAPIKey))
+		}
+		mux.Handle("/sim/mhv/", http.StripPrefix("/sim/mhv", a.MHVSim))
+		a.OHSim = opts.OHSim
+		if a.OHSim == nil {
+			ohSimCfg := demo.OHConfig(cfg.PublicURL+"/intake/oh/atom", secret)
+			ohSimCfg.HTTPClient = opts.HTTPClient
+			if opts.AdjustOHSim != nil {
+				opts.AdjustOHSim(&ohSimCfg)
+			}
+			a.OHSim = ohsim.New(ohSimCfg)
+			a.ownsOHSim = true
+		}
+		mux.Handle("/sim/oh/", http.StripPrefix("/sim/oh", a.OHSim))
+		mhvCfg = mhv.Config{BaseURL: cfg.PublicURL + "/sim/mhv/", AppToken: demoMHVAppToken, APIKey: demoMHVAPIKey, HTTPClient: opts.HTTPClient}
+		ohCfg = oh.Config{BaseURL: cfg.PublicURL + "/sim/oh", Authority: demo.OHAuthority, Credentials: oh.BearerToken(demoOHToken), HTTPClient: opts.HTTPClient}
+	}
+	mhvClient, err := mhv.New(mhvCfg)
+	if err != nil {
+		return fail(err)
+	}
+	ohClient, err := oh.New(ohCfg)
+	if err != nil {
+		return fail(err)
+	}
+
+	a.Metrics = metrics.New(a.Store.DB, a.Store.Dialect, a.Bus.Count)
+	limiter := opts.SendLimiter
+	if limiter == nil {
+		limiter = ratelimit.NewPerVeteran(ratelimit.DefaultPerHour, ratelimit.DefaultBurst)
+	}
+	a.Inbox = &inbox.Service{Store: a.Store, Events: a.Bus, Now: opts.Now, Limiter: limiter}
+	ec := opts.Engine
+	ec.Store, ec.Inbox, ec.Log = a.Store, a.Inbox, log
+	ec.Observe, ec.OnBreaker = a.Metrics.ObserveProvider, a.Metrics.SetBreaker
+	ec.Providers = []providers.Provider{mhvClient, ohClient}
+	if ec.ReconcileInterval == 0 {
+		ec.ReconcileInterval = cfg.ReconcileInterval
+	}
+	if ec.SweepInterval == 0 {
+		ec.SweepInterval = cfg.SweepInterval
+	}
+	if a.Engine, err = syncengine.New(ec); err != nil {
+		return fail(err)
+	}
+	a.Inbox.Outbox = a.Engine
+
+	mux.Handle("POST /intake/oh/atom", oh.PublicationHandler(oh.PublicationConfig{Secret: secret, Store: a.Engine.StoreAnnouncements, Log: log}))
+	auditKey := []byte(cfg.AuditKey)
+	if demoMode && len(auditKey) == 0 {
+		if auditKey, err = audit.LoadOrCreateKey(cfg.DataDir); err != nil {
+			return fail(err)
+		}
+	}
+	if a.Audit, err = audit.NewRecorder(a.Store, auditKey); err != nil {
+		return fail(err)
+	}
+	a.Audit.Batch(opts.AuditInterval, log)
+	var persisted map[string]string
+	if cfg.PersistedQueries != "" {
+		if persisted, err = loadManifest(cfg.PersistedQueries); err != nil {
+			return fail(err)
+		}
+	}
+	h := edge.New(edge.Config{Store: a.Store, Inbox: a.Inbox, Verifier: verifier, Log: log, Introspection: demoMode,
+		Bodies: a.Engine.FetchBodies, Extensions: []graphql.HandlerExtension{a.Metrics.Extension(), tracing.Extension()},
+		Audit: a.Audit, AllowedOrigins: cfg.AllowedOrigins, PersistedOnly: persisted != nil, PersistedQueries: persisted})
+	h.AuditRoutes(mux)
+	a.MetricsHandler = promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{})
+	if demoMode {
+		// In production /metrics is served on VAMS_METRICS_ADDR only, off the
+		// public listener (server.go).
+		mux.Handle("GET /metrics", a.MetricsHandler)
+	}
+	opsHandler := &ops.Handler{Client: a.Store.Client, Retry: a.Engine.RetryDelivery, Circuit: a.circuits}
+	opsHandler.Routes(mux, h.Authenticated)
+	mux.Handle("/graphql", h.GraphQL())
+	mux.Handle("/attachments/{id}", h.Attachments())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", a.ready)
+	if demoMode {
+		mux.Handle("GET /{$}", playground.Handler("VAMS", "/graphql"))
+	}
+	a.Handler = edge.Logging(log, mux)
+	return a, nil
+}
+
+func loadManifest(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return edge.LoadPersistedQueries(f)
+}
+
+func (a *App) circuits() map[string]string {
+	out := map[string]string{}
+	for k, v := range a.Engine.BreakerStates() {
+		out[string(k)] = v
+	}
+	return out
+}
+
+// Start runs the sync workers.
+func (a *App) Start(ctx context.Context) error { return a.Engine.Start(ctx) }
+
+// Close stops the workers and the simulators and closes the store.
+func (a *App) Close(ctx context.Context) error {
+	err := errors.Join(a.Engine.Stop(ctx), a.Audit.Close(ctx))
+	if a.OHSim != nil && a.ownsOHSim {
+		a.OHSim.Close()
+	}
+	return errors.Join(err, a.Store.Close())
+}
+
+// ready answers whether this instance can serve: database reachable,
+// migrations applied; the providers' circuit states are reported, since an
+// open circuit degrades delivery but not the inbox.
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	status := http.StatusOK
+	body := ""
+	if err := a.Store.Ping(r.Context()); err != nil {
+		status, body = http.StatusServiceUnavailable, body+"database: unreachable\n"
+	} else if n, err := a.Store.Pending(r.Context()); err != nil || n > 0 {
+		status, body = http.StatusServiceUnavailable, body+"database: migrations pending\n"
+	} else {
+		body += "database: ok\n"
+	}
+	for k, st := range a.Engine.BreakerStates() {
+		body += "provider " + string(k) + ": circuit " + st + "\n"
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}

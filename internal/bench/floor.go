@@ -1,0 +1,146 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"math/rand/v2"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/va/vams/internal/platform/ids"
+)
+
+// floorOp is an operation as hand-written SQL through database/sql: what
+// the same answer costs with no GraphQL, ORM or loaders in between.
+type floorOp struct {
+	statements int
+	run        func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error
+}
+
+// drain reads every row of a query into throwaway values.
+func drain(ctx context.Context, db *sql.DB, query string, args ...any) error {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func floorOps(d string) map[string]floorOp {
+	agg := func(expr string) string {
+		if d == dialect.Postgres {
+			return "string_agg(" + expr + ", ',')"
+		}
+		return "group_concat(" + expr + ", ',')"
+	}
+	like := "LIKE"
+	if d == dialect.Postgres {
+		like = "ILIKE"
+	}
+	inboxPage := q(d, `SELECT t.id, t.subject, t.category, t.unread_count, t.message_count, t.has_attachments, t.updated_at,
+		t.last_message_at, ct.id, ct.display_name, f.name, m.id, m.body, m.sent_at, m.read_at, m.author_kind, m.author_name,
+		(SELECT `+agg("g.id || ':' || g.name")+` FROM thread_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.thread_id = t.id)
+		FROM threads t JOIN care_teams ct ON ct.id = t.care_team_id JOIN facilities f ON f.id = ct.facility_id
+		LEFT JOIN messages m ON m.id = t.last_message_id
+		WHERE t.veteran_id = ? AND t.folder_id = ? ORDER BY t.last_message_at DESC, t.id DESC LIMIT 21`)
+	unread := q(d, `SELECT COALESCE(SUM(t.unread_count), 0) FROM threads t JOIN folders f ON f.id = t.folder_id
+		WHERE t.veteran_id = ? AND t.unread_count > 0 AND (f.system IS NULL OR f.system NOT IN ('TRASH', 'DRAFTS'))`)
+	threadHead := q(d, `SELECT t.id, t.subject, t.category, t.unread_count, t.last_message_at, ct.id, ct.display_name, f.id, f.name
+		FROM threads t JOIN care_teams ct ON ct.id = t.care_team_id JOIN folders f ON f.id = t.folder_id
+		WHERE t.id = ? AND t.veteran_id = ?`)
+	// Attachments joined once per page (attachments has no message_id index).
+	threadMsgs := q(d, `WITH p AS (SELECT m.id, m.body, m.sent_at, m.read_at, m.is_draft, m.ordered_at, m.author_kind, m.author_name
+		FROM messages m WHERE m.thread_id = ? AND m.veteran_id = ? ORDER BY m.is_draft, m.ordered_at, m.id LIMIT 21)
+		SELECT p.id, p.body, p.sent_at, p.read_at, p.is_draft, p.author_kind, p.author_name, a.id, a.filename, a.size
+		FROM p LEFT JOIN attachments a ON a.message_id = p.id ORDER BY p.is_draft, p.ordered_at, p.id`)
+	folders := q(d, `SELECT f.id, f.name, f.system, COUNT(t.id), COALESCE(SUM(t.unread_count), 0)
+		FROM folders f LEFT JOIN threads t ON t.folder_id = f.id AND t.veteran_id = f.veteran_id
+		WHERE f.veteran_id = ? GROUP BY f.id, f.name, f.system`)
+	search := q(d, `SELECT t.id, t.subject, m.id, m.sent_at FROM threads t JOIN folders f ON f.id = t.folder_id
+		LEFT JOIN messages m ON m.id = t.last_message_id
+		WHERE t.veteran_id = ? AND (f.system IS NULL OR f.system <> 'TRASH')
+		AND (t.subject `+like+` ? OR EXISTS (SELECT 1 FROM messages b WHERE b.thread_id = t.id AND b.is_draft = false AND b.body `+like+` ?))
+		ORDER BY t.last_message_at DESC, t.id DESC LIMIT 21`)
+	insThread := q(d, `INSERT INTO threads (id, created_at, updated_at, subject, category, last_message_at, last_message_id,
+		message_count, unread_count, has_attachments, care_team_id, folder_id, veteran_id) VALUES (?, ?, ?, ?, 'OTHER', ?, ?, 1, 0, false, ?, ?, ?)`)
+	insMsg := q(d, `INSERT INTO messages (id, created_at, updated_at, veteran_id, author_kind, author_name, body, body_loaded,
+		sent_at, ordered_at, delivery_status, is_draft, thread_id) VALUES (?, ?, ?, ?, 'VETERAN', '', ?, true, ?, ?, 'QUEUED', false, ?)`)
+	markMsgs := q(d, `UPDATE messages SET read_at = ?, updated_at = ? WHERE thread_id = ? AND veteran_id = ? AND read_at IS NULL
+		AND author_kind <> 'VETERAN' AND is_draft = false`)
+	markThread := q(d, `UPDATE threads SET unread_count = 0, updated_at = ? WHERE id = ? AND veteran_id = ?`)
+
+	inTx := func(ctx context.Context, db *sql.DB, f func(tx *sql.Tx) error) error {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := f(tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}
+	return map[string]floorOp{
+		"inbox": {2, func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error {
+			u := w.pick(r)
+			if err := drain(ctx, db, unread, u.vid); err != nil {
+				return err
+			}
+			return drain(ctx, db, inboxPage, u.vid, u.inbox)
+		}},
+		"thread": {2, func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error {
+			u := w.pick(r)
+			id := u.threads[r.IntN(len(u.threads))]
+			if err := drain(ctx, db, threadHead, id, u.vid); err != nil {
+				return err
+			}
+			return drain(ctx, db, threadMsgs, id, u.vid)
+		}},
+		"folders": {1, func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error {
+			return drain(ctx, db, folders, w.pick(r).vid)
+		}},
+		"search": {1, func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error {
+			p := "%" + searchWords[r.IntN(len(searchWords))] + "%"
+			return drain(ctx, db, search, w.pick(r).vid, p, p)
+		}},
+		"send": {2, func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error {
+			u := w.pick(r)
+			now := time.Now().UTC()
+			tid, mid := ids.New(ids.Thread), ids.New(ids.Message)
+			return inTx(ctx, db, func(tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, insThread, tid, now, now, "Benchmark question", now, mid, u.careTeam, u.sent, u.vid); err != nil {
+					return err
+				}
+				_, err := tx.ExecContext(ctx, insMsg, mid, now, now, u.vid, "Could you tell me when my next appointment is? Thank you.", now, now, tid)
+				return err
+			})
+		}},
+		"mark_read": {2, func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error {
+			m := w.nextUnread()
+			now := time.Now().UTC()
+			return inTx(ctx, db, func(tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, markMsgs, now, now, m.thread, m.vid); err != nil {
+					return err
+				}
+				_, err := tx.ExecContext(ctx, markThread, now, m.thread, m.vid)
+				return err
+			})
+		}},
+	}
+}

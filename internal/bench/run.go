@@ -1,0 +1,526 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/va/vams/internal/app"
+	"github.com/va/vams/internal/auth"
+	"github.com/va/vams/internal/platform/config"
+	"github.com/va/vams/internal/store"
+	"github.com/va/vams/internal/store/storetest"
+)
+
+// Target is one database to measure: a PostgreSQL URL, or "" with DataDir
+// for SQLite.
+type Target struct {
+	DatabaseURL string
+	DataDir     string
+}
+
+func (t Target) dialect() string {
+	if t.DatabaseURL == "" {
+		return dialect.SQLite
+	}
+	return dialect.Postgres
+}
+
+// Options tune a measurement run.
+type Options struct {
+	Clients     int           // concurrent clients for throughput (32)
+	Duration    time.Duration // per operation at Clients
+	SingleOps   int           // operations per single-client latency run
+	HeavyMix    float64       // share of requests from heavy users
+	Out         io.Writer     // BENCH lines
+	Log         io.Writer     // progress
+	OnlyReads   bool          // inbox and thread only (growth runs)
+	NameSuffix  string        // appended to operation names (growth runs)
+	SkipFloor   bool
+	SkipCounted bool
+}
+
+// user is one veteran the clients act as.
+type user struct {
+	vid, icn              string
+	inbox, sent, careTeam string
+	threads               []string
+	heavy                 bool
+}
+
+type markable struct{ icn, vid, thread string }
+
+// workload is what clients pick from.
+type workload struct {
+	heavy, typical []*user
+	byICN          map[string]*user
+	unread         []markable
+	unreadNext     atomic.Int64
+	mix            float64
+}
+
+func (w *workload) pick(r *rand.Rand) *user {
+	if len(w.heavy) > 0 && (len(w.typical) == 0 || r.Float64() < w.mix) {
+		return w.heavy[r.IntN(len(w.heavy))]
+	}
+	return w.typical[r.IntN(len(w.typical))]
+}
+
+// nextUnread hands out unread threads, each once, in turn to GraphQL and
+// floor; when exhausted it wraps (then marking is a no-op).
+func (w *workload) nextUnread() markable {
+	i := w.unreadNext.Add(1) - 1
+	return w.unread[int(i)%len(w.unread)]
+}
+
+func q(d string, s string) string {
+	if d != dialect.Postgres {
+		return s
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range s {
+		if c == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// loadWorkload picks users: every heavy user and up to 400 typical ones with
+// an inbox, plus a pool of unread threads to mark read.
+func loadWorkload(ctx context.Context, db *sql.DB, d string, sz Sizes, mix float64) (*workload, error) {
+	w := &workload{byICN: map[string]*user{}, mix: mix}
+	r := rand.New(rand.NewPCG(sz.Seed, 99))
+	var icns []string
+	for i := 0; i < sz.Heavy(); i++ {
+		icns = append(icns, ICN(i))
+	}
+	for i := 0; i < 1200 && sz.Veterans > sz.Heavy(); i++ {
+		icns = append(icns, ICN(sz.Heavy()+r.IntN(sz.Veterans-sz.Heavy())))
+	}
+	for k, icn := range icns {
+		if w.byICN[icn] != nil {
+			continue
+		}
+		u := &user{icn: icn, heavy: k < sz.Heavy()}
+		err := db.QueryRowContext(ctx, q(d, `SELECT v.id,
+			(SELECT id FROM folders WHERE veteran_id = v.id AND system = 'INBOX'),
+			(SELECT id FROM folders WHERE veteran_id = v.id AND system = 'SENT'),
+			(SELECT care_team_id FROM associations WHERE veteran_id = v.id ORDER BY id LIMIT 1)
+			FROM veterans v WHERE v.icn = ?`), icn).Scan(&u.vid, &u.inbox, &u.sent, &u.careTeam)
+		if err != nil {
+			return nil, fmt.Errorf("workload %s: %w", icn, err)
+		}
+		rows, err := db.QueryContext(ctx, q(d, `SELECT id FROM threads WHERE veteran_id = ? AND folder_id = ?
+			ORDER BY last_message_at DESC, id DESC LIMIT 20`), u.vid, u.inbox)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			u.threads = append(u.threads, id)
+		}
+		rows.Close()
+		if len(u.threads) == 0 {
+			continue
+		}
+		w.byICN[icn] = u
+		if u.heavy {
+			w.heavy = append(w.heavy, u)
+		} else if len(w.typical) < 400 {
+			w.typical = append(w.typical, u)
+		}
+	}
+	rows, err := db.QueryContext(ctx, `SELECT t.id, t.veteran_id, v.icn FROM threads t JOIN veterans v ON v.id = t.veteran_id
+		WHERE t.unread_count > 0 LIMIT 20000`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m markable
+		if err := rows.Scan(&m.thread, &m.vid, &m.icn); err != nil {
+			return nil, err
+		}
+		w.unread = append(w.unread, m)
+	}
+	r.Shuffle(len(w.unread), func(i, j int) { w.unread[i], w.unread[j] = w.unread[j], w.unread[i] })
+	if len(w.heavy)+len(w.typical) == 0 || len(w.unread) == 0 {
+		return nil, fmt.Errorf("workload: no users with threads or no unread threads")
+	}
+	return w, rows.Err()
+}
+
+// GraphQL operations, as the VA.gov app would send them.
+const (
+	inboxQuery = `query Inbox($folder: ID) { viewer { unreadCount threads(folder: $folder, first: 20) { edges { cursor node {
+		id subject category unreadCount messageCount hasAttachments updatedAt
+		careTeam { id name facilityName } tags { id name }
+		lastMessage { id body sentAt readAt author { kind displayName } } } }
+		pageInfo { hasNextPage endCursor } } } }`
+	threadQuery = `query Thread($id: ID!) { node(id: $id) { ... on Thread { id subject category unreadCount canReply
+		careTeam { id name } folder { id name }
+		messages(first: 20) { edges { node { id body sentAt readAt isDraft author { kind displayName }
+		attachments { id filename size } } } pageInfo { hasNextPage endCursor } } } } }`
+	foldersQuery = `query Folders { viewer { unreadCount folders { id name system unreadCount threadCount } } }`
+	searchQuery  = `query Search($q: String!) { viewer { threads(filter: {search: $q}, first: 20) { edges { node {
+		id subject lastMessage { id sentAt } } } } } }`
+	sendMutation = `mutation Send($in: SendMessageInput!) { sendMessage(input: $in) { thread { id } message { id sentAt } } }`
+	markMutation = `mutation Mark($id: ID!) { markThreadRead(input: {threadId: $id}) { thread { id unreadCount } } }`
+)
+
+type gqlOp struct {
+	name string
+	// build returns the operation and the ICN it runs as.
+	build func(w *workload, r *rand.Rand) (icn, query string, vars map[string]any)
+}
+
+var searchWords = []string{"refill", "appointment", "insulin", "audiology", "copay"}
+
+var gqlOps = []gqlOp{
+	{"inbox", func(w *workload, r *rand.Rand) (string, string, map[string]any) {
+		u := w.pick(r)
+		return u.icn, inboxQuery, map[string]any{"folder": u.inbox}
+	}},
+	{"thread", func(w *workload, r *rand.Rand) (string, string, map[string]any) {
+		u := w.pick(r)
+		return u.icn, threadQuery, map[string]any{"id": u.threads[r.IntN(len(u.threads))]}
+	}},
+	{"folders", func(w *workload, r *rand.Rand) (string, string, map[string]any) {
+		return w.pick(r).icn, foldersQuery, nil
+	}},
+	{"search", func(w *workload, r *rand.Rand) (string, string, map[string]any) {
+		return w.pick(r).icn, searchQuery, map[string]any{"q": searchWords[r.IntN(len(searchWords))]}
+	}},
+	{"send", func(w *workload, r *rand.Rand) (string, string, map[string]any) {
+		u := w.pick(r)
+		return u.icn, sendMutation, map[string]any{"in": map[string]any{"careTeamId": u.careTeam, "category": "OTHER",
+			"subject": "Benchmark question", "body": "Could you tell me when my next appointment is? Thank you."}}
+	}},
+	{"mark_read", func(w *workload, r *rand.Rand) (string, string, map[string]any) {
+		m := w.nextUnread()
+		return m.icn, markMutation, map[string]any{"id": m.thread}
+	}},
+}
+
+// server is a VAMS serving the bench database.
+type server struct {
+	url    string
+	issuer *auth.DevIssuer
+	client *http.Client
+	tokens sync.Map
+	close  func()
+}
+
+func (s *server) token(icn string) (string, error) {
+	if t, ok := s.tokens.Load(icn); ok {
+		return t.(string), nil
+	}
+	t, err := s.issuer.Issue(icn, 6*time.Hour)
+	if err != nil {
+		return "", err
+	}
+	s.tokens.Store(icn, t)
+	return t, nil
+}
+
+func (s *server) do(ctx context.Context, icn, query string, vars map[string]any) error {
+	tok, err := s.token(icn)
+	if err != nil {
+		return err
+	}
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK || bytes.Contains(raw, []byte(`"errors"`)) {
+		return fmt.Errorf("graphql %d: %.300s", res.StatusCode, raw)
+	}
+	return nil
+}
+
+func httpClient() *http.Client {
+	return &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
+}
+
+// unlimited lifts the per-veteran send limit: a few hundred simulated users
+// send far more than any veteran may.
+type unlimited struct{}
+
+func (unlimited) Allow(string) bool { return true }
+
+// startApp starts the real assembly (app.New, demo mode, no seed, sync
+// workers not started: provider calls are not part of these figures).
+func startApp(ctx context.Context, t Target, dataDir string, wrap func(dialect.Driver) dialect.Driver) (*server, error) {
+	var h atomic.Pointer[http.Handler]
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := h.Load(); p != nil {
+			(*p).ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+	}))
+	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: ts.URL, DatabaseURL: t.DatabaseURL, OHAuthority: "va"}
+	a, err := app.New(ctx, cfg, app.Options{SkipSeed: true, Log: slog.New(slog.DiscardHandler), SendLimiter: unlimited{}, WrapDriver: wrap})
+	if err != nil {
+		ts.Close()
+		return nil, err
+	}
+	h.Store(&a.Handler)
+	return &server{url: ts.URL, issuer: a.Issuer, client: httpClient(), close: func() {
+		ts.Close()
+		_ = a.Close(context.Background())
+	}}, nil
+}
+
+// startCounted is the same assembly over a store whose driver counts
+// statements (audit appends are batched off the request path, so they are
+// not part of an operation's count).
+func startCounted(ctx context.Context, t Target, dataDir string) (*server, *storetest.Counter, error) {
+	c := &storetest.Counter{}
+	srv, err := startApp(ctx, t, dataDir, c.Wrap)
+	return srv, c, err
+}
+
+// result is one operation's measurement.
+type result struct {
+	n                 int
+	elapsed           time.Duration
+	p50, p95, p99     time.Duration
+	errors            int
+	firstErr          error
+	sqlPerOp          float64
+	haveSQL, haveRate bool
+}
+
+func (r result) line(name string) string {
+	sqlv := "n/a"
+	if r.haveSQL {
+		sqlv = trimFloat(r.sqlPerOp)
+	}
+	return fmt.Sprintf("BENCH name=%s rps=%.0f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f sql_per_op=%s",
+		name, float64(r.n)/r.elapsed.Seconds(), ms(r.p50), ms(r.p95), ms(r.p99), sqlv)
+}
+
+func trimFloat(f float64) string {
+	s := fmt.Sprintf("%.1f", f)
+	return strings.TrimSuffix(s, ".0")
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// measure runs op with c clients, for n operations in total (n > 0) or for
+// d; it reports latency percentiles and throughput.
+func measure(ctx context.Context, c, n int, d time.Duration, seed uint64, op func(ctx context.Context, r *rand.Rand) error) result {
+	var (
+		mu    sync.Mutex
+		lats  []time.Duration
+		errs  int
+		first error
+		count atomic.Int64
+	)
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < c; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(seed, uint64(i)))
+			var local []time.Duration
+			for {
+				if n > 0 {
+					if count.Add(1) > int64(n) {
+						break
+					}
+				} else if time.Now().After(deadline) {
+					break
+				}
+				t0 := time.Now()
+				err := op(ctx, r)
+				local = append(local, time.Since(t0))
+				if err != nil {
+					mu.Lock()
+					if errs++; first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+			mu.Lock()
+			lats = append(lats, local...)
+			mu.Unlock()
+		}(i)
+	}
+	wg.Wait()
+	res := result{n: len(lats), elapsed: time.Since(start), errors: errs, firstErr: first, haveRate: true}
+	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
+	pct := func(p float64) time.Duration {
+		if len(lats) == 0 {
+			return 0
+		}
+		return lats[min(len(lats)-1, int(p*float64(len(lats))))]
+	}
+	res.p50, res.p95, res.p99 = pct(0.50), pct(0.95), pct(0.99)
+	return res
+}
+
+// Measure runs every operation against t over GraphQL and as the floor,
+// printing BENCH and RATIO lines.
+func Measure(ctx context.Context, t Target, sz Sizes, o Options) error {
+	logf := func(format string, a ...any) { fmt.Fprintf(o.Log, format+"\n", a...) }
+	raw, err := openRaw(t)
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	w, err := loadWorkload(ctx, raw, t.dialect(), sz, o.HeavyMix)
+	if err != nil {
+		return err
+	}
+	logf("workload: %d heavy users (%d inbox threads shown of their page), %d typical users, %d unread threads to mark",
+		len(w.heavy), len(w.heavy[0].threads), len(w.typical), len(w.unread))
+
+	tmp, err := os.MkdirTemp("", "vamsbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	dataDir := t.DataDir
+	if dataDir == "" {
+		dataDir = tmp
+	}
+	srv, err := startApp(ctx, t, dataDir, nil)
+	if err != nil {
+		return err
+	}
+	defer srv.close()
+
+	// Statements per operation: a single client on a counting assembly.
+	sqlPer := map[string]float64{}
+	if !o.SkipCounted {
+		cs, counter, err := startCounted(ctx, t, tmp)
+		if err != nil {
+			return err
+		}
+		for _, op := range gqlOps {
+			if o.OnlyReads && op.name != "inbox" && op.name != "thread" {
+				continue
+			}
+			r := rand.New(rand.NewPCG(5, 5))
+			const reps = 20
+			total := 0
+			for i := 0; i < reps; i++ {
+				icn, qry, vars := op.build(w, r)
+				// Warm: the first request of a veteran resolves the ICN.
+				if err := cs.do(ctx, icn, foldersQuery, nil); err != nil {
+					cs.close()
+					return err
+				}
+				counter.Reset()
+				if err := cs.do(ctx, icn, qry, vars); err != nil {
+					cs.close()
+					return fmt.Errorf("%s: %w", op.name, err)
+				}
+				total += counter.Count()
+			}
+			sqlPer[op.name] = float64(total) / reps
+		}
+		cs.close()
+	}
+
+	floors := floorOps(t.dialect())
+	for _, op := range gqlOps {
+		if o.OnlyReads && op.name != "inbox" && op.name != "thread" {
+			continue
+		}
+		run := func(ctx context.Context, r *rand.Rand) error {
+			icn, qry, vars := op.build(w, r)
+			return srv.do(ctx, icn, qry, vars)
+		}
+		// Warm every user's ICN mapping and the query cache.
+		for _, u := range append(append([]*user{}, w.heavy...), w.typical...) {
+			_ = srv.do(ctx, u.icn, foldersQuery, nil)
+		}
+		single := measure(ctx, 1, o.SingleOps, 0, 11, run)
+		single.sqlPerOp, single.haveSQL = sqlPer[op.name], !o.SkipCounted
+		multi := result{}
+		if o.Clients > 0 {
+			multi = measure(ctx, o.Clients, 0, o.Duration, 13, run)
+			multi.sqlPerOp, multi.haveSQL = single.sqlPerOp, single.haveSQL
+		}
+		for _, r := range []result{single, multi} {
+			if r.errors > 0 {
+				logf("%s: %d errors, first: %v", op.name, r.errors, r.firstErr)
+			}
+		}
+		name := op.name + o.NameSuffix
+		fmt.Fprintln(o.Out, single.line(name+"_1c"))
+		if multi.n > 0 {
+			fmt.Fprintln(o.Out, multi.line(fmt.Sprintf("%s_%dc", name, o.Clients)))
+		}
+		if o.SkipFloor || o.Clients == 0 {
+			continue
+		}
+		fl := floors[op.name]
+		frun := func(ctx context.Context, r *rand.Rand) error { return fl.run(ctx, raw, w, r) }
+		fsingle := measure(ctx, 1, o.SingleOps, 0, 11, frun)
+		fmulti := measure(ctx, o.Clients, 0, o.Duration, 13, frun)
+		for _, r := range []*result{&fsingle, &fmulti} {
+			r.sqlPerOp, r.haveSQL = float64(fl.statements), true
+			if r.errors > 0 {
+				logf("%s floor: %d errors, first: %v", op.name, r.errors, r.firstErr)
+			}
+		}
+		fmt.Fprintln(o.Out, fsingle.line(name+"_1c_floor"))
+		fmt.Fprintln(o.Out, fmulti.line(fmt.Sprintf("%s_%dc_floor", name, o.Clients)))
+		fmt.Fprintf(o.Out, "RATIO name=%s graphql_over_floor_p50_1c=%.2f graphql_over_floor_rps_%dc=%.2f\n", name,
+			ms(single.p50)/ms(fsingle.p50), o.Clients,
+			(float64(multi.n)/multi.elapsed.Seconds())/(float64(fmulti.n)/fmulti.elapsed.Seconds()))
+	}
+	return nil
+}
+
+func openRaw(t Target) (*sql.DB, error) {
+	if t.DatabaseURL != "" {
+		db, err := sql.Open("postgres", t.DatabaseURL)
+		if err == nil {
+			db.SetMaxOpenConns(40)
+			db.SetMaxIdleConns(40)
+		}
+		return db, err
+	}
+	return store.OpenSQLite(t.DataDir + "/vams.db")
+}

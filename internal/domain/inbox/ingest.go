@@ -1,0 +1,427 @@
+package inbox
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"strings"
+	"unicode"
+
+	"github.com/va/vams/ent"
+	"github.com/va/vams/ent/careteam"
+	"github.com/va/vams/ent/change"
+	"github.com/va/vams/ent/folder"
+	"github.com/va/vams/ent/message"
+	"github.com/va/vams/ent/providerref"
+	"github.com/va/vams/ent/thread"
+	"github.com/va/vams/internal/domain/events"
+	"github.com/va/vams/internal/store"
+	"github.com/va/vams/providers"
+)
+
+// ErrEchoPending means a veteran-sent message arrived from a provider while
+// VAMS still has an unacknowledged send to that care team: it is probably
+// the echo of that send, so it is retried later instead of ingested twice.
+var ErrEchoPending = errors.New("inbox: a send to this care team is awaiting acknowledgement")
+
+// Incoming is a message a provider holds, resolved to VAMS's veteran.
+type Incoming struct {
+	Provider  providers.Kind
+	VeteranID string
+	Message   providers.Message
+	// EchoWaitOver stops a veteran-sent message from waiting any longer for
+	// a pending local send to claim it: it is ingested as sent elsewhere.
+	EchoWaitOver bool
+}
+
+// Ingest stores a provider's message exactly once. The unique provider
+// reference (provider, external id) makes replays, duplicate pushes and
+// overlapping scans update the same row; a veteran-sent message that matches
+// a pending local send is recorded as that send's acknowledgement. It runs as
+// the system (ctx from viewer.System).
+func (s *Service) Ingest(ctx context.Context, in Incoming) (msgID string, created bool, err error) {
+	m := in.Message
+	if m.ExternalID == "" {
+		return "", false, errors.New("inbox: provider message without id")
+	}
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+		c := tx.Client
+		ref, err := c.ProviderRef.Query().Where(providerref.ProviderEQ(providerref.Provider(in.Provider)),
+			providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE), providerref.ExternalID(m.ExternalID)).Only(ctx)
+		if err == nil {
+			msgID = ref.EntityID
+			return s.applyState(ctx, tx, in, ref)
+		}
+		if !ent.IsNotFound(err) {
+			return err
+		}
+		ct, err := c.CareTeam.Query().Where(careteam.ProviderEQ(careteam.Provider(in.Provider)), careteam.ProviderID(m.CareTeamExternalID)).Only(ctx)
+		if err != nil {
+			return mapNotFound(err, "careTeam")
+		}
+		if m.Direction == providers.ToClinician {
+			matched, err := s.matchEcho(ctx, tx, in, ct)
+			if err != nil || matched != "" {
+				msgID = matched
+				return err
+			}
+		}
+		th, err := s.threadFor(ctx, tx, in, ct)
+		if err != nil {
+			return err
+		}
+		msgID, err = s.insertIncoming(ctx, tx, in, th)
+		created = err == nil
+		return err
+	})
+	return msgID, created, err
+}
+
+// fingerprint compares bodies across providers' text normalisation (OH keeps
+// Windows-1252 only): letters and digits, lower-cased.
+func fingerprint(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			b.WriteRune(r)
+		}
+		if b.Len() >= 200 {
+			break
+		}
+	}
+	return b.String()
+}
+
+// matchEcho finds the local send that a veteran-sent provider message echoes.
+func (s *Service) matchEcho(ctx context.Context, tx *store.Tx, in Incoming, ct *ent.CareTeam) (string, error) {
+	pending, err := tx.Client.Message.Query().Where(message.VeteranID(in.VeteranID),
+		message.AuthorKindEQ(message.AuthorKindVETERAN), message.IsDraft(false),
+		message.DeliveryStatusIn(message.DeliveryStatusQUEUED, message.DeliveryStatusSENDING),
+		message.HasThreadWith(thread.CareTeamID(ct.ID))).Order(ent.Asc(message.FieldSentAt)).All(ctx)
+	if err != nil || len(pending) == 0 {
+		return "", err
+	}
+	fp := fingerprint(in.Message.Body)
+	for _, p := range pending {
+		if in.Message.BodyIncluded && fp != "" && fingerprint(p.Body) == fp {
+			if err := tx.Client.ProviderRef.Create().SetProvider(providerref.Provider(in.Provider)).
+				SetEntityType(providerref.EntityTypeMESSAGE).SetEntityID(p.ID).SetExternalID(in.Message.ExternalID).
+				SetVersion(in.Message.Version).Exec(ctx); err != nil {
+				return "", err
+			}
+			return p.ID, nil
+		}
+	}
+	if in.EchoWaitOver {
+		return "", nil
+	}
+	return "", ErrEchoPending
+}
+
+// threadFor finds the VAMS thread of a provider message, or starts one.
+func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *ent.CareTeam) (*ent.Thread, error) {
+	c := tx.Client
+	m := in.Message
+	lookup := func(t providerref.EntityType, ext string) (string, error) {
+		if ext == "" {
+			return "", nil
+		}
+		ref, err := c.ProviderRef.Query().Where(providerref.ProviderEQ(providerref.Provider(in.Provider)),
+			providerref.EntityTypeEQ(t), providerref.ExternalID(ext)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return ref.EntityID, nil
+	}
+	threadID, err := lookup(providerref.EntityTypeTHREAD, m.ThreadExternalID)
+	if err != nil {
+		return nil, err
+	}
+	if threadID == "" {
+		parent, err := lookup(providerref.EntityTypeMESSAGE, m.InReplyToExternalID)
+		if err != nil {
+			return nil, err
+		}
+		if parent != "" {
+			pm, err := c.Message.Get(ctx, parent)
+			if err != nil {
+				return nil, err
+			}
+			threadID = pm.ThreadID
+		}
+	}
+	var th *ent.Thread
+	if threadID != "" {
+		if th, err = c.Thread.Get(ctx, threadID); err != nil {
+			return nil, err
+		}
+	} else {
+		home := folder.SystemINBOX
+		if m.Direction == providers.ToClinician {
+			home = folder.SystemSENT
+		}
+		f, err := SystemFolder(ctx, c, in.VeteranID, home)
+		if err != nil {
+			return nil, err
+		}
+		cat := thread.Category(m.Category)
+		if !validCategory(cat) {
+			cat = thread.CategoryOTHER
+		}
+		subject := strings.TrimSpace(m.Subject)
+		if subject == "" {
+			subject = "(no subject)"
+		}
+		th, err = c.Thread.Create().SetVeteranID(in.VeteranID).SetCareTeamID(ct.ID).SetFolderID(f.ID).
+			SetSubject(subject).SetCategory(cat).SetLastMessageAt(m.SentAt.UTC()).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if m.ThreadExternalID != "" {
+		err := c.ProviderRef.Create().SetProvider(providerref.Provider(in.Provider)).SetEntityType(providerref.EntityTypeTHREAD).
+			SetEntityID(th.ID).SetExternalID(m.ThreadExternalID).OnConflict().DoNothing().Exec(ctx)
+		if err != nil && !isNoRows(err) {
+			return nil, err
+		}
+	}
+	return th, nil
+}
+
+func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming, th *ent.Thread) (string, error) {
+	c := tx.Client
+	m := in.Message
+	sentAt := m.SentAt.UTC()
+	kind := message.AuthorKindCLINICIAN
+	if m.Direction == providers.ToClinician {
+		kind = message.AuthorKindVETERAN
+	}
+	create := c.Message.Create().SetVeteranID(in.VeteranID).SetThreadID(th.ID).SetAuthorKind(kind).
+		SetAuthorName(m.AuthorName).SetBody(m.Body).SetBodyLoaded(m.BodyIncluded).SetSentAt(sentAt).SetOrderedAt(sentAt)
+	unread := false
+	if kind == message.AuthorKindVETERAN {
+		create.SetDeliveryStatus(message.DeliveryStatusDELIVERED)
+		if m.ClinicianReadAt != nil {
+			create.SetClinicianReadAt(m.ClinicianReadAt.UTC())
+		}
+	} else if m.Status == providers.StatusRead {
+		create.SetReadAt(sentAt)
+	} else {
+		unread = true
+	}
+	if m.Status == providers.StatusDeleted {
+		create.SetProviderDeletedAt(s.now())
+	}
+	msg, err := create.Save(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range m.Attachments {
+		if err := c.Attachment.Create().SetVeteranID(in.VeteranID).SetMessageID(msg.ID).SetFilename(a.Filename).
+			SetContentType(a.ContentType).SetSize(a.Size).SetExternalID(a.ExternalID).Exec(ctx); err != nil {
+			return "", err
+		}
+	}
+	if err := c.ProviderRef.Create().SetProvider(providerref.Provider(in.Provider)).SetEntityType(providerref.EntityTypeMESSAGE).
+		SetEntityID(msg.ID).SetExternalID(m.ExternalID).SetVersion(m.Version).Exec(ctx); err != nil {
+		return "", err
+	}
+	up := c.Thread.UpdateOne(th).AddMessageCount(1)
+	if th.MessageCount == 0 || !sentAt.Before(th.LastMessageAt) {
+		up.SetLastMessageAt(sentAt).SetLastMessageID(msg.ID)
+	}
+	if unread {
+		up.AddUnreadCount(1)
+	}
+	if len(m.Attachments) > 0 {
+		up.SetHasAttachments(true)
+	}
+	// A new care-team message brings its conversation to the Inbox from Sent
+	// or Trash, as a new message does in MHV; an old one being imported does not.
+	if kind == message.AuthorKindCLINICIAN && m.Status != providers.StatusDeleted && (th.MessageCount == 0 || !sentAt.Before(th.LastMessageAt)) {
+		cur, err := c.Folder.Get(ctx, th.FolderID)
+		if err != nil {
+			return "", err
+		}
+		if cur.System != nil && (*cur.System == folder.SystemSENT || *cur.System == folder.SystemTRASH) {
+			inboxFolder, err := SystemFolder(ctx, c, in.VeteranID, folder.SystemINBOX)
+			if err != nil {
+				return "", err
+			}
+			up.SetFolderID(inboxFolder.ID)
+		}
+	}
+	if _, err := up.Save(ctx); err != nil {
+		return "", err
+	}
+	return msg.ID, s.change(ctx, tx, in.VeteranID, "Message", msg.ID, change.OpCREATED,
+		events.Event{Kind: events.MessageAdded, ThreadID: th.ID, MessageID: msg.ID})
+}
+
+// applyState merges a provider's view of a known message into VAMS (see
+// docs/adr/0003-sync-conflict-policy.md): read state only moves forward,
+// a provider delete tombstones the message and trashes a thread whose every
+// message the provider deleted, and a message that reappears is restored.
+func (s *Service) applyState(ctx context.Context, tx *store.Tx, in Incoming, ref *ent.ProviderRef) error {
+	c := tx.Client
+	m := in.Message
+	msg, err := c.Message.Get(ctx, ref.EntityID)
+	if err != nil {
+		return err
+	}
+	up := c.Message.UpdateOne(msg)
+	changed := false
+	threadUp := c.Thread.UpdateOneID(msg.ThreadID)
+	threadChanged := false
+	if m.BodyIncluded && !msg.BodyLoaded {
+		up.SetBody(m.Body).SetBodyLoaded(true)
+		changed = true
+	}
+	if msg.AuthorKind != message.AuthorKindVETERAN && msg.ReadAt == nil && m.Status == providers.StatusRead {
+		up.SetReadAt(s.now())
+		changed = true
+		threadUp.AddUnreadCount(-1)
+		threadChanged = true
+	}
+	if msg.AuthorKind == message.AuthorKindVETERAN && msg.ClinicianReadAt == nil && m.ClinicianReadAt != nil {
+		up.SetClinicianReadAt(m.ClinicianReadAt.UTC())
+		changed = true
+	}
+	deleted := m.Status == providers.StatusDeleted
+	tombstoned := msg.ProviderDeletedAt != nil
+	if deleted && !tombstoned {
+		up.SetProviderDeletedAt(s.now())
+		changed = true
+	} else if !deleted && tombstoned {
+		up.ClearProviderDeletedAt()
+		changed = true
+	}
+	if m.Version != "" && m.Version != ref.Version {
+		if err := c.ProviderRef.UpdateOne(ref).SetVersion(m.Version).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if !changed {
+		return nil
+	}
+	if err := up.Exec(ctx); err != nil {
+		return err
+	}
+	if threadChanged {
+		if err := threadUp.Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if deleted != tombstoned {
+		if err := s.followProviderDeletes(ctx, tx, in.VeteranID, msg.ThreadID, deleted); err != nil {
+			return err
+		}
+	}
+	return s.change(ctx, tx, in.VeteranID, "Message", msg.ID, change.OpUPDATED,
+		events.Event{Kind: events.MessageUpdated, ThreadID: msg.ThreadID, MessageID: msg.ID})
+}
+
+// followProviderDeletes moves a thread to Trash once the provider deleted all
+// of its messages, and back home when one of them reappears.
+func (s *Service) followProviderDeletes(ctx context.Context, tx *store.Tx, vid, threadID string, deleted bool) error {
+	c := tx.Client
+	th, err := c.Thread.Get(ctx, threadID)
+	if err != nil {
+		return err
+	}
+	cur, err := c.Folder.Get(ctx, th.FolderID)
+	if err != nil {
+		return err
+	}
+	inTrash := cur.System != nil && *cur.System == folder.SystemTRASH
+	var to *ent.Folder
+	if deleted && !inTrash {
+		live, err := c.Message.Query().Where(message.ThreadID(threadID), message.IsDraft(false), message.ProviderDeletedAtIsNil()).Exist(ctx)
+		if err != nil || live {
+			return err
+		}
+		if to, err = SystemFolder(ctx, c, vid, folder.SystemTRASH); err != nil {
+			return err
+		}
+	} else if !deleted && inTrash {
+		if to, err = HomeFolder(ctx, c, vid, threadID); err != nil {
+			return err
+		}
+	}
+	if to == nil {
+		return nil
+	}
+	if err := c.Thread.UpdateOne(th).SetFolderID(to.ID).Exec(ctx); err != nil {
+		return err
+	}
+	return s.change(ctx, tx, vid, "Thread", th.ID, change.OpUPDATED, events.Event{Kind: events.ThreadUpdated, ThreadID: th.ID})
+}
+
+// StoreBody keeps a body fetched through a provider (read-through).
+func (s *Service) StoreBody(ctx context.Context, messageID, body string) error {
+	return s.Store.Client.Message.UpdateOneID(messageID).SetBody(body).SetBodyLoaded(true).Exec(ctx)
+}
+
+// RecordDelivery marks a veteran's message delivered and remembers the
+// provider's ids, so the echo of the send is recognised. Idempotent.
+func (s *Service) RecordDelivery(ctx context.Context, provider providers.Kind, messageID string, r providers.Receipt) error {
+	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+		c := tx.Client
+		msg, err := c.Message.Get(ctx, messageID)
+		if err != nil {
+			return err
+		}
+		err = c.ProviderRef.Create().SetProvider(providerref.Provider(provider)).SetEntityType(providerref.EntityTypeMESSAGE).
+			SetEntityID(messageID).SetExternalID(r.ExternalID).OnConflict().DoNothing().Exec(ctx)
+		if err != nil && !isNoRows(err) {
+			return err
+		}
+		if r.ThreadExternalID != "" {
+			err = c.ProviderRef.Create().SetProvider(providerref.Provider(provider)).SetEntityType(providerref.EntityTypeTHREAD).
+				SetEntityID(msg.ThreadID).SetExternalID(r.ThreadExternalID).OnConflict().DoNothing().Exec(ctx)
+			if err != nil && !isNoRows(err) {
+				return err
+			}
+		}
+		if msg.DeliveryStatus != nil && *msg.DeliveryStatus == message.DeliveryStatusDELIVERED {
+			return nil
+		}
+		if err := c.Message.UpdateOne(msg).SetDeliveryStatus(message.DeliveryStatusDELIVERED).ClearDeliveryError().Exec(ctx); err != nil {
+			return err
+		}
+		return s.change(ctx, tx, msg.VeteranID, "Message", msg.ID, change.OpUPDATED,
+			events.Event{Kind: events.MessageUpdated, ThreadID: msg.ThreadID, MessageID: msg.ID})
+	})
+}
+
+// SetDeliveryStatus records a delivery attempt's outcome; reason is shown to
+// the veteran when the status is FAILED.
+func (s *Service) SetDeliveryStatus(ctx context.Context, messageID string, st message.DeliveryStatus, reason string) error {
+	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+		msg, err := tx.Client.Message.Get(ctx, messageID)
+		if err != nil {
+			return err
+		}
+		if msg.DeliveryStatus != nil && *msg.DeliveryStatus == message.DeliveryStatusDELIVERED {
+			return nil // never step back from delivered
+		}
+		up := tx.Client.Message.UpdateOne(msg).SetDeliveryStatus(st)
+		if reason != "" {
+			up.SetDeliveryError(reason)
+		} else {
+			up.ClearDeliveryError()
+		}
+		if err := up.Exec(ctx); err != nil {
+			return err
+		}
+		return s.change(ctx, tx, msg.VeteranID, "Message", msg.ID, change.OpUPDATED,
+			events.Event{Kind: events.MessageUpdated, ThreadID: msg.ThreadID, MessageID: msg.ID})
+	})
+}
+
+// isNoRows reports an upsert's DO NOTHING on conflict, which some drivers
+// surface as "no rows" from its RETURNING clause.
+func isNoRows(err error) bool { return errors.Is(err, stdsql.ErrNoRows) }

@@ -1,0 +1,362 @@
+package inbox
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/va/vams/ent"
+	"github.com/va/vams/ent/careteam"
+	"github.com/va/vams/ent/folder"
+	"github.com/va/vams/ent/message"
+	"github.com/va/vams/ent/predicate"
+	"github.com/va/vams/ent/tag"
+	"github.com/va/vams/ent/thread"
+	"github.com/va/vams/internal/platform/ids"
+)
+
+// Page sizes: clients get 20 by default and never more than 100.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// PageArgs are Relay pagination arguments.
+type PageArgs struct {
+	First  *int
+	After  *ent.Cursor
+	Last   *int
+	Before *ent.Cursor
+}
+
+// limit clamps the page size and says whether the page is read backwards.
+func (p PageArgs) limit() (n int, backward bool, err error) {
+	if p.First != nil && p.Last != nil {
+		return 0, false, newErr(CodeInvalidInput, "first", "Pass either first or last, not both.")
+	}
+	n = DefaultPageSize
+	switch {
+	case p.Last != nil:
+		n, backward = *p.Last, true
+	case p.First != nil:
+		n = *p.First
+	case p.Before != nil:
+		backward = true
+	}
+	if n < 0 {
+		return 0, false, newErr(CodeInvalidInput, "first", "Page size must not be negative.")
+	}
+	if n > MaxPageSize {
+		n = MaxPageSize
+	}
+	return n, backward, nil
+}
+
+// ThreadOrder is how a thread list is sorted.
+type ThreadOrder string
+
+const (
+	OrderLatest       ThreadOrder = "LATEST_MESSAGE"
+	OrderOldest       ThreadOrder = "OLDEST_FIRST"
+	OrderCareTeamName ThreadOrder = "CARE_TEAM_NAME"
+)
+
+// ThreadFilter narrows a thread list.
+type ThreadFilter struct {
+	Category   *thread.Category
+	SentAfter  *time.Time
+	SentBefore *time.Time
+	CareTeamID string
+	TagID      string
+	UnreadOnly bool
+	Search     string
+}
+
+// ThreadQuery lists the viewer's threads.
+type ThreadQuery struct {
+	FolderID string
+	Filter   ThreadFilter
+	Order    ThreadOrder
+	Page     PageArgs
+}
+
+// keyCol is one column of a keyset ordering.
+type keyCol struct {
+	col  string // column of the queried table, or a qualified column of a join
+	desc bool
+}
+
+// careTeamNameCol stands for the thread's care-team display name in an
+// ordering; qualify turns it into a correlated subquery.
+const careTeamNameCol = "care_team_name"
+
+// qualify resolves columns against the query's table alias.
+func qualify(sel *sql.Selector, cols []keyCol) []keyCol {
+	out := make([]keyCol, len(cols))
+	for i, c := range cols {
+		out[i] = c
+		if c.col == careTeamNameCol {
+			out[i].col = "(SELECT " + careteam.FieldDisplayName + " FROM " + careteam.Table + " WHERE " +
+				careteam.Table + "." + careteam.FieldID + " = " + sel.C(thread.FieldCareTeamID) + ")"
+		} else {
+			out[i].col = sel.C(c.col)
+		}
+	}
+	return out
+}
+
+// keysetAfter builds "row comes after (vals) in this ordering".
+func keysetAfter(cols []keyCol, vals []any) *sql.Predicate {
+	var ors []*sql.Predicate
+	for i := range cols {
+		var ands []*sql.Predicate
+		for j := 0; j < i; j++ {
+			ands = append(ands, sql.EQ(cols[j].col, vals[j]))
+		}
+		if cols[i].desc {
+			ands = append(ands, sql.LT(cols[i].col, vals[i]))
+		} else {
+			ands = append(ands, sql.GT(cols[i].col, vals[i]))
+		}
+		ors = append(ors, sql.And(ands...))
+	}
+	return sql.Or(ors...)
+}
+
+// keysetWhere keeps the rows after the cursor's values (all rows without one).
+func keysetWhere(cols []keyCol, after []any) func(*sql.Selector) {
+	return func(sel *sql.Selector) {
+		if after != nil {
+			sel.Where(keysetAfter(qualify(sel, cols), after))
+		}
+	}
+}
+
+// keysetOrder orders by the keyset's columns.
+func keysetOrder(cols []keyCol) func(*sql.Selector) {
+	return func(sel *sql.Selector) {
+		for _, c := range qualify(sel, cols) {
+			if c.desc {
+				sel.OrderBy(sql.Desc(c.col))
+			} else {
+				sel.OrderBy(sql.Asc(c.col))
+			}
+		}
+	}
+}
+
+func flip(cols []keyCol) []keyCol {
+	out := make([]keyCol, len(cols))
+	for i, c := range cols {
+		out[i] = keyCol{c.col, !c.desc}
+	}
+	return out
+}
+
+const tsLayout = time.RFC3339Nano
+
+// ListThreads returns one page of the viewer's threads. It is one SQL
+// statement: keyset pagination on an index, no COUNT.
+func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadConnection, error) {
+	vid, err := viewerID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, backward, err := q.Page.limit()
+	if err != nil {
+		return nil, err
+	}
+	preds := []predicate.Thread{thread.VeteranID(vid)}
+	if q.FolderID != "" {
+		if ids.Prefix(q.FolderID) != ids.Folder {
+			return nil, notFound("folder")
+		}
+		preds = append(preds, thread.FolderID(q.FolderID))
+	} else {
+		// Everything but Trash.
+		preds = append(preds, thread.Not(thread.HasFolderWith(folder.SystemEQ(folder.SystemTRASH))))
+	}
+	f := q.Filter
+	if f.Category != nil {
+		if err := checkCategory(*f.Category); err != nil {
+			return nil, err
+		}
+		preds = append(preds, thread.CategoryEQ(*f.Category))
+	}
+	if f.SentAfter != nil {
+		preds = append(preds, thread.LastMessageAtGTE(f.SentAfter.UTC()))
+	}
+	if f.SentBefore != nil {
+		preds = append(preds, thread.LastMessageAtLT(f.SentBefore.UTC()))
+	}
+	if f.CareTeamID != "" {
+		preds = append(preds, thread.CareTeamID(f.CareTeamID))
+	}
+	if f.TagID != "" {
+		preds = append(preds, thread.HasTagsWith(tag.ID(f.TagID)))
+	}
+	if f.UnreadOnly {
+		preds = append(preds, thread.UnreadCountGT(0))
+	}
+	for _, w := range strings.Fields(f.Search) {
+		if len(w) > 100 {
+			return nil, newErr(CodeInvalidInput, "filter.search", "Search words can be at most 100 characters.")
+		}
+		preds = append(preds, thread.Or(
+			thread.SubjectContainsFold(w),
+			thread.HasMessagesWith(message.VeteranID(vid), message.BodyContainsFold(w), message.IsDraft(false)),
+		))
+	}
+
+	query := s.Store.Client.Thread.Query().Where(preds...)
+	var cols []keyCol
+	var cursorVals func(c *ent.Cursor) ([]any, bool)
+	switch q.Order {
+	case OrderCareTeamName:
+		cols = []keyCol{{careTeamNameCol, false}, {thread.FieldLastMessageAt, true}, {thread.FieldID, true}}
+		cursorVals = func(c *ent.Cursor) ([]any, bool) {
+			v, _ := c.Value.(string)
+			name, ts, ok := strings.Cut(v, "\x00")
+			t, err := time.Parse(tsLayout, ts)
+			return []any{name, t, c.ID}, ok && err == nil
+		}
+	case OrderOldest:
+		cols = []keyCol{{thread.FieldLastMessageAt, false}, {thread.FieldID, false}}
+	default:
+		cols = []keyCol{{thread.FieldLastMessageAt, true}, {thread.FieldID, true}}
+	}
+	if cursorVals == nil {
+		cursorVals = func(c *ent.Cursor) ([]any, bool) {
+			v, _ := c.Value.(string)
+			t, err := time.Parse(tsLayout, v)
+			return []any{t, c.ID}, err == nil
+		}
+	}
+	if backward {
+		cols = flip(cols)
+	}
+	cur := q.Page.After
+	if backward {
+		cur = q.Page.Before
+	}
+	var after []any
+	if cur != nil {
+		vals, ok := cursorVals(cur)
+		if !ok {
+			return nil, newErr(CodeInvalidInput, "after", "The cursor is not valid.")
+		}
+		after = vals
+	}
+	var names map[string]string
+	query = query.Where(keysetWhere(cols, after)).Order(keysetOrder(cols)).Limit(n + 1)
+	nodes, err := query.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if q.Order == OrderCareTeamName && len(nodes) > 0 {
+		// The cursor carries the team name; one more small statement for this
+		// ordering only.
+		teamIDs := make([]string, 0, len(nodes))
+		for _, t := range nodes {
+			teamIDs = append(teamIDs, t.CareTeamID)
+		}
+		teams, err := s.Store.Client.CareTeam.Query().Where(careteam.IDIn(teamIDs...)).Select(careteam.FieldID, careteam.FieldDisplayName).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		byTeam := map[string]string{}
+		for _, ct := range teams {
+			byTeam[ct.ID] = ct.DisplayName
+		}
+		names = make(map[string]string, len(nodes))
+		for _, t := range nodes {
+			names[t.ID] = byTeam[t.CareTeamID]
+		}
+	}
+	nodes, more := trimPage(nodes, n, backward)
+	conn := &ent.ThreadConnection{Edges: make([]*ent.ThreadEdge, len(nodes))}
+	for i, t := range nodes {
+		v := t.LastMessageAt.UTC().Format(tsLayout)
+		if names != nil {
+			v = names[t.ID] + "\x00" + v
+		}
+		conn.Edges[i] = &ent.ThreadEdge{Node: t, Cursor: ent.Cursor{ID: t.ID, Value: v}}
+	}
+	conn.PageInfo = pageInfo(len(conn.Edges), more, backward, cur != nil)
+	if len(conn.Edges) > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	return conn, nil
+}
+
+// trimPage drops the extra row fetched to learn whether there is more, and
+// restores display order for a page read backwards.
+func trimPage[T any](nodes []T, n int, backward bool) ([]T, bool) {
+	more := len(nodes) > n
+	if more {
+		nodes = nodes[:n]
+	}
+	if backward {
+		slices.Reverse(nodes)
+	}
+	return nodes, more
+}
+
+func pageInfo(n int, more, backward, hadCursor bool) entgql.PageInfo[string] {
+	if backward {
+		return entgql.PageInfo[string]{HasPreviousPage: more, HasNextPage: hadCursor}
+	}
+	return entgql.PageInfo[string]{HasNextPage: more, HasPreviousPage: hadCursor}
+}
+
+// ListMessages returns one page of a thread's timeline: sent messages by
+// sent time, then drafts.
+func (s *Service) ListMessages(ctx context.Context, th *ent.Thread, p PageArgs) (*ent.MessageConnection, error) {
+	n, backward, err := p.limit()
+	if err != nil {
+		return nil, err
+	}
+	cols := []keyCol{{message.FieldIsDraft, false}, {message.FieldOrderedAt, false}, {message.FieldID, false}}
+	if backward {
+		cols = flip(cols)
+	}
+	cur := p.After
+	if backward {
+		cur = p.Before
+	}
+	var after []any
+	if cur != nil {
+		v, _ := cur.Value.(string)
+		draft, ts, ok := strings.Cut(v, "|")
+		t, err := time.Parse(tsLayout, ts)
+		if !ok || err != nil {
+			return nil, newErr(CodeInvalidInput, "after", "The cursor is not valid.")
+		}
+		after = []any{draft == "1", t, cur.ID}
+	}
+	nodes, err := s.Store.Client.Message.Query().Where(message.ThreadID(th.ID), keysetWhere(cols, after)).
+		Order(keysetOrder(cols)).Limit(n + 1).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	nodes, more := trimPage(nodes, n, backward)
+	conn := &ent.MessageConnection{Edges: make([]*ent.MessageEdge, len(nodes))}
+	for i, m := range nodes {
+		d := "0"
+		if m.IsDraft {
+			d = "1"
+		}
+		conn.Edges[i] = &ent.MessageEdge{Node: m, Cursor: ent.Cursor{ID: m.ID, Value: d + "|" + m.OrderedAt.UTC().Format(tsLayout)}}
+	}
+	conn.PageInfo = pageInfo(len(conn.Edges), more, backward, cur != nil)
+	if len(conn.Edges) > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	return conn, nil
+}

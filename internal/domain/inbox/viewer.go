@@ -1,0 +1,224 @@
+package inbox
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/va/vams/ent"
+	"github.com/va/vams/ent/association"
+	"github.com/va/vams/ent/attachment"
+	"github.com/va/vams/ent/careteam"
+	"github.com/va/vams/ent/folder"
+	"github.com/va/vams/ent/syncstate"
+	"github.com/va/vams/ent/tag"
+	"github.com/va/vams/ent/thread"
+	"github.com/va/vams/internal/platform/ids"
+)
+
+// Clock returns the service's current time.
+func (s *Service) Clock() time.Time { return s.now() }
+
+// Veteran returns the viewer's own record.
+func (s *Service) Veteran(ctx context.Context) (*ent.Veteran, error) {
+	vid, err := viewerID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.Client.Veteran.Get(ctx, vid)
+}
+
+// UnreadCount counts unread messages outside Trash and Drafts.
+func (s *Service) UnreadCount(ctx context.Context) (int, error) {
+	vid, err := viewerID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var rows []struct {
+		Sum sql.NullInt64 `json:"sum"`
+	}
+	err = s.Store.Client.Thread.Query().Where(thread.VeteranID(vid), thread.UnreadCountGT(0),
+		thread.Not(thread.HasFolderWith(folder.SystemIn(folder.SystemTRASH, folder.SystemDRAFTS)))).
+		Aggregate(ent.As(ent.Sum(thread.FieldUnreadCount), "sum")).Scan(ctx, &rows)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	return int(rows[0].Sum.Int64), nil
+}
+
+var systemOrder = map[folder.System]int{folder.SystemINBOX: 0, folder.SystemSENT: 1, folder.SystemDRAFTS: 2, folder.SystemTRASH: 3}
+
+// Folders lists system folders in their fixed order, then the veteran's own
+// by name.
+func (s *Service) Folders(ctx context.Context) ([]*ent.Folder, error) {
+	vid, err := viewerID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := s.Store.Client.Folder.Query().Where(folder.VeteranID(vid)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		switch {
+		case a.System != nil && b.System != nil:
+			return systemOrder[*a.System] < systemOrder[*b.System]
+		case a.System != nil || b.System != nil:
+			return a.System != nil
+		}
+		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
+	})
+	return fs, nil
+}
+
+// CareTeams lists the teams the veteran is associated with, preferred first,
+// then by name.
+func (s *Service) CareTeams(ctx context.Context) ([]*ent.CareTeam, error) {
+	vid, err := viewerID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	assocs, err := s.Store.Client.Association.Query().Where(association.VeteranID(vid)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	preferred := map[string]bool{}
+	idsList := make([]string, 0, len(assocs))
+	for _, a := range assocs {
+		preferred[a.CareTeamID] = a.Preferred
+		idsList = append(idsList, a.CareTeamID)
+	}
+	teams, err := s.Store.Client.CareTeam.Query().Where(careteam.IDIn(idsList...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(teams, func(i, j int) bool {
+		if preferred[teams[i].ID] != preferred[teams[j].ID] {
+			return preferred[teams[i].ID]
+		}
+		return strings.ToLower(teams[i].DisplayName) < strings.ToLower(teams[j].DisplayName)
+	})
+	return teams, nil
+}
+
+// Tags lists the viewer's tags by name.
+func (s *Service) Tags(ctx context.Context) ([]*ent.Tag, error) {
+	vid, err := viewerID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.Client.Tag.Query().Where(tag.VeteranID(vid)).Order(ent.Asc(tag.FieldName)).All(ctx)
+}
+
+// ImportState says how far VAMS is with bringing in the veteran's messages.
+type ImportState string
+
+const (
+	ImportNotStarted ImportState = "NOT_STARTED"
+	ImportInProgress ImportState = "IN_PROGRESS"
+	ImportComplete   ImportState = "COMPLETE"
+	ImportError      ImportState = "ERROR"
+)
+
+// ImportScope is the sync-state scope of a veteran's initial import.
+const ImportScope = "import"
+
+// ImportStatus folds the per-provider import states into one: an error or
+// an import in progress anywhere shows; complete only when all are.
+func (s *Service) ImportStatus(ctx context.Context) (ImportState, *time.Time, error) {
+	vid, err := viewerID(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	states, err := s.Store.Client.SyncState.Query().Where(syncstate.VeteranID(vid), syncstate.Scope(ImportScope)).All(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(states) == 0 {
+		return ImportComplete, nil, nil // nothing to import from any provider
+	}
+	state := ImportComplete
+	var at *time.Time
+	for _, st := range states {
+		switch st.Status {
+		case syncstate.StatusERROR:
+			state = ImportError
+		case syncstate.StatusIN_PROGRESS, syncstate.StatusNOT_STARTED:
+			if state != ImportError {
+				state = ImportInProgress
+			}
+		}
+		if st.LastRunAt != nil && (at == nil || st.LastRunAt.After(*at)) {
+			at = st.LastRunAt
+		}
+	}
+	return state, at, nil
+}
+
+// Node fetches any object the viewer may see by ID: one statement, chosen by
+// the ID's prefix. (entgql's Noder would also eager-load the edges the
+// query names, which the page loaders load anyway.)
+func (s *Service) Node(ctx context.Context, id string) (ent.Noder, error) {
+	if _, err := viewerID(ctx); err != nil {
+		return nil, err
+	}
+	c := s.Store.Client
+	var (
+		n   ent.Noder
+		err error
+	)
+	switch ids.Prefix(id) {
+	case ids.Thread:
+		n, err = c.Thread.Get(ctx, id)
+	case ids.Message:
+		n, err = c.Message.Get(ctx, id)
+	case ids.Folder:
+		n, err = c.Folder.Get(ctx, id)
+	case ids.Tag:
+		n, err = c.Tag.Get(ctx, id)
+	case ids.CareTeam:
+		n, err = c.CareTeam.Get(ctx, id)
+	case ids.Attachment:
+		// Metadata only: bytes are for the download URL.
+		n, err = c.Attachment.Query().Where(attachment.ID(id)).Select(attachment.FieldID, attachment.FieldMessageID,
+			attachment.FieldFilename, attachment.FieldContentType, attachment.FieldSize, attachment.FieldVeteranID).Only(ctx)
+	default:
+		return nil, notFound("id")
+	}
+	if ent.IsNotFound(err) {
+		return nil, notFound("id")
+	}
+	return n, err
+}
+
+// Nodes fetches objects by ID. A missing or foreign one is nil in the list,
+// with its own error in errs at the same index; other failures fail all.
+func (s *Service) Nodes(ctx context.Context, idList []string) (nodes []ent.Noder, errs []error, err error) {
+	nodes = make([]ent.Noder, len(idList))
+	errs = make([]error, len(idList))
+	for i, id := range idList {
+		n, err := s.Node(ctx, id)
+		if err != nil {
+			if _, ok := AsError(err); !ok {
+				return nil, nil, err
+			}
+			errs[i] = err
+			continue
+		}
+		nodes[i] = n
+	}
+	return nodes, errs, nil
+}
+
+// Attachment returns an attachment with its bytes, if the viewer owns it.
+func (s *Service) Attachment(ctx context.Context, id string) (*ent.Attachment, error) {
+	if err := checkID(id, ids.Attachment, "id"); err != nil {
+		return nil, err
+	}
+	a, err := s.Store.Client.Attachment.Get(ctx, id)
+	return a, mapNotFound(err, "id")
+}

@@ -1,0 +1,87 @@
+package edge_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/va/vams/internal/store/storetest"
+	"github.com/va/vams/internal/vamstest"
+)
+
+// An inbox page costs the same few SQL statements whether it shows 1, 20
+// or 100 threads: every per-thread aggregate is batch-loaded.
+func TestInboxPageCostsConstantStatements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := setup(t, b)
+		teams := []string{w.team, w.sig, w.CareTeam(w.vetA, vamstest.Team{Name: "Audiology"}), w.CareTeam(w.vetA, vamstest.Team{Name: "Pharmacy"})}
+		var tag struct {
+			CreateTag struct{ Tag struct{ ID string } }
+		}
+		w.MustDo(icnA, `mutation { createTag(input: {name: "Important"}) { tag { id } } }`, nil, &tag)
+		start := w.Now().Add(-48 * time.Hour)
+		for i := 0; i < 100; i++ {
+			w.ClinicianWrites(w.vetA, teams[i%len(teams)], fmt.Sprintf("Thread %d", i), "Body", "", start.Add(time.Duration(i)*time.Minute))
+		}
+		var list struct {
+			Viewer struct {
+				Threads struct {
+					Edges []struct{ Node struct{ ID string } }
+				}
+			}
+		}
+		w.MustDo(icnA, `{ viewer { threads(first: 100) { edges { node { id } } } } }`, nil, &list)
+		for i, e := range list.Viewer.Threads.Edges {
+			if i%3 == 0 {
+				w.MustDo(icnA, `mutation($t: ID!, $g: ID!) { tagThread(input: {threadId: $t, tagId: $g}) { thread { id } } }`,
+					map[string]any{"t": e.Node.ID, "g": tag.CreateTag.Tag.ID}, &struct{}{})
+			}
+		}
+		const page = `query($n: Int) { viewer { threads(first: $n) { edges { cursor node {
+			id subject category unreadCount messageCount hasAttachments updatedAt
+			careTeam { id name facilityName } folder { id name } tags { id name }
+			lastMessage { id body sentAt readAt author { kind displayName } } } }
+			pageInfo { hasNextPage endCursor } } } }`
+		counts := map[int]int{}
+		for _, n := range []int{1, 20, 100} {
+			// The first request also verifies the token and maps the ICN; measure warm.
+			w.MustDo(icnA, page, map[string]any{"n": n}, &struct{}{})
+			w.Counter.Reset()
+			var out struct {
+				Viewer struct {
+					Threads struct {
+						Edges []struct {
+							Node struct{ Tags []struct{ Name string } }
+						}
+					}
+				}
+			}
+			w.MustDo(icnA, page, map[string]any{"n": n}, &out)
+			counts[n] = w.Counter.Count()
+			if len(out.Viewer.Threads.Edges) != n {
+				t.Fatalf("page of %d returned %d", n, len(out.Viewer.Threads.Edges))
+			}
+		}
+		if counts[1] != counts[20] || counts[20] != counts[100] || counts[100] > 6 {
+			t.Fatalf("statements per page of 1/20/100 threads = %d/%d/%d; want equal and at most 6", counts[1], counts[20], counts[100])
+		}
+		t.Logf("statements per inbox page: %d", counts[20])
+	})
+}
+
+// A send costs at most 6 statements once the veteran is known to the
+// process (the first also resolves immutable IDs: veteran, Sent folder).
+func TestSendCostsAtMostSixStatements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := setup(t, b)
+		w.send(t, icnA, w.team, "Warm-up", "First message")
+		w.Counter.Reset()
+		w.MustDo(icnA, `mutation($c: ID!) { sendMessage(input: {careTeamId: $c, category: OTHER, subject: "Counted", body: "Second"}) { thread { id } message { id } } }`,
+			map[string]any{"c": w.team}, &struct{}{})
+		if n := w.Counter.Count(); n > 6 {
+			t.Fatalf("send cost %d statements, want at most 6", n)
+		} else {
+			t.Logf("statements per send: %d", n)
+		}
+	})
+}

@@ -1,0 +1,267 @@
+// Package syncengine moves messages between VAMS and its providers: the
+// outbox (deliveries and status write-backs committed with the veteran's
+// change, run by River workers with backoff and a circuit breaker per
+// provider), the OH Atom intake, reconciliation scans, the care-team
+// directory refresh and read-through of bodies a provider listing omitted.
+// It speaks to providers only through providers.Provider.
+package syncengine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/va/vams/ent"
+	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/platform/viewer"
+	"github.com/va/vams/internal/store"
+	"github.com/va/vams/providers"
+)
+
+// Config wires the engine.
+type Config struct {
+	Store     *store.Store
+	Inbox     *inbox.Service
+	Providers []providers.Provider
+	Log       *slog.Logger
+
+	// ReconcileInterval is how often active veterans (and those not yet
+	// imported) are reconciled with every provider; 0 disables the periodic
+	// scans. ActiveWindow is how recent "active" is (default 15m), and
+	// SweepInterval how often every veteran is reconciled (default 1h).
+	ReconcileInterval, ActiveWindow, SweepInterval time.Duration
+	// RetryBase is the first retry delay (default 1s); it doubles per attempt
+	// up to RetryCap (default 10m), with jitter.
+	RetryBase, RetryCap time.Duration
+	// BreakerTimeout is how long an open circuit stays open (default 30s).
+	BreakerTimeout time.Duration
+	// MaxDeliveryAttempts bounds failing attempts before a delivery is marked
+	// FAILED (default 12). Attempts while a provider's circuit is open do not
+	// count: a long outage delays messages, it does not fail them.
+	MaxDeliveryAttempts int
+	// PollInterval is how often workers look for new jobs (default 1s; tests
+	// use less).
+	PollInterval time.Duration
+	// Workers is the number of concurrent jobs (default 10).
+	Workers int
+	// FastWindow is how far back the fast scan looks (default 14 days).
+	FastWindow time.Duration
+	// ImportHorizon is how far back the first import and slow sweep go
+	// (default 2 years); SweepWindow is the slice a sweep step covers (30 days).
+	ImportHorizon, SweepWindow time.Duration
+	// Observe, when set, receives every provider call's duration and error
+	// (metrics); OnBreaker each circuit state change.
+	Observe   func(kind providers.Kind, call string, d time.Duration, err error)
+	OnBreaker func(kind providers.Kind, open bool)
+	// EchoWait bounds how long a veteran-sent provider message waits for the
+	// local send it may echo before it is ingested as new (default 2m).
+	EchoWait time.Duration
+}
+
+// Engine runs the sync work.
+type Engine struct {
+	cfg       Config
+	store     *store.Store
+	inbox     *inbox.Service
+	log       *slog.Logger
+	providers map[providers.Kind]*guarded
+	river     *river.Client[*sql.Tx]
+}
+
+// New builds the engine and its job queue; call Start to run workers.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	cfg.RetryBase = cmpOr(cfg.RetryBase, time.Second)
+	cfg.RetryCap = cmpOr(cfg.RetryCap, 10*time.Minute)
+	cfg.BreakerTimeout = cmpOr(cfg.BreakerTimeout, 30*time.Second)
+	cfg.PollInterval = cmpOr(cfg.PollInterval, time.Second)
+	cfg.FastWindow = cmpOr(cfg.FastWindow, 14*24*time.Hour)
+	cfg.ImportHorizon = cmpOr(cfg.ImportHorizon, 2*365*24*time.Hour)
+	cfg.SweepWindow = cmpOr(cfg.SweepWindow, 30*24*time.Hour)
+	cfg.EchoWait = cmpOr(cfg.EchoWait, 2*time.Minute)
+	cfg.ActiveWindow = cmpOr(cfg.ActiveWindow, 15*time.Minute)
+	cfg.SweepInterval = cmpOr(cfg.SweepInterval, time.Hour)
+	if cfg.MaxDeliveryAttempts == 0 {
+		cfg.MaxDeliveryAttempts = 12
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = 10
+	}
+	e := &Engine{cfg: cfg, store: cfg.Store, inbox: cfg.Inbox, log: cfg.Log, providers: map[providers.Kind]*guarded{}}
+	for _, p := range cfg.Providers {
+		e.providers[p.Kind()] = guard(p, cfg)
+	}
+
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &deliverWorker{e: e})
+	river.AddWorker(workers, &statusWorker{e: e})
+	river.AddWorker(workers, &atomWorker{e: e})
+	river.AddWorker(workers, &reconcileWorker{e: e})
+	river.AddWorker(workers, &reconcileAllWorker{e: e})
+	river.AddWorker(workers, &sweepAllWorker{e: e})
+	rc := &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
+		RetryPolicy:       backoff{base: cfg.RetryBase, cap: cfg.RetryCap},
+		Logger:            slog.New(slog.DiscardHandler),
+		JobTimeout:        2 * time.Minute,
+	}
+	if cfg.ReconcileInterval > 0 {
+		rc.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.ReconcileInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return reconcileAllArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return sweepAllArgs{}, nil }, nil),
+		}
+	}
+	var err error
+	if cfg.Store.Dialect == dialect.Postgres {
+		e.river, err = river.NewClient(riverdatabasesql.New(cfg.Store.DB), rc)
+	} else {
+		e.river, err = river.NewClient(riversqlite.New(cfg.Store.DB), rc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	return e, nil
+}
+
+func cmpOr(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// Start runs the workers until Stop.
+func (e *Engine) Start(ctx context.Context) error { return e.river.Start(ctx) }
+
+// Stop waits for running jobs and stops; call it before closing the store.
+func (e *Engine) Stop(ctx context.Context) error { return e.river.Stop(ctx) }
+
+// Provider returns the provider of kind k (guarded by its circuit breaker).
+func (e *Engine) Provider(k providers.Kind) (providers.Provider, bool) {
+	p, ok := e.providers[k]
+	return p, ok
+}
+
+// BreakerStates reports each provider's circuit state ("closed", "open",
+// "half-open") for readiness and metrics.
+func (e *Engine) BreakerStates() map[providers.Kind]string {
+	out := map[providers.Kind]string{}
+	for k, p := range e.providers {
+		out[k] = p.State()
+	}
+	return out
+}
+
+// DeliverMessage queues delivery of a veteran's message in tx (inbox.Outbox).
+func (e *Engine) DeliverMessage(ctx context.Context, tx *store.Tx, messageID string) error {
+	_, err := e.river.InsertTx(ctx, tx.SQL, deliverArgs{MessageID: messageID}, &river.InsertOpts{
+		MaxAttempts: e.cfg.MaxDeliveryAttempts,
+		UniqueOpts:  river.UniqueOpts{ByArgs: true},
+	})
+	return err
+}
+
+// redeliver queues another delivery of a message whose earlier job ended.
+// It is not unique: River's SQLite driver counts finished jobs against
+// uniqueness, and the worker itself is idempotent.
+func (e *Engine) redeliver(ctx context.Context, tx *store.Tx, messageID string) error {
+	_, err := e.river.InsertTx(ctx, tx.SQL, deliverArgs{MessageID: messageID}, &river.InsertOpts{MaxAttempts: e.cfg.MaxDeliveryAttempts})
+	return err
+}
+
+// WriteStatus queues a status write-back in tx (inbox.Outbox). Messages no
+// provider knows are skipped by the worker.
+func (e *Engine) WriteStatus(ctx context.Context, tx *store.Tx, messageID string, st providers.Status) error {
+	_, err := e.river.InsertTx(ctx, tx.SQL, statusArgs{MessageID: messageID, Status: st}, &river.InsertOpts{MaxAttempts: 10})
+	return err
+}
+
+// RetryDelivery re-queues a FAILED delivery (operator action).
+func (e *Engine) RetryDelivery(ctx context.Context, messageID string) error {
+	ctx = viewer.System(ctx)
+	return e.store.InTx(ctx, func(tx *store.Tx) error {
+		msg, err := tx.Client.Message.Get(ctx, messageID)
+		if err != nil {
+			return err
+		}
+		if msg.DeliveryStatus == nil || *msg.DeliveryStatus != "FAILED" {
+			return errors.New("only failed deliveries can be retried")
+		}
+		if err := tx.Client.Message.UpdateOne(msg).SetDeliveryStatus("QUEUED").ClearDeliveryError().Exec(ctx); err != nil {
+			return err
+		}
+		return e.redeliver(ctx, tx, messageID)
+	})
+}
+
+// backoff is exponential with full jitter, capped.
+type backoff struct{ base, cap time.Duration }
+
+func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
+	d := b.base << min(job.Attempt, 30)
+	if d <= 0 || d > b.cap {
+		d = b.cap
+	}
+	// Jitter spreads retries of many jobs that failed together.
+	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return time.Now().Add(d)
+}
+
+// veteranOf maps a store veteran to what providers need.
+func veteranOf(v *ent.Veteran) providers.Veteran {
+	pv := providers.Veteran{ICN: v.Icn}
+	if v.MhvCorrelationID != nil {
+		pv.MHVCorrelationID = *v.MhvCorrelationID
+	}
+	if v.OhPatientID != nil {
+		pv.OHPatientID = *v.OhPatientID
+	}
+	if v.OhAuthority != nil {
+		pv.OHAuthority = *v.OhAuthority
+	}
+	return pv
+}
+
+// knows reports whether provider k has an identity for the veteran.
+func knows(k providers.Kind, v providers.Veteran) bool {
+	switch k {
+	case providers.MHV:
+		return v.MHVCorrelationID != ""
+	case providers.OH:
+		return v.OHPatientID != ""
+	}
+	return false
+}
+
+// rekey follows a provider's patient merge: when err says the veteran now
+// has another id there, the veteran is re-keyed so the next attempt (the
+// caller returns a retryable error) uses it.
+func (e *Engine) rekey(ctx context.Context, veteranID string, err error) bool {
+	var pe *providers.Error
+	if !errors.As(err, &pe) || !errors.Is(err, providers.ErrMoved) || pe.NewPatientID == "" {
+		return false
+	}
+	if uerr := e.store.Client.Veteran.UpdateOneID(veteranID).SetOhPatientID(pe.NewPatientID).Exec(viewer.System(ctx)); uerr != nil {
+		e.log.ErrorContext(ctx, "re-keying a merged patient failed", "veteran_id", veteranID, "error", uerr.Error())
+		return false
+	}
+	e.log.InfoContext(ctx, "patient merged at provider; veteran re-keyed", "veteran_id", veteranID)
+	return true
+}

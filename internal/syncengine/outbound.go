@@ -1,0 +1,180 @@
+package syncengine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/riverqueue/river"
+
+	"github.com/va/vams/ent"
+	"github.com/va/vams/ent/message"
+	"github.com/va/vams/ent/providerref"
+	"github.com/va/vams/internal/platform/viewer"
+	"github.com/va/vams/providers"
+)
+
+type deliverArgs struct {
+	MessageID string `json:"message_id"`
+}
+
+func (deliverArgs) Kind() string { return "deliver_message" }
+
+type deliverWorker struct {
+	river.WorkerDefaults[deliverArgs]
+	e *Engine
+}
+
+// reasonUndeliverable is what the veteran reads when delivery gave up
+// without a provider's own reason.
+const reasonUndeliverable = "We couldn't deliver this message to your care team. Please try again later or call your VA health facility."
+
+// Work delivers one veteran message. The message's ID is the idempotency
+// key, so a retry after a lost answer does not create a second message.
+func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
+	e := w.e
+	ctx = viewer.System(ctx)
+	c := e.store.Client
+	msg, err := c.Message.Query().Where(message.ID(job.Args.MessageID)).WithAttachments().WithThread(func(q *ent.ThreadQuery) {
+		q.WithCareTeam().WithVeteran()
+	}).Only(ctx)
+	if ent.IsNotFound(err) {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	if msg.DeliveryStatus != nil && *msg.DeliveryStatus == message.DeliveryStatusDELIVERED {
+		return nil
+	}
+	th := msg.Edges.Thread
+	team := th.Edges.CareTeam
+	p, ok := e.providers[providers.Kind(team.Provider)]
+	if !ok {
+		return e.fail(ctx, msg.ID, reasonUndeliverable, errors.New("no provider configured for care team"))
+	}
+	v := veteranOf(th.Edges.Veteran)
+	// Reply to the newest message of the thread this provider knows.
+	var inReplyTo string
+	known, err := c.ProviderRef.Query().Where(providerref.ProviderEQ(providerref.Provider(team.Provider)),
+		providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE),
+		providerref.EntityIDIn(threadMessageIDs(ctx, c, th.ID, msg.ID)...)).All(ctx)
+	if err != nil {
+		return err
+	}
+	if len(known) > 0 {
+		newest := map[string]*ent.ProviderRef{}
+		for _, r := range known {
+			newest[r.EntityID] = r
+		}
+		ordered, err := c.Message.Query().Where(message.IDIn(keys(newest)...)).Order(ent.Desc(message.FieldOrderedAt)).First(ctx)
+		if err != nil {
+			return err
+		}
+		inReplyTo = newest[ordered.ID].ExternalID
+	}
+	if err := e.inbox.SetDeliveryStatus(ctx, msg.ID, message.DeliveryStatusSENDING, ""); err != nil {
+		return err
+	}
+	out := providers.OutboundMessage{
+		Veteran: v, CareTeamExternalID: team.ProviderID, Category: string(th.Category), Subject: th.Subject,
+		Body: msg.Body, InReplyToExternalID: inReplyTo, IdempotencyKey: msg.ID,
+	}
+	for _, a := range msg.Edges.Attachments {
+		out.Attachments = append(out.Attachments, providers.Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
+	}
+	receipt, err := p.Send(ctx, out)
+	switch {
+	case err == nil:
+		return e.inbox.RecordDelivery(ctx, p.Kind(), msg.ID, receipt)
+	case e.rekey(ctx, th.VeteranID, err):
+		return err // retried under the veteran's new id
+	case p.Open():
+		// The provider is down: wait for it without spending attempts, so an
+		// outage delays the message but never fails it.
+		_ = e.inbox.SetDeliveryStatus(ctx, msg.ID, message.DeliveryStatusQUEUED, "")
+		return river.JobSnooze(e.cfg.BreakerTimeout)
+	case providers.Retryable(err):
+		_ = e.inbox.SetDeliveryStatus(ctx, msg.ID, message.DeliveryStatusQUEUED, "")
+		if job.Attempt >= job.MaxAttempts {
+			return e.fail(ctx, msg.ID, reasonUndeliverable, err)
+		}
+		return err
+	default:
+		reason := reasonUndeliverable
+		var pe *providers.Error
+		if errors.As(err, &pe) && pe.Reason != "" {
+			reason = pe.Reason
+		}
+		return e.fail(ctx, msg.ID, reason, err)
+	}
+}
+
+func (e *Engine) fail(ctx context.Context, messageID, reason string, cause error) error {
+	e.log.WarnContext(ctx, "delivery failed", "message_id", messageID, "error", cause.Error())
+	if err := e.inbox.SetDeliveryStatus(ctx, messageID, message.DeliveryStatusFAILED, reason); err != nil {
+		return err
+	}
+	return river.JobCancel(cause)
+}
+
+func threadMessageIDs(ctx context.Context, c *ent.Client, threadID, except string) []string {
+	ids, _ := c.Message.Query().Where(message.ThreadID(threadID), message.IDNEQ(except), message.IsDraft(false)).IDs(ctx)
+	return ids
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+type statusArgs struct {
+	MessageID string           `json:"message_id"`
+	Status    providers.Status `json:"status"`
+}
+
+func (statusArgs) Kind() string { return "write_status" }
+
+type statusWorker struct {
+	river.WorkerDefaults[statusArgs]
+	e *Engine
+}
+
+// Work writes a read, delete or restore back to the provider that carried
+// the message. Providers that cannot take the write keep their state; VAMS
+// stays the source of truth.
+func (w *statusWorker) Work(ctx context.Context, job *river.Job[statusArgs]) error {
+	e := w.e
+	ctx = viewer.System(ctx)
+	refs, err := e.store.Client.ProviderRef.Query().Where(providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE),
+		providerref.EntityID(job.Args.MessageID)).All(ctx)
+	if err != nil || len(refs) == 0 {
+		return err // a message no provider holds yet has nothing to write back
+	}
+	msg, err := e.store.Client.Message.Query().Where(message.ID(job.Args.MessageID)).WithThread(func(q *ent.ThreadQuery) { q.WithVeteran() }).Only(ctx)
+	if err != nil {
+		return err
+	}
+	v := veteranOf(msg.Edges.Thread.Edges.Veteran)
+	for _, ref := range refs {
+		p, ok := e.providers[providers.Kind(ref.Provider)]
+		if !ok {
+			continue
+		}
+		err := p.SetStatus(ctx, v, ref.ExternalID, job.Args.Status)
+		switch {
+		case e.rekey(ctx, msg.VeteranID, err):
+			return err
+		case err == nil, errors.Is(err, providers.ErrUnsupported), errors.Is(err, providers.ErrNotFound):
+		case p.Open():
+			return river.JobSnooze(e.cfg.BreakerTimeout)
+		case providers.Retryable(err):
+			return err
+		default:
+			e.log.WarnContext(ctx, "status write-back rejected", "message_id", msg.ID, "provider", string(ref.Provider), "error", err.Error())
+		}
+	}
+	return nil
+}
