@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/facility"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // CareTeam is the model entity for the CareTeam schema.
@@ -30,7 +31,7 @@ type CareTeam struct {
 	// FacilityID holds the value of the "facility_id" field.
 	FacilityID string `json:"facility_id,omitempty"`
 	// Provider holds the value of the "provider" field.
-	Provider careteam.Provider `json:"provider,omitempty"`
+	Provider providerkind.Kind `json:"provider,omitempty"`
 	// ProviderID holds the value of the "provider_id" field.
 	ProviderID string `json:"provider_id,omitempty"`
 	// Active holds the value of the "active" field.
@@ -160,7 +161,7 @@ func (_m *CareTeam) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field provider", values[i])
 			} else if value.Valid {
-				_m.Provider = careteam.Provider(value.String)
+				_m.Provider = providerkind.Kind(value.String)
 			}
 		case careteam.FieldProviderID:
 			if value, ok := values[i].(*sql.NullString); !ok {

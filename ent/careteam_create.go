@@ -16,6 +16,7 @@ import (
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/ent/thread"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // CareTeamCreate is the builder for creating a CareTeam entity.
@@ -73,7 +74,7 @@ func (_c *CareTeamCreate) SetFacilityID(v string) *CareTeamCreate {
 }
 
 // SetProvider sets the "provider" field.
-func (_c *CareTeamCreate) SetProvider(v careteam.Provider) *CareTeamCreate {
+func (_c *CareTeamCreate) SetProvider(v providerkind.Kind) *CareTeamCreate {
 	_c.mutation.SetProvider(v)
 	return _c
 }
@@ -505,7 +506,7 @@ func (u *CareTeamUpsert) UpdateFacilityID() *CareTeamUpsert {
 }
 
 // SetProvider sets the "provider" field.
-func (u *CareTeamUpsert) SetProvider(v careteam.Provider) *CareTeamUpsert {
+func (u *CareTeamUpsert) SetProvider(v providerkind.Kind) *CareTeamUpsert {
 	u.Set(careteam.FieldProvider, v)
 	return u
 }
@@ -678,7 +679,7 @@ func (u *CareTeamUpsertOne) UpdateFacilityID() *CareTeamUpsertOne {
 }
 
 // SetProvider sets the "provider" field.
-func (u *CareTeamUpsertOne) SetProvider(v careteam.Provider) *CareTeamUpsertOne {
+func (u *CareTeamUpsertOne) SetProvider(v providerkind.Kind) *CareTeamUpsertOne {
 	return u.Update(func(s *CareTeamUpsert) {
 		s.SetProvider(v)
 	})
@@ -1029,7 +1030,7 @@ func (u *CareTeamUpsertBulk) UpdateFacilityID() *CareTeamUpsertBulk {
 }
 
 // SetProvider sets the "provider" field.
-func (u *CareTeamUpsertBulk) SetProvider(v careteam.Provider) *CareTeamUpsertBulk {
+func (u *CareTeamUpsertBulk) SetProvider(v providerkind.Kind) *CareTeamUpsertBulk {
 	return u.Update(func(s *CareTeamUpsert) {
 		s.SetProvider(v)
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/ent/predicate"
 	"github.com/va/vams/ent/thread"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // CareTeamUpdate is the builder for updating CareTeam entities.
@@ -82,13 +83,13 @@ func (_u *CareTeamUpdate) SetNillableFacilityID(v *string) *CareTeamUpdate {
 }
 
 // SetProvider sets the "provider" field.
-func (_u *CareTeamUpdate) SetProvider(v careteam.Provider) *CareTeamUpdate {
+func (_u *CareTeamUpdate) SetProvider(v providerkind.Kind) *CareTeamUpdate {
 	_u.mutation.SetProvider(v)
 	return _u
 }
 
 // SetNillableProvider sets the "provider" field if the given value is not nil.
-func (_u *CareTeamUpdate) SetNillableProvider(v *careteam.Provider) *CareTeamUpdate {
+func (_u *CareTeamUpdate) SetNillableProvider(v *providerkind.Kind) *CareTeamUpdate {
 	if v != nil {
 		_u.SetProvider(*v)
 	}
@@ -543,13 +544,13 @@ func (_u *CareTeamUpdateOne) SetNillableFacilityID(v *string) *CareTeamUpdateOne
 }
 
 // SetProvider sets the "provider" field.
-func (_u *CareTeamUpdateOne) SetProvider(v careteam.Provider) *CareTeamUpdateOne {
+func (_u *CareTeamUpdateOne) SetProvider(v providerkind.Kind) *CareTeamUpdateOne {
 	_u.mutation.SetProvider(v)
 	return _u
 }
 
 // SetNillableProvider sets the "provider" field if the given value is not nil.
-func (_u *CareTeamUpdateOne) SetNillableProvider(v *careteam.Provider) *CareTeamUpdateOne {
+func (_u *CareTeamUpdateOne) SetNillableProvider(v *providerkind.Kind) *CareTeamUpdateOne {
 	if v != nil {
 		_u.SetProvider(*v)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/va/vams/ent/tag"
 	"github.com/va/vams/ent/thread"
 	"github.com/va/vams/ent/veteran"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 const (
@@ -3265,7 +3266,7 @@ type CareTeamMutation struct {
 	updated_at            *time.Time
 	name                  *string
 	display_name          *string
-	provider              *careteam.Provider
+	provider              *providerkind.Kind
 	provider_id           *string
 	active                *bool
 	requires_signature    *bool
@@ -3570,12 +3571,12 @@ func (m *CareTeamMutation) ResetFacilityID() {
 }
 
 // SetProvider sets the "provider" field.
-func (m *CareTeamMutation) SetProvider(c careteam.Provider) {
-	m.provider = &c
+func (m *CareTeamMutation) SetProvider(pr providerkind.Kind) {
+	m.provider = &pr
 }
 
 // Provider returns the value of the "provider" field in the mutation.
-func (m *CareTeamMutation) Provider() (r careteam.Provider, exists bool) {
+func (m *CareTeamMutation) Provider() (r providerkind.Kind, exists bool) {
 	v := m.provider
 	if v == nil {
 		return
@@ -3586,7 +3587,7 @@ func (m *CareTeamMutation) Provider() (r careteam.Provider, exists bool) {
 // OldProvider returns the old "provider" field's value of the CareTeam entity.
 // If the CareTeam object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *CareTeamMutation) OldProvider(ctx context.Context) (v careteam.Provider, err error) {
+func (m *CareTeamMutation) OldProvider(ctx context.Context) (v providerkind.Kind, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldProvider is only allowed on UpdateOne operations")
 	}
@@ -4080,7 +4081,7 @@ func (m *CareTeamMutation) SetField(name string, value ent.Value) error {
 		m.SetFacilityID(v)
 		return nil
 	case careteam.FieldProvider:
-		v, ok := value.(careteam.Provider)
+		v, ok := value.(providerkind.Kind)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -7746,7 +7747,7 @@ type ProviderRefMutation struct {
 	id            *string
 	created_at    *time.Time
 	updated_at    *time.Time
-	provider      *providerref.Provider
+	provider      *providerkind.Kind
 	entity_type   *providerref.EntityType
 	entity_id     *string
 	external_id   *string
@@ -7934,12 +7935,12 @@ func (m *ProviderRefMutation) ResetUpdatedAt() {
 }
 
 // SetProvider sets the "provider" field.
-func (m *ProviderRefMutation) SetProvider(pr providerref.Provider) {
+func (m *ProviderRefMutation) SetProvider(pr providerkind.Kind) {
 	m.provider = &pr
 }
 
 // Provider returns the value of the "provider" field in the mutation.
-func (m *ProviderRefMutation) Provider() (r providerref.Provider, exists bool) {
+func (m *ProviderRefMutation) Provider() (r providerkind.Kind, exists bool) {
 	v := m.provider
 	if v == nil {
 		return
@@ -7950,7 +7951,7 @@ func (m *ProviderRefMutation) Provider() (r providerref.Provider, exists bool) {
 // OldProvider returns the old "provider" field's value of the ProviderRef entity.
 // If the ProviderRef object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ProviderRefMutation) OldProvider(ctx context.Context) (v providerref.Provider, err error) {
+func (m *ProviderRefMutation) OldProvider(ctx context.Context) (v providerkind.Kind, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldProvider is only allowed on UpdateOne operations")
 	}
@@ -8238,7 +8239,7 @@ func (m *ProviderRefMutation) SetField(name string, value ent.Value) error {
 		m.SetUpdatedAt(v)
 		return nil
 	case providerref.FieldProvider:
-		v, ok := value.(providerref.Provider)
+		v, ok := value.(providerkind.Kind)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -8402,7 +8403,7 @@ type SyncStateMutation struct {
 	id                *string
 	created_at        *time.Time
 	updated_at        *time.Time
-	provider          *syncstate.Provider
+	provider          *providerkind.Kind
 	veteran_id        *string
 	scope             *string
 	status            *syncstate.Status
@@ -8594,12 +8595,12 @@ func (m *SyncStateMutation) ResetUpdatedAt() {
 }
 
 // SetProvider sets the "provider" field.
-func (m *SyncStateMutation) SetProvider(s syncstate.Provider) {
-	m.provider = &s
+func (m *SyncStateMutation) SetProvider(pr providerkind.Kind) {
+	m.provider = &pr
 }
 
 // Provider returns the value of the "provider" field in the mutation.
-func (m *SyncStateMutation) Provider() (r syncstate.Provider, exists bool) {
+func (m *SyncStateMutation) Provider() (r providerkind.Kind, exists bool) {
 	v := m.provider
 	if v == nil {
 		return
@@ -8610,7 +8611,7 @@ func (m *SyncStateMutation) Provider() (r syncstate.Provider, exists bool) {
 // OldProvider returns the old "provider" field's value of the SyncState entity.
 // If the SyncState object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SyncStateMutation) OldProvider(ctx context.Context) (v syncstate.Provider, err error) {
+func (m *SyncStateMutation) OldProvider(ctx context.Context) (v providerkind.Kind, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldProvider is only allowed on UpdateOne operations")
 	}
@@ -9109,7 +9110,7 @@ func (m *SyncStateMutation) SetField(name string, value ent.Value) error {
 		m.SetUpdatedAt(v)
 		return nil
 	case syncstate.FieldProvider:
-		v, ok := value.(syncstate.Provider)
+		v, ok := value.(providerkind.Kind)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}

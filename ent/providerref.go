@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/va/vams/ent/providerref"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // ProviderRef is the model entity for the ProviderRef schema.
@@ -22,7 +23,7 @@ type ProviderRef struct {
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Provider holds the value of the "provider" field.
-	Provider providerref.Provider `json:"provider,omitempty"`
+	Provider providerkind.Kind `json:"provider,omitempty"`
 	// EntityType holds the value of the "entity_type" field.
 	EntityType providerref.EntityType `json:"entity_type,omitempty"`
 	// EntityID holds the value of the "entity_id" field.
@@ -80,7 +81,7 @@ func (_m *ProviderRef) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field provider", values[i])
 			} else if value.Valid {
-				_m.Provider = providerref.Provider(value.String)
+				_m.Provider = providerkind.Kind(value.String)
 			}
 		case providerref.FieldEntityType:
 			if value, ok := values[i].(*sql.NullString); !ok {

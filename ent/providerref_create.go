@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/va/vams/ent/providerref"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // ProviderRefCreate is the builder for creating a ProviderRef entity.
@@ -52,7 +53,7 @@ func (_c *ProviderRefCreate) SetNillableUpdatedAt(v *time.Time) *ProviderRefCrea
 }
 
 // SetProvider sets the "provider" field.
-func (_c *ProviderRefCreate) SetProvider(v providerref.Provider) *ProviderRefCreate {
+func (_c *ProviderRefCreate) SetProvider(v providerkind.Kind) *ProviderRefCreate {
 	_c.mutation.SetProvider(v)
 	return _c
 }

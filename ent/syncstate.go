@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/va/vams/ent/syncstate"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // SyncState is the model entity for the SyncState schema.
@@ -22,7 +23,7 @@ type SyncState struct {
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Provider holds the value of the "provider" field.
-	Provider syncstate.Provider `json:"provider,omitempty"`
+	Provider providerkind.Kind `json:"provider,omitempty"`
 	// VeteranID holds the value of the "veteran_id" field.
 	VeteranID string `json:"veteran_id,omitempty"`
 	// Scope holds the value of the "scope" field.
@@ -88,7 +89,7 @@ func (_m *SyncState) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field provider", values[i])
 			} else if value.Valid {
-				_m.Provider = syncstate.Provider(value.String)
+				_m.Provider = providerkind.Kind(value.String)
 			}
 		case syncstate.FieldVeteranID:
 			if value, ok := values[i].(*sql.NullString); !ok {

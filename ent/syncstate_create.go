@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/va/vams/ent/syncstate"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // SyncStateCreate is the builder for creating a SyncState entity.
@@ -52,7 +53,7 @@ func (_c *SyncStateCreate) SetNillableUpdatedAt(v *time.Time) *SyncStateCreate {
 }
 
 // SetProvider sets the "provider" field.
-func (_c *SyncStateCreate) SetProvider(v syncstate.Provider) *SyncStateCreate {
+func (_c *SyncStateCreate) SetProvider(v providerkind.Kind) *SyncStateCreate {
 	_c.mutation.SetProvider(v)
 	return _c
 }

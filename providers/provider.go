@@ -5,15 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// Kind names the clinical system behind a care team. It never reaches the
-// veteran-facing API.
-type Kind string
-
-const (
-	MHV Kind = "MHV"
-	OH  Kind = "OH"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // Veteran is what a provider needs to act on a veteran's behalf. Each provider
@@ -128,7 +121,7 @@ type Window struct {
 // Provider is one clinical messaging system behind VAMS. Implementations own
 // their wire formats; nothing outside their package sees them.
 type Provider interface {
-	Kind() Kind
+	Kind() providerkind.Kind
 	// Send delivers a veteran's new message or reply.
 	Send(ctx context.Context, m OutboundMessage) (Receipt, error)
 	// SetStatus writes the veteran's read or delete back where supported;

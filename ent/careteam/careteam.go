@@ -4,13 +4,13 @@ package careteam
 
 import (
 	"fmt"
-	"io"
-	"strconv"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 const (
@@ -120,23 +120,10 @@ var (
 	IDValidator func(string) error
 )
 
-// Provider defines the type for the "provider" enum field.
-type Provider string
-
-// Provider values.
-const (
-	ProviderMHV Provider = "MHV"
-	ProviderOH  Provider = "OH"
-)
-
-func (pr Provider) String() string {
-	return string(pr)
-}
-
 // ProviderValidator is a validator for the "provider" field enum values. It is called by the builders before save.
-func ProviderValidator(pr Provider) error {
+func ProviderValidator(pr providerkind.Kind) error {
 	switch pr {
-	case ProviderMHV, ProviderOH:
+	case "MHV", "OH":
 		return nil
 	default:
 		return fmt.Errorf("careteam: invalid enum value for provider field: %q", pr)
@@ -252,20 +239,9 @@ func newThreadsStep() *sqlgraph.Step {
 	)
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e Provider) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *Provider) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = Provider(str)
-	if err := ProviderValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid Provider", str)
-	}
-	return nil
-}
+var (
+	// providerkind.Kind must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*providerkind.Kind)(nil)
+	// providerkind.Kind must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*providerkind.Kind)(nil)
+)

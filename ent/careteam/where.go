@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/va/vams/ent/predicate"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // ID filters vertices based on their ID field.
@@ -381,23 +382,33 @@ func FacilityIDContainsFold(v string) predicate.CareTeam {
 }
 
 // ProviderEQ applies the EQ predicate on the "provider" field.
-func ProviderEQ(v Provider) predicate.CareTeam {
-	return predicate.CareTeam(sql.FieldEQ(FieldProvider, v))
+func ProviderEQ(v providerkind.Kind) predicate.CareTeam {
+	vc := v
+	return predicate.CareTeam(sql.FieldEQ(FieldProvider, vc))
 }
 
 // ProviderNEQ applies the NEQ predicate on the "provider" field.
-func ProviderNEQ(v Provider) predicate.CareTeam {
-	return predicate.CareTeam(sql.FieldNEQ(FieldProvider, v))
+func ProviderNEQ(v providerkind.Kind) predicate.CareTeam {
+	vc := v
+	return predicate.CareTeam(sql.FieldNEQ(FieldProvider, vc))
 }
 
 // ProviderIn applies the In predicate on the "provider" field.
-func ProviderIn(vs ...Provider) predicate.CareTeam {
-	return predicate.CareTeam(sql.FieldIn(FieldProvider, vs...))
+func ProviderIn(vs ...providerkind.Kind) predicate.CareTeam {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.CareTeam(sql.FieldIn(FieldProvider, v...))
 }
 
 // ProviderNotIn applies the NotIn predicate on the "provider" field.
-func ProviderNotIn(vs ...Provider) predicate.CareTeam {
-	return predicate.CareTeam(sql.FieldNotIn(FieldProvider, vs...))
+func ProviderNotIn(vs ...providerkind.Kind) predicate.CareTeam {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.CareTeam(sql.FieldNotIn(FieldProvider, v...))
 }
 
 // ProviderIDEQ applies the EQ predicate on the "provider_id" field.

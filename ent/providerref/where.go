@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/va/vams/ent/predicate"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // ID filters vertices based on their ID field.
@@ -170,23 +171,33 @@ func UpdatedAtLTE(v time.Time) predicate.ProviderRef {
 }
 
 // ProviderEQ applies the EQ predicate on the "provider" field.
-func ProviderEQ(v Provider) predicate.ProviderRef {
-	return predicate.ProviderRef(sql.FieldEQ(FieldProvider, v))
+func ProviderEQ(v providerkind.Kind) predicate.ProviderRef {
+	vc := v
+	return predicate.ProviderRef(sql.FieldEQ(FieldProvider, vc))
 }
 
 // ProviderNEQ applies the NEQ predicate on the "provider" field.
-func ProviderNEQ(v Provider) predicate.ProviderRef {
-	return predicate.ProviderRef(sql.FieldNEQ(FieldProvider, v))
+func ProviderNEQ(v providerkind.Kind) predicate.ProviderRef {
+	vc := v
+	return predicate.ProviderRef(sql.FieldNEQ(FieldProvider, vc))
 }
 
 // ProviderIn applies the In predicate on the "provider" field.
-func ProviderIn(vs ...Provider) predicate.ProviderRef {
-	return predicate.ProviderRef(sql.FieldIn(FieldProvider, vs...))
+func ProviderIn(vs ...providerkind.Kind) predicate.ProviderRef {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.ProviderRef(sql.FieldIn(FieldProvider, v...))
 }
 
 // ProviderNotIn applies the NotIn predicate on the "provider" field.
-func ProviderNotIn(vs ...Provider) predicate.ProviderRef {
-	return predicate.ProviderRef(sql.FieldNotIn(FieldProvider, vs...))
+func ProviderNotIn(vs ...providerkind.Kind) predicate.ProviderRef {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.ProviderRef(sql.FieldNotIn(FieldProvider, v...))
 }
 
 // EntityTypeEQ applies the EQ predicate on the "entity_type" field.

@@ -1,9 +1,10 @@
 package schema
 
 import (
+	"time"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/schema"
-	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"

@@ -6,6 +6,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/va/vams/internal/platform/providerkind"
+
 	"github.com/va/vams/internal/platform/ids"
 )
 
@@ -22,7 +24,7 @@ func (CareTeam) Fields() []ent.Field {
 		field.String("name"),
 		field.String("display_name"),
 		field.String("facility_id"),
-		field.Enum("provider").Values("MHV", "OH"),
+		field.Enum("provider").GoType(providerkind.Kind("")),
 		field.String("provider_id").NotEmpty(),
 		field.Bool("active").Default(true),
 		field.Bool("requires_signature").Default(false),

@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/va/vams/internal/platform/providerkind"
+
 	"github.com/va/vams/internal/platform/ids"
 )
 
@@ -20,7 +22,7 @@ func (ProviderRef) Mixin() []ent.Mixin {
 
 func (ProviderRef) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("provider").Values("MHV", "OH").Immutable(),
+		field.Enum("provider").GoType(providerkind.Kind("")).Immutable(),
 		field.Enum("entity_type").Values("THREAD", "MESSAGE").Immutable(),
 		field.String("entity_id").Immutable(),
 		field.String("external_id").NotEmpty().Immutable(),

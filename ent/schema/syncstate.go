@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/va/vams/internal/platform/providerkind"
+
 	"github.com/va/vams/internal/platform/ids"
 )
 
@@ -20,7 +22,7 @@ func (SyncState) Mixin() []ent.Mixin {
 
 func (SyncState) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("provider").Values("MHV", "OH").Immutable(),
+		field.Enum("provider").GoType(providerkind.Kind("")).Immutable(),
 		field.String("veteran_id").Immutable(),
 		field.String("scope").Immutable(),
 		field.Enum("status").Values("NOT_STARTED", "IN_PROGRESS", "COMPLETE", "ERROR").Default("NOT_STARTED"),

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 const (
@@ -85,23 +87,10 @@ var (
 	IDValidator func(string) error
 )
 
-// Provider defines the type for the "provider" enum field.
-type Provider string
-
-// Provider values.
-const (
-	ProviderMHV Provider = "MHV"
-	ProviderOH  Provider = "OH"
-)
-
-func (pr Provider) String() string {
-	return string(pr)
-}
-
 // ProviderValidator is a validator for the "provider" field enum values. It is called by the builders before save.
-func ProviderValidator(pr Provider) error {
+func ProviderValidator(pr providerkind.Kind) error {
 	switch pr {
-	case ProviderMHV, ProviderOH:
+	case "MHV", "OH":
 		return nil
 	default:
 		return fmt.Errorf("syncstate: invalid enum value for provider field: %q", pr)
@@ -199,23 +188,12 @@ func ByLastError(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastError, opts...).ToFunc()
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e Provider) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *Provider) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = Provider(str)
-	if err := ProviderValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid Provider", str)
-	}
-	return nil
-}
+var (
+	// providerkind.Kind must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*providerkind.Kind)(nil)
+	// providerkind.Kind must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*providerkind.Kind)(nil)
+)
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Status) MarshalGQL(w io.Writer) {

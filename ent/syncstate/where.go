@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/va/vams/ent/predicate"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // ID filters vertices based on their ID field.
@@ -190,23 +191,33 @@ func UpdatedAtLTE(v time.Time) predicate.SyncState {
 }
 
 // ProviderEQ applies the EQ predicate on the "provider" field.
-func ProviderEQ(v Provider) predicate.SyncState {
-	return predicate.SyncState(sql.FieldEQ(FieldProvider, v))
+func ProviderEQ(v providerkind.Kind) predicate.SyncState {
+	vc := v
+	return predicate.SyncState(sql.FieldEQ(FieldProvider, vc))
 }
 
 // ProviderNEQ applies the NEQ predicate on the "provider" field.
-func ProviderNEQ(v Provider) predicate.SyncState {
-	return predicate.SyncState(sql.FieldNEQ(FieldProvider, v))
+func ProviderNEQ(v providerkind.Kind) predicate.SyncState {
+	vc := v
+	return predicate.SyncState(sql.FieldNEQ(FieldProvider, vc))
 }
 
 // ProviderIn applies the In predicate on the "provider" field.
-func ProviderIn(vs ...Provider) predicate.SyncState {
-	return predicate.SyncState(sql.FieldIn(FieldProvider, vs...))
+func ProviderIn(vs ...providerkind.Kind) predicate.SyncState {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.SyncState(sql.FieldIn(FieldProvider, v...))
 }
 
 // ProviderNotIn applies the NotIn predicate on the "provider" field.
-func ProviderNotIn(vs ...Provider) predicate.SyncState {
-	return predicate.SyncState(sql.FieldNotIn(FieldProvider, vs...))
+func ProviderNotIn(vs ...providerkind.Kind) predicate.SyncState {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.SyncState(sql.FieldNotIn(FieldProvider, v...))
 }
 
 // VeteranIDEQ applies the EQ predicate on the "veteran_id" field.

@@ -19,9 +19,9 @@ import (
 	"github.com/va/vams/internal/demo"
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/platform/config"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/syncengine"
-	"github.com/va/vams/providers"
 	"github.com/va/vams/providers/oh/ohsim"
 )
 
@@ -168,15 +168,15 @@ func Sync(ctx context.Context, t Target, n int, out, logw io.Writer) error {
 	// Reconciliation: a scan lists the veteran's recent provider messages
 	// and compares each with VAMS. MHV's only way in is this scan, so its
 	// first run after n new messages is also ingest throughput.
-	recon := func(vid string, k providers.Kind) (time.Duration, error) {
+	recon := func(vid string, k providerkind.Kind) (time.Duration, error) {
 		t0 := time.Now()
 		err := a.Engine.Reconcile(ctx, vid, k)
 		return time.Since(t0), err
 	}
-	if _, err := recon(v3, providers.OH); err != nil { // finishes the first import
+	if _, err := recon(v3, providerkind.OH); err != nil { // finishes the first import
 		return err
 	}
-	d, err := recon(v3, providers.OH)
+	d, err := recon(v3, providerkind.OH)
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func Sync(ctx context.Context, t Target, n int, out, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := recon(v2, providers.MHV); err != nil {
+	if _, err := recon(v2, providerkind.MHV); err != nil {
 		return err
 	}
 	mhvTeams := demo.Directory.TeamsFor(demo.Veteran2ICN, "MHV")
@@ -203,14 +203,14 @@ func Sync(ctx context.Context, t Target, n int, out, logw io.Writer) error {
 		}
 	}
 	base = clinician(v2)
-	if d, err = recon(v2, providers.MHV); err != nil {
+	if d, err = recon(v2, providerkind.MHV); err != nil {
 		return err
 	}
 	if got := clinician(v2) - base; got < n {
 		logf("reconcile_ingest_mhv: only %d of %d ingested", got, n)
 	}
 	perS("reconcile_ingest_mhv", clinician(v2)-base, d)
-	if d, err = recon(v2, providers.MHV); err != nil {
+	if d, err = recon(v2, providerkind.MHV); err != nil {
 		return err
 	}
 	perS("reconcile_scan_mhv", clinician(v2), d)

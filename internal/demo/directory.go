@@ -1,5 +1,7 @@
 package demo
 
+import "github.com/va/vams/internal/platform/providerkind"
+
 // ICNs of the demo veterans.
 const (
 	// Veteran1ICN has care teams on both EHRs (two VistA facilities, one OH).
@@ -12,12 +14,6 @@ const (
 
 // OHAuthority is the OH authority (tenant) of every demo OH patient.
 const OHAuthority = "va"
-
-// Provider kinds of a care team, as stored in care_teams.provider.
-const (
-	ProviderMHV = "MHV"
-	ProviderOH  = "OH"
-)
 
 // EHRs of a facility, as stored in facilities.ehr.
 const (
@@ -50,7 +46,7 @@ type DemoFacility struct {
 // DemoCareTeam is an MHV triage group or an OH message pool, with the
 // veterans it serves.
 type DemoCareTeam struct {
-	Provider          string // "MHV"|"OH"
+	Provider          providerkind.Kind
 	ProviderID        string // MHV triage group id or OH pool id (numeric, as a string)
 	Name              string // the provider's own name for the team
 	DisplayName       string // what veterans see
@@ -90,7 +86,7 @@ func (d DemoDirectory) Facility(station string) (DemoFacility, bool) {
 }
 
 // CareTeam returns the team a provider knows by providerID.
-func (d DemoDirectory) CareTeam(provider, providerID string) (DemoCareTeam, bool) {
+func (d DemoDirectory) CareTeam(provider providerkind.Kind, providerID string) (DemoCareTeam, bool) {
 	for _, t := range d.CareTeams {
 		if t.Provider == provider && t.ProviderID == providerID {
 			return t, true
@@ -101,7 +97,7 @@ func (d DemoDirectory) CareTeam(provider, providerID string) (DemoCareTeam, bool
 
 // TeamsFor returns the teams associated with icn, optionally only those of
 // one provider ("" for all).
-func (d DemoDirectory) TeamsFor(icn, provider string) []DemoCareTeam {
+func (d DemoDirectory) TeamsFor(icn string, provider providerkind.Kind) []DemoCareTeam {
 	var out []DemoCareTeam
 	for _, t := range d.CareTeams {
 		if (provider == "" || t.Provider == provider) && contains(t.AssociatedWith, icn) {
@@ -148,52 +144,52 @@ var Directory = DemoDirectory{
 	CareTeams: []DemoCareTeam{
 		// MHV triage groups at VistA facilities.
 		{
-			Provider: ProviderMHV, ProviderID: "1013", Name: "CHY_PCMH_BLUE_TEAM", DisplayName: "Primary Care Team Blue", StationNumber: "442",
+			Provider: providerkind.MHV, ProviderID: "1013", Name: "CHY_PCMH_BLUE_TEAM", DisplayName: "Primary Care Team Blue", StationNumber: "442",
 			AssociatedWith: []string{Veteran1ICN, Veteran2ICN}, PreferredBy: []string{Veteran1ICN, Veteran2ICN},
 		},
 		{
-			Provider: ProviderMHV, ProviderID: "1014", Name: "CHY_PHARMACY", DisplayName: "Pharmacy", StationNumber: "442",
+			Provider: providerkind.MHV, ProviderID: "1014", Name: "CHY_PHARMACY", DisplayName: "Pharmacy", StationNumber: "442",
 			AssociatedWith: []string{Veteran1ICN, Veteran2ICN}, PreferredBy: []string{Veteran1ICN},
 		},
 		{
-			Provider: ProviderMHV, ProviderID: "1015", Name: "CHY_Release_of_Information", DisplayName: "Release of Information", StationNumber: "442",
+			Provider: providerkind.MHV, ProviderID: "1015", Name: "CHY_Release_of_Information", DisplayName: "Release of Information", StationNumber: "442",
 			RequiresSignature: true,
 			AssociatedWith:    []string{Veteran1ICN, Veteran2ICN},
 		},
 		{
-			Provider: ProviderMHV, ProviderID: "1016", Name: "ECH_CARDIOLOGY_CLINIC", DisplayName: "Cardiology Clinic", StationNumber: "554",
+			Provider: providerkind.MHV, ProviderID: "1016", Name: "ECH_CARDIOLOGY_CLINIC", DisplayName: "Cardiology Clinic", StationNumber: "554",
 			AssociatedWith: []string{Veteran1ICN}, PreferredBy: []string{Veteran1ICN},
 		},
 		{
-			Provider: ProviderMHV, ProviderID: "1017", Name: "ECH_AUDIOLOGY", DisplayName: "Audiology Clinic", StationNumber: "554",
+			Provider: providerkind.MHV, ProviderID: "1017", Name: "ECH_AUDIOLOGY", DisplayName: "Audiology Clinic", StationNumber: "554",
 			AssociatedWith: []string{Veteran1ICN}, BlockedFor: []string{Veteran1ICN},
 		},
 		{
-			Provider: ProviderMHV, ProviderID: "1018", Name: "ECH_MENTAL_HEALTH_CLINIC", DisplayName: "Mental Health Clinic", StationNumber: "554",
+			Provider: providerkind.MHV, ProviderID: "1018", Name: "ECH_MENTAL_HEALTH_CLINIC", DisplayName: "Mental Health Clinic", StationNumber: "554",
 			AssociatedWith: []string{Veteran2ICN}, PreferredBy: []string{Veteran2ICN},
 		},
 		{
-			Provider: ProviderMHV, ProviderID: "1019", Name: "ANC_PC_GOLD_TEAM", DisplayName: "Primary Care Team Gold", StationNumber: "463",
+			Provider: providerkind.MHV, ProviderID: "1019", Name: "ANC_PC_GOLD_TEAM", DisplayName: "Primary Care Team Gold", StationNumber: "463",
 			AssociatedWith: []string{Veteran2ICN},
 		},
 		// OH message pools at OH facilities.
 		{
-			Provider: ProviderOH, ProviderID: "300100", Name: "SPO PC RED POOL", DisplayName: "Primary Care Team Red", StationNumber: "668",
+			Provider: providerkind.OH, ProviderID: "300100", Name: "SPO PC RED POOL", DisplayName: "Primary Care Team Red", StationNumber: "668",
 			AlternateNames: []string{"Spokane Primary Care Red", "PC Red Team Nurse"},
 			AssociatedWith: []string{Veteran1ICN, Veteran3ICN}, PreferredBy: []string{Veteran1ICN, Veteran3ICN},
 		},
 		{
-			Provider: ProviderOH, ProviderID: "300101", Name: "SPO PHARMACY POOL", DisplayName: "Pharmacy", StationNumber: "668",
+			Provider: providerkind.OH, ProviderID: "300101", Name: "SPO PHARMACY POOL", DisplayName: "Pharmacy", StationNumber: "668",
 			AlternateNames: []string{"Spokane Outpatient Pharmacy"},
 			AssociatedWith: []string{Veteran1ICN, Veteran3ICN},
 		},
 		{
-			Provider: ProviderOH, ProviderID: "300102", Name: "SPO WOMENS HEALTH POOL", DisplayName: "Women's Health Clinic", StationNumber: "668",
+			Provider: providerkind.OH, ProviderID: "300102", Name: "SPO WOMENS HEALTH POOL", DisplayName: "Women's Health Clinic", StationNumber: "668",
 			AlternateNames: []string{"Spokane Women Veterans Clinic"},
 			AssociatedWith: []string{Veteran3ICN},
 		},
 		{
-			Provider: ProviderOH, ProviderID: "300200", Name: "WW PHYSICAL THERAPY POOL", DisplayName: "Physical Therapy", StationNumber: "687",
+			Provider: providerkind.OH, ProviderID: "300200", Name: "WW PHYSICAL THERAPY POOL", DisplayName: "Physical Therapy", StationNumber: "687",
 			AlternateNames: []string{"Walla Walla Physical Therapy", "WW Rehab Services"},
 			AssociatedWith: []string{Veteran3ICN}, PreferredBy: []string{Veteran3ICN},
 		},

@@ -3,6 +3,8 @@ package demo
 import (
 	"regexp"
 	"testing"
+
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // The directory is shared with the provider simulators: check it is
@@ -34,7 +36,7 @@ func TestDirectoryConsistent(t *testing.T) {
 		stations[f.StationNumber] = f
 	}
 	seen := map[string]bool{}
-	byVet := map[string]map[string]bool{}
+	byVet := map[string]map[providerkind.Kind]bool{}
 	for _, ct := range Directory.CareTeams {
 		key := ct.ProviderID
 		if seen[key] {
@@ -45,13 +47,13 @@ func TestDirectoryConsistent(t *testing.T) {
 		switch {
 		case !ok:
 			t.Errorf("team %s: unknown station %s", key, ct.StationNumber)
-		case ct.Provider == ProviderMHV && f.EHR != EHRVistA, ct.Provider == ProviderOH && f.EHR != EHROH:
+		case ct.Provider == providerkind.MHV && f.EHR != EHRVistA, ct.Provider == providerkind.OH && f.EHR != EHROH:
 			t.Errorf("team %s: provider %s at a %s facility", key, ct.Provider, f.EHR)
 		}
 		if !numeric.MatchString(ct.ProviderID) {
 			t.Errorf("team %s: provider ids are numeric for both MHV and OH", key)
 		}
-		if ct.Provider == ProviderMHV && len(ct.AlternateNames) > 0 {
+		if ct.Provider == providerkind.MHV && len(ct.AlternateNames) > 0 {
 			t.Errorf("team %s: only OH pools have alternate names", key)
 		}
 		if roi.MatchString(ct.Name) != ct.RequiresSignature {
@@ -68,28 +70,28 @@ func TestDirectoryConsistent(t *testing.T) {
 				t.Errorf("team %s: unknown veteran %s", key, icn)
 				continue
 			}
-			if ct.Provider == ProviderMHV && v.MHVCorrelationID == "" || ct.Provider == ProviderOH && v.OHPatientID == "" {
+			if ct.Provider == providerkind.MHV && v.MHVCorrelationID == "" || ct.Provider == providerkind.OH && v.OHPatientID == "" {
 				t.Errorf("team %s: veteran %s has no %s identifier", key, icn, ct.Provider)
 			}
 			if byVet[icn] == nil {
-				byVet[icn] = map[string]bool{}
+				byVet[icn] = map[providerkind.Kind]bool{}
 			}
 			byVet[icn][ct.Provider] = true
 		}
 	}
-	if !byVet[Veteran1ICN][ProviderMHV] || !byVet[Veteran1ICN][ProviderOH] {
+	if !byVet[Veteran1ICN][providerkind.MHV] || !byVet[Veteran1ICN][providerkind.OH] {
 		t.Error("veteran 1 needs teams of both providers")
 	}
-	if !byVet[Veteran2ICN][ProviderMHV] || byVet[Veteran2ICN][ProviderOH] {
+	if !byVet[Veteran2ICN][providerkind.MHV] || byVet[Veteran2ICN][providerkind.OH] {
 		t.Error("veteran 2 needs MHV teams only")
 	}
-	if byVet[Veteran3ICN][ProviderMHV] || !byVet[Veteran3ICN][ProviderOH] {
+	if byVet[Veteran3ICN][providerkind.MHV] || !byVet[Veteran3ICN][providerkind.OH] {
 		t.Error("veteran 3 needs OH teams only")
 	}
-	if _, ok := Directory.CareTeam(ProviderOH, "300100"); !ok {
+	if _, ok := Directory.CareTeam(providerkind.OH, "300100"); !ok {
 		t.Error("CareTeam lookup failed")
 	}
-	if n := len(Directory.TeamsFor(Veteran1ICN, ProviderMHV)); n < 3 {
+	if n := len(Directory.TeamsFor(Veteran1ICN, providerkind.MHV)); n < 3 {
 		t.Errorf("veteran 1 has %d MHV teams", n)
 	}
 

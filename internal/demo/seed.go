@@ -16,6 +16,7 @@ import (
 	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/platform/ids"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
 )
@@ -47,7 +48,9 @@ func Seed(ctx context.Context, s *store.Store, now time.Time) error {
 	})
 }
 
-func teamKey(provider, providerID string) string { return provider + "/" + providerID }
+func teamKey(provider providerkind.Kind, providerID string) string {
+	return string(provider) + "/" + providerID
+}
 
 // seedDirectory creates missing facilities, care teams, veterans, their
 // system folders and associations. It returns care team IDs by teamKey.
@@ -73,14 +76,14 @@ func seedDirectory(ctx context.Context, c *ent.Client, now time.Time) (map[strin
 
 	teams := map[string]string{}
 	for _, t := range Directory.CareTeams {
-		id, err := c.CareTeam.Query().Where(careteam.ProviderEQ(careteam.Provider(t.Provider)), careteam.ProviderID(t.ProviderID)).OnlyID(ctx)
+		id, err := c.CareTeam.Query().Where(careteam.ProviderEQ(t.Provider), careteam.ProviderID(t.ProviderID)).OnlyID(ctx)
 		if ent.IsNotFound(err) {
 			fid, ok := facilities[t.StationNumber]
 			if !ok {
 				return nil, fmt.Errorf("demo: care team %s: unknown station %s", teamKey(t.Provider, t.ProviderID), t.StationNumber)
 			}
 			create := c.CareTeam.Create().SetName(t.Name).SetDisplayName(t.DisplayName).SetFacilityID(fid).
-				SetProvider(careteam.Provider(t.Provider)).SetProviderID(t.ProviderID).SetRequiresSignature(t.RequiresSignature).
+				SetProvider(t.Provider).SetProviderID(t.ProviderID).SetRequiresSignature(t.RequiresSignature).
 				SetCreatedAt(created).SetUpdatedAt(created)
 			if len(t.AlternateNames) > 0 {
 				create.SetAlternateNames(t.AlternateNames)

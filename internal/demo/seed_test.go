@@ -9,12 +9,12 @@ import (
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/association"
-	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/thread"
 	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/internal/store/storetest"
@@ -196,7 +196,7 @@ func TestSeedMinimums(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		providers := map[careteam.Provider]bool{}
+		providers := map[providerkind.Kind]bool{}
 		blocked, signature, preferred := 0, 0, 0
 		roi := regexp.MustCompile(`(?i).*[\s_]*Release[\s_]*of[\s_]*Information`)
 		for _, a := range assocs {
@@ -215,7 +215,7 @@ func TestSeedMinimums(t *testing.T) {
 				}
 			}
 		}
-		if blocked != 1 || signature != 1 || preferred == 0 || !providers[careteam.ProviderMHV] || !providers[careteam.ProviderOH] {
+		if blocked != 1 || signature != 1 || preferred == 0 || !providers[providerkind.MHV] || !providers[providerkind.OH] {
 			t.Errorf("veteran 1 teams: blocked=%d signature=%d preferred=%d providers=%v", blocked, signature, preferred, providers)
 		}
 		if v1.MhvCorrelationID == nil || *v1.MhvCorrelationID != "10000001" || v1.OhPatientID == nil || *v1.OhPatientID != "20000001" ||
@@ -224,7 +224,7 @@ func TestSeedMinimums(t *testing.T) {
 		}
 
 		// Veterans 2 and 3: one provider each, with a few threads.
-		for icn, want := range map[string]careteam.Provider{Veteran2ICN: careteam.ProviderMHV, Veteran3ICN: careteam.ProviderOH} {
+		for icn, want := range map[string]providerkind.Kind{Veteran2ICN: providerkind.MHV, Veteran3ICN: providerkind.OH} {
 			v := mustVeteran(t, ctx, c, icn)
 			assocs, err := c.Association.Query().Where(association.VeteranID(v.ID)).WithCareTeam().All(ctx)
 			if err != nil || len(assocs) == 0 {
@@ -239,7 +239,7 @@ func TestSeedMinimums(t *testing.T) {
 			if err != nil || n < 6 {
 				t.Errorf("veteran %s has %d threads (%v), want ~8", icn, n, err)
 			}
-			if (want == careteam.ProviderMHV) != (v.MhvCorrelationID != nil) || (want == careteam.ProviderOH) != (v.OhPatientID != nil) {
+			if (want == providerkind.MHV) != (v.MhvCorrelationID != nil) || (want == providerkind.OH) != (v.OhPatientID != nil) {
 				t.Errorf("veteran %s provider identifiers don't match their teams", icn)
 			}
 		}

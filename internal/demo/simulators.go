@@ -3,6 +3,7 @@ package demo
 import (
 	"strconv"
 
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/providers/mhv/mhvsim"
 	"github.com/va/vams/providers/oh/ohsim"
 )
@@ -17,7 +18,7 @@ func MHVSeed(appToken, apiKey string) mhvsim.Seed {
 		}
 	}
 	for _, t := range Directory.CareTeams {
-		if t.Provider != ProviderMHV {
+		if t.Provider != providerkind.MHV {
 			continue
 		}
 		id, err := strconv.ParseInt(t.ProviderID, 10, 64)
@@ -47,7 +48,7 @@ func OHConfig(publicationURL string, secret []byte) ohsim.Config {
 		}
 	}
 	for _, t := range Directory.CareTeams {
-		if t.Provider != ProviderOH {
+		if t.Provider != providerkind.OH {
 			continue
 		}
 		f, _ := Directory.Facility(t.StationNumber)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sony/gobreaker/v2"
 
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/providers"
 )
 
@@ -16,7 +17,7 @@ import (
 type guarded struct {
 	providers.Provider
 	cb      *gobreaker.CircuitBreaker[any]
-	observe func(kind providers.Kind, call string, d time.Duration, err error)
+	observe func(kind providerkind.Kind, call string, d time.Duration, err error)
 }
 
 func guard(p providers.Provider, cfg Config) *guarded {

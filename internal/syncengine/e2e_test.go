@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/va/vams/internal/demo"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store/storetest"
 	"github.com/va/vams/internal/syncengine"
 	"github.com/va/vams/internal/vamstest"
-	"github.com/va/vams/providers"
 	"github.com/va/vams/providers/oh"
 )
 
@@ -115,7 +115,7 @@ func simMessage(t *testing.T, s *vamstest.System, provider, subject, direction s
 	return out
 }
 
-func reconcile(t *testing.T, s *vamstest.System, k providers.Kind) {
+func reconcile(t *testing.T, s *vamstest.System, k providerkind.Kind) {
 	t.Helper()
 	ctx := viewer.System(context.Background())
 	v, err := s.App.Store.Client.Veteran.Query().All(ctx)
@@ -162,7 +162,7 @@ func TestRoundTripMHV(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		s := vamstest.NewSystem(t, b)
 		// MHV pushes nothing: the reply arrives with the next scan.
-		roundTrip(t, s, "mhv", mhvTeamName, func() { reconcile(t, s, providers.MHV) })
+		roundTrip(t, s, "mhv", mhvTeamName, func() { reconcile(t, s, providerkind.MHV) })
 	})
 }
 
@@ -383,19 +383,19 @@ func TestReconciliationFindsReadsDeletesAndRestores(t *testing.T) {
 		}
 		// The veteran reads it in another portal: no feed says so.
 		s.Control("oh", http.MethodPost, "status", map[string]any{"id": clin.ID, "status": "READ"}, nil)
-		reconcile(t, s, providers.OH)
+		reconcile(t, s, providerkind.OH)
 		if th = thread(t, s, th.ID); th.UnreadCount != 0 {
 			t.Fatalf("read elsewhere should show after reconciliation: %+v", th)
 		}
 		// Deleted elsewhere: the thread goes to Trash.
 		s.Control("oh", http.MethodPost, "status", map[string]any{"id": clin.ID, "status": "DELETED"}, nil)
-		reconcile(t, s, providers.OH)
+		reconcile(t, s, providerkind.OH)
 		if th = thread(t, s, th.ID); th.Folder.System == nil || *th.Folder.System != "TRASH" {
 			t.Fatalf("deleted elsewhere should be in Trash: %+v", th.Folder)
 		}
 		// It reappears (OH allows Deleted → Opened): restored.
 		s.Control("oh", http.MethodPost, "status", map[string]any{"id": clin.ID, "status": "READ"}, nil)
-		reconcile(t, s, providers.OH)
+		reconcile(t, s, providerkind.OH)
 		if th = thread(t, s, th.ID); th.Folder.System == nil || *th.Folder.System != "INBOX" || th.MessageCount != 1 {
 			t.Fatalf("reappearing message should be restored: %+v", th)
 		}
@@ -418,7 +418,7 @@ func TestThreadInterleavesBySentTime(t *testing.T) {
 		vamstest.Eventually(t, 10*time.Second, "second delivery", func() bool { return delivered(t, s, th, m2) })
 		// The clinician's message is picked up only now, after the veteran's
 		// later reply was stored: the timeline still follows sent time.
-		reconcile(t, s, providers.MHV)
+		reconcile(t, s, providerkind.MHV)
 		got := thread(t, s, th)
 		var order []string
 		var times []string
@@ -440,7 +440,7 @@ func TestParityAcrossProviders(t *testing.T) {
 		shape := func(provider, team string) string {
 			got := roundTrip(t, s, provider, team, func() {
 				if provider == "mhv" {
-					reconcile(t, s, providers.MHV)
+					reconcile(t, s, providerkind.MHV)
 				}
 			})
 			var steps []string
@@ -511,13 +511,13 @@ func TestTrashAndRestoreSurviveReconciliation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		for _, c := range []struct {
 			provider, team string
-			kind           providers.Kind
-		}{{"mhv", mhvTeamName, providers.MHV}, {"oh", ohTeamName, providers.OH}} {
+			kind           providerkind.Kind
+		}{{"mhv", mhvTeamName, providerkind.MHV}, {"oh", ohTeamName, providerkind.OH}} {
 			t.Run(c.provider, func(t *testing.T) {
 				s := vamstest.NewSystem(t, b)
 				got := roundTrip(t, s, c.provider, c.team, func() {
-					if c.kind == providers.MHV {
-						reconcile(t, s, providers.MHV)
+					if c.kind == providerkind.MHV {
+						reconcile(t, s, providerkind.MHV)
 					}
 				})
 				statusAt := func(want string) func() bool {

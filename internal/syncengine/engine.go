@@ -23,6 +23,7 @@ import (
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/providers"
@@ -61,8 +62,8 @@ type Config struct {
 	ImportHorizon, SweepWindow time.Duration
 	// Observe, when set, receives every provider call's duration and error
 	// (metrics); OnBreaker each circuit state change.
-	Observe   func(kind providers.Kind, call string, d time.Duration, err error)
-	OnBreaker func(kind providers.Kind, open bool)
+	Observe   func(kind providerkind.Kind, call string, d time.Duration, err error)
+	OnBreaker func(kind providerkind.Kind, open bool)
 	// EchoWait bounds how long a veteran-sent provider message waits for the
 	// local send it may echo before it is ingested as new (default 2m).
 	EchoWait time.Duration
@@ -74,7 +75,7 @@ type Engine struct {
 	store     *store.Store
 	inbox     *inbox.Service
 	log       *slog.Logger
-	providers map[providers.Kind]*guarded
+	providers map[providerkind.Kind]*guarded
 	river     *river.Client[*sql.Tx]
 }
 
@@ -99,7 +100,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Workers == 0 {
 		cfg.Workers = 10
 	}
-	e := &Engine{cfg: cfg, store: cfg.Store, inbox: cfg.Inbox, log: cfg.Log, providers: map[providers.Kind]*guarded{}}
+	e := &Engine{cfg: cfg, store: cfg.Store, inbox: cfg.Inbox, log: cfg.Log, providers: map[providerkind.Kind]*guarded{}}
 	for _, p := range cfg.Providers {
 		e.providers[p.Kind()] = guard(p, cfg)
 	}
@@ -154,15 +155,15 @@ func (e *Engine) Start(ctx context.Context) error { return e.river.Start(ctx) }
 func (e *Engine) Stop(ctx context.Context) error { return e.river.Stop(ctx) }
 
 // Provider returns the provider of kind k (guarded by its circuit breaker).
-func (e *Engine) Provider(k providers.Kind) (providers.Provider, bool) {
+func (e *Engine) Provider(k providerkind.Kind) (providers.Provider, bool) {
 	p, ok := e.providers[k]
 	return p, ok
 }
 
 // BreakerStates reports each provider's circuit state ("closed", "open",
 // "half-open") for readiness and metrics.
-func (e *Engine) BreakerStates() map[providers.Kind]string {
-	out := map[providers.Kind]string{}
+func (e *Engine) BreakerStates() map[providerkind.Kind]string {
+	out := map[providerkind.Kind]string{}
 	for k, p := range e.providers {
 		out[k] = p.State()
 	}
@@ -240,11 +241,11 @@ func veteranOf(v *ent.Veteran) providers.Veteran {
 }
 
 // knows reports whether provider k has an identity for the veteran.
-func knows(k providers.Kind, v providers.Veteran) bool {
+func knows(k providerkind.Kind, v providers.Veteran) bool {
 	switch k {
-	case providers.MHV:
+	case providerkind.MHV:
 		return v.MHVCorrelationID != ""
-	case providers.OH:
+	case providerkind.OH:
 		return v.OHPatientID != ""
 	}
 	return false

@@ -3,10 +3,11 @@ package syncengine
 import (
 	"context"
 
-	"entgo.io/ent/dialect/sql"
 	"errors"
 	"sort"
 	"time"
+
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/riverqueue/river"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/platform/ids"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/providers"
@@ -87,7 +89,7 @@ func (w *atomWorker) Work(ctx context.Context, job *river.Job[atomArgs]) error {
 	if err != nil {
 		return err
 	}
-	p := e.providers[providers.OH]
+	p := e.providers[providerkind.OH]
 	if p == nil {
 		return river.JobCancel(errors.New("no OH provider configured"))
 	}
@@ -135,7 +137,7 @@ func (e *Engine) retryOrSnooze(p *guarded, err error) error {
 // ingested oldest first so the conversation links up.
 func (e *Engine) ingestWithThread(ctx context.Context, p *guarded, vid string, pv providers.Veteran, m providers.Message, echoOver bool) error {
 	if m.InReplyToExternalID != "" {
-		known, err := e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(providerref.Provider(p.Kind())),
+		known, err := e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(p.Kind()),
 			providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE), providerref.ExternalID(m.InReplyToExternalID)).Exist(ctx)
 		if err != nil {
 			return err
@@ -167,7 +169,7 @@ func (e *Engine) ingest(ctx context.Context, p *guarded, vid string, pv provider
 	if e, ok := inbox.AsError(err); !ok || e.Code != inbox.CodeNotFound {
 		return err
 	}
-	known, qerr := e.store.Client.CareTeam.Query().Where(careteam.ProviderEQ(careteam.Provider(p.Kind())), careteam.ProviderID(m.CareTeamExternalID)).Exist(ctx)
+	known, qerr := e.store.Client.CareTeam.Query().Where(careteam.ProviderEQ(p.Kind()), careteam.ProviderID(m.CareTeamExternalID)).Exist(ctx)
 	if qerr != nil || known {
 		return err
 	}

@@ -48,14 +48,14 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 	}
 	th := msg.Edges.Thread
 	team := th.Edges.CareTeam
-	p, ok := e.providers[providers.Kind(team.Provider)]
+	p, ok := e.providers[team.Provider]
 	if !ok {
 		return e.fail(ctx, msg.ID, reasonUndeliverable, errors.New("no provider configured for care team"))
 	}
 	v := veteranOf(th.Edges.Veteran)
 	// Reply to the newest message of the thread this provider knows.
 	var inReplyTo string
-	known, err := c.ProviderRef.Query().Where(providerref.ProviderEQ(providerref.Provider(team.Provider)),
+	known, err := c.ProviderRef.Query().Where(providerref.ProviderEQ(team.Provider),
 		providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE),
 		providerref.EntityIDIn(threadMessageIDs(ctx, c, th.ID, msg.ID)...)).All(ctx)
 	if err != nil {
@@ -159,7 +159,7 @@ func (w *statusWorker) Work(ctx context.Context, job *river.Job[statusArgs]) err
 	}
 	v := veteranOf(msg.Edges.Thread.Edges.Veteran)
 	for _, ref := range refs {
-		p, ok := e.providers[providers.Kind(ref.Provider)]
+		p, ok := e.providers[ref.Provider]
 		if !ok {
 			continue
 		}

@@ -46,7 +46,7 @@ func (e *Engine) FetchBodies(ctx context.Context, ids []string) (map[string]stri
 	groups := map[string]*group{}
 	for _, r := range refs {
 		m := byID[r.EntityID]
-		p := e.providers[providers.Kind(r.Provider)]
+		p := e.providers[r.Provider]
 		if m == nil || p == nil {
 			continue
 		}

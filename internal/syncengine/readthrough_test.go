@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/va/vams/ent/message"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store/storetest"
 	"github.com/va/vams/internal/vamstest"
-	"github.com/va/vams/providers"
 )
 
 // MHV's thread listing is a summary without full bodies: messages found by a
@@ -27,7 +27,7 @@ func TestBodiesReadThroughAndOutageFailsOnlyTheField(t *testing.T) {
 			"subject": "Read-through check", "body": "Bring your medication list."}, &first)
 		s.Control("mhv", http.MethodPost, "clinician-messages", map[string]any{"icn": vet1, "inReplyTo": first.ID,
 			"body": "And your glasses."}, &second)
-		reconcile(t, s, providers.MHV)
+		reconcile(t, s, providerkind.MHV)
 
 		unloaded, err := s.App.Store.Client.Message.Query().Where(message.BodyLoaded(false)).Count(ctx)
 		if err != nil || unloaded != 2 {

@@ -21,6 +21,7 @@ import (
 	"github.com/va/vams/ent/syncstate"
 	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/providers"
@@ -103,8 +104,8 @@ func (w *sweepAllWorker) Work(ctx context.Context, _ *river.Job[sweepAllArgs]) e
 }
 
 type reconcileArgs struct {
-	VeteranID string         `json:"veteran_id"`
-	Provider  providers.Kind `json:"provider"`
+	VeteranID string            `json:"veteran_id"`
+	Provider  providerkind.Kind `json:"provider"`
 }
 
 func (reconcileArgs) Kind() string { return "reconcile_veteran" }
@@ -133,7 +134,7 @@ const (
 // the care-team directory, new messages (the only way MHV's arrive), and the
 // reads and deletes no feed reports. Every step is idempotent and its
 // progress is persisted, so a restart resumes where it stopped.
-func (e *Engine) Reconcile(ctx context.Context, veteranID string, k providers.Kind) error {
+func (e *Engine) Reconcile(ctx context.Context, veteranID string, k providerkind.Kind) error {
 	ctx = viewer.System(ctx)
 	p := e.providers[k]
 	if p == nil {
@@ -256,7 +257,7 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 		ExternalID string `json:"external_id"`
 		MessageID  string `json:"entity_id"`
 	}
-	err = e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(providerref.Provider(p.Kind())),
+	err = e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(p.Kind()),
 		providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE),
 		func(s *sql.Selector) {
 			m := sql.Table(message.Table)
@@ -282,7 +283,7 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 // pendingWrites returns the provider ids of messages whose status write-back
 // has not run yet: until the provider acknowledges it, the local change wins
 // over what the provider still reports.
-func (e *Engine) pendingWrites(ctx context.Context, k providers.Kind) (map[string]bool, error) {
+func (e *Engine) pendingWrites(ctx context.Context, k providerkind.Kind) (map[string]bool, error) {
 	rows, err := e.store.DB.QueryContext(ctx, `SELECT args FROM river_job WHERE kind = 'write_status'
 		AND state IN ('available', 'pending', 'retryable', 'running', 'scheduled')`)
 	if err != nil {
@@ -305,7 +306,7 @@ func (e *Engine) pendingWrites(ctx context.Context, k providers.Kind) (map[strin
 	if len(msgIDs) == 0 {
 		return out, rows.Err()
 	}
-	refs, err := e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(providerref.Provider(k)),
+	refs, err := e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(k),
 		providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE), providerref.EntityIDIn(msgIDs...)).All(ctx)
 	for _, r := range refs {
 		out[r.ExternalID] = true
@@ -314,18 +315,18 @@ func (e *Engine) pendingWrites(ctx context.Context, k providers.Kind) (map[strin
 }
 
 // known reports whether VAMS already holds provider k's message ext.
-func (e *Engine) known(ctx context.Context, k providers.Kind, ext string) (bool, error) {
-	return e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(providerref.Provider(k)),
+func (e *Engine) known(ctx context.Context, k providerkind.Kind, ext string) (bool, error) {
+	return e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(k),
 		providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE), providerref.ExternalID(ext)).Exist(ctx)
 }
 
-func (e *Engine) state(ctx context.Context, k providers.Kind, vid, scope string) (*ent.SyncState, error) {
+func (e *Engine) state(ctx context.Context, k providerkind.Kind, vid, scope string) (*ent.SyncState, error) {
 	c := e.store.Client
-	st, err := c.SyncState.Query().Where(syncstate.ProviderEQ(syncstate.Provider(k)), syncstate.VeteranID(vid), syncstate.Scope(scope)).Only(ctx)
+	st, err := c.SyncState.Query().Where(syncstate.ProviderEQ(k), syncstate.VeteranID(vid), syncstate.Scope(scope)).Only(ctx)
 	if ent.IsNotFound(err) {
-		st, err = c.SyncState.Create().SetProvider(syncstate.Provider(k)).SetVeteranID(vid).SetScope(scope).Save(ctx)
+		st, err = c.SyncState.Create().SetProvider(k).SetVeteranID(vid).SetScope(scope).Save(ctx)
 		if ent.IsConstraintError(err) {
-			return c.SyncState.Query().Where(syncstate.ProviderEQ(syncstate.Provider(k)), syncstate.VeteranID(vid), syncstate.Scope(scope)).Only(ctx)
+			return c.SyncState.Query().Where(syncstate.ProviderEQ(k), syncstate.VeteranID(vid), syncstate.Scope(scope)).Only(ctx)
 		}
 	}
 	return st, err
@@ -341,7 +342,7 @@ func (e *Engine) setState(ctx context.Context, st *ent.SyncState, status syncsta
 	return upd.Exec(ctx)
 }
 
-func (e *Engine) recordRun(ctx context.Context, k providers.Kind, vid, scope string, cause error) error {
+func (e *Engine) recordRun(ctx context.Context, k providerkind.Kind, vid, scope string, cause error) error {
 	st, err := e.state(ctx, k, vid, scope)
 	if err != nil {
 		return err
@@ -370,7 +371,7 @@ func (e *Engine) refreshDirectory(ctx context.Context, p *guarded, vid string, p
 			f, err := c.Facility.Query().Where(facility.StationNumber(t.StationNumber)).Only(ctx)
 			if ent.IsNotFound(err) {
 				ehr := facility.EhrVISTA
-				if p.Kind() == providers.OH {
+				if p.Kind() == providerkind.OH {
 					ehr = facility.EhrOH
 				}
 				f, err = c.Facility.Create().SetStationNumber(t.StationNumber).SetName(t.FacilityName).
@@ -380,10 +381,10 @@ func (e *Engine) refreshDirectory(ctx context.Context, p *guarded, vid string, p
 				return err
 			}
 			display := displayName(t)
-			ct, err := c.CareTeam.Query().Where(careteam.ProviderEQ(careteam.Provider(p.Kind())), careteam.ProviderID(t.ExternalID)).Only(ctx)
+			ct, err := c.CareTeam.Query().Where(careteam.ProviderEQ(p.Kind()), careteam.ProviderID(t.ExternalID)).Only(ctx)
 			switch {
 			case ent.IsNotFound(err):
-				ct, err = c.CareTeam.Create().SetProvider(careteam.Provider(p.Kind())).SetProviderID(t.ExternalID).
+				ct, err = c.CareTeam.Create().SetProvider(p.Kind()).SetProviderID(t.ExternalID).
 					SetName(t.Name).SetDisplayName(display).SetFacilityID(f.ID).SetActive(t.Active).
 					SetRequiresSignature(t.RequiresSignature).SetAlternateNames(t.AlternateNames).Save(ctx)
 			case err == nil && (ct.DisplayName != display || ct.Name != t.Name || ct.Active != t.Active ||
@@ -410,7 +411,7 @@ func (e *Engine) refreshDirectory(ctx context.Context, p *guarded, vid string, p
 		// Teams the provider no longer lists for the veteran lose their
 		// association: old threads stay, new messages are refused.
 		_, err := c.Association.Delete().Where(association.VeteranID(vid), association.CareTeamIDNotIn(listed...),
-			association.HasCareTeamWith(careteam.ProviderEQ(careteam.Provider(p.Kind())))).Exec(ctx)
+			association.HasCareTeamWith(careteam.ProviderEQ(p.Kind()))).Exec(ctx)
 		return err
 	})
 }

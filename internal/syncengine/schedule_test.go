@@ -6,10 +6,10 @@ import (
 	"testing"
 
 	"github.com/va/vams/internal/demo"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store/storetest"
 	"github.com/va/vams/internal/vamstest"
-	"github.com/va/vams/providers"
 )
 
 // Fast scans go to veterans who are using VAMS (or not yet imported); the
@@ -26,7 +26,7 @@ func TestSchedulingFavoursActiveVeterans(t *testing.T) {
 		byICN := map[string]string{}
 		for _, v := range vets {
 			byICN[v.Icn] = v.ID
-			for _, k := range []providers.Kind{providers.MHV, providers.OH} {
+			for _, k := range []providerkind.Kind{providerkind.MHV, providerkind.OH} {
 				if err := s.App.Engine.Reconcile(ctx, v.ID, k); err != nil {
 					t.Fatal(err)
 				}

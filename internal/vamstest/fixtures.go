@@ -5,9 +5,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/providers"
 )
 
@@ -32,8 +32,8 @@ func (e *Env) Veteran(icn, name string) string {
 // Team describes a care team for a test.
 type Team struct {
 	Name              string
-	Provider          providers.Kind // MHV by default
-	ProviderID        string         // generated when empty
+	Provider          providerkind.Kind // MHV by default
+	ProviderID        string            // generated when empty
 	RequiresSignature bool
 	Inactive          bool
 	CutoverPhase      string
@@ -49,13 +49,13 @@ func (e *Env) CareTeam(veteranID string, t Team) string {
 	ctx := e.System()
 	n := seq.Add(1)
 	if t.Provider == "" {
-		t.Provider = providers.MHV
+		t.Provider = providerkind.MHV
 	}
 	if t.ProviderID == "" {
 		t.ProviderID = fmt.Sprint(5000 + n)
 	}
 	ehr := facility.EhrVISTA
-	if t.Provider == providers.OH {
+	if t.Provider == providerkind.OH {
 		ehr = facility.EhrOH
 	}
 	f, err := e.Store.Client.Facility.Create().SetStationNumber(fmt.Sprint(900 + n)).SetName(fmt.Sprintf("Test VA Medical Center %d", n)).
@@ -64,7 +64,7 @@ func (e *Env) CareTeam(veteranID string, t Team) string {
 		e.T.Fatal(err)
 	}
 	ct, err := e.Store.Client.CareTeam.Create().SetName(t.Name).SetDisplayName(t.Name).SetFacilityID(f.ID).
-		SetProvider(careteam.Provider(t.Provider)).SetProviderID(t.ProviderID).SetActive(!t.Inactive).
+		SetProvider(t.Provider).SetProviderID(t.ProviderID).SetActive(!t.Inactive).
 		SetRequiresSignature(t.RequiresSignature).Save(ctx)
 	if err != nil {
 		e.T.Fatal(err)
@@ -89,7 +89,7 @@ func (e *Env) ClinicianWrites(veteranID, careTeamID, subject, body, inReplyTo st
 		e.T.Fatal(err)
 	}
 	ext := fmt.Sprintf("ext-%d", seq.Add(1))
-	_, _, err = e.Inbox.Ingest(ctx, inbox.Incoming{Provider: providers.Kind(ct.Provider), VeteranID: veteranID, Message: providers.Message{
+	_, _, err = e.Inbox.Ingest(ctx, inbox.Incoming{Provider: ct.Provider, VeteranID: veteranID, Message: providers.Message{
 		ExternalID: ext, InReplyToExternalID: inReplyTo, CareTeamExternalID: ct.ProviderID, Direction: providers.ToVeteran,
 		AuthorName: "Dr. Test Clinician", Subject: subject, Category: "OTHER", Body: body, BodyIncluded: true, SentAt: at,
 		Status: providers.StatusUnread,

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/providers"
 )
 
@@ -109,8 +110,8 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// Kind reports providers.MHV.
-func (c *Client) Kind() providers.Kind { return providers.MHV }
+// Kind reports providerkind.MHV.
+func (c *Client) Kind() providerkind.Kind { return providerkind.MHV }
 
 // Health opens a session (for HealthCorrelationID, if configured) and
 // reports ErrUnavailable when MHV does not answer or answers 5xx. A refused

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/providers"
 	"github.com/va/vams/providers/oh/internal/wire"
 )
@@ -97,8 +98,8 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// Kind reports providers.OH.
-func (c *Client) Kind() providers.Kind { return providers.OH }
+// Kind reports providerkind.OH.
+func (c *Client) Kind() providerkind.Kind { return providerkind.OH }
 
 const (
 	inbox  = "inbox"

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/providers"
 	"github.com/va/vams/providers/oh"
 	"github.com/va/vams/providers/oh/ohsim"
@@ -215,7 +216,7 @@ func wantKind(t *testing.T, err, kind error) *providers.Error {
 
 func TestKindAndInterface(t *testing.T) {
 	var p providers.Provider = newEnv(t).c
-	if p.Kind() != providers.OH {
+	if p.Kind() != providerkind.OH {
 		t.Errorf("Kind = %v", p.Kind())
 	}
 }

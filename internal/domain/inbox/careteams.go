@@ -9,6 +9,7 @@ import (
 	"github.com/va/vams/ent/association"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/facility"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // CareTeamInfo is a care team with what deciding and showing whether the
@@ -27,21 +28,21 @@ func (i *CareTeamInfo) Block() ReplyBlock { return CareTeamBlock(i.Team, i.Facil
 // associations in one statement.
 func LoadCareTeams(ctx context.Context, client *ent.Client, vid string, ids []string) (map[string]*CareTeamInfo, error) {
 	var rows []struct {
-		ID                string         `sql:"id"`
-		Name              string         `sql:"name"`
-		DisplayName       string         `sql:"display_name"`
-		FacilityID        string         `sql:"facility_id"`
-		Provider          string         `sql:"provider"`
-		ProviderID        string         `sql:"provider_id"`
-		Active            bool           `sql:"active"`
-		RequiresSignature bool           `sql:"requires_signature"`
-		FacilityName      string         `sql:"facility_name"`
-		StationNumber     string         `sql:"station_number"`
-		HealthCareSystem  string         `sql:"health_care_system"`
-		CutoverPhase      string         `sql:"cutover_phase"`
-		AssociationID     sql.NullString `sql:"association_id"`
-		Preferred         sql.NullBool   `sql:"preferred"`
-		Blocked           sql.NullBool   `sql:"blocked"`
+		ID                string            `sql:"id"`
+		Name              string            `sql:"name"`
+		DisplayName       string            `sql:"display_name"`
+		FacilityID        string            `sql:"facility_id"`
+		Provider          providerkind.Kind `sql:"provider"`
+		ProviderID        string            `sql:"provider_id"`
+		Active            bool              `sql:"active"`
+		RequiresSignature bool              `sql:"requires_signature"`
+		FacilityName      string            `sql:"facility_name"`
+		StationNumber     string            `sql:"station_number"`
+		HealthCareSystem  string            `sql:"health_care_system"`
+		CutoverPhase      string            `sql:"cutover_phase"`
+		AssociationID     sql.NullString    `sql:"association_id"`
+		Preferred         sql.NullBool      `sql:"preferred"`
+		Blocked           sql.NullBool      `sql:"blocked"`
 	}
 	err := client.CareTeam.Query().Where(careteam.IDIn(ids...)).Modify(func(s *sql.Selector) {
 		f := sql.Table(facility.Table).As("f")
@@ -62,7 +63,7 @@ func LoadCareTeams(ctx context.Context, client *ent.Client, vid string, ids []st
 	for _, r := range rows {
 		info := &CareTeamInfo{
 			Team: &ent.CareTeam{ID: r.ID, Name: r.Name, DisplayName: r.DisplayName, FacilityID: r.FacilityID,
-				Provider: careteam.Provider(r.Provider), ProviderID: r.ProviderID, Active: r.Active, RequiresSignature: r.RequiresSignature},
+				Provider: r.Provider, ProviderID: r.ProviderID, Active: r.Active, RequiresSignature: r.RequiresSignature},
 			Facility: &ent.Facility{ID: r.FacilityID, Name: r.FacilityName, StationNumber: r.StationNumber,
 				HealthCareSystem: r.HealthCareSystem, CutoverPhase: r.CutoverPhase},
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/va/vams/ent/providerref"
 	"github.com/va/vams/ent/thread"
 	"github.com/va/vams/internal/domain/events"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/providers"
 )
@@ -26,7 +27,7 @@ var ErrEchoPending = errors.New("inbox: a send to this care team is awaiting ack
 
 // Incoming is a message a provider holds, resolved to VAMS's veteran.
 type Incoming struct {
-	Provider  providers.Kind
+	Provider  providerkind.Kind
 	VeteranID string
 	Message   providers.Message
 	// EchoWaitOver stops a veteran-sent message from waiting any longer for
@@ -46,7 +47,7 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (msgID string, create
 	}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		c := tx.Client
-		ref, err := c.ProviderRef.Query().Where(providerref.ProviderEQ(providerref.Provider(in.Provider)),
+		ref, err := c.ProviderRef.Query().Where(providerref.ProviderEQ(in.Provider),
 			providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE), providerref.ExternalID(m.ExternalID)).Only(ctx)
 		if err == nil {
 			msgID = ref.EntityID
@@ -55,7 +56,7 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (msgID string, create
 		if !ent.IsNotFound(err) {
 			return err
 		}
-		ct, err := c.CareTeam.Query().Where(careteam.ProviderEQ(careteam.Provider(in.Provider)), careteam.ProviderID(m.CareTeamExternalID)).Only(ctx)
+		ct, err := c.CareTeam.Query().Where(careteam.ProviderEQ(in.Provider), careteam.ProviderID(m.CareTeamExternalID)).Only(ctx)
 		if err != nil {
 			return mapNotFound(err, "careTeam")
 		}
@@ -104,7 +105,7 @@ func (s *Service) matchEcho(ctx context.Context, tx *store.Tx, in Incoming, ct *
 	fp := fingerprint(in.Message.Body)
 	for _, p := range pending {
 		if in.Message.BodyIncluded && fp != "" && fingerprint(p.Body) == fp {
-			if err := tx.Client.ProviderRef.Create().SetProvider(providerref.Provider(in.Provider)).
+			if err := tx.Client.ProviderRef.Create().SetProvider(in.Provider).
 				SetEntityType(providerref.EntityTypeMESSAGE).SetEntityID(p.ID).SetExternalID(in.Message.ExternalID).
 				SetVersion(in.Message.Version).Exec(ctx); err != nil {
 				return "", err
@@ -126,7 +127,7 @@ func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *
 		if ext == "" {
 			return "", nil
 		}
-		ref, err := c.ProviderRef.Query().Where(providerref.ProviderEQ(providerref.Provider(in.Provider)),
+		ref, err := c.ProviderRef.Query().Where(providerref.ProviderEQ(in.Provider),
 			providerref.EntityTypeEQ(t), providerref.ExternalID(ext)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return "", nil
@@ -182,7 +183,7 @@ func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *
 		}
 	}
 	if m.ThreadExternalID != "" {
-		err := c.ProviderRef.Create().SetProvider(providerref.Provider(in.Provider)).SetEntityType(providerref.EntityTypeTHREAD).
+		err := c.ProviderRef.Create().SetProvider(in.Provider).SetEntityType(providerref.EntityTypeTHREAD).
 			SetEntityID(th.ID).SetExternalID(m.ThreadExternalID).OnConflict().DoNothing().Exec(ctx)
 		if err != nil && !isNoRows(err) {
 			return nil, err
@@ -225,7 +226,7 @@ func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming,
 			return "", err
 		}
 	}
-	if err := c.ProviderRef.Create().SetProvider(providerref.Provider(in.Provider)).SetEntityType(providerref.EntityTypeMESSAGE).
+	if err := c.ProviderRef.Create().SetProvider(in.Provider).SetEntityType(providerref.EntityTypeMESSAGE).
 		SetEntityID(msg.ID).SetExternalID(m.ExternalID).SetVersion(m.Version).Exec(ctx); err != nil {
 		return "", err
 	}
@@ -367,20 +368,20 @@ func (s *Service) StoreBody(ctx context.Context, messageID, body string) error {
 
 // RecordDelivery marks a veteran's message delivered and remembers the
 // provider's ids, so the echo of the send is recognised. Idempotent.
-func (s *Service) RecordDelivery(ctx context.Context, provider providers.Kind, messageID string, r providers.Receipt) error {
+func (s *Service) RecordDelivery(ctx context.Context, provider providerkind.Kind, messageID string, r providers.Receipt) error {
 	return s.Store.InTx(ctx, func(tx *store.Tx) error {
 		c := tx.Client
 		msg, err := c.Message.Get(ctx, messageID)
 		if err != nil {
 			return err
 		}
-		err = c.ProviderRef.Create().SetProvider(providerref.Provider(provider)).SetEntityType(providerref.EntityTypeMESSAGE).
+		err = c.ProviderRef.Create().SetProvider(provider).SetEntityType(providerref.EntityTypeMESSAGE).
 			SetEntityID(messageID).SetExternalID(r.ExternalID).OnConflict().DoNothing().Exec(ctx)
 		if err != nil && !isNoRows(err) {
 			return err
 		}
 		if r.ThreadExternalID != "" {
-			err = c.ProviderRef.Create().SetProvider(providerref.Provider(provider)).SetEntityType(providerref.EntityTypeTHREAD).
+			err = c.ProviderRef.Create().SetProvider(provider).SetEntityType(providerref.EntityTypeTHREAD).
 				SetEntityID(msg.ThreadID).SetExternalID(r.ThreadExternalID).OnConflict().DoNothing().Exec(ctx)
 			if err != nil && !isNoRows(err) {
 				return err

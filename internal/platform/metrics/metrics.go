@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/providers"
 )
 
@@ -66,7 +67,7 @@ func New(db *sql.DB, dialect string, subscribers func() int) *Metrics {
 }
 
 // SetBreaker records whether a provider's circuit is open.
-func (m *Metrics) SetBreaker(k providers.Kind, open bool) {
+func (m *Metrics) SetBreaker(k providerkind.Kind, open bool) {
 	v := 0.0
 	if open {
 		v = 1
@@ -75,7 +76,7 @@ func (m *Metrics) SetBreaker(k providers.Kind, open bool) {
 }
 
 // ObserveProvider records one provider call.
-func (m *Metrics) ObserveProvider(k providers.Kind, call string, d time.Duration, err error) {
+func (m *Metrics) ObserveProvider(k providerkind.Kind, call string, d time.Duration, err error) {
 	m.providerCalls.WithLabelValues(string(k), call).Observe(d.Seconds())
 	if err == nil {
 		return
@@ -171,7 +172,7 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	} else {
 		ch <- prometheus.MustNewConstMetric(outboxAge, prometheus.GaugeValue, 0)
 	}
-	for _, k := range []providers.Kind{providers.MHV, providers.OH} {
+	for _, k := range []providerkind.Kind{providerkind.MHV, providerkind.OH} {
 		var last sql.NullTime
 		if c.scanTime(ctx, `SELECT MAX(last_run_at) FROM sync_states WHERE provider = `+c.param(1), &last, string(k)) && last.Valid {
 			ch <- prometheus.MustNewConstMetric(syncLag, prometheus.GaugeValue, now.Sub(last.Time).Seconds(), string(k))
