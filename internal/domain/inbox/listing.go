@@ -2,12 +2,8 @@ package inbox
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
-
-	"entgo.io/contrib/entgql"
-	"entgo.io/ent/dialect/sql"
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/careteam"
@@ -18,43 +14,6 @@ import (
 	"github.com/va/vams/ent/thread"
 	"github.com/va/vams/internal/platform/ids"
 )
-
-// Page sizes: clients get 20 by default and never more than 100.
-const (
-	DefaultPageSize = 20
-	MaxPageSize     = 100
-)
-
-// PageArgs are Relay pagination arguments.
-type PageArgs struct {
-	First  *int
-	After  *ent.Cursor
-	Last   *int
-	Before *ent.Cursor
-}
-
-// limit clamps the page size and says whether the page is read backwards.
-func (p PageArgs) limit() (n int, backward bool, err error) {
-	if p.First != nil && p.Last != nil {
-		return 0, false, newErr(CodeInvalidInput, "first", "Pass either first or last, not both.")
-	}
-	n = DefaultPageSize
-	switch {
-	case p.Last != nil:
-		n, backward = *p.Last, true
-	case p.First != nil:
-		n = *p.First
-	case p.Before != nil:
-		backward = true
-	}
-	if n < 0 {
-		return 0, false, newErr(CodeInvalidInput, "first", "Page size must not be negative.")
-	}
-	if n > MaxPageSize {
-		n = MaxPageSize
-	}
-	return n, backward, nil
-}
 
 // ThreadOrder is how a thread list is sorted.
 type ThreadOrder string
@@ -83,81 +42,6 @@ type ThreadQuery struct {
 	Order    ThreadOrder
 	Page     PageArgs
 }
-
-// keyCol is one column of a keyset ordering.
-type keyCol struct {
-	col  string // column of the queried table, or a qualified column of a join
-	desc bool
-}
-
-// careTeamNameCol stands for the thread's care-team display name in an
-// ordering; qualify turns it into a correlated subquery.
-const careTeamNameCol = "care_team_name"
-
-// qualify resolves columns against the query's table alias.
-func qualify(sel *sql.Selector, cols []keyCol) []keyCol {
-	out := make([]keyCol, len(cols))
-	for i, c := range cols {
-		out[i] = c
-		if c.col == careTeamNameCol {
-			out[i].col = "(SELECT " + careteam.FieldDisplayName + " FROM " + careteam.Table + " WHERE " +
-				careteam.Table + "." + careteam.FieldID + " = " + sel.C(thread.FieldCareTeamID) + ")"
-		} else {
-			out[i].col = sel.C(c.col)
-		}
-	}
-	return out
-}
-
-// keysetAfter builds "row comes after (vals) in this ordering".
-func keysetAfter(cols []keyCol, vals []any) *sql.Predicate {
-	var ors []*sql.Predicate
-	for i := range cols {
-		var ands []*sql.Predicate
-		for j := 0; j < i; j++ {
-			ands = append(ands, sql.EQ(cols[j].col, vals[j]))
-		}
-		if cols[i].desc {
-			ands = append(ands, sql.LT(cols[i].col, vals[i]))
-		} else {
-			ands = append(ands, sql.GT(cols[i].col, vals[i]))
-		}
-		ors = append(ors, sql.And(ands...))
-	}
-	return sql.Or(ors...)
-}
-
-// keysetWhere keeps the rows after the cursor's values (all rows without one).
-func keysetWhere(cols []keyCol, after []any) func(*sql.Selector) {
-	return func(sel *sql.Selector) {
-		if after != nil {
-			sel.Where(keysetAfter(qualify(sel, cols), after))
-		}
-	}
-}
-
-// keysetOrder orders by the keyset's columns.
-func keysetOrder(cols []keyCol) func(*sql.Selector) {
-	return func(sel *sql.Selector) {
-		for _, c := range qualify(sel, cols) {
-			if c.desc {
-				sel.OrderBy(sql.Desc(c.col))
-			} else {
-				sel.OrderBy(sql.Asc(c.col))
-			}
-		}
-	}
-}
-
-func flip(cols []keyCol) []keyCol {
-	out := make([]keyCol, len(cols))
-	for i, c := range cols {
-		out[i] = keyCol{c.col, !c.desc}
-	}
-	return out
-}
-
-const tsLayout = time.RFC3339Nano
 
 // ListThreads returns one page of the viewer's threads. It is one SQL
 // statement: keyset pagination on an index, no COUNT.
@@ -292,26 +176,6 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
 	}
 	return conn, nil
-}
-
-// trimPage drops the extra row fetched to learn whether there is more, and
-// restores display order for a page read backwards.
-func trimPage[T any](nodes []T, n int, backward bool) ([]T, bool) {
-	more := len(nodes) > n
-	if more {
-		nodes = nodes[:n]
-	}
-	if backward {
-		slices.Reverse(nodes)
-	}
-	return nodes, more
-}
-
-func pageInfo(n int, more, backward, hadCursor bool) entgql.PageInfo[string] {
-	if backward {
-		return entgql.PageInfo[string]{HasPreviousPage: more, HasNextPage: hadCursor}
-	}
-	return entgql.PageInfo[string]{HasNextPage: more, HasPreviousPage: hadCursor}
 }
 
 // ListMessages returns one page of a thread's timeline: sent messages by
