@@ -13,6 +13,14 @@ import (
 // MHV endpoints beyond providers.Provider. They return small domain types of
 // this package so callers never handle MHV's wire format.
 
+// MHV system folders.
+const (
+	FolderInbox   int64 = 0
+	FolderSent    int64 = -1
+	FolderDrafts  int64 = -2
+	FolderDeleted int64 = -3
+)
+
 // Folder is an MHV folder (system folders have ids 0, -1, -2, -3).
 type Folder struct {
 	ID          int64
@@ -42,13 +50,9 @@ type Draft struct {
 
 // Folders lists the veteran's folders (GET folder).
 func (c *Client) Folders(ctx context.Context, v providers.Veteran) ([]Folder, error) {
-	raw, _, err := c.do(ctx, v.MHVCorrelationID, call{method: http.MethodGet, path: "folder"})
+	fl, err := fetchJSON(ctx, c, v.MHVCorrelationID, call{method: http.MethodGet, path: "folder"}, decodeFolders)
 	if err != nil {
 		return nil, err
-	}
-	fl, err := decodeFolders(raw)
-	if err != nil {
-		return nil, unavailable("decode")
 	}
 	out := make([]Folder, 0, len(fl.Folder))
 	for _, f := range fl.Folder {
@@ -63,13 +67,9 @@ func folderFromWire(f wireFolder) Folder {
 
 // Categories lists MHV's message categories (GET message/category).
 func (c *Client) Categories(ctx context.Context, v providers.Veteran) ([]string, error) {
-	raw, _, err := c.do(ctx, v.MHVCorrelationID, call{method: http.MethodGet, path: "message/category"})
+	cats, err := fetchJSON(ctx, c, v.MHVCorrelationID, call{method: http.MethodGet, path: "message/category"}, decodeCategories)
 	if err != nil {
 		return nil, err
-	}
-	cats, err := decodeCategories(raw)
-	if err != nil {
-		return nil, unavailable("decode")
 	}
 	return cats.MessageCategoryType, nil
 }
@@ -77,13 +77,9 @@ func (c *Client) Categories(ctx context.Context, v providers.Veteran) ([]string,
 // Signature reads the veteran's signature (GET preferences/signature); MHV
 // answers {} when none is set, which yields a zero Signature.
 func (c *Client) Signature(ctx context.Context, v providers.Veteran) (Signature, error) {
-	raw, _, err := c.do(ctx, v.MHVCorrelationID, call{method: http.MethodGet, path: "preferences/signature"})
+	s, err := fetchJSON(ctx, c, v.MHVCorrelationID, call{method: http.MethodGet, path: "preferences/signature"}, decodeSignature)
 	if err != nil {
 		return Signature{}, err
-	}
-	s, err := decodeSignature(raw)
-	if err != nil {
-		return Signature{}, unavailable("decode")
 	}
 	return Signature{Name: strOrEmpty(s.SignatureName), Title: strOrEmpty(s.SignatureTitle), Include: s.IncludeSignature}, nil
 }
@@ -117,13 +113,9 @@ func (c *Client) SaveDraft(ctx context.Context, v providers.Veteran, d Draft) (s
 	if err != nil {
 		return "", err
 	}
-	raw, _, err := c.do(ctx, v.MHVCorrelationID, call{method: http.MethodPost, path: path, body: body})
+	m, err := fetchJSON(ctx, c, v.MHVCorrelationID, call{method: http.MethodPost, path: path, body: body}, decodeMessage)
 	if err != nil {
 		return "", err
-	}
-	m, err := decodeMessage(raw)
-	if err != nil {
-		return "", unavailable("decode")
 	}
 	return m.ID.String(), nil
 }

@@ -210,47 +210,42 @@ func (s *Simulator) controlRoutes() {
 	m.HandleFunc("GET /control/messages", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Messages(r.URL.Query().Get("icn")))
 	})
-	m.HandleFunc("POST /control/status", func(w http.ResponseWriter, r *http.Request) {
-		var in struct{ ID, Status string }
-		if !decode(w, r, &in) {
-			return
-		}
-		if err := s.SetStatus(in.ID, in.Status); err != nil {
-			controlError(w, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-	m.HandleFunc("POST /control/outage", func(w http.ResponseWriter, r *http.Request) {
-		var in Outage
-		if !decode(w, r, &in) {
-			return
-		}
+	m.HandleFunc("POST /control/status", controlWrite(func(in struct{ ID, Status string }) error {
+		return s.SetStatus(in.ID, in.Status)
+	}))
+	m.HandleFunc("POST /control/outage", controlWrite(func(in Outage) error {
 		if in.ErrorRate < 0 || in.ErrorRate > 1 || in.LatencyMs < 0 {
-			http.Error(w, "errorRate must be within [0,1], latencyMs >= 0", http.StatusBadRequest)
-			return
+			return errors.New("errorRate must be within [0,1], latencyMs >= 0")
 		}
 		s.SetOutage(in)
-		w.WriteHeader(http.StatusNoContent)
-	})
-	m.HandleFunc("POST /control/merge", func(w http.ResponseWriter, r *http.Request) {
-		var in struct {
-			ICN          string `json:"icn"`
-			NewPatientID string `json:"newPatientId"`
-		}
-		if !decode(w, r, &in) {
-			return
-		}
-		if err := s.Merge(in.ICN, in.NewPatientID); err != nil {
-			controlError(w, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
+		return nil
+	}))
+	m.HandleFunc("POST /control/merge", controlWrite(func(in struct {
+		ICN          string `json:"icn"`
+		NewPatientID string `json:"newPatientId"`
+	}) error {
+		return s.Merge(in.ICN, in.NewPatientID)
+	}))
 	m.HandleFunc("GET /control/care-teams", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.CareTeams())
 	})
 	s.ctrl = m
+}
+
+// controlWrite serves a control write: decode the JSON body as T, apply
+// it, answer 204 or the error (controlError).
+func controlWrite[T any](apply func(T) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in T
+		if !decode(w, r, &in) {
+			return
+		}
+		if err := apply(in); err != nil {
+			controlError(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {

@@ -320,18 +320,9 @@ func (s *Simulator) getMessages(w http.ResponseWriter, r *http.Request) {
 func (s *Simulator) deleteMessages(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	icn, _, ok := s.patientLocked(w, r)
+	ms, _, ok := s.inboxMsgsLocked(w, r)
 	if !ok {
 		return
-	}
-	var ms []*msg
-	for _, id := range strings.Split(r.PathValue("messageIds"), ",") {
-		m := s.findMsg(strings.TrimSpace(id))
-		if m == nil || m.icn != icn || m.box != inbox {
-			http.Error(w, "unknown message", http.StatusNotFound)
-			return
-		}
-		ms = append(ms, m)
 	}
 	for _, m := range ms {
 		s.setOwnerStatus(m, wire.StatusDeleted)
@@ -357,32 +348,42 @@ func (s *Simulator) putStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	icn, _, ok := s.patientLocked(w, r)
+	ms, ids, ok := s.inboxMsgsLocked(w, r)
 	if !ok {
 		return
 	}
-	var ms []*msg
-	conflict := false
-	for _, id := range strings.Split(r.PathValue("messageIds"), ",") {
-		id = strings.TrimSpace(id)
-		m := s.findMsg(id)
-		if m == nil || m.icn != icn || m.box != inbox {
-			http.Error(w, "unknown message", http.StatusNotFound)
+	for i, m := range ms {
+		if _, v := wire.SplitID(ids[i]); v != strconv.Itoa(m.version) {
+			http.Error(w, "version mismatch", http.StatusConflict)
 			return
 		}
-		if _, v := wire.SplitID(id); v != strconv.Itoa(m.version) {
-			conflict = true
-		}
-		ms = append(ms, m)
-	}
-	if conflict {
-		http.Error(w, "version mismatch", http.StatusConflict)
-		return
 	}
 	for _, m := range ms {
 		s.setOwnerStatus(m, st)
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// inboxMsgsLocked resolves the messageIds path value (versioned ids, comma
+// separated) to the patient's inbox messages, in order, with the trimmed
+// ids. Any unknown id is a 404 and nothing is returned. The caller holds s.mu.
+func (s *Simulator) inboxMsgsLocked(w http.ResponseWriter, r *http.Request) ([]*msg, []string, bool) {
+	icn, _, ok := s.patientLocked(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	ids := strings.Split(r.PathValue("messageIds"), ",")
+	ms := make([]*msg, 0, len(ids))
+	for i, id := range ids {
+		ids[i] = strings.TrimSpace(id)
+		m := s.findMsg(ids[i])
+		if m == nil || m.icn != icn || m.box != inbox {
+			http.Error(w, "unknown message", http.StatusNotFound)
+			return nil, nil, false
+		}
+		ms = append(ms, m)
+	}
+	return ms, ids, true
 }
 
 const maxSendBody = 1 << 20
