@@ -57,13 +57,14 @@ func (c *Client) Send(ctx context.Context, m providers.OutboundMessage) (provide
 	if err != nil {
 		return providers.Receipt{}, err
 	}
+	// An answer without a readable id (undecodable, or id 0) means MHV
+	// accepted the message but we cannot name it: report it as unavailable
+	// so it is retried under the same idempotency key.
 	wm, err := fetchJSON(ctx, c, m.Veteran.MHVCorrelationID, cl, decodeMessage)
 	if err == nil && wm.ID == 0 {
 		err = unavailable("decode")
 	}
 	if err != nil {
-		// An undecodable answer means MHV accepted the message but we cannot
-		// read its id: it is unavailable, so retried under the same key.
 		return providers.Receipt{}, err
 	}
 	r := c.receipt(ctx, m.Veteran, wm)
