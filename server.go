@@ -139,7 +139,7 @@ func serve(log *slog.Logger) error {
 func printDemo(cfg config.Config, iss *auth.DevIssuer) {
 	fmt.Printf("\nVAMS demo is running.\n  GraphQL:    %s/graphql\n  Playground: %s/\n\nDemo veterans (send the token as the header  Authorization: Bearer <token>):\n", cfg.PublicURL, cfg.PublicURL)
 	for _, v := range demo.Directory.Veterans {
-		tok, err := iss.Issue(v.ICN, 12*time.Hour)
+		tok, err := iss.Issue(v.ICN, app.DemoTokenTTL)
 		if err != nil {
 			continue
 		}

@@ -14,7 +14,6 @@ import (
 
 	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/va/vams/internal/audit"
@@ -239,7 +238,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	if demoMode {
-		mux.Handle("GET /{$}", playground.Handler("VAMS", "/graphql"))
+		edge.Playground{Endpoint: "/graphql", DemoToken: a.demoToken}.Routes(mux)
 	}
 	a.Handler = edge.Logging(log, mux)
 	return a, nil

@@ -1,0 +1,146 @@
+package edge
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"time"
+)
+
+// The GraphiQL page and its assets are embedded so the playground works
+// offline and under a strict CSP; scripts/refresh-graphiql.sh refreshes the
+// vendored GraphiQL and React bundles from npm.
+//
+//go:embed playground/page.html playground/assets
+var playgroundFiles embed.FS
+
+// Playground paths.
+const (
+	PlaygroundAssetsPath    = "/playground/assets/"
+	PlaygroundDemoTokenPath = "/playground/demo-token"
+)
+
+// playgroundCSP lets the page load nothing but this server's scripts, styles
+// and API; GraphiQL's stylesheet inlines its fonts and icons as data: URLs.
+const playgroundCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// Playground serves GraphiQL at / (mounted in demo mode only).
+type Playground struct {
+	// Endpoint is the GraphQL endpoint's path.
+	Endpoint string
+	// SubscriptionEndpoint is where GraphiQL opens a graphql-ws connection
+	// for subscriptions; empty while VAMS has no subscription transport.
+	SubscriptionEndpoint string
+	// DemoToken, when set, issues a token for the n-th demo veteran
+	// (1-based; ErrNoDemoVeteran past the last), served at
+	// GET /playground/demo-token?veteran=n and put in the page's headers.
+	DemoToken func(n int) (DemoToken, error)
+}
+
+// DemoToken is the answer of the demo-token endpoint.
+type DemoToken struct {
+	Veteran     int       `json:"veteran"`
+	Veterans    int       `json:"veterans"` // how many demo veterans there are
+	ICN         string    `json:"icn"`
+	DisplayName string    `json:"displayName"`
+	Token       string    `json:"token"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+}
+
+// ErrNoDemoVeteran is DemoToken's answer for a number with no demo veteran.
+var ErrNoDemoVeteran = errors.New("no such demo veteran")
+
+var playgroundPage = template.Must(template.ParseFS(playgroundFiles, "playground/page.html"))
+
+// Routes mounts the page, its assets and, with DemoToken, the demo-token
+// endpoint.
+func (p Playground) Routes(mux *http.ServeMux) {
+	data := struct{ Assets, Endpoint, SubscriptionEndpoint, DemoTokenPath string }{
+		Assets: PlaygroundAssetsPath, Endpoint: p.Endpoint, SubscriptionEndpoint: p.SubscriptionEndpoint}
+	if p.DemoToken != nil {
+		data.DemoTokenPath = PlaygroundDemoTokenPath
+		mux.HandleFunc("GET "+PlaygroundDemoTokenPath, p.serveDemoToken)
+	}
+	var page bytes.Buffer
+	if err := playgroundPage.Execute(&page, data); err != nil {
+		panic(err) // the template and its data are fixed: a bug
+	}
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", playgroundCSP)
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(page.Bytes())
+	})
+	mux.Handle("GET "+PlaygroundAssetsPath+"{file...}", playgroundAssets())
+}
+
+func (p Playground) serveDemoToken(w http.ResponseWriter, r *http.Request) {
+	n := 1
+	if s := r.URL.Query().Get("veteran"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			http.Error(w, "veteran: want a number, e.g. ?veteran=1", http.StatusBadRequest)
+			return
+		}
+	}
+	tok, err := p.DemoToken(n)
+	switch {
+	case errors.Is(err, ErrNoDemoVeteran):
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	case err != nil:
+		http.Error(w, "could not issue a demo token", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(tok)
+}
+
+type playgroundAsset struct {
+	content []byte
+	etag    string
+}
+
+// playgroundAssets serves the embedded files by name, revalidated by content
+// hash (embedded files have no modification time), without directory
+// listings.
+func playgroundAssets() http.Handler {
+	sub, err := fs.Sub(playgroundFiles, "playground/assets")
+	if err != nil {
+		panic(err)
+	}
+	assets := map[string]playgroundAsset{}
+	err = fs.WalkDir(sub, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(sub, name)
+		sum := sha256.Sum256(b)
+		assets[name] = playgroundAsset{content: b, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		return err
+	})
+	if err != nil {
+		panic(err)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("file")
+		a, ok := assets[name]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("ETag", a.etag)
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeContent(w, r, path.Base(name), time.Time{}, bytes.NewReader(a.content))
+	})
+}
