@@ -33,6 +33,14 @@ func (s *Service) SaveDraft(ctx context.Context, in Draft) (*ent.Thread, *ent.Me
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkText("body", in.Body); err != nil {
+		return nil, nil, err
+	}
+	if in.Subject != nil {
+		if err := checkText("subject", *in.Subject); err != nil {
+			return nil, nil, err
+		}
+	}
 	if utf8.RuneCountInString(in.Body) > MaxBodyLength {
 		return nil, nil, checkBody(in.Body)
 	}
@@ -217,6 +225,9 @@ func (s *Service) SendDraft(ctx context.Context, draftID string, sig *Signature)
 		return nil, nil, err
 	}
 	if err := checkID(draftID, ids.Message, "draftId"); err != nil {
+		return nil, nil, err
+	}
+	if err := checkSignature(sig); err != nil {
 		return nil, nil, err
 	}
 	d, err := s.Store.Client.Message.Get(ctx, draftID)

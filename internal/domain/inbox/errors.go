@@ -43,6 +43,7 @@ const (
 	CodeSignatureFieldsRequired   Code = "SIGNATURE_FIELDS_REQUIRED"
 	CodePreferredCareTeamRequired Code = "PREFERRED_CARE_TEAM_REQUIRED"
 	CodeRateLimited               Code = "RATE_LIMITED"
+	CodeInvalidText               Code = "INVALID_TEXT"
 )
 
 // Error is a rule the veteran's request broke. Message is safe to show and

@@ -77,7 +77,8 @@ func FuzzCheckAttachments(f *testing.F) {
 
 // The text rules of sending — subject, body, folder and tag names, the
 // electronic signature — never panic, refuse with typed errors that do not
-// repeat the input, and accept only what they promise.
+// repeat the input, and accept only what they promise (and what PostgreSQL
+// can store).
 func FuzzSendValidation(f *testing.F) {
 	f.Add("Refill request", "Please refill my lisinopril.", "Travel Claims", "Follow-up", "Alex Morgan")
 	f.Add("  ", " \n ", "Bills & Co", "urgent!!", "Alex <script>")
@@ -99,15 +100,15 @@ func FuzzSendValidation(f *testing.F) {
 			}
 		}
 		if err := checkSubject(subject); err == nil {
-			if strings.TrimSpace(subject) == "" || utf8.RuneCountInString(subject) > MaxSubjectLength {
+			if strings.TrimSpace(subject) == "" || utf8.RuneCountInString(subject) > MaxSubjectLength || !storable(subject) {
 				t.Fatalf("subject %q accepted", subject)
 			}
 		} else {
 			typed(err, subject)
 		}
 		if len(body) <= 4096 { // the length rule is the same for every size
-			if err := checkBody(body); err == nil && strings.TrimSpace(body) == "" {
-				t.Fatalf("blank body accepted")
+			if err := checkBody(body); err == nil && (strings.TrimSpace(body) == "" || !storable(body)) {
+				t.Fatalf("blank or unstorable body accepted")
 			} else {
 				typed(err, body)
 			}

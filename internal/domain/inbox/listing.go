@@ -86,6 +86,9 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 	if f.UnreadOnly {
 		preds = append(preds, thread.UnreadCountGT(0))
 	}
+	if err := checkText("filter.search", f.Search); err != nil {
+		return nil, err
+	}
 	for _, w := range strings.Fields(f.Search) {
 		if len(w) > 100 {
 			return nil, newErr(CodeInvalidInput, "filter.search", "Search words can be at most 100 characters.")

@@ -18,6 +18,12 @@ func (s *Service) UpdateSignature(ctx context.Context, name, title string, inclu
 	if err != nil {
 		return nil, err
 	}
+	if err := checkText("name", name); err != nil {
+		return nil, err
+	}
+	if err := checkText("title", title); err != nil {
+		return nil, err
+	}
 	name, title = strings.TrimSpace(name), strings.TrimSpace(title)
 	if include && (name == "" || title == "") {
 		field := "name"

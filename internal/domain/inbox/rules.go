@@ -61,7 +61,22 @@ func checkCategory(c thread.Category) error {
 	return nil
 }
 
+// storable reports whether PostgreSQL can store s as text: valid UTF-8
+// without NUL. SQLite would store either, so the rule is checked here for
+// both backends alike.
+func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+func checkText(field, s string) error {
+	if !storable(s) {
+		return newErr(CodeInvalidText, field, "This text contains characters that can't be saved (such as NUL). Remove them and try again.")
+	}
+	return nil
+}
+
 func checkSubject(s string) error {
+	if err := checkText("subject", s); err != nil {
+		return err
+	}
 	if strings.TrimSpace(s) == "" {
 		return newErr(CodeSubjectRequired, "subject", "Enter a subject.")
 	}
@@ -72,6 +87,9 @@ func checkSubject(s string) error {
 }
 
 func checkBody(s string) error {
+	if err := checkText("body", s); err != nil {
+		return err
+	}
 	if strings.TrimSpace(s) == "" {
 		return newErr(CodeBodyRequired, "body", "Enter a message.")
 	}
@@ -82,6 +100,9 @@ func checkBody(s string) error {
 }
 
 func checkFolderName(s string) (string, error) {
+	if err := checkText("name", s); err != nil {
+		return "", err
+	}
 	s = strings.TrimSpace(s)
 	if s == "" || !folderNameRE.MatchString(s) {
 		return "", newErr(CodeFolderNameInvalid, "name", "Folder names can contain only letters, numbers and spaces.")
@@ -93,6 +114,9 @@ func checkFolderName(s string) (string, error) {
 }
 
 func checkTagName(s string) (string, error) {
+	if err := checkText("name", s); err != nil {
+		return "", err
+	}
 	s = strings.TrimSpace(s)
 	if s == "" || !tagNameRE.MatchString(s) {
 		return "", newErr(CodeTagNameInvalid, "name", "Tag names can contain only letters, numbers, spaces and hyphens.")
@@ -220,6 +244,9 @@ func CheckAttachments(files []File) ([]checkedFile, error) {
 	)
 	for i, f := range files {
 		field := "attachments"
+		if !storable(f.Filename) {
+			return nil, newErr(CodeInvalidText, field, "File %d's name contains characters that can't be saved (such as NUL). Rename the file and try again.", i+1)
+		}
 		name := path.Base(strings.ReplaceAll(f.Filename, `\`, "/"))
 		ext := strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
 		if _, ok := allowedTypes[ext]; !ok || name == "" {
@@ -259,6 +286,15 @@ func CheckAttachments(files []File) ([]checkedFile, error) {
 type Signature struct {
 	FullName  string
 	Certified bool
+}
+
+// checkSignature checks what the veteran typed, before any team decides
+// whether the signature is needed.
+func checkSignature(sig *Signature) error {
+	if sig == nil {
+		return nil
+	}
+	return checkText("electronicSignature.fullName", sig.FullName)
 }
 
 // signBody appends the electronic signature exactly as VA.gov does.

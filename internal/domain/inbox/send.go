@@ -58,6 +58,9 @@ func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread,
 	if err := checkBody(in.Body); err != nil {
 		return nil, nil, err
 	}
+	if err := checkSignature(in.Signature); err != nil {
+		return nil, nil, err
+	}
 	files, err := CheckAttachments(in.Attachments)
 	if err != nil {
 		return nil, nil, err
@@ -190,6 +193,9 @@ func (s *Service) ReplyToThread(ctx context.Context, in Reply) (*ent.Thread, *en
 		return nil, nil, err
 	}
 	if err := checkBody(in.Body); err != nil {
+		return nil, nil, err
+	}
+	if err := checkSignature(in.Signature); err != nil {
 		return nil, nil, err
 	}
 	files, err := CheckAttachments(in.Attachments)

@@ -81,9 +81,10 @@ func viewerID(ctx context.Context) (string, error) {
 	return v.VeteranID, nil
 }
 
-// checkID rejects IDs of the wrong kind as not found, before any query.
+// checkID rejects IDs of the wrong kind, or that no row could have, as not
+// found before any query.
 func checkID(id, prefix, field string) error {
-	if ids.Prefix(id) != prefix {
+	if ids.Prefix(id) != prefix || !storable(id) {
 		return notFound(field)
 	}
 	return nil

@@ -166,6 +166,9 @@ func (s *Service) Node(ctx context.Context, id string) (ent.Noder, error) {
 	if _, err := viewerID(ctx); err != nil {
 		return nil, err
 	}
+	if !storable(id) {
+		return nil, notFound("id")
+	}
 	c := s.Store.Client
 	var (
 		n   ent.Noder
