@@ -23,6 +23,7 @@ import (
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/edge"
 	"github.com/va/vams/internal/ops"
+	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/platform/config"
 	"github.com/va/vams/internal/platform/metrics"
 	"github.com/va/vams/internal/platform/ratelimit"
@@ -48,12 +49,13 @@ const (
 type Options struct {
 	Log *slog.Logger
 	// Engine overrides sync-engine settings (retry timing, poll interval…);
-	// Store, Inbox, Providers and Log are filled in.
+	// Store, Inbox, Providers, Log and Clock are filled in.
 	Engine syncengine.Config
 	// HTTPClient is used by the provider adapters and the OH simulator.
 	HTTPClient *http.Client
-	// Now is the inbox clock.
-	Now func() time.Time
+	// Clock is the time of the inbox and the sync engine (default the
+	// system clock).
+	Clock clock.Clock
 	// SkipSeed leaves the demo data out.
 	SkipSeed bool
 	// SendLimiter bounds each veteran's sends; nil means the default
@@ -101,6 +103,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		log = slog.Default()
 	}
 	a := &App{Config: cfg, Bus: events.NewBus(), log: log}
+	clk := clock.Or(opts.Clock)
 	var err error
 	if opts.AuditInterval == 0 {
 		opts.AuditInterval = 200 * time.Millisecond
@@ -138,7 +141,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return fail(err)
 	}
 	if demoMode && !opts.SkipSeed {
-		if err := demo.Seed(ctx, a.Store, time.Now().UTC()); err != nil {
+		if err := demo.Seed(ctx, a.Store, clk.Now().UTC()); err != nil {
 			return fail(err)
 		}
 	}
@@ -188,9 +191,16 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if limiter == nil {
 		limiter = ratelimit.NewPerVeteran(ratelimit.DefaultPerHour, ratelimit.DefaultBurst)
 	}
-	a.Inbox = &inbox.Service{Store: a.Store, Events: a.Bus, Now: opts.Now, Limiter: limiter}
+	// The outbox needs only the store, so the inbox is built whole with it
+	// and the engine, which runs what the outbox queues, gets the inbox.
 	ec := opts.Engine
-	ec.Store, ec.Inbox, ec.Log = a.Store, a.Inbox, log
+	ec.Store, ec.Log, ec.Clock = a.Store, log, clk
+	outbox, err := syncengine.NewOutbox(ec)
+	if err != nil {
+		return fail(err)
+	}
+	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: a.Bus, Limiter: limiter, Clock: clk})
+	ec.Inbox = a.Inbox
 	ec.Observe, ec.OnBreaker = a.Metrics.ObserveProvider, a.Metrics.SetBreaker
 	ec.Providers = []providers.Provider{mhvClient, ohClient}
 	if ec.ReconcileInterval == 0 {
@@ -202,7 +212,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if a.Engine, err = syncengine.New(ec); err != nil {
 		return fail(err)
 	}
-	a.Inbox.Outbox = a.Engine
 
 	mux.Handle("POST /intake/oh/atom", oh.PublicationHandler(oh.PublicationConfig{Secret: secret, Store: a.Engine.StoreAnnouncements, Log: log}))
 	auditKey := []byte(cfg.AuditKey)

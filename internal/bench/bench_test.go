@@ -58,7 +58,7 @@ func TestGeneratedDataIsConsistent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc := &inbox.Service{Store: s}
+		svc := inbox.New(inbox.Config{Store: s})
 		conn, err := svc.ListThreads(viewer.NewContext(ctx, viewer.Viewer{VeteranID: v.ID, ICN: v.Icn}), inbox.ThreadQuery{FolderID: in.ID})
 		if err != nil || len(conn.Edges) != inbox.DefaultPageSize {
 			t.Fatalf("heavy user's inbox: %v, %d threads", err, len(conn.Edges))

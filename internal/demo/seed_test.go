@@ -14,6 +14,7 @@ import (
 	"github.com/va/vams/ent/thread"
 	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
@@ -449,7 +450,7 @@ func TestSeedWorksWithInboxService(t *testing.T) {
 		s, sys := seeded(t, b)
 		v1 := mustVeteran(t, sys, s.Client, Veteran1ICN)
 		ctx := viewer.NewContext(context.Background(), viewer.Viewer{VeteranID: v1.ID, ICN: v1.Icn, Roles: []viewer.Role{viewer.RoleVeteran}})
-		svc := &inbox.Service{Store: s, Now: func() time.Time { return testNow }}
+		svc := inbox.New(inbox.Config{Store: s, Clock: clock.Func(func() time.Time { return testNow })})
 		th, err := s.Client.Thread.Query().Where(thread.Subject("Refill request for lisinopril")).Only(ctx)
 		if err != nil {
 			t.Fatal(err)

@@ -27,10 +27,7 @@ import (
 type CareTeamInfo = inbox.CareTeamInfo
 
 // FolderCounts are a folder's thread and unread-message counts.
-type FolderCounts struct {
-	Threads int
-	Unread  int
-}
+type FolderCounts = inbox.FolderCounts
 
 // Loaders is the set of batch loaders of one GraphQL response.
 type Loaders struct {
@@ -238,19 +235,7 @@ func attachments(client *ent.Client) dataloader.BatchFunc[string, []*ent.Attachm
 
 func folderCounts(client *ent.Client) dataloader.BatchFunc[string, FolderCounts] {
 	return func(ctx context.Context, keys []string) []*dataloader.Result[FolderCounts] {
-		var rows []struct {
-			FolderID string `json:"folder_id"`
-			Threads  int    `json:"threads"`
-			Unread   int    `json:"unread"`
-		}
-		err := client.Thread.Query().Where(thread.FolderIDIn(keys...)).
-			GroupBy(thread.FieldFolderID).
-			Aggregate(ent.As(ent.Count(), "threads"), ent.As(ent.Sum(thread.FieldUnreadCount), "unread")).
-			Scan(ctx, &rows)
-		found := make(map[string]FolderCounts, len(rows))
-		for _, r := range rows {
-			found[r.FolderID] = FolderCounts{Threads: r.Threads, Unread: r.Unread}
-		}
+		found, err := inbox.CountByFolder(ctx, client, thread.FolderIDIn(keys...))
 		return results(keys, found, err, empty[FolderCounts])
 	}
 }

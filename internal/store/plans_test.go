@@ -87,7 +87,7 @@ func TestHotPathPlansUseIndexes(t *testing.T) {
 	if err := bench.Generate(ctx, s, sz, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	svc := &inbox.Service{Store: s}
+	svc := inbox.New(inbox.Config{Store: s})
 	sys := viewer.System(ctx)
 	// The heaviest user and a typical one: plans differ with selectivity.
 	for _, icn := range []string{bench.ICN(0), bench.ICN(sz.Veterans - 1)} {

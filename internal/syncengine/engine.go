@@ -3,10 +3,14 @@
 // change, run by River workers with backoff and a circuit breaker per
 // provider), the OH Atom intake, reconciliation scans, the care-team
 // directory refresh and read-through of bodies a provider listing omitted.
-// It speaks to providers only through providers.Provider.
+// It speaks to providers only through providers.Provider. It orchestrates —
+// jobs, schedules, circuit breakers, retries — and writes nothing itself:
+// every row it changes, and every decision about what a provider's answer
+// means for the inbox, is internal/domain/inbox's.
 package syncengine
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -15,14 +19,12 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"entgo.io/ent/dialect"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
@@ -35,6 +37,9 @@ type Config struct {
 	Inbox     *inbox.Service
 	Providers []providers.Provider
 	Log       *slog.Logger
+	// Clock is the engine's time: schedules, scan windows, retry times
+	// (default the system clock; give the inbox's).
+	Clock clock.Clock
 
 	// ReconcileInterval is how often active veterans (and those not yet
 	// imported) are reconciled with every provider; 0 disables the periodic
@@ -47,8 +52,9 @@ type Config struct {
 	// BreakerTimeout is how long an open circuit stays open (default 30s).
 	BreakerTimeout time.Duration
 	// MaxDeliveryAttempts bounds failing attempts before a delivery is marked
-	// FAILED (default 12). Attempts while a provider's circuit is open do not
-	// count: a long outage delays messages, it does not fail them.
+	// FAILED (default 12; read by NewOutbox). Attempts while a provider's
+	// circuit is open do not count: a long outage delays messages, it does
+	// not fail them.
 	MaxDeliveryAttempts int
 	// PollInterval is how often workers look for new jobs (default 1s; tests
 	// use less).
@@ -74,6 +80,7 @@ type Engine struct {
 	cfg       Config
 	store     *store.Store
 	inbox     *inbox.Service
+	clock     clock.Clock
 	log       *slog.Logger
 	providers map[providerkind.Kind]*guarded
 	river     *river.Client[*sql.Tx]
@@ -84,23 +91,19 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	cfg.RetryBase = cmpOr(cfg.RetryBase, time.Second)
-	cfg.RetryCap = cmpOr(cfg.RetryCap, 10*time.Minute)
-	cfg.BreakerTimeout = cmpOr(cfg.BreakerTimeout, 30*time.Second)
-	cfg.PollInterval = cmpOr(cfg.PollInterval, time.Second)
-	cfg.FastWindow = cmpOr(cfg.FastWindow, 14*24*time.Hour)
-	cfg.ImportHorizon = cmpOr(cfg.ImportHorizon, 2*365*24*time.Hour)
-	cfg.SweepWindow = cmpOr(cfg.SweepWindow, 30*24*time.Hour)
-	cfg.EchoWait = cmpOr(cfg.EchoWait, 2*time.Minute)
-	cfg.ActiveWindow = cmpOr(cfg.ActiveWindow, 15*time.Minute)
-	cfg.SweepInterval = cmpOr(cfg.SweepInterval, time.Hour)
-	if cfg.MaxDeliveryAttempts == 0 {
-		cfg.MaxDeliveryAttempts = 12
-	}
-	if cfg.Workers == 0 {
-		cfg.Workers = 10
-	}
-	e := &Engine{cfg: cfg, store: cfg.Store, inbox: cfg.Inbox, log: cfg.Log, providers: map[providerkind.Kind]*guarded{}}
+	cfg.RetryBase = cmp.Or(cfg.RetryBase, time.Second)
+	cfg.RetryCap = cmp.Or(cfg.RetryCap, 10*time.Minute)
+	cfg.BreakerTimeout = cmp.Or(cfg.BreakerTimeout, 30*time.Second)
+	cfg.PollInterval = cmp.Or(cfg.PollInterval, time.Second)
+	cfg.FastWindow = cmp.Or(cfg.FastWindow, 14*24*time.Hour)
+	cfg.ImportHorizon = cmp.Or(cfg.ImportHorizon, 2*365*24*time.Hour)
+	cfg.SweepWindow = cmp.Or(cfg.SweepWindow, 30*24*time.Hour)
+	cfg.EchoWait = cmp.Or(cfg.EchoWait, 2*time.Minute)
+	cfg.ActiveWindow = cmp.Or(cfg.ActiveWindow, 15*time.Minute)
+	cfg.SweepInterval = cmp.Or(cfg.SweepInterval, time.Hour)
+	cfg.Workers = cmp.Or(cfg.Workers, 10)
+	cfg.Clock = clock.Or(cfg.Clock)
+	e := &Engine{cfg: cfg, store: cfg.Store, inbox: cfg.Inbox, clock: cfg.Clock, log: cfg.Log, providers: map[providerkind.Kind]*guarded{}}
 	for _, p := range cfg.Providers {
 		e.providers[p.Kind()] = guard(p, cfg)
 	}
@@ -117,7 +120,7 @@ func New(cfg Config) (*Engine, error) {
 		Workers:           workers,
 		FetchPollInterval: cfg.PollInterval,
 		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
-		RetryPolicy:       backoff{base: cfg.RetryBase, cap: cfg.RetryCap},
+		RetryPolicy:       backoff{base: cfg.RetryBase, cap: cfg.RetryCap, clock: cfg.Clock},
 		Logger:            slog.New(slog.DiscardHandler),
 		JobTimeout:        2 * time.Minute,
 	}
@@ -130,22 +133,10 @@ func New(cfg Config) (*Engine, error) {
 		}
 	}
 	var err error
-	if cfg.Store.Dialect == dialect.Postgres {
-		e.river, err = river.NewClient(riverdatabasesql.New(cfg.Store.DB), rc)
-	} else {
-		e.river, err = river.NewClient(riversqlite.New(cfg.Store.DB), rc)
-	}
-	if err != nil {
+	if e.river, err = newRiver(cfg.Store, rc); err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	return e, nil
-}
-
-func cmpOr(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }
 
 // Start runs the workers until Stop.
@@ -170,50 +161,16 @@ func (e *Engine) BreakerStates() map[providerkind.Kind]string {
 	return out
 }
 
-// DeliverMessage queues delivery of a veteran's message in tx (inbox.Outbox).
-func (e *Engine) DeliverMessage(ctx context.Context, tx *store.Tx, messageID string) error {
-	_, err := e.river.InsertTx(ctx, tx.SQL, deliverArgs{MessageID: messageID}, &river.InsertOpts{
-		MaxAttempts: e.cfg.MaxDeliveryAttempts,
-		UniqueOpts:  river.UniqueOpts{ByArgs: true},
-	})
-	return err
-}
-
-// redeliver queues another delivery of a message whose earlier job ended.
-// It is not unique: River's SQLite driver counts finished jobs against
-// uniqueness, and the worker itself is idempotent.
-func (e *Engine) redeliver(ctx context.Context, tx *store.Tx, messageID string) error {
-	_, err := e.river.InsertTx(ctx, tx.SQL, deliverArgs{MessageID: messageID}, &river.InsertOpts{MaxAttempts: e.cfg.MaxDeliveryAttempts})
-	return err
-}
-
-// WriteStatus queues a status write-back in tx (inbox.Outbox). Messages no
-// provider knows are skipped by the worker.
-func (e *Engine) WriteStatus(ctx context.Context, tx *store.Tx, messageID string, st providers.Status) error {
-	_, err := e.river.InsertTx(ctx, tx.SQL, statusArgs{MessageID: messageID, Status: st}, &river.InsertOpts{MaxAttempts: 10})
-	return err
-}
-
-// RetryDelivery re-queues a FAILED delivery (operator action).
+// RetryDelivery queues a FAILED delivery again (operator action).
 func (e *Engine) RetryDelivery(ctx context.Context, messageID string) error {
-	ctx = viewer.System(ctx)
-	return e.store.InTx(ctx, func(tx *store.Tx) error {
-		msg, err := tx.Client.Message.Get(ctx, messageID)
-		if err != nil {
-			return err
-		}
-		if msg.DeliveryStatus == nil || *msg.DeliveryStatus != "FAILED" {
-			return errors.New("only failed deliveries can be retried")
-		}
-		if err := tx.Client.Message.UpdateOne(msg).SetDeliveryStatus("QUEUED").ClearDeliveryError().Exec(ctx); err != nil {
-			return err
-		}
-		return e.redeliver(ctx, tx, messageID)
-	})
+	return e.inbox.RetryDelivery(viewer.System(ctx), messageID)
 }
 
 // backoff is exponential with full jitter, capped.
-type backoff struct{ base, cap time.Duration }
+type backoff struct {
+	base, cap time.Duration
+	clock     clock.Clock
+}
 
 func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
 	d := b.base << min(job.Attempt, 30)
@@ -222,7 +179,7 @@ func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
 	}
 	// Jitter spreads retries of many jobs that failed together.
 	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-	return time.Now().Add(d)
+	return b.clock.Now().Add(d)
 }
 
 // veteranOf maps a store veteran to what providers need.
@@ -259,7 +216,7 @@ func (e *Engine) rekey(ctx context.Context, veteranID string, err error) bool {
 	if !errors.As(err, &pe) || !errors.Is(err, providers.ErrMoved) || pe.NewPatientID == "" {
 		return false
 	}
-	if uerr := e.store.Client.Veteran.UpdateOneID(veteranID).SetOhPatientID(pe.NewPatientID).Exec(viewer.System(ctx)); uerr != nil {
+	if uerr := e.inbox.FollowPatientMerge(viewer.System(ctx), veteranID, pe.NewPatientID); uerr != nil {
 		e.log.ErrorContext(ctx, "re-keying a merged patient failed", "veteran_id", veteranID, "error", uerr.Error())
 		return false
 	}

@@ -2,22 +2,15 @@ package syncengine
 
 import (
 	"context"
-
 	"errors"
 	"sort"
 	"time"
 
-	"entgo.io/ent/dialect/sql"
-
 	"github.com/riverqueue/river"
 
 	"github.com/va/vams/ent"
-	"github.com/va/vams/ent/atomentry"
-	"github.com/va/vams/ent/careteam"
-	"github.com/va/vams/ent/providerref"
 	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/internal/domain/inbox"
-	"github.com/va/vams/internal/platform/ids"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
@@ -31,19 +24,11 @@ func (e *Engine) StoreAnnouncements(ctx context.Context, as []providers.Announce
 	ctx = viewer.System(ctx)
 	return e.store.InTx(ctx, func(tx *store.Tx) error {
 		for _, a := range as {
-			// Concurrent duplicate pushes race here: ON CONFLICT DO NOTHING
-			// lets exactly one of them insert (and queue) the entry.
-			id := ids.New(ids.AtomEntry)
-			q, args := sql.Dialect(e.store.Dialect).Insert(atomentry.Table).
-				Columns(atomentry.FieldID, atomentry.FieldEntryID, atomentry.FieldMessageExternalID, atomentry.FieldPatientID,
-					atomentry.FieldAuthority, atomentry.FieldReceivedAt, atomentry.FieldAttempts, atomentry.FieldLastError).
-				Values(id, a.EntryID, a.MessageID, a.PatientID, a.Authority, time.Now().UTC(), 0, "").
-				OnConflict(sql.ConflictColumns(atomentry.FieldEntryID), sql.DoNothing()).Query()
-			res, err := tx.SQL.ExecContext(ctx, q, args...)
+			id, stored, err := e.inbox.StoreAnnouncement(ctx, tx, a)
 			if err != nil {
 				return err
 			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if !stored {
 				continue // already stored by an earlier or concurrent push
 			}
 			if _, err := e.river.InsertTx(ctx, tx.SQL, atomArgs{EntryID: id}, &river.InsertOpts{MaxAttempts: 20}); err != nil {
@@ -84,7 +69,7 @@ func (w *atomWorker) Work(ctx context.Context, job *river.Job[atomArgs]) error {
 	vet, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
 		e.log.WarnContext(ctx, "publication for an unknown patient", "entry", entry.ID)
-		return e.markEntry(ctx, entry, "unknown patient")
+		return e.inbox.FinishAnnouncement(ctx, entry, "unknown patient")
 	}
 	if err != nil {
 		return err
@@ -102,11 +87,11 @@ func (w *atomWorker) Work(ctx context.Context, job *river.Job[atomArgs]) error {
 		if !p.Open() && !providers.Retryable(err) {
 			// Gone for good (deleted before we looked, or refused): record why
 			// and stop; reconciliation still compares the whole mailbox.
-			return e.markEntry(ctx, entry, "fetch failed: "+errorKind(err))
+			return e.inbox.FinishAnnouncement(ctx, entry, "fetch failed: "+errorKind(err))
 		}
 		return e.retryOrSnooze(p, err)
 	}
-	echoOver := time.Since(entry.ReceivedAt) > e.cfg.EchoWait
+	echoOver := e.clock.Now().Sub(entry.ReceivedAt) > e.cfg.EchoWait
 	err = e.ingestWithThread(ctx, p, vet.ID, pv, m, echoOver)
 	if errors.Is(err, inbox.ErrEchoPending) {
 		return river.JobSnooze(time.Second)
@@ -114,12 +99,7 @@ func (w *atomWorker) Work(ctx context.Context, job *river.Job[atomArgs]) error {
 	if err != nil {
 		return err
 	}
-	return e.markEntry(ctx, entry, "")
-}
-
-func (e *Engine) markEntry(ctx context.Context, entry *ent.AtomEntry, reason string) error {
-	return e.store.Client.AtomEntry.UpdateOne(entry).SetProcessedAt(time.Now().UTC()).SetLastError(reason).
-		AddAttempts(1).Exec(ctx)
+	return e.inbox.FinishAnnouncement(ctx, entry, "")
 }
 
 func (e *Engine) retryOrSnooze(p *guarded, err error) error {
@@ -137,12 +117,11 @@ func (e *Engine) retryOrSnooze(p *guarded, err error) error {
 // ingested oldest first so the conversation links up.
 func (e *Engine) ingestWithThread(ctx context.Context, p *guarded, vid string, pv providers.Veteran, m providers.Message, echoOver bool) error {
 	if m.InReplyToExternalID != "" {
-		known, err := e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(p.Kind()),
-			providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE), providerref.ExternalID(m.InReplyToExternalID)).Exist(ctx)
+		parent, err := e.inbox.KnownMessage(ctx, p.Kind(), m.InReplyToExternalID)
 		if err != nil {
 			return err
 		}
-		if !known {
+		if parent == "" {
 			thread, err := p.GetThread(ctx, pv, m.ExternalID)
 			if err != nil {
 				return err
@@ -169,7 +148,7 @@ func (e *Engine) ingest(ctx context.Context, p *guarded, vid string, pv provider
 	if e, ok := inbox.AsError(err); !ok || e.Code != inbox.CodeNotFound {
 		return err
 	}
-	known, qerr := e.store.Client.CareTeam.Query().Where(careteam.ProviderEQ(p.Kind()), careteam.ProviderID(m.CareTeamExternalID)).Exist(ctx)
+	known, qerr := e.inbox.KnownCareTeam(ctx, p.Kind(), m.CareTeamExternalID)
 	if qerr != nil || known {
 		return err
 	}

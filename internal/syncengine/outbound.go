@@ -8,7 +8,7 @@ import (
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/message"
-	"github.com/va/vams/ent/providerref"
+	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/providers"
 )
@@ -23,10 +23,6 @@ type deliverWorker struct {
 	river.WorkerDefaults[deliverArgs]
 	e *Engine
 }
-
-// reasonUndeliverable is what the veteran reads when delivery gave up
-// without a provider's own reason.
-const reasonUndeliverable = "We couldn't deliver this message to your care team. Please try again later or call your VA health facility."
 
 // Work delivers one veteran message. The message's ID is the idempotency
 // key, so a retry after a lost answer does not create a second message.
@@ -43,36 +39,21 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 	if err != nil {
 		return err
 	}
-	if msg.DeliveryStatus != nil && *msg.DeliveryStatus == message.DeliveryStatusDELIVERED {
+	if inbox.Delivered(msg) {
 		return nil
 	}
 	th := msg.Edges.Thread
 	team := th.Edges.CareTeam
 	p, ok := e.providers[team.Provider]
 	if !ok {
-		return e.fail(ctx, msg.ID, reasonUndeliverable, errors.New("no provider configured for care team"))
+		return e.fail(ctx, msg.ID, "", errors.New("no provider configured for care team"))
 	}
 	v := veteranOf(th.Edges.Veteran)
-	// Reply to the newest message of the thread this provider knows.
-	var inReplyTo string
-	known, err := c.ProviderRef.Query().Where(providerref.ProviderEQ(team.Provider),
-		providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE),
-		providerref.EntityIDIn(threadMessageIDs(ctx, c, th.ID, msg.ID)...)).All(ctx)
+	inReplyTo, err := e.inbox.ReplyTarget(ctx, team.Provider, th.ID, msg.ID)
 	if err != nil {
 		return err
 	}
-	if len(known) > 0 {
-		newest := map[string]*ent.ProviderRef{}
-		for _, r := range known {
-			newest[r.EntityID] = r
-		}
-		ordered, err := c.Message.Query().Where(message.IDIn(keys(newest)...)).Order(ent.Desc(message.FieldOrderedAt)).First(ctx)
-		if err != nil {
-			return err
-		}
-		inReplyTo = newest[ordered.ID].ExternalID
-	}
-	if err := e.inbox.SetDeliveryStatus(ctx, msg.ID, message.DeliveryStatusSENDING, ""); err != nil {
+	if err := e.inbox.StartDelivery(ctx, msg.ID); err != nil {
 		return err
 	}
 	out := providers.OutboundMessage{
@@ -91,16 +72,16 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 	case p.Open():
 		// The provider is down: wait for it without spending attempts, so an
 		// outage delays the message but never fails it.
-		_ = e.inbox.SetDeliveryStatus(ctx, msg.ID, message.DeliveryStatusQUEUED, "")
+		_ = e.inbox.PostponeDelivery(ctx, msg.ID)
 		return river.JobSnooze(e.cfg.BreakerTimeout)
 	case providers.Retryable(err):
-		_ = e.inbox.SetDeliveryStatus(ctx, msg.ID, message.DeliveryStatusQUEUED, "")
+		_ = e.inbox.PostponeDelivery(ctx, msg.ID)
 		if job.Attempt >= job.MaxAttempts {
-			return e.fail(ctx, msg.ID, reasonUndeliverable, err)
+			return e.fail(ctx, msg.ID, "", err)
 		}
 		return err
 	default:
-		reason := reasonUndeliverable
+		reason := "" // the inbox's generic one
 		var pe *providers.Error
 		if errors.As(err, &pe) && pe.Reason != "" {
 			reason = pe.Reason
@@ -109,25 +90,14 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 	}
 }
 
-func (e *Engine) fail(ctx context.Context, messageID, reason string, cause error) error {
+// fail gives up on a delivery; providerReason, when the provider gave one,
+// is what the veteran reads.
+func (e *Engine) fail(ctx context.Context, messageID, providerReason string, cause error) error {
 	e.log.WarnContext(ctx, "delivery failed", "message_id", messageID, "error", cause.Error())
-	if err := e.inbox.SetDeliveryStatus(ctx, messageID, message.DeliveryStatusFAILED, reason); err != nil {
+	if err := e.inbox.FailDelivery(ctx, messageID, providerReason); err != nil {
 		return err
 	}
 	return river.JobCancel(cause)
-}
-
-func threadMessageIDs(ctx context.Context, c *ent.Client, threadID, except string) []string {
-	ids, _ := c.Message.Query().Where(message.ThreadID(threadID), message.IDNEQ(except), message.IsDraft(false)).IDs(ctx)
-	return ids
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 type statusArgs struct {
@@ -148,8 +118,7 @@ type statusWorker struct {
 func (w *statusWorker) Work(ctx context.Context, job *river.Job[statusArgs]) error {
 	e := w.e
 	ctx = viewer.System(ctx)
-	refs, err := e.store.Client.ProviderRef.Query().Where(providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE),
-		providerref.EntityID(job.Args.MessageID)).All(ctx)
+	refs, err := e.inbox.MessageRefs(ctx, job.Args.MessageID)
 	if err != nil || len(refs) == 0 {
 		return err // a message no provider holds yet has nothing to write back
 	}

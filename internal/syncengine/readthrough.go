@@ -5,7 +5,6 @@ import (
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/message"
-	"github.com/va/vams/ent/providerref"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/providers"
 )
@@ -18,8 +17,7 @@ func (e *Engine) FetchBodies(ctx context.Context, ids []string) (map[string]stri
 	ctx = viewer.System(ctx)
 	bodies := map[string]string{}
 	errs := map[string]error{}
-	refs, err := e.store.Client.ProviderRef.Query().Where(providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE),
-		providerref.EntityIDIn(ids...)).All(ctx)
+	refs, err := e.inbox.MessageRefs(ctx, ids...)
 	if err != nil {
 		for _, id := range ids {
 			errs[id] = err

@@ -4,26 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
-	"strings"
 	"time"
 
-	"entgo.io/ent/dialect/sql"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/va/vams/ent"
-	"github.com/va/vams/ent/association"
-	"github.com/va/vams/ent/careteam"
-	"github.com/va/vams/ent/facility"
-	"github.com/va/vams/ent/message"
-	"github.com/va/vams/ent/providerref"
-	"github.com/va/vams/ent/syncstate"
 	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
-	"github.com/va/vams/internal/store"
 	"github.com/va/vams/providers"
 )
 
@@ -47,9 +37,8 @@ func (w *reconcileAllWorker) Work(ctx context.Context, _ *river.Job[reconcileAll
 // has not completed. Everyone else is reached by SweepAll.
 func (e *Engine) ScheduleReconcile(ctx context.Context) error {
 	ctx = viewer.System(ctx)
-	since := time.Now().Add(-e.cfg.ActiveWindow)
-	imported, err := e.store.Client.SyncState.Query().Where(syncstate.Scope(scopeImport), syncstate.StatusEQ(syncstate.StatusCOMPLETE)).
-		Select(syncstate.FieldVeteranID).Strings(ctx)
+	since := e.clock.Now().Add(-e.cfg.ActiveWindow)
+	imported, err := e.inbox.ImportedVeterans(ctx)
 	if err != nil {
 		return err
 	}
@@ -152,47 +141,27 @@ func (e *Engine) Reconcile(ctx context.Context, veteranID string, k providerkind
 		if e.rekey(ctx, vet.ID, err) {
 			return e.Reconcile(ctx, veteranID, k)
 		}
-		return e.recordRun(ctx, k, vet.ID, scopeFast, err)
+		return e.inbox.RecordSyncRun(ctx, k, vet.ID, scopeFast, err)
 	}
-	now := time.Now().UTC()
+	now := e.clock.Now().UTC()
 	// Fast scan: recent activity, every run.
 	fast := providers.Window{Since: now.Add(-e.cfg.FastWindow), Until: now.Add(time.Minute)}
 	if err := e.scan(ctx, p, vet.ID, pv, fast); err != nil {
-		return e.recordRun(ctx, k, vet.ID, scopeFast, err)
+		return e.inbox.RecordSyncRun(ctx, k, vet.ID, scopeFast, err)
 	}
-	if err := e.recordRun(ctx, k, vet.ID, scopeFast, nil); err != nil {
+	if err := e.inbox.RecordSyncRun(ctx, k, vet.ID, scopeFast, nil); err != nil {
 		return err
 	}
 	// Import, then the slow sweep: one older window per run.
-	imp, err := e.state(ctx, k, vet.ID, scopeImport)
+	imp, err := e.inbox.SyncState(ctx, k, vet.ID, scopeImport)
 	if err != nil {
 		return err
 	}
 	horizon := now.Add(-e.cfg.ImportHorizon)
-	if imp.Status != syncstate.StatusCOMPLETE {
-		// The first import walks every window back to the horizon now, so
-		// the veteran's history is there when they first look.
-		if err := e.setState(ctx, imp, syncstate.StatusIN_PROGRESS, nil); err != nil {
-			return err
-		}
-		until := fast.Since
-		if imp.Watermark != nil && imp.Watermark.Before(until) {
-			until = *imp.Watermark // resume where a stopped import left off
-		}
-		for until.After(horizon) {
-			since := until.Add(-e.cfg.SweepWindow)
-			if err := e.scan(ctx, p, vet.ID, pv, providers.Window{Since: since, Until: until}); err != nil {
-				_ = e.setState(ctx, imp, syncstate.StatusERROR, err)
-				return err
-			}
-			until = since
-			if err := e.store.Client.SyncState.UpdateOne(imp).SetWatermark(until).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		return e.setState(ctx, imp, syncstate.StatusCOMPLETE, nil)
+	if !inbox.Imported(imp) {
+		return e.importHistory(ctx, p, vet.ID, pv, imp, fast.Since, horizon)
 	}
-	sweep, err := e.state(ctx, k, vet.ID, scopeSweep)
+	sweep, err := e.inbox.SyncState(ctx, k, vet.ID, scopeSweep)
 	if err != nil {
 		return err
 	}
@@ -202,15 +171,37 @@ func (e *Engine) Reconcile(ctx context.Context, veteranID string, k providerkind
 	}
 	since := until.Add(-e.cfg.SweepWindow)
 	if err := e.scan(ctx, p, vet.ID, pv, providers.Window{Since: since, Until: until}); err != nil {
-		return e.recordRun(ctx, k, vet.ID, scopeSweep, err)
+		return e.inbox.RecordSyncRun(ctx, k, vet.ID, scopeSweep, err)
 	}
-	next := since
-	upd := e.store.Client.SyncState.UpdateOne(sweep).SetStatus(syncstate.StatusCOMPLETE).SetLastRunAt(now).SetLastError("")
-	if !next.After(horizon) {
-		upd.SetLastFullScanAt(now)
+	next, round := since, !since.After(horizon)
+	if round {
 		next = fast.Since // wrap around
 	}
-	return upd.SetWatermark(next).Exec(ctx)
+	return e.inbox.AdvanceSweep(ctx, sweep, next, round)
+}
+
+// importHistory is the first import: it walks every window from until back
+// to the horizon now, so the veteran's history is there when they first
+// look, and a stopped import resumes where it left off.
+func (e *Engine) importHistory(ctx context.Context, p *guarded, vid string, pv providers.Veteran, imp *ent.SyncState, until, horizon time.Time) error {
+	if err := e.inbox.StartImport(ctx, imp); err != nil {
+		return err
+	}
+	if imp.Watermark != nil && imp.Watermark.Before(until) {
+		until = *imp.Watermark
+	}
+	for until.After(horizon) {
+		since := until.Add(-e.cfg.SweepWindow)
+		if err := e.scan(ctx, p, vid, pv, providers.Window{Since: since, Until: until}); err != nil {
+			_ = e.inbox.FailImport(ctx, imp, err)
+			return err
+		}
+		until = since
+		if err := e.inbox.AdvanceImport(ctx, imp, until); err != nil {
+			return err
+		}
+	}
+	return e.inbox.CompleteImport(ctx, imp)
 }
 
 // scan ingests every message the provider lists in w and tombstones the ones
@@ -233,11 +224,11 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 		if m.ThreadExternalID == m.ExternalID && m.InReplyToExternalID == "" && !m.BodyIncluded {
 			// A listing that says nothing of the conversation (OH lists no
 			// references) cannot place a new message: fetch it whole.
-			known, err := e.known(ctx, p.Kind(), m.ExternalID)
+			known, err := e.inbox.KnownMessage(ctx, p.Kind(), m.ExternalID)
 			if err != nil {
 				return err
 			}
-			if !known {
+			if known == "" {
 				full, err := p.GetMessage(ctx, pv, m.ExternalID)
 				if err != nil {
 					return err
@@ -252,32 +243,12 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 			return err
 		}
 	}
-	// Messages gone from the listing altogether count as deleted.
-	var refs []struct {
-		ExternalID string `json:"external_id"`
-		MessageID  string `json:"entity_id"`
+	// Messages gone from the listing altogether count as deleted, unless
+	// the veteran's own change of them is still on its way out.
+	for ext := range pending {
+		seen[ext] = true
 	}
-	err = e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(p.Kind()),
-		providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE),
-		func(s *sql.Selector) {
-			m := sql.Table(message.Table)
-			s.Join(m).On(s.C(providerref.FieldEntityID), m.C(message.FieldID)).
-				Where(sql.And(sql.EQ(m.C(message.FieldVeteranID), vid), sql.GTE(m.C(message.FieldSentAt), w.Since),
-					sql.LT(m.C(message.FieldSentAt), w.Until), sql.IsNull(m.C(message.FieldProviderDeletedAt))))
-		}).Select(providerref.FieldExternalID, providerref.FieldEntityID).Scan(ctx, &refs)
-	if err != nil {
-		return err
-	}
-	for _, r := range refs {
-		if seen[r.ExternalID] || pending[r.ExternalID] {
-			continue
-		}
-		gone := providers.Message{ExternalID: r.ExternalID, Status: providers.StatusDeleted}
-		if _, _, err := e.inbox.Ingest(ctx, inbox.Incoming{Provider: p.Kind(), VeteranID: vid, Message: gone}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return e.inbox.TombstoneUnlisted(ctx, p.Kind(), vid, w, seen)
 }
 
 // pendingWrites returns the provider ids of messages whose status write-back
@@ -306,130 +277,20 @@ func (e *Engine) pendingWrites(ctx context.Context, k providerkind.Kind) (map[st
 	if len(msgIDs) == 0 {
 		return out, rows.Err()
 	}
-	refs, err := e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(k),
-		providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE), providerref.EntityIDIn(msgIDs...)).All(ctx)
+	refs, err := e.inbox.MessageRefs(ctx, msgIDs...)
 	for _, r := range refs {
-		out[r.ExternalID] = true
+		if r.Provider == k {
+			out[r.ExternalID] = true
+		}
 	}
 	return out, err
 }
 
-// known reports whether VAMS already holds provider k's message ext.
-func (e *Engine) known(ctx context.Context, k providerkind.Kind, ext string) (bool, error) {
-	return e.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(k),
-		providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE), providerref.ExternalID(ext)).Exist(ctx)
-}
-
-func (e *Engine) state(ctx context.Context, k providerkind.Kind, vid, scope string) (*ent.SyncState, error) {
-	c := e.store.Client
-	st, err := c.SyncState.Query().Where(syncstate.ProviderEQ(k), syncstate.VeteranID(vid), syncstate.Scope(scope)).Only(ctx)
-	if ent.IsNotFound(err) {
-		st, err = c.SyncState.Create().SetProvider(k).SetVeteranID(vid).SetScope(scope).Save(ctx)
-		if ent.IsConstraintError(err) {
-			return c.SyncState.Query().Where(syncstate.ProviderEQ(k), syncstate.VeteranID(vid), syncstate.Scope(scope)).Only(ctx)
-		}
-	}
-	return st, err
-}
-
-func (e *Engine) setState(ctx context.Context, st *ent.SyncState, status syncstate.Status, cause error) error {
-	upd := e.store.Client.SyncState.UpdateOne(st).SetStatus(status).SetLastRunAt(time.Now().UTC())
-	if cause != nil {
-		upd.SetLastError(cause.Error())
-	} else {
-		upd.SetLastError("")
-	}
-	return upd.Exec(ctx)
-}
-
-func (e *Engine) recordRun(ctx context.Context, k providerkind.Kind, vid, scope string, cause error) error {
-	st, err := e.state(ctx, k, vid, scope)
-	if err != nil {
-		return err
-	}
-	status := syncstate.StatusCOMPLETE
-	if cause != nil {
-		status = syncstate.StatusERROR
-	}
-	if err := e.setState(ctx, st, status, cause); err != nil {
-		return err
-	}
-	return cause
-}
-
-// refreshDirectory upserts the teams a provider lists for the veteran, with
-// their facilities and the veteran's association (blocked, preferred).
+// refreshDirectory applies the care teams provider p lists for the veteran.
 func (e *Engine) refreshDirectory(ctx context.Context, p *guarded, vid string, pv providers.Veteran) error {
 	teams, err := p.CareTeams(ctx, pv)
 	if err != nil {
 		return err
 	}
-	return e.store.InTx(ctx, func(tx *store.Tx) error {
-		c := tx.Client
-		listed := make([]string, 0, len(teams))
-		for _, t := range teams {
-			f, err := c.Facility.Query().Where(facility.StationNumber(t.StationNumber)).Only(ctx)
-			if ent.IsNotFound(err) {
-				ehr := facility.EhrVISTA
-				if p.Kind() == providerkind.OH {
-					ehr = facility.EhrOH
-				}
-				f, err = c.Facility.Create().SetStationNumber(t.StationNumber).SetName(t.FacilityName).
-					SetHealthCareSystem(t.HealthCareSystem).SetEhr(ehr).Save(ctx)
-			}
-			if err != nil {
-				return err
-			}
-			display := displayName(t)
-			ct, err := c.CareTeam.Query().Where(careteam.ProviderEQ(p.Kind()), careteam.ProviderID(t.ExternalID)).Only(ctx)
-			switch {
-			case ent.IsNotFound(err):
-				ct, err = c.CareTeam.Create().SetProvider(p.Kind()).SetProviderID(t.ExternalID).
-					SetName(t.Name).SetDisplayName(display).SetFacilityID(f.ID).SetActive(t.Active).
-					SetRequiresSignature(t.RequiresSignature).SetAlternateNames(t.AlternateNames).Save(ctx)
-			case err == nil && (ct.DisplayName != display || ct.Name != t.Name || ct.Active != t.Active ||
-				ct.RequiresSignature != t.RequiresSignature || !slices.Equal(ct.AlternateNames, t.AlternateNames)):
-				ct, err = c.CareTeam.UpdateOne(ct).SetName(t.Name).SetDisplayName(display).SetActive(t.Active).
-					SetRequiresSignature(t.RequiresSignature).SetAlternateNames(t.AlternateNames).Save(ctx)
-			}
-			if err != nil {
-				return err
-			}
-			a, err := c.Association.Query().Where(association.VeteranID(vid), association.CareTeamID(ct.ID)).Only(ctx)
-			switch {
-			case ent.IsNotFound(err):
-				err = c.Association.Create().SetVeteranID(vid).SetCareTeamID(ct.ID).SetBlocked(t.Blocked).SetPreferred(t.Preferred).Exec(ctx)
-			case err == nil && a.Blocked != t.Blocked:
-				// Preferred is the veteran's own choice in VAMS; blocked is the team's.
-				err = c.Association.UpdateOne(a).SetBlocked(t.Blocked).Exec(ctx)
-			}
-			if err != nil {
-				return err
-			}
-			listed = append(listed, ct.ID)
-		}
-		// Teams the provider no longer lists for the veteran lose their
-		// association: old threads stay, new messages are refused.
-		_, err := c.Association.Delete().Where(association.VeteranID(vid), association.CareTeamIDNotIn(listed...),
-			association.HasCareTeamWith(careteam.ProviderEQ(p.Kind()))).Exec(ctx)
-		return err
-	})
-}
-
-// displayName is the name veterans see: the provider's suggested display
-// name without a repeated facility prefix ("Cheyenne VA Medical Center |
-// Pharmacy" → "Pharmacy"; the facility is shown beside it), else its name.
-func displayName(t providers.CareTeam) string {
-	d := strings.TrimSpace(t.DisplayName)
-	if d == "" {
-		d = strings.TrimSpace(t.Name)
-	}
-	if t.FacilityName != "" {
-		for _, sep := range []string{" | ", " - ", ": "} {
-			if rest, ok := strings.CutPrefix(d, t.FacilityName+sep); ok && strings.TrimSpace(rest) != "" {
-				return strings.TrimSpace(rest)
-			}
-		}
-	}
-	return d
+	return e.inbox.ApplyCareTeams(ctx, p.Kind(), vid, teams)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/edge"
+	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/internal/store/storetest"
@@ -71,7 +72,7 @@ func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	e := &Env{T: t, Counter: &storetest.Counter{}, Log: &LogBuffer{}, now: time.Now().UTC()}
 	e.Store = b.Open(t, storetest.Options{WrapDriver: e.Counter.Wrap})
 	e.Bus = events.NewBus()
-	e.Inbox = &inbox.Service{Store: e.Store, Events: e.Bus, Outbox: o.Outbox, Limiter: o.Limiter, Now: e.Now}
+	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Events: e.Bus, Outbox: o.Outbox, Limiter: o.Limiter, Clock: clock.Func(e.Now)})
 	e.Mux = http.NewServeMux()
 	log := slog.New(slog.NewJSONHandler(e.Log, nil))
 	// The server starts first so the issuer can name its own URL.

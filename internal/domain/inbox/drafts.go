@@ -60,7 +60,7 @@ func (s *Service) SaveDraft(ctx context.Context, in Draft) (*ent.Thread, *ent.Me
 		if err := checkID(in.DraftID, ids.Message, "draftId"); err != nil {
 			return nil, nil, err
 		}
-		err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+		err = s.store.InTx(ctx, func(tx *store.Tx) error {
 			d, err = tx.Client.Message.Get(ctx, in.DraftID)
 			if err != nil {
 				return mapNotFound(err, "draftId")
@@ -101,7 +101,7 @@ func (s *Service) SaveDraft(ctx context.Context, in Draft) (*ent.Thread, *ent.Me
 		if err := checkID(in.ThreadID, ids.Thread, "threadId"); err != nil {
 			return nil, nil, err
 		}
-		err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+		err = s.store.InTx(ctx, func(tx *store.Tx) error {
 			th, err = tx.Client.Thread.Get(ctx, in.ThreadID)
 			if err != nil {
 				return mapNotFound(err, "threadId")
@@ -121,7 +121,7 @@ func (s *Service) SaveDraft(ctx context.Context, in Draft) (*ent.Thread, *ent.Me
 		if in.Subject != nil {
 			subject = strings.TrimSpace(*in.Subject)
 		}
-		err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+		err = s.store.InTx(ctx, func(tx *store.Tx) error {
 			if err := s.checkTeamVisible(ctx, tx.Client, vid, in.CareTeamID); err != nil {
 				return err
 			}
@@ -184,7 +184,7 @@ func (s *Service) DeleteDraft(ctx context.Context, draftID string) (deletedThrea
 	if err := checkID(draftID, ids.Message, "draftId"); err != nil {
 		return false, nil, err
 	}
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		d, err := tx.Client.Message.Get(ctx, draftID)
 		if err != nil {
 			return mapNotFound(err, "draftId")
@@ -230,14 +230,14 @@ func (s *Service) SendDraft(ctx context.Context, draftID string, sig *Signature)
 	if err := checkSignature(sig); err != nil {
 		return nil, nil, err
 	}
-	d, err := s.Store.Client.Message.Get(ctx, draftID)
+	d, err := s.store.Client.Message.Get(ctx, draftID)
 	if err != nil {
 		return nil, nil, mapNotFound(err, "draftId")
 	}
 	if !d.IsDraft {
 		return nil, nil, newErr(CodeNotDraft, "draftId", "This message was already sent.")
 	}
-	th, err := s.Store.Client.Thread.Get(ctx, d.ThreadID)
+	th, err := s.store.Client.Thread.Get(ctx, d.ThreadID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -251,14 +251,14 @@ func (s *Service) SendDraft(ctx context.Context, draftID string, sig *Signature)
 			return nil, nil, err
 		}
 		var block ReplyBlock
-		ct, block, err = teamState(ctx, s.Store.Client, vid, th.CareTeamID)
+		ct, block, err = teamState(ctx, s.store.Client, vid, th.CareTeamID)
 		if err != nil {
 			return nil, nil, err
 		}
 		if block != BlockNone {
 			return nil, nil, blockError(block, "draftId")
 		}
-	} else if th, ct, err = s.threadForReply(ctx, s.Store.Client, vid, th.ID); err != nil {
+	} else if th, ct, err = s.threadForReply(ctx, s.store.Client, vid, th.ID); err != nil {
 		if e, ok := AsError(err); ok {
 			e.Field = "draftId"
 		}
@@ -275,7 +275,7 @@ func (s *Service) SendDraft(ctx context.Context, draftID string, sig *Signature)
 		return nil, nil, err
 	}
 	var msg *ent.Message
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		// The draft row is deleted and a sent message created so that the
 		// sent message's ID sorts after every earlier message.
 		if err := tx.Client.Message.DeleteOneID(d.ID).Exec(ctx); err != nil {

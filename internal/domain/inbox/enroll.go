@@ -23,10 +23,10 @@ func (s *Service) Enroll(ctx context.Context, icn string) (string, error) {
 		return id.(string), nil
 	}
 	sys := viewer.System(ctx)
-	c := s.Store.Client
+	c := s.store.Client
 	v, err := c.Veteran.Query().Where(veteran.Icn(icn)).Only(sys)
 	if ent.IsNotFound(err) {
-		err = s.Store.InTx(sys, func(tx *store.Tx) error {
+		err = s.store.InTx(sys, func(tx *store.Tx) error {
 			v, err = tx.Client.Veteran.Create().SetIcn(icn).Save(sys)
 			if err != nil {
 				return err

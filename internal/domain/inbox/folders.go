@@ -42,7 +42,7 @@ func (s *Service) CreateFolder(ctx context.Context, name string) (*ent.Folder, e
 		return nil, err
 	}
 	var f *ent.Folder
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		if err := s.folderNameFree(ctx, tx.Client, vid, name, ""); err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func (s *Service) RenameFolder(ctx context.Context, folderID, name string) (*ent
 		return nil, err
 	}
 	var f *ent.Folder
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		if f, err = customFolder(ctx, tx.Client, folderID); err != nil {
 			return err
 		}
@@ -119,7 +119,7 @@ func (s *Service) DeleteFolder(ctx context.Context, folderID string) error {
 	if err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+	return s.store.InTx(ctx, func(tx *store.Tx) error {
 		f, err := customFolder(ctx, tx.Client, folderID)
 		if err != nil {
 			return err

@@ -45,16 +45,15 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (msgID string, create
 	if m.ExternalID == "" {
 		return "", false, errors.New("inbox: provider message without id")
 	}
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		c := tx.Client
-		ref, err := c.ProviderRef.Query().Where(providerref.ProviderEQ(in.Provider),
-			providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE), providerref.ExternalID(m.ExternalID)).Only(ctx)
-		if err == nil {
+		ref, err := providerRef(ctx, c, in.Provider, providerref.EntityTypeMESSAGE, m.ExternalID)
+		if err != nil {
+			return err
+		}
+		if ref != nil {
 			msgID = ref.EntityID
 			return s.applyState(ctx, tx, in, ref)
-		}
-		if !ent.IsNotFound(err) {
-			return err
 		}
 		ct, err := c.CareTeam.Query().Where(careteam.ProviderEQ(in.Provider), careteam.ProviderID(m.CareTeamExternalID)).Only(ctx)
 		if err != nil {
@@ -127,12 +126,8 @@ func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *
 		if ext == "" {
 			return "", nil
 		}
-		ref, err := c.ProviderRef.Query().Where(providerref.ProviderEQ(in.Provider),
-			providerref.EntityTypeEQ(t), providerref.ExternalID(ext)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return "", nil
-		}
-		if err != nil {
+		ref, err := providerRef(ctx, c, in.Provider, t, ext)
+		if err != nil || ref == nil {
 			return "", err
 		}
 		return ref.EntityID, nil
@@ -363,64 +358,7 @@ func (s *Service) followProviderDeletes(ctx context.Context, tx *store.Tx, vid, 
 
 // StoreBody keeps a body fetched through a provider (read-through).
 func (s *Service) StoreBody(ctx context.Context, messageID, body string) error {
-	return s.Store.Client.Message.UpdateOneID(messageID).SetBody(body).SetBodyLoaded(true).Exec(ctx)
-}
-
-// RecordDelivery marks a veteran's message delivered and remembers the
-// provider's ids, so the echo of the send is recognised. Idempotent.
-func (s *Service) RecordDelivery(ctx context.Context, provider providerkind.Kind, messageID string, r providers.Receipt) error {
-	return s.Store.InTx(ctx, func(tx *store.Tx) error {
-		c := tx.Client
-		msg, err := c.Message.Get(ctx, messageID)
-		if err != nil {
-			return err
-		}
-		err = c.ProviderRef.Create().SetProvider(provider).SetEntityType(providerref.EntityTypeMESSAGE).
-			SetEntityID(messageID).SetExternalID(r.ExternalID).OnConflict().DoNothing().Exec(ctx)
-		if err != nil && !isNoRows(err) {
-			return err
-		}
-		if r.ThreadExternalID != "" {
-			err = c.ProviderRef.Create().SetProvider(provider).SetEntityType(providerref.EntityTypeTHREAD).
-				SetEntityID(msg.ThreadID).SetExternalID(r.ThreadExternalID).OnConflict().DoNothing().Exec(ctx)
-			if err != nil && !isNoRows(err) {
-				return err
-			}
-		}
-		if msg.DeliveryStatus != nil && *msg.DeliveryStatus == message.DeliveryStatusDELIVERED {
-			return nil
-		}
-		if err := c.Message.UpdateOne(msg).SetDeliveryStatus(message.DeliveryStatusDELIVERED).ClearDeliveryError().Exec(ctx); err != nil {
-			return err
-		}
-		return s.change(ctx, tx, msg.VeteranID, "Message", msg.ID, change.OpUPDATED,
-			events.Event{Kind: events.MessageUpdated, ThreadID: msg.ThreadID, MessageID: msg.ID})
-	})
-}
-
-// SetDeliveryStatus records a delivery attempt's outcome; reason is shown to
-// the veteran when the status is FAILED.
-func (s *Service) SetDeliveryStatus(ctx context.Context, messageID string, st message.DeliveryStatus, reason string) error {
-	return s.Store.InTx(ctx, func(tx *store.Tx) error {
-		msg, err := tx.Client.Message.Get(ctx, messageID)
-		if err != nil {
-			return err
-		}
-		if msg.DeliveryStatus != nil && *msg.DeliveryStatus == message.DeliveryStatusDELIVERED {
-			return nil // never step back from delivered
-		}
-		up := tx.Client.Message.UpdateOne(msg).SetDeliveryStatus(st)
-		if reason != "" {
-			up.SetDeliveryError(reason)
-		} else {
-			up.ClearDeliveryError()
-		}
-		if err := up.Exec(ctx); err != nil {
-			return err
-		}
-		return s.change(ctx, tx, msg.VeteranID, "Message", msg.ID, change.OpUPDATED,
-			events.Event{Kind: events.MessageUpdated, ThreadID: msg.ThreadID, MessageID: msg.ID})
-	})
+	return s.store.Client.Message.UpdateOneID(messageID).SetBody(body).SetBodyLoaded(true).Exec(ctx)
 }
 
 // isNoRows reports an upsert's DO NOTHING on conflict, which some drivers

@@ -99,7 +99,7 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 		))
 	}
 
-	query := s.Store.Client.Thread.Query().Where(preds...)
+	query := s.store.Client.Thread.Query().Where(preds...)
 	var cols []keyCol
 	var cursorVals func(c *ent.Cursor) ([]any, bool)
 	switch q.Order {
@@ -151,7 +151,7 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 		for _, t := range nodes {
 			teamIDs = append(teamIDs, t.CareTeamID)
 		}
-		teams, err := s.Store.Client.CareTeam.Query().Where(careteam.IDIn(teamIDs...)).Select(careteam.FieldID, careteam.FieldDisplayName).All(ctx)
+		teams, err := s.store.Client.CareTeam.Query().Where(careteam.IDIn(teamIDs...)).Select(careteam.FieldID, careteam.FieldDisplayName).All(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -206,7 +206,7 @@ func (s *Service) ListMessages(ctx context.Context, th *ent.Thread, p PageArgs) 
 		}
 		after = []any{draft == "1", t, cur.ID}
 	}
-	nodes, err := s.Store.Client.Message.Query().Where(message.ThreadID(th.ID), keysetWhere(cols, after)).
+	nodes, err := s.store.Client.Message.Query().Where(message.ThreadID(th.ID), keysetWhere(cols, after)).
 		Order(keysetOrder(cols)).Limit(n + 1).All(ctx)
 	if err != nil {
 		return nil, err

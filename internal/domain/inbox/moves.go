@@ -77,7 +77,7 @@ func (s *Service) moveThread(ctx context.Context, threadID string, target func(*
 		return nil, err
 	}
 	var th *ent.Thread
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		th, err = tx.Client.Thread.Get(ctx, threadID)
 		if err != nil {
 			return mapNotFound(err, "threadId")
@@ -102,7 +102,7 @@ func (s *Service) moveThread(ctx context.Context, threadID string, target func(*
 		// Trash is the one move providers know about (as delete and undelete).
 		toTrash := to.System != nil && *to.System == folder.SystemTRASH
 		fromTrash := from.System != nil && *from.System == folder.SystemTRASH
-		if s.Outbox != nil && toTrash != fromTrash {
+		if s.outbox != nil && toTrash != fromTrash {
 			st := providers.StatusDeleted
 			if fromTrash {
 				st = providers.StatusRead
@@ -122,11 +122,11 @@ func (s *Service) moveThread(ctx context.Context, threadID string, target func(*
 
 // writeStatuses queues the write-back of a status for each message.
 func (s *Service) writeStatuses(ctx context.Context, tx *store.Tx, messageIDs []string, st providers.Status) error {
-	if s.Outbox == nil {
+	if s.outbox == nil {
 		return nil
 	}
 	for _, id := range messageIDs {
-		if err := s.Outbox.WriteStatus(ctx, tx, id, st); err != nil {
+		if err := s.outbox.WriteStatus(ctx, tx, id, st); err != nil {
 			return err
 		}
 	}

@@ -23,7 +23,7 @@ func (s *Service) MarkThreadRead(ctx context.Context, threadID string) (*ent.Thr
 		return nil, err
 	}
 	var th *ent.Thread
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		th, err = tx.Client.Thread.Get(ctx, threadID)
 		if err != nil {
 			return mapNotFound(err, "threadId")
@@ -63,7 +63,7 @@ func (s *Service) MarkThreadUnread(ctx context.Context, threadID string) (*ent.T
 		return nil, err
 	}
 	var th *ent.Thread
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		th, err = tx.Client.Thread.Get(ctx, threadID)
 		if err != nil {
 			return mapNotFound(err, "threadId")

@@ -65,7 +65,7 @@ func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread,
 	if err != nil {
 		return nil, nil, err
 	}
-	ct, block, err := teamState(ctx, s.Store.Client, vid, in.CareTeamID)
+	ct, block, err := teamState(ctx, s.store.Client, vid, in.CareTeamID)
 	if err != nil {
 		return nil, nil, mapNotFound(err, "careTeamId")
 	}
@@ -84,7 +84,7 @@ func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread,
 	}
 	var th *ent.Thread
 	var msg *ent.Message
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		sent, err := s.systemFolder(ctx, tx.Client, vid, folder.SystemSENT)
 		if err != nil {
 			return err
@@ -104,7 +104,7 @@ func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread,
 }
 
 func (s *Service) allowSend(vid string) error {
-	if s.Limiter != nil && !s.Limiter.Allow(vid) {
+	if s.limiter != nil && !s.limiter.Allow(vid) {
 		return newErr(CodeRateLimited, "", "You've sent many messages in a short time. Please wait a few minutes before sending another.")
 	}
 	return nil
@@ -137,8 +137,8 @@ func (s *Service) addVeteranMessage(ctx context.Context, tx *store.Tx, vid strin
 	updated.LastMessageAt, updated.LastMessageID, updated.MessageCount, updated.HasAttachments = now, &msg.ID, th.MessageCount+1, hasAtt
 	updated.UpdatedAt = time.Now()
 	th = &updated
-	if s.Outbox != nil {
-		if err := s.Outbox.DeliverMessage(ctx, tx, msg.ID); err != nil {
+	if s.outbox != nil {
+		if err := s.outbox.DeliverMessage(ctx, tx, msg.ID); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -202,7 +202,7 @@ func (s *Service) ReplyToThread(ctx context.Context, in Reply) (*ent.Thread, *en
 	if err != nil {
 		return nil, nil, err
 	}
-	th, ct, err := s.threadForReply(ctx, s.Store.Client, vid, in.ThreadID)
+	th, ct, err := s.threadForReply(ctx, s.store.Client, vid, in.ThreadID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -220,7 +220,7 @@ func (s *Service) ReplyToThread(ctx context.Context, in Reply) (*ent.Thread, *en
 		return nil, nil, err
 	}
 	var msg *ent.Message
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		msg, th, err = s.addVeteranMessage(ctx, tx, vid, th, body, files, now)
 		return err
 	})

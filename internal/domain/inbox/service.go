@@ -9,6 +9,7 @@ import (
 	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/internal/domain/events"
+	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/platform/ids"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
@@ -20,6 +21,9 @@ import (
 type Outbox interface {
 	// DeliverMessage queues delivery of a veteran's message.
 	DeliverMessage(ctx context.Context, tx *store.Tx, messageID string) error
+	// RedeliverMessage queues another delivery of a message whose earlier
+	// delivery ended (an operator's retry).
+	RedeliverMessage(ctx context.Context, tx *store.Tx, messageID string) error
 	// WriteStatus queues a status write-back (read, delete, restore) of a
 	// message that came from or went to a provider.
 	WriteStatus(ctx context.Context, tx *store.Tx, messageID string, status providers.Status) error
@@ -32,13 +36,14 @@ type SendLimiter interface {
 }
 
 // Service is the one place where inbox rules live. Every method acts as the
-// viewer in ctx; the store's privacy layer scopes what it can touch.
+// viewer in ctx; the store's privacy layer scopes what it can touch. Build
+// it with New.
 type Service struct {
-	Store   *store.Store
-	Outbox  Outbox
-	Events  events.Publisher
-	Limiter SendLimiter
-	Now     func() time.Time
+	store   *store.Store
+	outbox  Outbox
+	events  events.Publisher
+	limiter SendLimiter
+	clock   clock.Clock
 
 	// systemFolders caches veteran ID + kind → folder ID: system folders are
 	// created once and never renamed, moved or deleted.
@@ -55,23 +60,18 @@ const activityEvery = 5 * time.Minute
 // per process (one small UPDATE): it steers how soon the sync engine
 // reconciles them. A failure only delays that, so it is not the request's.
 func (s *Service) touch(ctx context.Context, vid string) {
-	now := time.Now()
+	now := s.clock.Now()
 	if last, ok := s.active.Load(vid); ok && now.Sub(last.(time.Time)) < activityEvery {
 		return
 	}
 	s.active.Store(vid, now)
-	_ = s.Store.Client.Veteran.Update().Where(veteran.ID(vid)).SetLastActiveAt(now.UTC()).Exec(viewer.System(ctx))
+	_ = s.store.Client.Veteran.Update().Where(veteran.ID(vid)).SetLastActiveAt(now.UTC()).Exec(viewer.System(ctx))
 }
 
 // now is whole seconds: providers keep sent times to the second, and a
 // timeline mixing our nanoseconds with their seconds would misorder a reply
 // sent within the same second as the message it answers.
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC().Truncate(time.Second)
-	}
-	return time.Now().UTC().Truncate(time.Second)
-}
+func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Second) }
 
 func viewerID(ctx context.Context) (string, error) {
 	v, ok := viewer.FromContext(ctx)
@@ -97,8 +97,8 @@ func (s *Service) change(ctx context.Context, tx *store.Tx, vid, entityType, ent
 		return err
 	}
 	ev.ChangeID, ev.VeteranID = c.ID, vid
-	if s.Events != nil {
-		tx.OnCommit(func() { s.Events.Publish(ev) })
+	if s.events != nil {
+		tx.OnCommit(func() { s.events.Publish(ev) })
 	}
 	return nil
 }

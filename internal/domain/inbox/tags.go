@@ -21,7 +21,7 @@ func (s *Service) CreateTag(ctx context.Context, name string) (*ent.Tag, error) 
 		return nil, err
 	}
 	var t *ent.Tag
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tagNameFree(ctx, tx.Client, vid, name, ""); err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (s *Service) RenameTag(ctx context.Context, tagID, name string) (*ent.Tag, 
 		return nil, err
 	}
 	var t *ent.Tag
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		if t, err = getTag(ctx, tx.Client, tagID); err != nil {
 			return err
 		}
@@ -83,7 +83,7 @@ func (s *Service) DeleteTag(ctx context.Context, tagID string) error {
 	if err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+	return s.store.InTx(ctx, func(tx *store.Tx) error {
 		t, err := getTag(ctx, tx.Client, tagID)
 		if err != nil {
 			return err
@@ -109,7 +109,7 @@ func (s *Service) TagThread(ctx context.Context, threadID, tagID string, remove 
 		return nil, err
 	}
 	var th *ent.Thread
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		if th, err = tx.Client.Thread.Get(ctx, threadID); err != nil {
 			return mapNotFound(err, "threadId")
 		}

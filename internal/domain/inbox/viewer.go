@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"entgo.io/ent/dialect/sql"
-
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/association"
 	"github.com/va/vams/ent/attachment"
@@ -28,7 +26,7 @@ func (s *Service) Veteran(ctx context.Context) (*ent.Veteran, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.Client.Veteran.Get(ctx, vid)
+	return s.store.Client.Veteran.Get(ctx, vid)
 }
 
 // UnreadCount counts unread messages outside Trash and Drafts.
@@ -37,16 +35,13 @@ func (s *Service) UnreadCount(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var rows []struct {
-		Sum sql.NullInt64 `json:"sum"`
+	counts, err := CountByFolder(ctx, s.store.Client, thread.VeteranID(vid), thread.UnreadCountGT(0),
+		thread.Not(thread.HasFolderWith(folder.SystemIn(folder.SystemTRASH, folder.SystemDRAFTS))))
+	n := 0
+	for _, c := range counts {
+		n += c.Unread
 	}
-	err = s.Store.Client.Thread.Query().Where(thread.VeteranID(vid), thread.UnreadCountGT(0),
-		thread.Not(thread.HasFolderWith(folder.SystemIn(folder.SystemTRASH, folder.SystemDRAFTS)))).
-		Aggregate(ent.As(ent.Sum(thread.FieldUnreadCount), "sum")).Scan(ctx, &rows)
-	if err != nil || len(rows) == 0 {
-		return 0, err
-	}
-	return int(rows[0].Sum.Int64), nil
+	return n, err
 }
 
 var systemOrder = map[folder.System]int{folder.SystemINBOX: 0, folder.SystemSENT: 1, folder.SystemDRAFTS: 2, folder.SystemTRASH: 3}
@@ -58,7 +53,7 @@ func (s *Service) Folders(ctx context.Context) ([]*ent.Folder, error) {
 	if err != nil {
 		return nil, err
 	}
-	fs, err := s.Store.Client.Folder.Query().Where(folder.VeteranID(vid)).All(ctx)
+	fs, err := s.store.Client.Folder.Query().Where(folder.VeteranID(vid)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +77,7 @@ func (s *Service) CareTeams(ctx context.Context) ([]*ent.CareTeam, error) {
 	if err != nil {
 		return nil, err
 	}
-	assocs, err := s.Store.Client.Association.Query().Where(association.VeteranID(vid)).All(ctx)
+	assocs, err := s.store.Client.Association.Query().Where(association.VeteranID(vid)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +87,7 @@ func (s *Service) CareTeams(ctx context.Context) ([]*ent.CareTeam, error) {
 		preferred[a.CareTeamID] = a.Preferred
 		idsList = append(idsList, a.CareTeamID)
 	}
-	teams, err := s.Store.Client.CareTeam.Query().Where(careteam.IDIn(idsList...)).All(ctx)
+	teams, err := s.store.Client.CareTeam.Query().Where(careteam.IDIn(idsList...)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +106,7 @@ func (s *Service) Tags(ctx context.Context) ([]*ent.Tag, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.Client.Tag.Query().Where(tag.VeteranID(vid)).Order(ent.Asc(tag.FieldName)).All(ctx)
+	return s.store.Client.Tag.Query().Where(tag.VeteranID(vid)).Order(ent.Asc(tag.FieldName)).All(ctx)
 }
 
 // ImportState says how far VAMS is with bringing in the veteran's messages.
@@ -134,7 +129,7 @@ func (s *Service) ImportStatus(ctx context.Context) (ImportState, *time.Time, er
 	if err != nil {
 		return "", nil, err
 	}
-	states, err := s.Store.Client.SyncState.Query().Where(syncstate.VeteranID(vid), syncstate.Scope(ImportScope)).All(ctx)
+	states, err := s.store.Client.SyncState.Query().Where(syncstate.VeteranID(vid), syncstate.Scope(ImportScope)).All(ctx)
 	if err != nil {
 		return "", nil, err
 	}
@@ -169,7 +164,7 @@ func (s *Service) Node(ctx context.Context, id string) (ent.Noder, error) {
 	if !storable(id) {
 		return nil, notFound("id")
 	}
-	c := s.Store.Client
+	c := s.store.Client
 	var (
 		n   ent.Noder
 		err error
@@ -222,6 +217,6 @@ func (s *Service) Attachment(ctx context.Context, id string) (*ent.Attachment, e
 	if err := checkID(id, ids.Attachment, "id"); err != nil {
 		return nil, err
 	}
-	a, err := s.Store.Client.Attachment.Get(ctx, id)
+	a, err := s.store.Client.Attachment.Get(ctx, id)
 	return a, mapNotFound(err, "id")
 }

@@ -1,0 +1,152 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/va/vams/ent"
+	"github.com/va/vams/ent/change"
+	"github.com/va/vams/ent/message"
+	"github.com/va/vams/ent/providerref"
+	"github.com/va/vams/internal/domain/events"
+	"github.com/va/vams/internal/platform/providerkind"
+	"github.com/va/vams/internal/store"
+	"github.com/va/vams/providers"
+)
+
+// reasonUndeliverable is what the veteran reads when delivery gave up
+// without a provider's own reason.
+const reasonUndeliverable = "We couldn't deliver this message to your care team. Please try again later or call your VA health facility."
+
+// errNotFailed refuses an operator retry of a delivery that has not failed.
+var errNotFailed = errors.New("only failed deliveries can be retried")
+
+// StartDelivery records that a veteran's message is being handed to its
+// provider.
+func (s *Service) StartDelivery(ctx context.Context, messageID string) error {
+	return s.setDeliveryStatus(ctx, messageID, message.DeliveryStatusSENDING, "")
+}
+
+// PostponeDelivery records that a delivery attempt did not get through and
+// another will follow.
+func (s *Service) PostponeDelivery(ctx context.Context, messageID string) error {
+	return s.setDeliveryStatus(ctx, messageID, message.DeliveryStatusQUEUED, "")
+}
+
+// FailDelivery records that delivery gave up. providerReason is the
+// provider's own explanation, shown to the veteran; without one they read a
+// generic reason.
+func (s *Service) FailDelivery(ctx context.Context, messageID, providerReason string) error {
+	reason := providerReason
+	if reason == "" {
+		reason = reasonUndeliverable
+	}
+	return s.setDeliveryStatus(ctx, messageID, message.DeliveryStatusFAILED, reason)
+}
+
+// Delivered reports whether a veteran's message reached its provider.
+func Delivered(m *ent.Message) bool {
+	return m.DeliveryStatus != nil && *m.DeliveryStatus == message.DeliveryStatusDELIVERED
+}
+
+// RecordDelivery marks a veteran's message delivered and remembers the
+// provider's ids, so the echo of the send is recognised. Idempotent.
+func (s *Service) RecordDelivery(ctx context.Context, provider providerkind.Kind, messageID string, r providers.Receipt) error {
+	return s.store.InTx(ctx, func(tx *store.Tx) error {
+		c := tx.Client
+		msg, err := c.Message.Get(ctx, messageID)
+		if err != nil {
+			return err
+		}
+		err = c.ProviderRef.Create().SetProvider(provider).SetEntityType(providerref.EntityTypeMESSAGE).
+			SetEntityID(messageID).SetExternalID(r.ExternalID).OnConflict().DoNothing().Exec(ctx)
+		if err != nil && !isNoRows(err) {
+			return err
+		}
+		if r.ThreadExternalID != "" {
+			err = c.ProviderRef.Create().SetProvider(provider).SetEntityType(providerref.EntityTypeTHREAD).
+				SetEntityID(msg.ThreadID).SetExternalID(r.ThreadExternalID).OnConflict().DoNothing().Exec(ctx)
+			if err != nil && !isNoRows(err) {
+				return err
+			}
+		}
+		if Delivered(msg) {
+			return nil
+		}
+		if err := c.Message.UpdateOne(msg).SetDeliveryStatus(message.DeliveryStatusDELIVERED).ClearDeliveryError().Exec(ctx); err != nil {
+			return err
+		}
+		return s.change(ctx, tx, msg.VeteranID, "Message", msg.ID, change.OpUPDATED,
+			events.Event{Kind: events.MessageUpdated, ThreadID: msg.ThreadID, MessageID: msg.ID})
+	})
+}
+
+// setDeliveryStatus records a delivery attempt's outcome; reason is shown to
+// the veteran when the status is FAILED.
+func (s *Service) setDeliveryStatus(ctx context.Context, messageID string, st message.DeliveryStatus, reason string) error {
+	return s.store.InTx(ctx, func(tx *store.Tx) error {
+		msg, err := tx.Client.Message.Get(ctx, messageID)
+		if err != nil {
+			return err
+		}
+		if Delivered(msg) {
+			return nil // never step back from delivered
+		}
+		up := tx.Client.Message.UpdateOne(msg).SetDeliveryStatus(st)
+		if reason != "" {
+			up.SetDeliveryError(reason)
+		} else {
+			up.ClearDeliveryError()
+		}
+		if err := up.Exec(ctx); err != nil {
+			return err
+		}
+		return s.change(ctx, tx, msg.VeteranID, "Message", msg.ID, change.OpUPDATED,
+			events.Event{Kind: events.MessageUpdated, ThreadID: msg.ThreadID, MessageID: msg.ID})
+	})
+}
+
+// RetryDelivery queues a failed delivery again (operator action).
+func (s *Service) RetryDelivery(ctx context.Context, messageID string) error {
+	return s.store.InTx(ctx, func(tx *store.Tx) error {
+		msg, err := tx.Client.Message.Get(ctx, messageID)
+		if err != nil {
+			return err
+		}
+		if msg.DeliveryStatus == nil || *msg.DeliveryStatus != message.DeliveryStatusFAILED {
+			return errNotFailed
+		}
+		if err := tx.Client.Message.UpdateOne(msg).SetDeliveryStatus(message.DeliveryStatusQUEUED).ClearDeliveryError().Exec(ctx); err != nil {
+			return err
+		}
+		if s.outbox == nil {
+			return nil
+		}
+		return s.outbox.RedeliverMessage(ctx, tx, messageID)
+	})
+}
+
+// ReplyTarget is provider k's id of the message a reply in a thread
+// answers: the newest other message of the thread that k knows, or "" when
+// k knows none and the reply starts the conversation there.
+func (s *Service) ReplyTarget(ctx context.Context, k providerkind.Kind, threadID, replyID string) (string, error) {
+	var rows []struct {
+		ExternalID string `sql:"external_id"`
+	}
+	err := s.store.Client.ProviderRef.Query().Where(providerref.ProviderEQ(k),
+		providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE)).Modify(func(sel *sql.Selector) {
+		m := sql.Table(message.Table)
+		sel.Join(m).On(sel.C(providerref.FieldEntityID), m.C(message.FieldID)).
+			Where(sql.And(sql.EQ(m.C(message.FieldThreadID), threadID), sql.NEQ(m.C(message.FieldID), replyID),
+				sql.EQ(m.C(message.FieldIsDraft), false))).
+			// Ties (one second; one message known twice) go to the later row.
+			OrderBy(sql.Desc(m.C(message.FieldOrderedAt)), sql.Desc(m.C(message.FieldID)), sql.Desc(sel.C(providerref.FieldID))).
+			Limit(1).Select(sel.C(providerref.FieldExternalID))
+	}).Scan(ctx, &rows)
+	if err != nil || len(rows) == 0 {
+		return "", err
+	}
+	return rows[0].ExternalID, nil
+}

@@ -1,0 +1,138 @@
+package inbox
+
+import (
+	"context"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/va/vams/ent"
+	"github.com/va/vams/ent/atomentry"
+	"github.com/va/vams/ent/syncstate"
+	"github.com/va/vams/internal/platform/ids"
+	"github.com/va/vams/internal/platform/providerkind"
+	"github.com/va/vams/internal/store"
+	"github.com/va/vams/providers"
+)
+
+// The sync engine's bookkeeping: announcements received, how far each
+// reconciliation got, and identities providers moved. It is written here,
+// like every other row, so the engine only orchestrates.
+
+// StoreAnnouncement records a provider's announcement of a new message in
+// tx, once: stored is false when an earlier or concurrent push of the same
+// entry stored it already.
+func (s *Service) StoreAnnouncement(ctx context.Context, tx *store.Tx, a providers.Announcement) (entryID string, stored bool, err error) {
+	// Concurrent duplicate pushes race here: ON CONFLICT DO NOTHING lets
+	// exactly one of them insert the entry.
+	id := ids.New(ids.AtomEntry)
+	q, args := sql.Dialect(s.store.Dialect).Insert(atomentry.Table).
+		Columns(atomentry.FieldID, atomentry.FieldEntryID, atomentry.FieldMessageExternalID, atomentry.FieldPatientID,
+			atomentry.FieldAuthority, atomentry.FieldReceivedAt, atomentry.FieldAttempts, atomentry.FieldLastError).
+		Values(id, a.EntryID, a.MessageID, a.PatientID, a.Authority, s.clock.Now().UTC(), 0, "").
+		OnConflict(sql.ConflictColumns(atomentry.FieldEntryID), sql.DoNothing()).Query()
+	res, err := tx.SQL.ExecContext(ctx, q, args...)
+	if err != nil {
+		return "", false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return "", false, nil
+	}
+	return id, true, nil
+}
+
+// FinishAnnouncement records that an announced message was dealt with:
+// ingested (reason "") or given up on, and why.
+func (s *Service) FinishAnnouncement(ctx context.Context, entry *ent.AtomEntry, reason string) error {
+	return s.store.Client.AtomEntry.UpdateOne(entry).SetProcessedAt(s.clock.Now().UTC()).SetLastError(reason).
+		AddAttempts(1).Exec(ctx)
+}
+
+// FollowPatientMerge re-keys a veteran whose OH patient record was merged
+// into another, so the next call to OH uses the surviving id.
+func (s *Service) FollowPatientMerge(ctx context.Context, veteranID, ohPatientID string) error {
+	return s.store.Client.Veteran.UpdateOneID(veteranID).SetOhPatientID(ohPatientID).Exec(ctx)
+}
+
+// SyncState returns how far sync of one scope (ImportScope, a scan) of a
+// veteran with provider k got, starting the record on first use.
+func (s *Service) SyncState(ctx context.Context, k providerkind.Kind, vid, scope string) (*ent.SyncState, error) {
+	c := s.store.Client
+	st, err := c.SyncState.Query().Where(syncstate.ProviderEQ(k), syncstate.VeteranID(vid), syncstate.Scope(scope)).Only(ctx)
+	if ent.IsNotFound(err) {
+		st, err = c.SyncState.Create().SetProvider(k).SetVeteranID(vid).SetScope(scope).Save(ctx)
+		if ent.IsConstraintError(err) { // started concurrently
+			return c.SyncState.Query().Where(syncstate.ProviderEQ(k), syncstate.VeteranID(vid), syncstate.Scope(scope)).Only(ctx)
+		}
+	}
+	return st, err
+}
+
+// RecordSyncRun records a run of scope as complete, or as failed with
+// cause, and returns cause.
+func (s *Service) RecordSyncRun(ctx context.Context, k providerkind.Kind, vid, scope string, cause error) error {
+	st, err := s.SyncState(ctx, k, vid, scope)
+	if err != nil {
+		return err
+	}
+	status := syncstate.StatusCOMPLETE
+	if cause != nil {
+		status = syncstate.StatusERROR
+	}
+	if err := s.setSyncStatus(ctx, st, status, cause); err != nil {
+		return err
+	}
+	return cause
+}
+
+// StartImport records that the veteran's first import from a provider runs.
+func (s *Service) StartImport(ctx context.Context, st *ent.SyncState) error {
+	return s.setSyncStatus(ctx, st, syncstate.StatusIN_PROGRESS, nil)
+}
+
+// AdvanceImport records that the import reached back to watermark, where a
+// stopped import resumes.
+func (s *Service) AdvanceImport(ctx context.Context, st *ent.SyncState, watermark time.Time) error {
+	return s.store.Client.SyncState.UpdateOne(st).SetWatermark(watermark).Exec(ctx)
+}
+
+// FailImport records why the import stopped.
+func (s *Service) FailImport(ctx context.Context, st *ent.SyncState, cause error) error {
+	return s.setSyncStatus(ctx, st, syncstate.StatusERROR, cause)
+}
+
+// CompleteImport records that the import reached the horizon.
+func (s *Service) CompleteImport(ctx context.Context, st *ent.SyncState) error {
+	return s.setSyncStatus(ctx, st, syncstate.StatusCOMPLETE, nil)
+}
+
+// Imported reports whether st's import reached the horizon.
+func Imported(st *ent.SyncState) bool { return st.Status == syncstate.StatusCOMPLETE }
+
+// ImportedVeterans lists the veterans whose import from some provider
+// reached the horizon.
+func (s *Service) ImportedVeterans(ctx context.Context) ([]string, error) {
+	return s.store.Client.SyncState.Query().Where(syncstate.Scope(ImportScope), syncstate.StatusEQ(syncstate.StatusCOMPLETE)).
+		Select(syncstate.FieldVeteranID).Strings(ctx)
+}
+
+// AdvanceSweep records a slow-sweep step: the next step covers the window
+// before watermark, and fullScan says this step finished a round.
+func (s *Service) AdvanceSweep(ctx context.Context, st *ent.SyncState, watermark time.Time, fullScan bool) error {
+	now := s.clock.Now().UTC()
+	upd := s.store.Client.SyncState.UpdateOne(st).SetStatus(syncstate.StatusCOMPLETE).SetLastRunAt(now).SetLastError("")
+	if fullScan {
+		upd.SetLastFullScanAt(now)
+	}
+	return upd.SetWatermark(watermark).Exec(ctx)
+}
+
+func (s *Service) setSyncStatus(ctx context.Context, st *ent.SyncState, status syncstate.Status, cause error) error {
+	upd := s.store.Client.SyncState.UpdateOne(st).SetStatus(status).SetLastRunAt(s.clock.Now().UTC())
+	if cause != nil {
+		upd.SetLastError(cause.Error())
+	} else {
+		upd.SetLastError("")
+	}
+	return upd.Exec(ctx)
+}
