@@ -1,0 +1,3 @@
+module example.com/entwrites
+
+go 1.26
