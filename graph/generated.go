@@ -1444,107 +1444,262 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphql", Input: `"""
-VAMS — the VA Messaging System. The veteran's unified secure-messaging inbox.
+VAMS — the VA Messaging System: the veteran's unified secure-messaging inbox
+for talking with their VA care teams.
 
-Every field is scoped to the signed-in veteran (the viewer): another veteran's
-data is indistinguishable from data that does not exist. Nothing in this API
-tells which clinical system stands behind a care team.
+Every request needs a bearer token (` + "`" + `Authorization: Bearer …` + "`" + `); without a
+valid one the answer is HTTP 401. Every field is scoped to the signed-in
+veteran (the viewer): another veteran's data is indistinguishable from data
+that does not exist (` + "`" + `NOT_FOUND` + "`" + `). Nothing in this API tells which clinical
+system stands behind a care team.
+
+Errors come in the response's ` + "`" + `errors` + "`" + ` list. Each has a message that is safe
+to show the veteran (it never repeats what they wrote), ` + "`" + `extensions.code` + "`" + ` to
+switch on, and, for a rule the input broke, ` + "`" + `extensions.field` + "`" + ` naming the
+input field. Codes any operation can return:
+
+- ` + "`" + `NOT_FOUND` + "`" + `: an ID that does not exist, is another veteran's, or is of the
+  wrong kind.
+- ` + "`" + `INVALID_INPUT` + "`" + `: an argument out of range (see the field).
+- ` + "`" + `INVALID_TEXT` + "`" + `: a text input holds characters that cannot be saved, NUL
+  (U+0000) or invalid UTF-8; checked before that field's other rules.
+- ` + "`" + `PROVIDER_UNAVAILABLE` + "`" + `: part of the veteran's messages cannot be loaded
+  right now (for example a message body); try again later. The rest of the
+  response is intact.
+- ` + "`" + `TIMEOUT` + "`" + `: the request took too long.
+- ` + "`" + `INTERNAL` + "`" + `: anything else; ` + "`" + `extensions.correlationId` + "`" + ` identifies it in
+  VAMS's logs.
+- ` + "`" + `QUERY_TOO_DEEP` + "`" + `: the operation nests more than 10 levels.
+- ` + "`" + `COMPLEXITY_LIMIT_EXCEEDED` + "`" + `: the operation costs more than 5000; a
+  connection costs its selection times its page size.
+- ` + "`" + `REQUEST_TOO_LARGE` + "`" + ` (HTTP 413): the request body is over 12 MiB
+  (12,582,912 bytes).
+- ` + "`" + `PERSISTED_QUERY_REQUIRED` + "`" + `: where only registered operations run, the
+  operation is not one of them.
+- ` + "`" + `INTROSPECTION_DISABLED` + "`" + `: introspection is off (production).
+- ` + "`" + `GRAPHQL_PARSE_FAILED` + "`" + `, ` + "`" + `GRAPHQL_VALIDATION_FAILED` + "`" + `: the operation is not
+  valid against this schema.
 """
 schema {
   query: Query
   mutation: Mutation
 }
 
+"""
+An instant, as an RFC 3339 date-time with its UTC offset, for example
+` + "`" + `2025-03-14T15:09:26Z` + "`" + `. VAMS answers in UTC as a rule; compare instants
+rather than strings, and convert to the veteran's time zone to show them.
+Input takes RFC 3339 with an offset; a value without one
+(` + "`" + `2025-03-14 15:09:26` + "`" + `) is read as UTC.
+"""
 scalar Time
+
+"""
+A file sent with the request in the GraphQL multipart request format
+(` + "`" + `multipart/form-data` + "`" + `: the operation, a map of files to variables, then one
+part per file).
+"""
 scalar Upload
-"An opaque pagination cursor."
+
+"""
+An opaque pagination cursor. Pass one back only to the connection and
+ordering it came from; never build or parse one.
+"""
 scalar Cursor
 
-"An object with a globally unique, opaque ID."
+"""
+An object with a globally unique, opaque ID that ` + "`" + `Query.node` + "`" + ` and
+` + "`" + `Query.nodes` + "`" + ` can fetch again. IDs are stable; do not parse them.
+"""
 interface Node {
+  "The object's ID."
   id: ID!
 }
 
+"""
+Everything the veteran can read. The general error codes are listed in the
+schema's description.
+"""
 type Query {
-  "The signed-in veteran."
+  "The signed-in veteran: the entry point to their folders, threads and care teams."
   viewer: Viewer!
-  "Fetches an object by ID; null when it does not exist or is not the viewer's."
-  node(id: ID!): Node
-  "Fetches objects by ID, in order; null for each that does not exist or is not the viewer's."
-  nodes(ids: [ID!]!): [Node]!
-  "The message categories a veteran can choose from, with their labels."
+  """
+  Fetches one of the viewer's objects by ID: a ` + "`" + `Viewer` + "`" + ` (their own only),
+  ` + "`" + `Thread` + "`" + `, ` + "`" + `Message` + "`" + ` (drafts included), ` + "`" + `Folder` + "`" + `, ` + "`" + `Tag` + "`" + `, ` + "`" + `CareTeam` + "`" + ` (teams
+  the veteran is associated with or has a thread with) or ` + "`" + `Attachment` + "`" + `.
+
+  Null, with a ` + "`" + `NOT_FOUND` + "`" + ` error (` + "`" + `extensions.field` + "`" + `: ` + "`" + `id` + "`" + `), when the ID does
+  not exist, belongs to another veteran or is malformed.
+  """
+  node(
+    "The ID of the object to fetch, as VAMS returned it."
+    id: ID!
+  ): Node
+  """
+  Fetches several objects by ID, in the order given, like ` + "`" + `node` + "`" + `. Each ID
+  that does not exist or is not the viewer's is null in the list, with its
+  own ` + "`" + `NOT_FOUND` + "`" + ` error whose path ends in its index; the others are
+  returned. Any other failure fails the whole list.
+  """
+  nodes(
+    "The IDs to fetch; duplicates are fetched again."
+    ids: [ID!]!
+  ): [Node]!
+  "The message categories a veteran can choose from when writing, in the order VA.gov shows them, with their labels."
   messageCategories: [MessageCategoryInfo!]!
 }
 
-type Viewer {
+"""
+The signed-in veteran. Every field is about them only. The viewer is a
+` + "`" + `Node` + "`" + `: ` + "`" + `node(id: viewer.id)` + "`" + ` returns it, and another veteran's viewer ID is
+` + "`" + `NOT_FOUND` + "`" + `.
+"""
+type Viewer implements Node {
+  "The veteran's ID in VAMS."
   id: ID!
+  "The veteran's name as VAMS shows it on their own messages; empty when VAMS does not know it."
   displayName: String!
-  "Unread messages in the Inbox and custom folders (not Trash)."
+  "Unread care-team messages in every folder except Trash and Drafts (a badge count)."
   unreadCount: Int!
-  "System folders first (Inbox, Sent, Drafts, Trash), then the veteran's own by name."
+  """
+  The veteran's folders: the system folders first (Inbox, Sent, Drafts,
+  Trash), then their own, by name, case-insensitively.
+  """
   folders: [Folder!]!
   """
-  Threads, newest activity first by default. Without ` + "`" + `folder` + "`" + `, lists every
-  folder except Trash. ` + "`" + `first` + "`" + ` defaults to 20 and is clamped to 100.
+  The veteran's threads (conversations), one page at a time, newest activity
+  first unless ` + "`" + `orderBy` + "`" + ` says otherwise. Without ` + "`" + `folder` + "`" + `, lists every folder
+  except Trash (Drafts included).
+
+  Page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + ` forwards or ` + "`" + `last` + "`" + `/` + "`" + `before` + "`" + ` backwards. ` + "`" + `first` + "`" + `
+  and ` + "`" + `last` + "`" + ` default to 20 and are clamped to 100 without error.
+
+  Errors: ` + "`" + `INVALID_INPUT` + "`" + ` (field ` + "`" + `first` + "`" + `) for both ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + `, or a
+  negative size; ` + "`" + `INVALID_INPUT` + "`" + ` (field ` + "`" + `after` + "`" + `, for ` + "`" + `before` + "`" + ` too) for a
+  cursor that does not fit this list or ordering; ` + "`" + `INVALID_INPUT` + "`" + ` (field
+  ` + "`" + `filter.search` + "`" + `) for a search word over 100 bytes; ` + "`" + `INVALID_TEXT` + "`" + ` (field
+  ` + "`" + `filter.search` + "`" + `); ` + "`" + `NOT_FOUND` + "`" + ` (field
+  ` + "`" + `folder` + "`" + `) for a ` + "`" + `folder` + "`" + ` that is not a folder ID.
   """
   threads(
+    """
+    Only threads in this folder (Trash too). A folder that does not exist or
+    is another veteran's gives an empty list.
+    """
     folder: ID
+    "Narrows the list; all conditions given must hold."
     filter: ThreadFilter
+    "The sort order."
     orderBy: ThreadOrder = LATEST_MESSAGE
+    "Page size reading forwards: default 20, at most 100 (larger values are clamped)."
     first: Int
+    "Start after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: Cursor
+    "Page size reading backwards, from the end or from ` + "`" + `before` + "`" + `: default 20, at most 100."
     last: Int
+    "End before this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: Cursor
   ): ThreadConnection!
-  "Care teams the veteran is associated with, preferred first, by name."
+  """
+  The care teams the veteran is associated with (whom they can write to,
+  unless ` + "`" + `canMessage` + "`" + ` says otherwise): preferred teams first, then by name,
+  case-insensitively.
+  """
   careTeams: [CareTeam!]!
+  "The veteran's tags, by name."
   tags: [Tag!]!
+  "The veteran's message signature preference."
   signature: Signature!
-  "Whether VAMS is still adding the veteran's existing messages from VA's clinical systems."
+  "Whether VAMS is still bringing in the veteran's existing messages from VA's clinical systems."
   importStatus: ImportStatus!
 }
 
+"""
+The veteran's message signature: a name and title the app may add to the
+end of messages the veteran writes. VAMS stores it only; it does not add it
+to messages itself.
+"""
 type Signature {
+  "The name to sign with; empty when not set."
   name: String!
+  "The title to sign with (for example \"U.S. Army Veteran\"); empty when not set."
   title: String!
+  "Whether the veteran wants the signature added to new messages."
   includeSignature: Boolean!
 }
 
+"How far VAMS is with bringing in the veteran's existing messages."
 enum ImportState {
+  "Not returned today: an import that has not started yet is reported as IN_PROGRESS."
   NOT_STARTED
+  "VAMS is still bringing in existing messages; some older conversations may not be listed yet."
   IN_PROGRESS
+  """
+  Every import has finished; also the state before VAMS has recorded any
+  import for the veteran.
+  """
   COMPLETE
+  """
+  Bringing in messages from at least one of VA's systems failed; what came
+  in so far is shown and VAMS tries again on its next pass.
+  """
   ERROR
 }
 
+"The progress of bringing the veteran's existing messages into VAMS."
 type ImportStatus {
+  "Where the import stands, over all of VA's systems: ERROR if any failed, else IN_PROGRESS if any has not finished, else COMPLETE."
   state: ImportState!
-  "When the last import or reconciliation finished."
+  "When an import last started, failed or finished (the latest over VA's systems); null when none has run."
   updatedAt: Time
 }
 
+"Which system folder a folder is."
 enum SystemFolderKind {
+  "Conversations in which the care team has written."
   INBOX
+  "Conversations the veteran started that the care team has not answered yet."
   SENT
+  "Conversations that hold only the veteran's unsent new message."
   DRAFTS
+  "Deleted conversations; they can be restored."
   TRASH
 }
 
+"""
+A folder of threads: one of the four system folders every veteran has, or
+one of their own. VAMS files a new conversation in Sent and moves it to the
+Inbox when the care team writes (from Sent or Trash, not from the veteran's
+own folders).
+"""
 type Folder implements Node {
+  "The folder's ID."
   id: ID!
+  """
+  The folder's name: Inbox, Sent, Drafts or Trash for system folders; for
+  the veteran's own, letters A–Z and a–z, digits and spaces, at most 50
+  characters.
+  """
   name: String!
+  "True for the four system folders, which cannot be renamed or deleted."
   systemFolder: Boolean!
   "Which system folder this is; null for the veteran's own folders."
   system: SystemFolderKind
+  "Unread care-team messages in this folder's threads."
   unreadCount: Int!
+  "Threads in this folder."
   threadCount: Int!
 }
 
+"A label the veteran puts on threads to find them again (VAMS's own; VA.gov has none)."
 type Tag implements Node {
+  "The tag's ID."
   id: ID!
+  "The tag's name: letters A–Z and a–z, digits, spaces and hyphens; at most 50 characters; unique per veteran ignoring case."
   name: String!
 }
 
+"Why the veteran cannot write to a care team."
 enum CannotMessageReason {
   "The care team has blocked messages from this veteran."
   BLOCKED
@@ -1556,398 +1711,932 @@ enum CannotMessageReason {
   FACILITY_IN_TRANSITION
 }
 
+"""
+A VA care team the veteran messages (a clinic or group of clinicians at a
+facility). A veteran sees the teams they are associated with and the teams
+of their own threads.
+"""
 type CareTeam implements Node {
+  "The care team's ID."
   id: ID!
-  "The name shown to veterans."
+  "The team's name as shown to veterans."
   name: String!
+  "The VA facility (medical center or clinic) the team belongs to."
   facilityName: String!
+  "The facility's VA station number (for example \"523\" or \"523A5\")."
   stationNumber: String!
+  "The VA health care system the facility is part of."
   healthCareSystemName: String!
+  "Whether the veteran has chosen this team as preferred (see setPreferredCareTeams); false when not associated."
   preferred: Boolean!
+  "Whether the veteran can send this team a new message now."
   canMessage: Boolean!
+  """
+  Why the veteran cannot message the team; null when ` + "`" + `canMessage` + "`" + ` is true.
+  When several apply, the first of NOT_ASSOCIATED, BLOCKED, INACTIVE,
+  FACILITY_IN_TRANSITION.
+  """
   cannotMessageReason: CannotMessageReason
-  "Messages to this team must carry the veteran's electronic signature."
+  """
+  Messages to this team must carry the veteran's electronic signature
+  (` + "`" + `electronicSignature` + "`" + ` on sendMessage, replyToThread and sendDraft).
+  """
   requiresElectronicSignature: Boolean!
 }
 
+"The topic of a conversation, chosen when it starts."
 enum MessageCategory {
+  "General (non-urgent, non-emergency questions). Also used for conversations whose category VAMS does not know."
   OTHER
+  "COVID-19 care, testing and vaccines."
   COVID
+  "Appointment: upcoming or past appointments."
   APPOINTMENTS
+  "Medication: prescriptions and refills."
   MEDICATIONS
+  "Test: test results."
   TEST_RESULTS
+  "Education: health education materials."
   EDUCATION
 }
 
+"A message category with the text VA.gov shows for it."
 type MessageCategoryInfo {
+  "The category."
   category: MessageCategory!
+  "The short label to show, for example \"General\" or \"Medication\"."
   label: String!
+  "One sentence explaining when to pick this category."
   description: String!
 }
 
+"Narrows a thread list. Conditions that are null or absent do not filter."
 input ThreadFilter {
+  "Only threads in this category."
   category: MessageCategory
-  "Only threads whose latest message was sent at or after this time."
+  "Only threads whose latest message was sent at or after this instant (for a thread holding only a draft, when the draft was last saved)."
   sentAfter: Time
-  "Only threads whose latest message was sent before this time."
+  "Only threads whose latest message was sent before this instant (for a thread holding only a draft, when the draft was last saved)."
   sentBefore: Time
+  "Only threads with this care team; an ID that is not one of the veteran's teams gives an empty list."
   careTeamId: ID
+  "Only threads with this tag; an ID that is not one of the veteran's tags gives an empty list."
   tagId: ID
+  "When true, only threads with unread care-team messages; false or null lists all."
   unreadOnly: Boolean
-  "Words to find in subjects and message bodies (case-insensitive, all words must match)."
+  """
+  Words to find, separated by spaces: each must appear (case-insensitively,
+  anywhere, even inside a longer word) in the subject or in the body of a
+  sent message of the thread. Drafts are not searched, nor bodies VAMS has
+  not fetched yet. Each word at most 100 bytes (` + "`" + `INVALID_INPUT` + "`" + `, field
+  ` + "`" + `filter.search` + "`" + `).
+  """
   search: String
 }
 
+"How a thread list is sorted. Ties are broken by thread ID, so pages never overlap."
 enum ThreadOrder {
   "Latest message first (the default)."
   LATEST_MESSAGE
-  "Oldest latest-message first."
+  "Least recent activity first: the thread whose latest message is oldest comes first."
   OLDEST_FIRST
-  "By care team name, A to Z."
+  "By care team name, A to Z; within a team, latest message first."
   CARE_TEAM_NAME
 }
 
+"Where a page sits in its list (Relay)."
 type PageInfo {
+  """
+  Reading forwards: whether more items follow this page. Reading backwards
+  (` + "`" + `before` + "`" + `): true whenever ` + "`" + `before` + "`" + ` was given.
+  """
   hasNextPage: Boolean!
+  """
+  Reading backwards: whether more items precede this page. Reading forwards:
+  true whenever ` + "`" + `after` + "`" + ` was given (VAMS does not look back).
+  """
   hasPreviousPage: Boolean!
+  "The first edge's cursor; null for an empty page."
   startCursor: Cursor
+  "The last edge's cursor; null for an empty page."
   endCursor: Cursor
 }
 
+"A page of threads (Relay connection). There is no total count: folder counts are on ` + "`" + `Folder` + "`" + `."
 type ThreadConnection {
+  "The threads of this page, in the requested order."
   edges: [ThreadEdge!]!
+  "Cursors and whether there is more."
   pageInfo: PageInfo!
 }
 
+"A thread in a page, with its cursor."
 type ThreadEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to continue from this thread."
   cursor: Cursor!
+  "The thread."
   node: Thread!
 }
 
+"Why the veteran cannot reply in a thread."
 enum ReplyBlockedReason {
-  "The latest message is more than 45 days old."
+  "The latest message is more than 45 days old; start a new message instead."
   TOO_OLD
+  "The care team has blocked messages from this veteran."
   BLOCKED
+  "The veteran is no longer associated with the care team."
   NOT_ASSOCIATED
+  "The care team no longer takes messages."
   INACTIVE
+  "The facility is moving to a new health record system; messages are paused."
   FACILITY_IN_TRANSITION
 }
 
+"""
+A conversation between the veteran and one care team on one subject: the
+veteran's messages, the care team's answers, and the veteran's drafts.
+"""
 type Thread implements Node {
+  "The thread's ID."
   id: ID!
+  """
+  The subject, trimmed. At most 50 characters when started in VAMS; may be
+  empty for a draft not yet given one; "(no subject)" for a conversation
+  that came without one.
+  """
   subject: String!
+  "The category chosen when the conversation started."
   category: MessageCategory!
+  "The care team the conversation is with (still shown after the veteran is no longer associated with it)."
   careTeam: CareTeam!
+  "The folder the thread is in."
   folder: Folder!
+  "The veteran's tags on this thread, by name."
   tags: [Tag!]!
-  "Messages oldest first, drafts last. ` + "`" + `first` + "`" + ` defaults to 20 and is clamped to 100."
-  messages(first: Int, after: Cursor, last: Int, before: Cursor): MessageConnection!
+  """
+  The thread's messages, one page at a time: sent messages oldest first (by
+  sent time), then the veteran's drafts. ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` default to 20
+  and are clamped to 100 without error.
+
+  Errors: ` + "`" + `INVALID_INPUT` + "`" + ` (field ` + "`" + `first` + "`" + `) for both ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + `, or a
+  negative size; ` + "`" + `INVALID_INPUT` + "`" + ` (field ` + "`" + `after` + "`" + `, for ` + "`" + `before` + "`" + ` too) for a
+  cursor that does not fit this list.
+  """
+  messages(
+    "Page size reading forwards: default 20, at most 100 (larger values are clamped)."
+    first: Int
+    "Start after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: Cursor
+    "Page size reading backwards, from the newest end or from ` + "`" + `before` + "`" + `: default 20, at most 100."
+    last: Int
+    "End before this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: Cursor
+  ): MessageConnection!
+  "The newest sent message (the veteran's or the care team's); null while the thread holds only a draft."
   lastMessage: Message
+  "Sent messages in the thread, the veteran's and the care team's; drafts are not counted."
   messageCount: Int!
+  "Care-team messages in the thread the veteran has not read."
   unreadCount: Int!
+  "Whether any message in the thread has an attachment."
   hasAttachments: Boolean!
+  """
+  Whether the veteran can reply in this thread now. (A thread that holds
+  only a draft is sent with sendDraft, not replied to.)
+  """
   canReply: Boolean!
+  """
+  Why the veteran cannot reply; null when ` + "`" + `canReply` + "`" + ` is true. The care
+  team's reasons come first (NOT_ASSOCIATED, BLOCKED, INACTIVE,
+  FACILITY_IN_TRANSITION), then TOO_OLD, counted from the latest sent
+  message.
+  """
   replyBlockedReason: ReplyBlockedReason
+  "When the thread last changed in VAMS: a sent message, read state, its folder, its tags, a draft's subject."
   updatedAt: Time!
 }
 
+"A page of a thread's messages (Relay connection)."
 type MessageConnection {
+  "The messages of this page, oldest first, drafts last."
   edges: [MessageEdge!]!
+  "Cursors and whether there is more."
   pageInfo: PageInfo!
 }
 
+"A message in a page, with its cursor."
 type MessageEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to continue from this message."
   cursor: Cursor!
+  "The message."
   node: Message!
 }
 
+"Who wrote a message."
 enum AuthorKind {
+  "The veteran (the viewer)."
   VETERAN
+  "A member of the care team."
   CLINICIAN
+  "An automated notice. Reserved: no message has this kind today."
   SYSTEM
 }
 
+"The author of a message."
 type Author {
+  "Who wrote it."
   kind: AuthorKind!
+  "The author's name as it was recorded when the message was written (a clinician's or the veteran's name); may be empty."
   displayName: String!
 }
 
 "Delivery of a veteran's message to the care team."
 enum DeliveryStatus {
-  "Saved in VAMS; on its way to the care team."
+  "Saved in VAMS and waiting to be handed to the care team; it stays here, and is retried, while VA's systems cannot take it."
   QUEUED
+  "Being handed to the care team now (it can go back to QUEUED for a retry)."
   SENDING
+  "The care team's system has it. Final."
   DELIVERED
-  "Could not be delivered; see deliveryFailureReason."
+  "Could not be delivered; ` + "`" + `deliveryFailureReason` + "`" + ` says why. Final unless VA staff retry the delivery."
   FAILED
 }
 
+"One message of a thread: the veteran's, the care team's, or a draft of the veteran's."
 type Message implements Node {
+  "The message's ID. Sending a draft gives the sent message a new ID."
   id: ID!
-  "Null only when the body could not be fetched right now (an error says why)."
+  """
+  The text, plain (not HTML). For a team that requires an electronic
+  signature, the veteran's message ends with the signature block VAMS added.
+  Null only when the text could not be fetched right now: a
+  ` + "`" + `PROVIDER_UNAVAILABLE` + "`" + ` error on this field says so; the rest of the
+  response is intact.
+  """
   body: String
-  "Null for drafts."
+  "When the message was sent (whole seconds for messages sent through VAMS); null for drafts."
   sentAt: Time
+  "Who wrote it."
   author: Author!
-  "When the veteran read it; null while unread (and for the veteran's own messages)."
+  """
+  When the veteran read this care-team message; null while unread, and
+  always null for the veteran's own messages and drafts. For a message
+  already read when VAMS brought it in, its sent time.
+  """
   readAt: Time
-  "When the care team opened the veteran's message."
+  """
+  When the care team opened this message of the veteran's, as VA's systems
+  report it (VAMS learns it when it next syncs, so it can lag); null until
+  then, and for care-team messages and drafts.
+  """
   readByCareTeamAt: Time
+  "The files attached to the message, in the order they were attached; empty for drafts."
   attachments: [Attachment!]!
-  "Set on the veteran's own sent messages only."
+  "Delivery to the care team: set on the veteran's own sent messages only; null for care-team messages and drafts."
   deliveryStatus: DeliveryStatus
+  "Why delivery failed, in words safe to show the veteran; null unless ` + "`" + `deliveryStatus` + "`" + ` is FAILED."
   deliveryFailureReason: String
+  "True for an unsent draft; only the veteran sees it."
   isDraft: Boolean!
 }
 
+"A file attached to a message."
 type Attachment implements Node {
+  "The attachment's ID."
   id: ID!
+  "The file name, without any folder path."
   filename: String!
+  "The file's MIME type, for example \"application/pdf\"; for the veteran's uploads, the type of the file's extension."
   contentType: String!
-  "Bytes."
+  "The file's size in bytes."
   size: Int!
-  "An authorized URL; send the same bearer token."
+  """
+  Where to download the file: a path on the VAMS API's own origin
+  (` + "`" + `/attachments/{id}` + "`" + `). GET it with the same ` + "`" + `Authorization: Bearer` + "`" + `
+  header; the answer is the file (` + "`" + `Content-Disposition: attachment` + "`" + `), or 404
+  when it does not exist or is not the veteran's.
+  """
   downloadUrl: String!
 }
 
+"""
+Everything the veteran can change. Each mutation takes one ` + "`" + `input` + "`" + ` and
+returns a payload; a broken rule comes back as an error whose
+` + "`" + `extensions.code` + "`" + ` is listed with the mutation and whose ` + "`" + `extensions.field` + "`" + `
+names the input field, and changes nothing. When several rules are broken,
+only one is reported. Any ID of the wrong kind, of another veteran's or
+that does not exist gives ` + "`" + `NOT_FOUND` + "`" + ` on its field. The general codes
+(` + "`" + `INTERNAL` + "`" + `, ` + "`" + `TIMEOUT` + "`" + `…) are in the schema's description.
+"""
 type Mutation {
-  sendMessage(input: SendMessageInput!): SendMessagePayload!
-  replyToThread(input: ReplyToThreadInput!): ReplyToThreadPayload!
-  "Creates or updates a draft: a new message (careTeamId) or a reply (threadId)."
-  saveDraft(input: SaveDraftInput!): SaveDraftPayload!
-  "Deletes a draft for good."
-  deleteDraft(input: DeleteDraftInput!): DeleteDraftPayload!
-  sendDraft(input: SendDraftInput!): SendDraftPayload!
-  markThreadRead(input: MarkThreadReadInput!): MarkThreadPayload!
-  markThreadUnread(input: MarkThreadUnreadInput!): MarkThreadPayload!
-  moveThread(input: MoveThreadInput!): MoveThreadPayload!
-  "Moves a thread to Trash."
-  deleteThread(input: DeleteThreadInput!): MoveThreadPayload!
-  "Moves a thread out of Trash to the folder it belongs in (Inbox or Sent)."
-  restoreThread(input: RestoreThreadInput!): MoveThreadPayload!
-  createFolder(input: CreateFolderInput!): FolderPayload!
-  renameFolder(input: RenameFolderInput!): FolderPayload!
-  "Deletes an empty custom folder."
-  deleteFolder(input: DeleteFolderInput!): DeleteFolderPayload!
-  createTag(input: CreateTagInput!): TagPayload!
-  renameTag(input: RenameTagInput!): TagPayload!
-  "Deletes a tag and removes it from every thread."
-  deleteTag(input: DeleteTagInput!): DeleteTagPayload!
-  tagThread(input: TagThreadInput!): ThreadPayload!
-  untagThread(input: UntagThreadInput!): ThreadPayload!
-  updateSignature(input: UpdateSignatureInput!): UpdateSignaturePayload!
-  "Replaces the set of preferred care teams."
-  setPreferredCareTeams(input: SetPreferredCareTeamsInput!): SetPreferredCareTeamsPayload!
+  """
+  Starts a new conversation with a care team: the thread goes to Sent and
+  the message is queued for delivery (` + "`" + `deliveryStatus` + "`" + ` QUEUED), which
+  happens in the background. Attachments need a multipart request.
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `careTeamId` + "`" + `); ` + "`" + `INVALID_TEXT` + "`" + ` (` + "`" + `subject` + "`" + `, ` + "`" + `body` + "`" + `,
+  ` + "`" + `electronicSignature.fullName` + "`" + `, or ` + "`" + `attachments` + "`" + ` for a file name);
+  ` + "`" + `SUBJECT_REQUIRED` + "`" + `, ` + "`" + `SUBJECT_TOO_LONG` + "`" + ` (` + "`" + `subject` + "`" + `); ` + "`" + `BODY_REQUIRED` + "`" + `,
+  ` + "`" + `BODY_TOO_LONG` + "`" + ` (` + "`" + `body` + "`" + `); the attachment
+  codes (` + "`" + `attachments` + "`" + `, see ` + "`" + `SendMessageInput.attachments` + "`" + `);
+  ` + "`" + `CARE_TEAM_NOT_ASSOCIATED` + "`" + `, ` + "`" + `CARE_TEAM_BLOCKED` + "`" + `, ` + "`" + `CARE_TEAM_INACTIVE` + "`" + `,
+  ` + "`" + `FACILITY_IN_TRANSITION` + "`" + ` (` + "`" + `careTeamId` + "`" + `); ` + "`" + `ELECTRONIC_SIGNATURE_REQUIRED` + "`" + `
+  (` + "`" + `electronicSignature` + "`" + `), ` + "`" + `ELECTRONIC_SIGNATURE_INVALID` + "`" + `
+  (` + "`" + `electronicSignature.fullName` + "`" + `); ` + "`" + `RATE_LIMITED` + "`" + ` (no field; only where a
+  send limit is configured).
+  """
+  sendMessage(
+    "The new conversation's team, category, subject, text and files."
+    input: SendMessageInput!
+  ): SendMessagePayload!
+  """
+  Adds the veteran's reply to a thread and queues it for delivery. The
+  thread stays in its folder.
+
+  Errors: ` + "`" + `INVALID_TEXT` + "`" + ` (` + "`" + `body` + "`" + `, ` + "`" + `electronicSignature.fullName` + "`" + `, or
+  ` + "`" + `attachments` + "`" + ` for a file name); ` + "`" + `BODY_REQUIRED` + "`" + `, ` + "`" + `BODY_TOO_LONG` + "`" + ` (` + "`" + `body` + "`" + `);
+  the attachment codes (` + "`" + `attachments` + "`" + `, see ` + "`" + `SendMessageInput.attachments` + "`" + `);
+  ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `threadId` + "`" + `); ` + "`" + `CARE_TEAM_NOT_ASSOCIATED` + "`" + `, ` + "`" + `CARE_TEAM_BLOCKED` + "`" + `,
+  ` + "`" + `CARE_TEAM_INACTIVE` + "`" + `, ` + "`" + `FACILITY_IN_TRANSITION` + "`" + ` (` + "`" + `threadId` + "`" + `);
+  ` + "`" + `REPLY_WINDOW_CLOSED` + "`" + ` (` + "`" + `threadId` + "`" + `: the latest message is more than 45 days
+  old); ` + "`" + `INVALID_INPUT` + "`" + ` (` + "`" + `threadId` + "`" + `: the thread holds only a draft, send it
+  with sendDraft); ` + "`" + `ELECTRONIC_SIGNATURE_REQUIRED` + "`" + `,
+  ` + "`" + `ELECTRONIC_SIGNATURE_INVALID` + "`" + `; ` + "`" + `RATE_LIMITED` + "`" + `.
+  """
+  replyToThread(
+    "The thread and the reply's text and files."
+    input: ReplyToThreadInput!
+  ): ReplyToThreadPayload!
+  """
+  Creates or updates a draft. With ` + "`" + `draftId` + "`" + `, updates that draft; else with
+  ` + "`" + `threadId` + "`" + `, starts a reply draft in that thread (which stays in its
+  folder); else with ` + "`" + `careTeamId` + "`" + `, starts a new-message draft in a new
+  thread in Drafts. Drafts hold no attachments and no signature, and may be
+  empty.
+
+  Errors: ` + "`" + `INVALID_TEXT` + "`" + ` (` + "`" + `body` + "`" + `, ` + "`" + `subject` + "`" + `); ` + "`" + `BODY_TOO_LONG` + "`" + ` (` + "`" + `body` + "`" + `);
+  ` + "`" + `SUBJECT_TOO_LONG` + "`" + ` (` + "`" + `subject` + "`" + `); ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `draftId` + "`" + `, ` + "`" + `threadId` + "`" + ` or
+  ` + "`" + `careTeamId` + "`" + `); ` + "`" + `NOT_A_DRAFT` + "`" + `
+  (` + "`" + `draftId` + "`" + `: the message was sent); ` + "`" + `CARE_TEAM_NOT_ASSOCIATED` + "`" + `
+  (` + "`" + `careTeamId` + "`" + `; a blocked or paused team may still hold drafts);
+  ` + "`" + `INVALID_INPUT` + "`" + ` (` + "`" + `careTeamId` + "`" + `: none of the three IDs given).
+  """
+  saveDraft(
+    "The draft to update or the thread or team to start one for, and its text."
+    input: SaveDraftInput!
+  ): SaveDraftPayload!
+  """
+  Deletes a draft for good. A new-message draft takes its thread with it.
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `draftId` + "`" + `); ` + "`" + `NOT_A_DRAFT` + "`" + ` (` + "`" + `draftId` + "`" + `: sent messages
+  are deleted with deleteThread).
+  """
+  deleteDraft(
+    "The draft to delete."
+    input: DeleteDraftInput!
+  ): DeleteDraftPayload!
+  """
+  Sends a draft under the same rules as sendMessage (a new-message draft,
+  whose thread moves from Drafts to Sent) or replyToThread (a reply draft).
+  The sent message gets a new ID; the draft's ID is gone.
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `draftId` + "`" + `); ` + "`" + `INVALID_TEXT` + "`" + `
+  (` + "`" + `electronicSignature.fullName` + "`" + `); ` + "`" + `NOT_A_DRAFT` + "`" + ` (` + "`" + `draftId` + "`" + `: already sent);
+  ` + "`" + `BODY_REQUIRED` + "`" + `, ` + "`" + `BODY_TOO_LONG` + "`" + ` (` + "`" + `body` + "`" + `: the draft's text);
+  ` + "`" + `SUBJECT_REQUIRED` + "`" + `, ` + "`" + `SUBJECT_TOO_LONG` + "`" + ` (` + "`" + `subject` + "`" + `: a new-message draft's
+  subject); ` + "`" + `CARE_TEAM_NOT_ASSOCIATED` + "`" + `, ` + "`" + `CARE_TEAM_BLOCKED` + "`" + `,
+  ` + "`" + `CARE_TEAM_INACTIVE` + "`" + `, ` + "`" + `FACILITY_IN_TRANSITION` + "`" + `, ` + "`" + `REPLY_WINDOW_CLOSED` + "`" + `
+  (` + "`" + `draftId` + "`" + `); ` + "`" + `ELECTRONIC_SIGNATURE_REQUIRED` + "`" + `,
+  ` + "`" + `ELECTRONIC_SIGNATURE_INVALID` + "`" + `; ` + "`" + `RATE_LIMITED` + "`" + `.
+  """
+  sendDraft(
+    "The draft to send, with the signature its team may require."
+    input: SendDraftInput!
+  ): SendDraftPayload!
+  """
+  Marks every unread care-team message in the thread read (now) and passes
+  the read on to VA's systems. Does nothing when all are read.
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `threadId` + "`" + `).
+  """
+  markThreadRead(
+    "The thread to mark read."
+    input: MarkThreadReadInput!
+  ): MarkThreadPayload!
+  """
+  Marks the thread's latest care-team message unread again, as a reminder
+  for the veteran in VAMS only: the care team keeps seeing it as read.
+  Does nothing when it is already unread.
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `threadId` + "`" + `); ` + "`" + `INVALID_INPUT` + "`" + ` (` + "`" + `threadId` + "`" + `: the care
+  team has not written in the thread).
+  """
+  markThreadUnread(
+    "The thread to mark unread."
+    input: MarkThreadUnreadInput!
+  ): MarkThreadPayload!
+  """
+  Moves a thread to the Inbox, Trash or one of the veteran's folders.
+  Moving into Trash is deleteThread; moving out of it restores. Moving to
+  the folder it is in does nothing.
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `folderId` + "`" + `, ` + "`" + `threadId` + "`" + `); ` + "`" + `INVALID_MOVE` + "`" + ` (` + "`" + `threadId` + "`" + `:
+  a thread in Drafts; send or delete the draft instead); ` + "`" + `INVALID_MOVE` + "`" + `
+  (` + "`" + `folderId` + "`" + `: nothing moves into Drafts or Sent).
+  """
+  moveThread(
+    "The thread and the folder to move it to."
+    input: MoveThreadInput!
+  ): MoveThreadPayload!
+  """
+  Moves a thread to Trash and passes the deletion on to VA's systems. It can
+  be restored. Does nothing when it is in Trash already.
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `threadId` + "`" + `); ` + "`" + `INVALID_MOVE` + "`" + ` (` + "`" + `threadId` + "`" + `: a thread in
+  Drafts; delete the draft with deleteDraft).
+  """
+  deleteThread(
+    "The thread to delete."
+    input: DeleteThreadInput!
+  ): MoveThreadPayload!
+  """
+  Moves a thread out of Trash to where it belongs: the Inbox when the care
+  team has written in it, else Sent (not back to one of the veteran's own
+  folders).
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `threadId` + "`" + `); ` + "`" + `INVALID_MOVE` + "`" + ` (` + "`" + `threadId` + "`" + `: not in
+  Trash).
+  """
+  restoreThread(
+    "The thread to restore."
+    input: RestoreThreadInput!
+  ): MoveThreadPayload!
+  """
+  Creates one of the veteran's own folders.
+
+  Errors: ` + "`" + `INVALID_TEXT` + "`" + `, ` + "`" + `FOLDER_NAME_INVALID` + "`" + `, ` + "`" + `FOLDER_NAME_TAKEN` + "`" + `
+  (` + "`" + `name` + "`" + `).
+  """
+  createFolder(
+    "The new folder's name."
+    input: CreateFolderInput!
+  ): FolderPayload!
+  """
+  Renames one of the veteran's own folders.
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `folderId` + "`" + `); ` + "`" + `SYSTEM_FOLDER_IMMUTABLE` + "`" + ` (` + "`" + `folderId` + "`" + `:
+  Inbox, Sent, Drafts and Trash keep their names); ` + "`" + `INVALID_TEXT` + "`" + `,
+  ` + "`" + `FOLDER_NAME_INVALID` + "`" + `, ` + "`" + `FOLDER_NAME_TAKEN` + "`" + ` (` + "`" + `name` + "`" + `).
+  """
+  renameFolder(
+    "The folder and its new name."
+    input: RenameFolderInput!
+  ): FolderPayload!
+  """
+  Deletes one of the veteran's own folders; it must be empty.
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `folderId` + "`" + `); ` + "`" + `SYSTEM_FOLDER_IMMUTABLE` + "`" + ` (` + "`" + `folderId` + "`" + `);
+  ` + "`" + `FOLDER_NOT_EMPTY` + "`" + ` (` + "`" + `folderId` + "`" + `: move its threads elsewhere first).
+  """
+  deleteFolder(
+    "The folder to delete."
+    input: DeleteFolderInput!
+  ): DeleteFolderPayload!
+  """
+  Creates a tag.
+
+  Errors: ` + "`" + `INVALID_TEXT` + "`" + `, ` + "`" + `TAG_NAME_INVALID` + "`" + `, ` + "`" + `TAG_NAME_TAKEN` + "`" + ` (` + "`" + `name` + "`" + `).
+  """
+  createTag(
+    "The new tag's name."
+    input: CreateTagInput!
+  ): TagPayload!
+  """
+  Renames a tag.
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `tagId` + "`" + `); ` + "`" + `INVALID_TEXT` + "`" + `, ` + "`" + `TAG_NAME_INVALID` + "`" + `,
+  ` + "`" + `TAG_NAME_TAKEN` + "`" + ` (` + "`" + `name` + "`" + `).
+  """
+  renameTag(
+    "The tag and its new name."
+    input: RenameTagInput!
+  ): TagPayload!
+  """
+  Deletes a tag and removes it from every thread.
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `tagId` + "`" + `).
+  """
+  deleteTag(
+    "The tag to delete."
+    input: DeleteTagInput!
+  ): DeleteTagPayload!
+  """
+  Puts a tag on a thread; does nothing when it is there already.
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `threadId` + "`" + `, ` + "`" + `tagId` + "`" + `).
+  """
+  tagThread(
+    "The thread and the tag to put on it."
+    input: TagThreadInput!
+  ): ThreadPayload!
+  """
+  Takes a tag off a thread; does nothing when it is not there.
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `threadId` + "`" + `, ` + "`" + `tagId` + "`" + `).
+  """
+  untagThread(
+    "The thread and the tag to take off it."
+    input: UntagThreadInput!
+  ): ThreadPayload!
+  """
+  Saves the veteran's message signature preference (see ` + "`" + `Viewer.signature` + "`" + `).
+
+  Errors: ` + "`" + `INVALID_TEXT` + "`" + ` (` + "`" + `name` + "`" + `, ` + "`" + `title` + "`" + `); ` + "`" + `SIGNATURE_FIELDS_REQUIRED` + "`" + `
+  (` + "`" + `name` + "`" + `, or ` + "`" + `title` + "`" + ` when only the title is blank: both are needed to
+  include a signature); ` + "`" + `INVALID_INPUT` + "`" + ` (` + "`" + `name` + "`" + `: the name or the title is
+  over 100 characters).
+  """
+  updateSignature(
+    "The signature's name, title and whether to include it."
+    input: UpdateSignatureInput!
+  ): UpdateSignaturePayload!
+  """
+  Replaces the set of preferred care teams: the teams listed become
+  preferred, every other team stops being preferred.
+
+  Errors: ` + "`" + `PREFERRED_CARE_TEAM_REQUIRED` + "`" + ` (` + "`" + `careTeamIds` + "`" + `: the list is empty);
+  ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `careTeamIds` + "`" + `: an ID that is not a team the veteran is
+  associated with).
+  """
+  setPreferredCareTeams(
+    "The teams to prefer."
+    input: SetPreferredCareTeamsInput!
+  ): SetPreferredCareTeamsPayload!
 }
 
-"Required when the care team requires an electronic signature."
+"""
+The veteran's electronic signature, required when the care team requires one
+(` + "`" + `CareTeam.requiresElectronicSignature` + "`" + `) and ignored otherwise. VAMS appends
+it to the message as VA.gov does: a line of dashes, the name, then "Signed
+electronically on YYYY-MM-DD." (the date in UTC).
+"""
 input ElectronicSignatureInput {
-  "The veteran's full name, letters, spaces, hyphens and apostrophes only."
+  """
+  The veteran's full name: letters (of any alphabet), spaces, hyphens,
+  apostrophes and periods; not blank; at most 100 characters; trimmed.
+  Otherwise ` + "`" + `ELECTRONIC_SIGNATURE_INVALID` + "`" + ` (` + "`" + `electronicSignature.fullName` + "`" + `).
+  """
   fullName: String!
-  "The veteran certifies that the information is correct and true."
+  """
+  The veteran certifies that the information is correct and true. Must be
+  true, else ` + "`" + `ELECTRONIC_SIGNATURE_REQUIRED` + "`" + ` (` + "`" + `electronicSignature` + "`" + `).
+  """
   certified: Boolean!
 }
 
+"A new conversation."
 input SendMessageInput {
+  "The care team to write to: one of ` + "`" + `Viewer.careTeams` + "`" + ` whose ` + "`" + `canMessage` + "`" + ` is true."
   careTeamId: ID!
+  "The conversation's category."
   category: MessageCategory!
-  "Required; at most 50 characters."
+  "Required (not blank); at most 50 characters; trimmed."
   subject: String!
+  "The message, plain text. Required (not only spaces); at most 100,000 characters."
   body: String!
-  "At most 4 files, 6 MB each, 10 MB in total."
+  """
+  Files to attach, checked in this order (the error message names the file
+  by position, "File 2 …"): at most 4 files (` + "`" + `TOO_MANY_ATTACHMENTS` + "`" + `); the
+  name ends in doc, docx, gif, jpg, jpeg, pdf, png, rtf, txt, xls or xlsx
+  (` + "`" + `ATTACHMENT_TYPE_NOT_ALLOWED` + "`" + `); each at most 6 MB, 6,291,456 bytes
+  (` + "`" + `ATTACHMENT_TOO_LARGE` + "`" + `); readable (` + "`" + `INVALID_INPUT` + "`" + `); not empty
+  (` + "`" + `ATTACHMENT_EMPTY` + "`" + `); together at most 10 MB, 10,485,760 bytes
+  (` + "`" + `ATTACHMENTS_TOO_LARGE` + "`" + `); no file twice, same name ignoring case and same
+  size (` + "`" + `ATTACHMENT_DUPLICATE` + "`" + `); the content is what the extension says, so
+  a renamed file is refused (` + "`" + `ATTACHMENT_TYPE_NOT_ALLOWED` + "`" + `). The whole
+  request may be at most 12 MiB.
+  """
   attachments: [Upload!]
+  "Required when the team requires an electronic signature; ignored otherwise."
   electronicSignature: ElectronicSignatureInput
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of sendMessage."
 type SendMessagePayload {
+  "The new thread, in Sent."
   thread: Thread!
+  "The sent message, with ` + "`" + `deliveryStatus` + "`" + ` QUEUED."
   message: Message!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
+"A reply in an existing conversation."
 input ReplyToThreadInput {
+  "The thread to reply in; ` + "`" + `Thread.canReply` + "`" + ` says whether that is possible."
   threadId: ID!
+  "The reply, plain text. Required (not only spaces); at most 100,000 characters."
   body: String!
+  "Files to attach, under the rules of ` + "`" + `SendMessageInput.attachments` + "`" + `."
   attachments: [Upload!]
+  "Required when the thread's team requires an electronic signature; ignored otherwise."
   electronicSignature: ElectronicSignatureInput
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of replyToThread."
 type ReplyToThreadPayload {
+  "The thread, with the reply as its last message."
   thread: Thread!
+  "The sent reply, with ` + "`" + `deliveryStatus` + "`" + ` QUEUED."
   message: Message!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
+"A draft to create or update. Of ` + "`" + `draftId` + "`" + `, ` + "`" + `threadId` + "`" + ` and ` + "`" + `careTeamId` + "`" + `, the first one given decides what happens."
 input SaveDraftInput {
   "The draft to update; omit to create one."
   draftId: ID
-  "For a new-message draft."
+  """
+  For a new-message draft: the care team, which must be associated with
+  the veteran. With ` + "`" + `draftId` + "`" + `, changes a new-message draft's team.
+  """
   careTeamId: ID
+  "For a new-message draft: the category (OTHER when omitted on creation; unchanged when omitted on update). Ignored for reply drafts."
   category: MessageCategory
+  "For a new-message draft: the subject, at most 50 characters, trimmed (empty when omitted on creation; unchanged when omitted on update). Ignored for reply drafts."
   subject: String
-  "For a reply draft."
+  "For a reply draft: the thread to reply in."
   threadId: ID
+  "The draft's text, replacing what was saved; may be empty; at most 100,000 characters."
   body: String!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of saveDraft."
 type SaveDraftPayload {
+  "The thread the draft is in."
   thread: Thread!
+  "The draft (` + "`" + `isDraft` + "`" + ` true); its ID stays the same across saves."
   draft: Message!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
+"A draft to delete."
 input DeleteDraftInput {
+  "The draft's ID."
   draftId: ID!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of deleteDraft."
 type DeleteDraftPayload {
+  "The ID of the deleted draft; it no longer resolves."
   deletedDraftId: ID!
-  "The thread the draft was a reply in; null when the draft was a new message."
+  "The thread the draft was a reply in; null when the draft was a new message (its thread is gone too)."
   thread: Thread
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
+"A draft to send."
 input SendDraftInput {
+  "The draft's ID."
   draftId: ID!
+  "Required when the draft's team requires an electronic signature; ignored otherwise."
   electronicSignature: ElectronicSignatureInput
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of sendDraft."
 type SendDraftPayload {
+  "The thread (in Sent for what was a new-message draft)."
   thread: Thread!
+  "The sent message, with a new ID and ` + "`" + `deliveryStatus` + "`" + ` QUEUED."
   message: Message!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
+"A thread to mark read."
 input MarkThreadReadInput {
+  "The thread's ID."
   threadId: ID!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"A thread to mark unread."
 input MarkThreadUnreadInput {
+  "The thread's ID."
   threadId: ID!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of markThreadRead and markThreadUnread."
 type MarkThreadPayload {
+  "The thread, with its new ` + "`" + `unreadCount` + "`" + `."
   thread: Thread!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
+"A thread and where to move it."
 input MoveThreadInput {
+  "The thread's ID."
   threadId: ID!
+  "The folder to move it to: Inbox, Trash or one of the veteran's own."
   folderId: ID!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"A thread to move to Trash."
 input DeleteThreadInput {
+  "The thread's ID."
   threadId: ID!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"A thread to take out of Trash."
 input RestoreThreadInput {
+  "The thread's ID."
   threadId: ID!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of moveThread, deleteThread and restoreThread."
 type MoveThreadPayload {
+  "The thread, in its new folder."
   thread: Thread!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
+"A folder to create."
 input CreateFolderInput {
-  "Letters, digits and spaces; at most 50; unique among the veteran's folders."
+  """
+  The name, trimmed: letters A–Z and a–z, digits and spaces; not blank; at
+  most 50 characters (` + "`" + `FOLDER_NAME_INVALID` + "`" + `); unique among the veteran's
+  folders ignoring case, system folders included (` + "`" + `FOLDER_NAME_TAKEN` + "`" + `).
+  """
   name: String!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"A folder to rename."
 input RenameFolderInput {
+  "The folder's ID: one of the veteran's own folders."
   folderId: ID!
+  "The new name, under the rules of ` + "`" + `CreateFolderInput.name` + "`" + ` (the folder's own name in other case is allowed)."
   name: String!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of createFolder and renameFolder."
 type FolderPayload {
+  "The folder as saved."
   folder: Folder!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
+"A folder to delete."
 input DeleteFolderInput {
+  "The folder's ID: one of the veteran's own folders, empty."
   folderId: ID!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of deleteFolder."
 type DeleteFolderPayload {
+  "The ID of the deleted folder; it no longer resolves."
   deletedFolderId: ID!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
+"A tag to create."
 input CreateTagInput {
+  """
+  The name, trimmed: letters A–Z and a–z, digits, spaces and hyphens; not
+  blank; at most 50 characters (` + "`" + `TAG_NAME_INVALID` + "`" + `); unique among the
+  veteran's tags ignoring case (` + "`" + `TAG_NAME_TAKEN` + "`" + `).
+  """
   name: String!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"A tag to rename."
 input RenameTagInput {
+  "The tag's ID."
   tagId: ID!
+  "The new name, under the rules of ` + "`" + `CreateTagInput.name` + "`" + ` (the tag's own name in other case is allowed)."
   name: String!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of createTag and renameTag."
 type TagPayload {
+  "The tag as saved."
   tag: Tag!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
+"A tag to delete."
 input DeleteTagInput {
+  "The tag's ID."
   tagId: ID!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of deleteTag."
 type DeleteTagPayload {
+  "The ID of the deleted tag; it no longer resolves."
   deletedTagId: ID!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
+"A tag to put on a thread."
 input TagThreadInput {
+  "The thread's ID."
   threadId: ID!
+  "The tag's ID."
   tagId: ID!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"A tag to take off a thread."
 input UntagThreadInput {
+  "The thread's ID."
   threadId: ID!
+  "The tag's ID."
   tagId: ID!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of tagThread and untagThread."
 type ThreadPayload {
+  "The thread, with its tags."
   thread: Thread!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
+"The veteran's message signature preference, replacing the saved one."
 input UpdateSignatureInput {
+  "The name, trimmed; at most 100 characters; required when ` + "`" + `includeSignature` + "`" + ` is true."
   name: String!
+  "The title, trimmed; at most 100 characters; required when ` + "`" + `includeSignature` + "`" + ` is true."
   title: String!
+  "Whether the veteran wants the signature added to new messages."
   includeSignature: Boolean!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of updateSignature."
 type UpdateSignaturePayload {
+  "The signature as saved."
   signature: Signature!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
+"The care teams to prefer."
 input SetPreferredCareTeamsInput {
+  "At least one ID, each of a team the veteran is associated with; duplicates are ignored."
   careTeamIds: [ID!]!
+  "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
 }
 
+"The result of setPreferredCareTeams."
 type SetPreferredCareTeamsPayload {
+  "The teams now preferred, in no particular order."
   careTeams: [CareTeam!]!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 `, BuiltIn: false},
@@ -9260,6 +9949,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *ent.Veteran:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Viewer(ctx, sel, obj)
 	case *ent.Thread:
 		if obj == nil {
 			return graphql.Null
@@ -10895,7 +11589,7 @@ func (ec *executionContext) _UpdateSignaturePayload(ctx context.Context, sel ast
 	return out
 }
 
-var viewerImplementors = []string{"Viewer"}
+var viewerImplementors = []string{"Viewer", "Node"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *ent.Veteran) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)

@@ -15,253 +15,419 @@ import (
 	"github.com/va/vams/ent/thread"
 )
 
+// The author of a message.
 type Author struct {
-	Kind        message.AuthorKind `json:"kind"`
-	DisplayName string             `json:"displayName"`
+	// Who wrote it.
+	Kind message.AuthorKind `json:"kind"`
+	// The author's name as it was recorded when the message was written (a clinician's or the veteran's name); may be empty.
+	DisplayName string `json:"displayName"`
 }
 
+// A folder to create.
 type CreateFolderInput struct {
-	// Letters, digits and spaces; at most 50; unique among the veteran's folders.
-	Name             string  `json:"name"`
+	// The name, trimmed: letters A–Z and a–z, digits and spaces; not blank; at
+	// most 50 characters (`FOLDER_NAME_INVALID`); unique among the veteran's
+	// folders ignoring case, system folders included (`FOLDER_NAME_TAKEN`).
+	Name string `json:"name"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A tag to create.
 type CreateTagInput struct {
-	Name             string  `json:"name"`
+	// The name, trimmed: letters A–Z and a–z, digits, spaces and hyphens; not
+	// blank; at most 50 characters (`TAG_NAME_INVALID`); unique among the
+	// veteran's tags ignoring case (`TAG_NAME_TAKEN`).
+	Name string `json:"name"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A draft to delete.
 type DeleteDraftInput struct {
-	DraftID          string  `json:"draftId"`
+	// The draft's ID.
+	DraftID string `json:"draftId"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of deleteDraft.
 type DeleteDraftPayload struct {
+	// The ID of the deleted draft; it no longer resolves.
 	DeletedDraftID string `json:"deletedDraftId"`
-	// The thread the draft was a reply in; null when the draft was a new message.
-	Thread           *ent.Thread `json:"thread,omitempty"`
-	ClientMutationID *string     `json:"clientMutationId,omitempty"`
+	// The thread the draft was a reply in; null when the draft was a new message (its thread is gone too).
+	Thread *ent.Thread `json:"thread,omitempty"`
+	// The `clientMutationId` of the input, unchanged.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A folder to delete.
 type DeleteFolderInput struct {
-	FolderID         string  `json:"folderId"`
+	// The folder's ID: one of the veteran's own folders, empty.
+	FolderID string `json:"folderId"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of deleteFolder.
 type DeleteFolderPayload struct {
-	DeletedFolderID  string  `json:"deletedFolderId"`
+	// The ID of the deleted folder; it no longer resolves.
+	DeletedFolderID string `json:"deletedFolderId"`
+	// The `clientMutationId` of the input, unchanged.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A tag to delete.
 type DeleteTagInput struct {
-	TagID            string  `json:"tagId"`
+	// The tag's ID.
+	TagID string `json:"tagId"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of deleteTag.
 type DeleteTagPayload struct {
-	DeletedTagID     string  `json:"deletedTagId"`
+	// The ID of the deleted tag; it no longer resolves.
+	DeletedTagID string `json:"deletedTagId"`
+	// The `clientMutationId` of the input, unchanged.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A thread to move to Trash.
 type DeleteThreadInput struct {
-	ThreadID         string  `json:"threadId"`
+	// The thread's ID.
+	ThreadID string `json:"threadId"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
-// Required when the care team requires an electronic signature.
+// The veteran's electronic signature, required when the care team requires one
+// (`CareTeam.requiresElectronicSignature`) and ignored otherwise. VAMS appends
+// it to the message as VA.gov does: a line of dashes, the name, then "Signed
+// electronically on YYYY-MM-DD." (the date in UTC).
 type ElectronicSignatureInput struct {
-	// The veteran's full name, letters, spaces, hyphens and apostrophes only.
+	// The veteran's full name: letters (of any alphabet), spaces, hyphens,
+	// apostrophes and periods; not blank; at most 100 characters; trimmed.
+	// Otherwise `ELECTRONIC_SIGNATURE_INVALID` (`electronicSignature.fullName`).
 	FullName string `json:"fullName"`
-	// The veteran certifies that the information is correct and true.
+	// The veteran certifies that the information is correct and true. Must be
+	// true, else `ELECTRONIC_SIGNATURE_REQUIRED` (`electronicSignature`).
 	Certified bool `json:"certified"`
 }
 
+// The result of createFolder and renameFolder.
 type FolderPayload struct {
-	Folder           *ent.Folder `json:"folder"`
-	ClientMutationID *string     `json:"clientMutationId,omitempty"`
+	// The folder as saved.
+	Folder *ent.Folder `json:"folder"`
+	// The `clientMutationId` of the input, unchanged.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The progress of bringing the veteran's existing messages into VAMS.
 type ImportStatus struct {
+	// Where the import stands, over all of VA's systems: ERROR if any failed, else IN_PROGRESS if any has not finished, else COMPLETE.
 	State ImportState `json:"state"`
-	// When the last import or reconciliation finished.
+	// When an import last started, failed or finished (the latest over VA's systems); null when none has run.
 	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
 }
 
+// The result of markThreadRead and markThreadUnread.
 type MarkThreadPayload struct {
-	Thread           *ent.Thread `json:"thread"`
-	ClientMutationID *string     `json:"clientMutationId,omitempty"`
+	// The thread, with its new `unreadCount`.
+	Thread *ent.Thread `json:"thread"`
+	// The `clientMutationId` of the input, unchanged.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A thread to mark read.
 type MarkThreadReadInput struct {
-	ThreadID         string  `json:"threadId"`
+	// The thread's ID.
+	ThreadID string `json:"threadId"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A thread to mark unread.
 type MarkThreadUnreadInput struct {
-	ThreadID         string  `json:"threadId"`
+	// The thread's ID.
+	ThreadID string `json:"threadId"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A message category with the text VA.gov shows for it.
 type MessageCategoryInfo struct {
-	Category    thread.Category `json:"category"`
-	Label       string          `json:"label"`
-	Description string          `json:"description"`
+	// The category.
+	Category thread.Category `json:"category"`
+	// The short label to show, for example "General" or "Medication".
+	Label string `json:"label"`
+	// One sentence explaining when to pick this category.
+	Description string `json:"description"`
 }
 
+// A thread and where to move it.
 type MoveThreadInput struct {
-	ThreadID         string  `json:"threadId"`
-	FolderID         string  `json:"folderId"`
+	// The thread's ID.
+	ThreadID string `json:"threadId"`
+	// The folder to move it to: Inbox, Trash or one of the veteran's own.
+	FolderID string `json:"folderId"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of moveThread, deleteThread and restoreThread.
 type MoveThreadPayload struct {
-	Thread           *ent.Thread `json:"thread"`
-	ClientMutationID *string     `json:"clientMutationId,omitempty"`
+	// The thread, in its new folder.
+	Thread *ent.Thread `json:"thread"`
+	// The `clientMutationId` of the input, unchanged.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A folder to rename.
 type RenameFolderInput struct {
-	FolderID         string  `json:"folderId"`
-	Name             string  `json:"name"`
+	// The folder's ID: one of the veteran's own folders.
+	FolderID string `json:"folderId"`
+	// The new name, under the rules of `CreateFolderInput.name` (the folder's own name in other case is allowed).
+	Name string `json:"name"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A tag to rename.
 type RenameTagInput struct {
-	TagID            string  `json:"tagId"`
-	Name             string  `json:"name"`
+	// The tag's ID.
+	TagID string `json:"tagId"`
+	// The new name, under the rules of `CreateTagInput.name` (the tag's own name in other case is allowed).
+	Name string `json:"name"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A reply in an existing conversation.
 type ReplyToThreadInput struct {
-	ThreadID            string                    `json:"threadId"`
-	Body                string                    `json:"body"`
-	Attachments         []*graphql.Upload         `json:"attachments,omitempty"`
+	// The thread to reply in; `Thread.canReply` says whether that is possible.
+	ThreadID string `json:"threadId"`
+	// The reply, plain text. Required (not only spaces); at most 100,000 characters.
+	Body string `json:"body"`
+	// Files to attach, under the rules of `SendMessageInput.attachments`.
+	Attachments []*graphql.Upload `json:"attachments,omitempty"`
+	// Required when the thread's team requires an electronic signature; ignored otherwise.
 	ElectronicSignature *ElectronicSignatureInput `json:"electronicSignature,omitempty"`
-	ClientMutationID    *string                   `json:"clientMutationId,omitempty"`
-}
-
-type ReplyToThreadPayload struct {
-	Thread           *ent.Thread  `json:"thread"`
-	Message          *ent.Message `json:"message"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type RestoreThreadInput struct {
-	ThreadID         string  `json:"threadId"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of replyToThread.
+type ReplyToThreadPayload struct {
+	// The thread, with the reply as its last message.
+	Thread *ent.Thread `json:"thread"`
+	// The sent reply, with `deliveryStatus` QUEUED.
+	Message *ent.Message `json:"message"`
+	// The `clientMutationId` of the input, unchanged.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// A thread to take out of Trash.
+type RestoreThreadInput struct {
+	// The thread's ID.
+	ThreadID string `json:"threadId"`
+	// Any string; returned unchanged in the payload (Relay).
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// A draft to create or update. Of `draftId`, `threadId` and `careTeamId`, the first one given decides what happens.
 type SaveDraftInput struct {
 	// The draft to update; omit to create one.
 	DraftID *string `json:"draftId,omitempty"`
-	// For a new-message draft.
-	CareTeamID *string          `json:"careTeamId,omitempty"`
-	Category   *thread.Category `json:"category,omitempty"`
-	Subject    *string          `json:"subject,omitempty"`
-	// For a reply draft.
-	ThreadID         *string `json:"threadId,omitempty"`
-	Body             string  `json:"body"`
-	ClientMutationID *string `json:"clientMutationId,omitempty"`
-}
-
-type SaveDraftPayload struct {
-	Thread           *ent.Thread  `json:"thread"`
-	Draft            *ent.Message `json:"draft"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type SendDraftInput struct {
-	DraftID             string                    `json:"draftId"`
-	ElectronicSignature *ElectronicSignatureInput `json:"electronicSignature,omitempty"`
-	ClientMutationID    *string                   `json:"clientMutationId,omitempty"`
-}
-
-type SendDraftPayload struct {
-	Thread           *ent.Thread  `json:"thread"`
-	Message          *ent.Message `json:"message"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type SendMessageInput struct {
-	CareTeamID string          `json:"careTeamId"`
-	Category   thread.Category `json:"category"`
-	// Required; at most 50 characters.
-	Subject string `json:"subject"`
-	Body    string `json:"body"`
-	// At most 4 files, 6 MB each, 10 MB in total.
-	Attachments         []*graphql.Upload         `json:"attachments,omitempty"`
-	ElectronicSignature *ElectronicSignatureInput `json:"electronicSignature,omitempty"`
-	ClientMutationID    *string                   `json:"clientMutationId,omitempty"`
-}
-
-type SendMessagePayload struct {
-	Thread           *ent.Thread  `json:"thread"`
-	Message          *ent.Message `json:"message"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type SetPreferredCareTeamsInput struct {
-	CareTeamIds      []string `json:"careTeamIds"`
-	ClientMutationID *string  `json:"clientMutationId,omitempty"`
-}
-
-type SetPreferredCareTeamsPayload struct {
-	CareTeams        []*ent.CareTeam `json:"careTeams"`
-	ClientMutationID *string         `json:"clientMutationId,omitempty"`
-}
-
-type Signature struct {
-	Name             string `json:"name"`
-	Title            string `json:"title"`
-	IncludeSignature bool   `json:"includeSignature"`
-}
-
-type TagPayload struct {
-	Tag              *ent.Tag `json:"tag"`
-	ClientMutationID *string  `json:"clientMutationId,omitempty"`
-}
-
-type TagThreadInput struct {
-	ThreadID         string  `json:"threadId"`
-	TagID            string  `json:"tagId"`
-	ClientMutationID *string `json:"clientMutationId,omitempty"`
-}
-
-type ThreadFilter struct {
+	// For a new-message draft: the care team, which must be associated with
+	// the veteran. With `draftId`, changes a new-message draft's team.
+	CareTeamID *string `json:"careTeamId,omitempty"`
+	// For a new-message draft: the category (OTHER when omitted on creation; unchanged when omitted on update). Ignored for reply drafts.
 	Category *thread.Category `json:"category,omitempty"`
-	// Only threads whose latest message was sent at or after this time.
+	// For a new-message draft: the subject, at most 50 characters, trimmed (empty when omitted on creation; unchanged when omitted on update). Ignored for reply drafts.
+	Subject *string `json:"subject,omitempty"`
+	// For a reply draft: the thread to reply in.
+	ThreadID *string `json:"threadId,omitempty"`
+	// The draft's text, replacing what was saved; may be empty; at most 100,000 characters.
+	Body string `json:"body"`
+	// Any string; returned unchanged in the payload (Relay).
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of saveDraft.
+type SaveDraftPayload struct {
+	// The thread the draft is in.
+	Thread *ent.Thread `json:"thread"`
+	// The draft (`isDraft` true); its ID stays the same across saves.
+	Draft *ent.Message `json:"draft"`
+	// The `clientMutationId` of the input, unchanged.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// A draft to send.
+type SendDraftInput struct {
+	// The draft's ID.
+	DraftID string `json:"draftId"`
+	// Required when the draft's team requires an electronic signature; ignored otherwise.
+	ElectronicSignature *ElectronicSignatureInput `json:"electronicSignature,omitempty"`
+	// Any string; returned unchanged in the payload (Relay).
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of sendDraft.
+type SendDraftPayload struct {
+	// The thread (in Sent for what was a new-message draft).
+	Thread *ent.Thread `json:"thread"`
+	// The sent message, with a new ID and `deliveryStatus` QUEUED.
+	Message *ent.Message `json:"message"`
+	// The `clientMutationId` of the input, unchanged.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// A new conversation.
+type SendMessageInput struct {
+	// The care team to write to: one of `Viewer.careTeams` whose `canMessage` is true.
+	CareTeamID string `json:"careTeamId"`
+	// The conversation's category.
+	Category thread.Category `json:"category"`
+	// Required (not blank); at most 50 characters; trimmed.
+	Subject string `json:"subject"`
+	// The message, plain text. Required (not only spaces); at most 100,000 characters.
+	Body string `json:"body"`
+	// Files to attach, checked in this order (the error message names the file
+	// by position, "File 2 …"): at most 4 files (`TOO_MANY_ATTACHMENTS`); the
+	// name ends in doc, docx, gif, jpg, jpeg, pdf, png, rtf, txt, xls or xlsx
+	// (`ATTACHMENT_TYPE_NOT_ALLOWED`); each at most 6 MB, 6,291,456 bytes
+	// (`ATTACHMENT_TOO_LARGE`); readable (`INVALID_INPUT`); not empty
+	// (`ATTACHMENT_EMPTY`); together at most 10 MB, 10,485,760 bytes
+	// (`ATTACHMENTS_TOO_LARGE`); no file twice, same name ignoring case and same
+	// size (`ATTACHMENT_DUPLICATE`); the content is what the extension says, so
+	// a renamed file is refused (`ATTACHMENT_TYPE_NOT_ALLOWED`). The whole
+	// request may be at most 12 MiB.
+	Attachments []*graphql.Upload `json:"attachments,omitempty"`
+	// Required when the team requires an electronic signature; ignored otherwise.
+	ElectronicSignature *ElectronicSignatureInput `json:"electronicSignature,omitempty"`
+	// Any string; returned unchanged in the payload (Relay).
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of sendMessage.
+type SendMessagePayload struct {
+	// The new thread, in Sent.
+	Thread *ent.Thread `json:"thread"`
+	// The sent message, with `deliveryStatus` QUEUED.
+	Message *ent.Message `json:"message"`
+	// The `clientMutationId` of the input, unchanged.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The care teams to prefer.
+type SetPreferredCareTeamsInput struct {
+	// At least one ID, each of a team the veteran is associated with; duplicates are ignored.
+	CareTeamIds []string `json:"careTeamIds"`
+	// Any string; returned unchanged in the payload (Relay).
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of setPreferredCareTeams.
+type SetPreferredCareTeamsPayload struct {
+	// The teams now preferred, in no particular order.
+	CareTeams []*ent.CareTeam `json:"careTeams"`
+	// The `clientMutationId` of the input, unchanged.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The veteran's message signature: a name and title the app may add to the
+// end of messages the veteran writes. VAMS stores it only; it does not add it
+// to messages itself.
+type Signature struct {
+	// The name to sign with; empty when not set.
+	Name string `json:"name"`
+	// The title to sign with (for example "U.S. Army Veteran"); empty when not set.
+	Title string `json:"title"`
+	// Whether the veteran wants the signature added to new messages.
+	IncludeSignature bool `json:"includeSignature"`
+}
+
+// The result of createTag and renameTag.
+type TagPayload struct {
+	// The tag as saved.
+	Tag *ent.Tag `json:"tag"`
+	// The `clientMutationId` of the input, unchanged.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// A tag to put on a thread.
+type TagThreadInput struct {
+	// The thread's ID.
+	ThreadID string `json:"threadId"`
+	// The tag's ID.
+	TagID string `json:"tagId"`
+	// Any string; returned unchanged in the payload (Relay).
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// Narrows a thread list. Conditions that are null or absent do not filter.
+type ThreadFilter struct {
+	// Only threads in this category.
+	Category *thread.Category `json:"category,omitempty"`
+	// Only threads whose latest message was sent at or after this instant (for a thread holding only a draft, when the draft was last saved).
 	SentAfter *time.Time `json:"sentAfter,omitempty"`
-	// Only threads whose latest message was sent before this time.
+	// Only threads whose latest message was sent before this instant (for a thread holding only a draft, when the draft was last saved).
 	SentBefore *time.Time `json:"sentBefore,omitempty"`
-	CareTeamID *string    `json:"careTeamId,omitempty"`
-	TagID      *string    `json:"tagId,omitempty"`
-	UnreadOnly *bool      `json:"unreadOnly,omitempty"`
-	// Words to find in subjects and message bodies (case-insensitive, all words must match).
+	// Only threads with this care team; an ID that is not one of the veteran's teams gives an empty list.
+	CareTeamID *string `json:"careTeamId,omitempty"`
+	// Only threads with this tag; an ID that is not one of the veteran's tags gives an empty list.
+	TagID *string `json:"tagId,omitempty"`
+	// When true, only threads with unread care-team messages; false or null lists all.
+	UnreadOnly *bool `json:"unreadOnly,omitempty"`
+	// Words to find, separated by spaces: each must appear (case-insensitively,
+	// anywhere, even inside a longer word) in the subject or in the body of a
+	// sent message of the thread. Drafts are not searched, nor bodies VAMS has
+	// not fetched yet. Each word at most 100 bytes (`INVALID_INPUT`, field
+	// `filter.search`).
 	Search *string `json:"search,omitempty"`
 }
 
+// The result of tagThread and untagThread.
 type ThreadPayload struct {
-	Thread           *ent.Thread `json:"thread"`
-	ClientMutationID *string     `json:"clientMutationId,omitempty"`
+	// The thread, with its tags.
+	Thread *ent.Thread `json:"thread"`
+	// The `clientMutationId` of the input, unchanged.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A tag to take off a thread.
 type UntagThreadInput struct {
-	ThreadID         string  `json:"threadId"`
-	TagID            string  `json:"tagId"`
+	// The thread's ID.
+	ThreadID string `json:"threadId"`
+	// The tag's ID.
+	TagID string `json:"tagId"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The veteran's message signature preference, replacing the saved one.
 type UpdateSignatureInput struct {
-	Name             string  `json:"name"`
-	Title            string  `json:"title"`
-	IncludeSignature bool    `json:"includeSignature"`
+	// The name, trimmed; at most 100 characters; required when `includeSignature` is true.
+	Name string `json:"name"`
+	// The title, trimmed; at most 100 characters; required when `includeSignature` is true.
+	Title string `json:"title"`
+	// Whether the veteran wants the signature added to new messages.
+	IncludeSignature bool `json:"includeSignature"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of updateSignature.
 type UpdateSignaturePayload struct {
-	Signature        *Signature `json:"signature"`
-	ClientMutationID *string    `json:"clientMutationId,omitempty"`
+	// The signature as saved.
+	Signature *Signature `json:"signature"`
+	// The `clientMutationId` of the input, unchanged.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// Why the veteran cannot write to a care team.
 type CannotMessageReason string
 
 const (
@@ -325,13 +491,20 @@ func (e CannotMessageReason) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How far VAMS is with bringing in the veteran's existing messages.
 type ImportState string
 
 const (
+	// Not returned today: an import that has not started yet is reported as IN_PROGRESS.
 	ImportStateNotStarted ImportState = "NOT_STARTED"
+	// VAMS is still bringing in existing messages; some older conversations may not be listed yet.
 	ImportStateInProgress ImportState = "IN_PROGRESS"
-	ImportStateComplete   ImportState = "COMPLETE"
-	ImportStateError      ImportState = "ERROR"
+	// Every import has finished; also the state before VAMS has recorded any
+	// import for the veteran.
+	ImportStateComplete ImportState = "COMPLETE"
+	// Bringing in messages from at least one of VA's systems failed; what came
+	// in so far is shown and VAMS tries again on its next pass.
+	ImportStateError ImportState = "ERROR"
 )
 
 var AllImportState = []ImportState{
@@ -384,14 +557,19 @@ func (e ImportState) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Why the veteran cannot reply in a thread.
 type ReplyBlockedReason string
 
 const (
-	// The latest message is more than 45 days old.
-	ReplyBlockedReasonTooOld               ReplyBlockedReason = "TOO_OLD"
-	ReplyBlockedReasonBlocked              ReplyBlockedReason = "BLOCKED"
-	ReplyBlockedReasonNotAssociated        ReplyBlockedReason = "NOT_ASSOCIATED"
-	ReplyBlockedReasonInactive             ReplyBlockedReason = "INACTIVE"
+	// The latest message is more than 45 days old; start a new message instead.
+	ReplyBlockedReasonTooOld ReplyBlockedReason = "TOO_OLD"
+	// The care team has blocked messages from this veteran.
+	ReplyBlockedReasonBlocked ReplyBlockedReason = "BLOCKED"
+	// The veteran is no longer associated with the care team.
+	ReplyBlockedReasonNotAssociated ReplyBlockedReason = "NOT_ASSOCIATED"
+	// The care team no longer takes messages.
+	ReplyBlockedReasonInactive ReplyBlockedReason = "INACTIVE"
+	// The facility is moving to a new health record system; messages are paused.
 	ReplyBlockedReasonFacilityInTransition ReplyBlockedReason = "FACILITY_IN_TRANSITION"
 )
 

@@ -154,22 +154,27 @@ func (s *Service) ImportStatus(ctx context.Context) (ImportState, *time.Time, er
 	return state, at, nil
 }
 
-// Node fetches any object the viewer may see by ID: one statement, chosen by
-// the ID's prefix. (entgql's Noder would also eager-load the edges the
-// query names, which the page loaders load anyway.)
+// Node fetches any object the viewer may see by ID: at most one statement,
+// chosen by the ID's prefix. (entgql's Noder would also eager-load the edges
+// the query names, which the page loaders load anyway.)
 func (s *Service) Node(ctx context.Context, id string) (ent.Noder, error) {
-	if _, err := viewerID(ctx); err != nil {
+	vid, err := viewerID(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if !storable(id) {
 		return nil, notFound("id")
 	}
 	c := s.store.Client
-	var (
-		n   ent.Noder
-		err error
-	)
+	var n ent.Noder
 	switch ids.Prefix(id) {
+	case ids.Veteran:
+		// Only the viewer's own record is a node; its fields load what they
+		// need, as for Query.viewer.
+		if id != vid {
+			return nil, notFound("id")
+		}
+		return &ent.Veteran{ID: vid}, nil
 	case ids.Thread:
 		n, err = c.Thread.Get(ctx, id)
 	case ids.Message:
