@@ -62,6 +62,7 @@ type ComplexityRoot struct {
 	}
 
 	CareTeam struct {
+		CanAttach                   func(childComplexity int) int
 		CanMessage                  func(childComplexity int) int
 		CannotMessageReason         func(childComplexity int) int
 		FacilityName                func(childComplexity int) int
@@ -296,6 +297,7 @@ type CareTeamResolver interface {
 	CanMessage(ctx context.Context, obj *ent.CareTeam) (bool, error)
 	CannotMessageReason(ctx context.Context, obj *ent.CareTeam) (*model.CannotMessageReason, error)
 	RequiresElectronicSignature(ctx context.Context, obj *ent.CareTeam) (bool, error)
+	CanAttach(ctx context.Context, obj *ent.CareTeam) (bool, error)
 }
 type FolderResolver interface {
 	SystemFolder(ctx context.Context, obj *ent.Folder) (bool, error)
@@ -424,6 +426,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Author.Kind(childComplexity), true
 
+	case "CareTeam.canAttach":
+		if e.ComplexityRoot.CareTeam.CanAttach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeam.CanAttach(childComplexity), true
 	case "CareTeam.canMessage":
 		if e.ComplexityRoot.CareTeam.CanMessage == nil {
 			break
@@ -1742,6 +1750,12 @@ type CareTeam implements Node {
   (` + "`" + `electronicSignature` + "`" + ` on sendMessage, replyToThread and sendDraft).
   """
   requiresElectronicSignature: Boolean!
+  """
+  Whether files can be attached to messages and replies to this team. When
+  false, a sendMessage or replyToThread with attachments is refused with
+  ATTACHMENTS_NOT_ACCEPTED and nothing is stored.
+  """
+  canAttach: Boolean!
 }
 
 "The topic of a conversation, chosen when it starts."
@@ -2693,6 +2707,8 @@ func (ec *executionContext) childFields_CareTeam(ctx context.Context, field grap
 		return ec.fieldContext_CareTeam_cannotMessageReason(ctx, field)
 	case "requiresElectronicSignature":
 		return ec.fieldContext_CareTeam_requiresElectronicSignature(ctx, field)
+	case "canAttach":
+		return ec.fieldContext_CareTeam_canAttach(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CareTeam", field.Name)
 }
@@ -4010,6 +4026,29 @@ func (ec *executionContext) _CareTeam_requiresElectronicSignature(ctx context.Co
 	)
 }
 func (ec *executionContext) fieldContext_CareTeam_requiresElectronicSignature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CareTeam", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _CareTeam_canAttach(ctx context.Context, field graphql.CollectedField, obj *ent.CareTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeam_canAttach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CareTeam().CanAttach(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeam_canAttach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareTeam", field, true, true, "Boolean")
 }
 
@@ -10153,6 +10192,12 @@ func (ec *executionContext) _CareTeam(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CareTeam_requiresElectronicSignature(ctx, field, obj)
+				})
+		case "canAttach":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CareTeam_canAttach(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

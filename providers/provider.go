@@ -118,10 +118,33 @@ type Window struct {
 	Until time.Time
 }
 
+// Capabilities are what a provider takes with a veteran's message beyond
+// its text. VAMS refuses up front what a provider cannot take, rather than
+// queuing a message that can only fail delivery.
+type Capabilities struct {
+	// Attachments is whether files can go with a message.
+	Attachments bool
+}
+
+// CapabilitySet is each provider kind's capabilities; a kind it lacks has
+// none.
+type CapabilitySet map[providerkind.Kind]Capabilities
+
+// CapabilitiesOf collects what each of ps declares.
+func CapabilitiesOf(ps ...Provider) CapabilitySet {
+	set := make(CapabilitySet, len(ps))
+	for _, p := range ps {
+		set[p.Kind()] = p.Capabilities()
+	}
+	return set
+}
+
 // Provider is one clinical messaging system behind VAMS. Implementations own
 // their wire formats; nothing outside their package sees them.
 type Provider interface {
 	Kind() providerkind.Kind
+	// Capabilities declares what the provider takes beyond text.
+	Capabilities() Capabilities
 	// Send delivers a veteran's new message or reply.
 	Send(ctx context.Context, m OutboundMessage) (Receipt, error)
 	// SetStatus writes the veteran's read or delete back where supported;

@@ -98,6 +98,11 @@ func (r *careTeamResolver) RequiresElectronicSignature(ctx context.Context, obj 
 	return obj.RequiresSignature, nil
 }
 
+// CanAttach is the resolver for the canAttach field.
+func (r *careTeamResolver) CanAttach(ctx context.Context, obj *ent.CareTeam) (bool, error) {
+	return r.Inbox.CanAttach(obj), nil
+}
+
 // SystemFolder is the resolver for the systemFolder field.
 func (r *folderResolver) SystemFolder(ctx context.Context, obj *ent.Folder) (bool, error) {
 	return obj.System != nil, nil

@@ -195,14 +195,15 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// and the engine, which runs what the outbox queues, gets the inbox.
 	ec := opts.Engine
 	ec.Store, ec.Log, ec.Clock = a.Store, log, clk
+	ec.Providers = []providers.Provider{mhvClient, ohClient}
 	outbox, err := syncengine.NewOutbox(ec)
 	if err != nil {
 		return fail(err)
 	}
-	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: a.Bus, Limiter: limiter, Clock: clk})
+	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: a.Bus, Limiter: limiter, Clock: clk,
+		Capabilities: providers.CapabilitiesOf(ec.Providers...)})
 	ec.Inbox = a.Inbox
 	ec.Observe, ec.OnBreaker = a.Metrics.ObserveProvider, a.Metrics.SetBreaker
-	ec.Providers = []providers.Provider{mhvClient, ohClient}
 	if ec.ReconcileInterval == 0 {
 		ec.ReconcileInterval = cfg.ReconcileInterval
 	}

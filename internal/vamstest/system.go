@@ -155,6 +155,12 @@ func (s *System) Do(icn, query string, vars map[string]any) Response {
 	return post(s.T, s.URL, s.Token(icn), query, vars)
 }
 
+// DoUpload posts an operation with files as icn.
+func (s *System) DoUpload(icn, query string, vars map[string]any, files []Upload) Response {
+	s.T.Helper()
+	return postUpload(s.T, s.URL, s.Token(icn), query, vars, files)
+}
+
 // MustDo decodes the data of a successful operation into out.
 func (s *System) MustDo(icn, query string, vars map[string]any, out any) {
 	s.T.Helper()

@@ -25,9 +25,13 @@ import (
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/edge"
 	"github.com/va/vams/internal/platform/clock"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/internal/store/storetest"
+	"github.com/va/vams/providers"
+	"github.com/va/vams/providers/mhv"
+	"github.com/va/vams/providers/oh"
 )
 
 // Env is a running VAMS.
@@ -72,7 +76,10 @@ func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	e := &Env{T: t, Counter: &storetest.Counter{}, Log: &LogBuffer{}, now: time.Now().UTC()}
 	e.Store = b.Open(t, storetest.Options{WrapDriver: e.Counter.Wrap})
 	e.Bus = events.NewBus()
-	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Events: e.Bus, Outbox: o.Outbox, Limiter: o.Limiter, Clock: clock.Func(e.Now)})
+	// The adapters' own declarations, as app.New collects them.
+	caps := providers.CapabilitySet{providerkind.MHV: mhv.Capabilities, providerkind.OH: oh.Capabilities}
+	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Events: e.Bus, Outbox: o.Outbox, Limiter: o.Limiter, Clock: clock.Func(e.Now),
+		Capabilities: caps})
 	e.Mux = http.NewServeMux()
 	log := slog.New(slog.NewJSONHandler(e.Log, nil))
 	// The server starts first so the issuer can name its own URL.
@@ -228,6 +235,13 @@ type Upload struct {
 // DoUpload posts an operation with files (multipart/form-data).
 func (e *Env) DoUpload(icn, query string, vars map[string]any, files []Upload) Response {
 	e.T.Helper()
+	return postUpload(e.T, e.Server.URL, e.Token(icn), query, vars, files)
+}
+
+// postUpload sends one operation with files, as the GraphQL multipart
+// request spec has it.
+func postUpload(t testing.TB, baseURL, token, query string, vars map[string]any, files []Upload) Response {
+	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	ops, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
@@ -243,10 +257,10 @@ func (e *Env) DoUpload(icn, query string, vars map[string]any, files []Upload) R
 		_, _ = w.Write(f.Data)
 	}
 	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, e.Server.URL+"/graphql", &buf)
+	req, _ := http.NewRequest(http.MethodPost, baseURL+"/graphql", &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+e.Token(icn))
-	return send(e.T, req)
+	req.Header.Set("Authorization", "Bearer "+token)
+	return send(t, req)
 }
 
 // LogBuffer collects log output for PHI checks.

@@ -93,6 +93,13 @@ func New(cfg Config) (*Client, error) {
 // Kind reports providerkind.MHV.
 func (c *Client) Kind() providerkind.Kind { return providerkind.MHV }
 
+// Capabilities is what MHV takes with a message: files, sent multipart
+// (sending.go).
+var Capabilities = providers.Capabilities{Attachments: true}
+
+// Capabilities reports the package's Capabilities.
+func (c *Client) Capabilities() providers.Capabilities { return Capabilities }
+
 // Health opens a session (for HealthCorrelationID, if configured) and
 // reports ErrUnavailable when MHV does not answer or answers 5xx. A refused
 // application token is reported too, since every call would fail.

@@ -84,6 +84,14 @@ func New(cfg Config) (*Client, error) {
 // Kind reports providerkind.OH.
 func (c *Client) Kind() providerkind.Kind { return providerkind.OH }
 
+// Capabilities is what OH takes with a message through this adapter: no
+// files, since the API posts attachments by media id, uploaded through a
+// media service outside it (Send refuses them too).
+var Capabilities = providers.Capabilities{}
+
+// Capabilities reports the package's Capabilities.
+func (c *Client) Capabilities() providers.Capabilities { return Capabilities }
+
 const (
 	inbox  = "inbox"
 	outbox = "outbox"

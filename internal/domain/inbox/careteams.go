@@ -24,6 +24,19 @@ type CareTeamInfo struct {
 // Block is whether the veteran can message the team, and why not.
 func (i *CareTeamInfo) Block() ReplyBlock { return CareTeamBlock(i.Team, i.Facility, i.Association) }
 
+// CanAttach reports whether files can go with a message to ct: whether the
+// provider serving it declares it takes them.
+func (s *Service) CanAttach(ct *ent.CareTeam) bool { return s.capabilities[ct.Provider].Attachments }
+
+// checkCanAttach refuses files to a team that cannot take them, before
+// anything is stored: queued, they could only fail delivery.
+func (s *Service) checkCanAttach(ct *ent.CareTeam, files []checkedFile) error {
+	if len(files) > 0 && !s.CanAttach(ct) {
+		return newErr(CodeAttachmentsNotAccepted, "attachments", "This care team can't receive attachments. Send your message without them.")
+	}
+	return nil
+}
+
 // LoadCareTeams loads teams with their facilities and the veteran's
 // associations in one statement.
 func LoadCareTeams(ctx context.Context, client *ent.Client, vid string, ids []string) (map[string]*CareTeamInfo, error) {

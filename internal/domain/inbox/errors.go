@@ -25,6 +25,7 @@ const (
 	CodeAttachmentTypeNotAllowed  Code = "ATTACHMENT_TYPE_NOT_ALLOWED"
 	CodeAttachmentEmpty           Code = "ATTACHMENT_EMPTY"
 	CodeAttachmentDuplicate       Code = "ATTACHMENT_DUPLICATE"
+	CodeAttachmentsNotAccepted    Code = "ATTACHMENTS_NOT_ACCEPTED"
 	CodeReplyWindowClosed         Code = "REPLY_WINDOW_CLOSED"
 	CodeCareTeamBlocked           Code = "CARE_TEAM_BLOCKED"
 	CodeCareTeamNotAssociated     Code = "CARE_TEAM_NOT_ASSOCIATED"

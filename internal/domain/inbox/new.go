@@ -4,6 +4,7 @@ import (
 	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/store"
+	"github.com/va/vams/providers"
 )
 
 // Config is what the inbox works with. Only Store is required: without an
@@ -17,9 +18,14 @@ type Config struct {
 	// Clock is the inbox's time (default the system clock); what it records
 	// is truncated to whole seconds (see Service.now).
 	Clock clock.Clock
+	// Capabilities is what each provider declares it takes; a team's comes
+	// from the provider serving it (CanAttach). A provider missing from it
+	// takes nothing beyond text.
+	Capabilities providers.CapabilitySet
 }
 
 // New returns the inbox service.
 func New(cfg Config) *Service {
-	return &Service{store: cfg.Store, outbox: cfg.Outbox, events: cfg.Events, limiter: cfg.Limiter, clock: clock.Or(cfg.Clock)}
+	return &Service{store: cfg.Store, outbox: cfg.Outbox, events: cfg.Events, limiter: cfg.Limiter, clock: clock.Or(cfg.Clock),
+		capabilities: cfg.Capabilities}
 }

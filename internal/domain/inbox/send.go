@@ -72,6 +72,9 @@ func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread,
 	if block != BlockNone {
 		return nil, nil, blockError(block, "careTeamId")
 	}
+	if err := s.checkCanAttach(ct, files); err != nil {
+		return nil, nil, err
+	}
 	now := s.now()
 	body := in.Body
 	if ct.RequiresSignature {
@@ -208,6 +211,9 @@ func (s *Service) ReplyToThread(ctx context.Context, in Reply) (*ent.Thread, *en
 	}
 	if th.MessageCount == 0 {
 		return nil, nil, newErr(CodeInvalidInput, "threadId", "This conversation has no sent message yet; send the draft instead.")
+	}
+	if err := s.checkCanAttach(ct, files); err != nil {
+		return nil, nil, err
 	}
 	now := s.now()
 	body := in.Body

@@ -39,11 +39,12 @@ type SendLimiter interface {
 // viewer in ctx; the store's privacy layer scopes what it can touch. Build
 // it with New.
 type Service struct {
-	store   *store.Store
-	outbox  Outbox
-	events  events.Publisher
-	limiter SendLimiter
-	clock   clock.Clock
+	store        *store.Store
+	outbox       Outbox
+	events       events.Publisher
+	limiter      SendLimiter
+	clock        clock.Clock
+	capabilities providers.CapabilitySet
 
 	// systemFolders caches veteran ID + kind → folder ID: system folders are
 	// created once and never renamed, moved or deleted.
