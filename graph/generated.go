@@ -36,11 +36,15 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Attachment() AttachmentResolver
 	CareTeam() CareTeamResolver
+	DeliveryStatusChangedEvent() DeliveryStatusChangedEventResolver
 	Folder() FolderResolver
 	Message() MessageResolver
+	MessageReceivedEvent() MessageReceivedEventResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 	Thread() ThreadResolver
+	ThreadUpdatedEvent() ThreadUpdatedEventResolver
 	Viewer() ViewerResolver
 }
 
@@ -88,6 +92,11 @@ type ComplexityRoot struct {
 	DeleteTagPayload struct {
 		ClientMutationID func(childComplexity int) int
 		DeletedTagID     func(childComplexity int) int
+	}
+
+	DeliveryStatusChangedEvent struct {
+		Message func(childComplexity int) int
+		State   func(childComplexity int) int
 	}
 
 	Folder struct {
@@ -141,6 +150,12 @@ type ComplexityRoot struct {
 	MessageEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	MessageReceivedEvent struct {
+		Message func(childComplexity int) int
+		State   func(childComplexity int) int
+		Thread  func(childComplexity int) int
 	}
 
 	MoveThreadPayload struct {
@@ -220,6 +235,13 @@ type ComplexityRoot struct {
 		Title            func(childComplexity int) int
 	}
 
+	Subscription struct {
+		DeliveryStatusChanged func(childComplexity int) int
+		MessageReceived       func(childComplexity int) int
+		ThreadUpdated         func(childComplexity int) int
+		UnreadCountChanged    func(childComplexity int) int
+	}
+
 	Tag struct {
 		ID   func(childComplexity int) int
 		Name func(childComplexity int) int
@@ -262,6 +284,17 @@ type ComplexityRoot struct {
 		Thread           func(childComplexity int) int
 	}
 
+	ThreadUpdatedEvent struct {
+		State    func(childComplexity int) int
+		Thread   func(childComplexity int) int
+		ThreadID func(childComplexity int) int
+	}
+
+	UnreadCountChangedEvent struct {
+		State       func(childComplexity int) int
+		UnreadCount func(childComplexity int) int
+	}
+
 	UpdateSignaturePayload struct {
 		ClientMutationID func(childComplexity int) int
 		Signature        func(childComplexity int) int
@@ -299,6 +332,9 @@ type CareTeamResolver interface {
 	RequiresElectronicSignature(ctx context.Context, obj *ent.CareTeam) (bool, error)
 	CanAttach(ctx context.Context, obj *ent.CareTeam) (bool, error)
 }
+type DeliveryStatusChangedEventResolver interface {
+	Message(ctx context.Context, obj *model.InboxEvent) (*ent.Message, error)
+}
 type FolderResolver interface {
 	SystemFolder(ctx context.Context, obj *ent.Folder) (bool, error)
 
@@ -314,6 +350,10 @@ type MessageResolver interface {
 	Attachments(ctx context.Context, obj *ent.Message) ([]*ent.Attachment, error)
 
 	DeliveryFailureReason(ctx context.Context, obj *ent.Message) (*string, error)
+}
+type MessageReceivedEventResolver interface {
+	Message(ctx context.Context, obj *model.InboxEvent) (*ent.Message, error)
+	Thread(ctx context.Context, obj *model.InboxEvent) (*ent.Thread, error)
 }
 type MutationResolver interface {
 	SendMessage(ctx context.Context, input model.SendMessageInput) (*model.SendMessagePayload, error)
@@ -343,6 +383,12 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]ent.Noder, error)
 	MessageCategories(ctx context.Context) ([]*model.MessageCategoryInfo, error)
 }
+type SubscriptionResolver interface {
+	MessageReceived(ctx context.Context) (<-chan *model.InboxEvent, error)
+	ThreadUpdated(ctx context.Context) (<-chan *model.InboxEvent, error)
+	DeliveryStatusChanged(ctx context.Context) (<-chan *model.InboxEvent, error)
+	UnreadCountChanged(ctx context.Context) (<-chan *model.InboxEvent, error)
+}
 type ThreadResolver interface {
 	CareTeam(ctx context.Context, obj *ent.Thread) (*ent.CareTeam, error)
 	Folder(ctx context.Context, obj *ent.Thread) (*ent.Folder, error)
@@ -352,6 +398,9 @@ type ThreadResolver interface {
 
 	CanReply(ctx context.Context, obj *ent.Thread) (bool, error)
 	ReplyBlockedReason(ctx context.Context, obj *ent.Thread) (*model.ReplyBlockedReason, error)
+}
+type ThreadUpdatedEventResolver interface {
+	Thread(ctx context.Context, obj *model.InboxEvent) (*ent.Thread, error)
 }
 type ViewerResolver interface {
 	DisplayName(ctx context.Context, obj *ent.Veteran) (string, error)
@@ -531,6 +580,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteTagPayload.DeletedTagID(childComplexity), true
+
+	case "DeliveryStatusChangedEvent.message":
+		if e.ComplexityRoot.DeliveryStatusChangedEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryStatusChangedEvent.Message(childComplexity), true
+	case "DeliveryStatusChangedEvent.state":
+		if e.ComplexityRoot.DeliveryStatusChangedEvent.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryStatusChangedEvent.State(childComplexity), true
 
 	case "Folder.id":
 		if e.ComplexityRoot.Folder.ID == nil {
@@ -713,6 +775,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
+
+	case "MessageReceivedEvent.message":
+		if e.ComplexityRoot.MessageReceivedEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageReceivedEvent.Message(childComplexity), true
+	case "MessageReceivedEvent.state":
+		if e.ComplexityRoot.MessageReceivedEvent.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageReceivedEvent.State(childComplexity), true
+	case "MessageReceivedEvent.thread":
+		if e.ComplexityRoot.MessageReceivedEvent.Thread == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageReceivedEvent.Thread(childComplexity), true
 
 	case "MoveThreadPayload.clientMutationId":
 		if e.ComplexityRoot.MoveThreadPayload.ClientMutationID == nil {
@@ -1116,6 +1197,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Signature.Title(childComplexity), true
 
+	case "Subscription.deliveryStatusChanged":
+		if e.ComplexityRoot.Subscription.DeliveryStatusChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.DeliveryStatusChanged(childComplexity), true
+	case "Subscription.messageReceived":
+		if e.ComplexityRoot.Subscription.MessageReceived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.MessageReceived(childComplexity), true
+	case "Subscription.threadUpdated":
+		if e.ComplexityRoot.Subscription.ThreadUpdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.ThreadUpdated(childComplexity), true
+	case "Subscription.unreadCountChanged":
+		if e.ComplexityRoot.Subscription.UnreadCountChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.UnreadCountChanged(childComplexity), true
+
 	case "Tag.id":
 		if e.ComplexityRoot.Tag.ID == nil {
 			break
@@ -1271,6 +1377,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ThreadPayload.Thread(childComplexity), true
 
+	case "ThreadUpdatedEvent.state":
+		if e.ComplexityRoot.ThreadUpdatedEvent.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreadUpdatedEvent.State(childComplexity), true
+	case "ThreadUpdatedEvent.thread":
+		if e.ComplexityRoot.ThreadUpdatedEvent.Thread == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreadUpdatedEvent.Thread(childComplexity), true
+	case "ThreadUpdatedEvent.threadId":
+		if e.ComplexityRoot.ThreadUpdatedEvent.ThreadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreadUpdatedEvent.ThreadID(childComplexity), true
+
+	case "UnreadCountChangedEvent.state":
+		if e.ComplexityRoot.UnreadCountChangedEvent.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnreadCountChangedEvent.State(childComplexity), true
+	case "UnreadCountChangedEvent.unreadCount":
+		if e.ComplexityRoot.UnreadCountChangedEvent.UnreadCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnreadCountChangedEvent.UnreadCount(childComplexity), true
+
 	case "UpdateSignaturePayload.clientMutationId":
 		if e.ComplexityRoot.UpdateSignaturePayload.ClientMutationID == nil {
 			break
@@ -1425,6 +1563,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1491,6 +1646,7 @@ input field. Codes any operation can return:
 schema {
   query: Query
   mutation: Mutation
+  subscription: Subscription
 }
 
 """
@@ -2653,6 +2809,65 @@ type SetPreferredCareTeamsPayload {
   "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
+
+"""
+Live updates for the signed-in veteran's devices, over WebSocket
+(graphql-transport-ws or the legacy graphql-ws subprotocol, token in
+connection_init's Authorization) or Server-Sent Events (graphql-sse,
+distinct-connections mode, token in the Authorization header). Each delivers
+only the viewer's own events, after the change has committed. Every payload
+carries ` + "`" + `state` + "`" + `; a subscription that falls behind ends with an error whose
+code is RESYNC_REQUIRED, and the client then resyncs from its last ` + "`" + `state` + "`" + `.
+"""
+type Subscription {
+  "A care team's message arrived in one of the viewer's threads (from either clinical system)."
+  messageReceived: MessageReceivedEvent!
+  "One of the viewer's threads changed: read or unread, moved, tagged, deleted or restored (on another device or by reconciliation)."
+  threadUpdated: ThreadUpdatedEvent!
+  "One of the viewer's sent messages changed delivery status (QUEUED, SENDING, DELIVERED, FAILED)."
+  deliveryStatusChanged: DeliveryStatusChangedEvent!
+  "The viewer's unread count changed; sent only when the number differs from the last one this subscription sent."
+  unreadCountChanged: UnreadCountChangedEvent!
+}
+
+"A care team's message arrived."
+type MessageReceivedEvent {
+  """
+  The change-log position just after this event: the token a reconnecting
+  client passes to the delta-sync query (a later addition) to fetch what it missed.
+  """
+  state: String!
+  "The new message, read now through the viewer's scope."
+  message: Message!
+  "The thread the message arrived in."
+  thread: Thread!
+}
+
+"A thread changed."
+type ThreadUpdatedEvent {
+  "The change-log position just after this event: the delta-sync token (see MessageReceivedEvent.state)."
+  state: String!
+  "The thread that changed."
+  threadId: ID!
+  "The thread as it is now; null when it was deleted or is no longer visible."
+  thread: Thread
+}
+
+"A sent message's delivery status changed."
+type DeliveryStatusChangedEvent {
+  "The change-log position just after this event: the delta-sync token (see MessageReceivedEvent.state)."
+  state: String!
+  "The message, with its current deliveryStatus and deliveryFailureReason."
+  message: Message!
+}
+
+"The viewer's unread count changed."
+type UnreadCountChangedEvent {
+  "The change-log position just after this event: the delta-sync token (see MessageReceivedEvent.state)."
+  state: String!
+  "Unread messages in the Inbox and custom folders (as Viewer.unreadCount)."
+  unreadCount: Int!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2743,6 +2958,16 @@ func (ec *executionContext) childFields_DeleteTagPayload(ctx context.Context, fi
 		return ec.fieldContext_DeleteTagPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteTagPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeliveryStatusChangedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_DeliveryStatusChangedEvent_state(ctx, field)
+	case "message":
+		return ec.fieldContext_DeliveryStatusChangedEvent_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliveryStatusChangedEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_Folder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2849,6 +3074,18 @@ func (ec *executionContext) childFields_MessageEdge(ctx context.Context, field g
 		return ec.fieldContext_MessageEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MessageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageReceivedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_MessageReceivedEvent_state(ctx, field)
+	case "message":
+		return ec.fieldContext_MessageReceivedEvent_message(ctx, field)
+	case "thread":
+		return ec.fieldContext_MessageReceivedEvent_thread(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageReceivedEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_MoveThreadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3027,6 +3264,28 @@ func (ec *executionContext) childFields_ThreadPayload(ctx context.Context, field
 		return ec.fieldContext_ThreadPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ThreadPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ThreadUpdatedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_ThreadUpdatedEvent_state(ctx, field)
+	case "threadId":
+		return ec.fieldContext_ThreadUpdatedEvent_threadId(ctx, field)
+	case "thread":
+		return ec.fieldContext_ThreadUpdatedEvent_thread(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThreadUpdatedEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_UnreadCountChangedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_UnreadCountChangedEvent_state(ctx, field)
+	case "unreadCount":
+		return ec.fieldContext_UnreadCountChangedEvent_unreadCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnreadCountChangedEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateSignaturePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4222,6 +4481,61 @@ func (ec *executionContext) fieldContext_DeleteTagPayload_clientMutationId(_ con
 	return graphql.NewScalarFieldContext("DeleteTagPayload", field, false, false, "String")
 }
 
+func (ec *executionContext) _DeliveryStatusChangedEvent_state(ctx context.Context, field graphql.CollectedField, obj *model.InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryStatusChangedEvent_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryStatusChangedEvent_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryStatusChangedEvent", field, true, false, "String")
+}
+
+func (ec *executionContext) _DeliveryStatusChangedEvent_message(ctx context.Context, field graphql.CollectedField, obj *model.InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryStatusChangedEvent_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DeliveryStatusChangedEvent().Message(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋvaᚋvamsᚋentᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryStatusChangedEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeliveryStatusChangedEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Folder_id(ctx context.Context, field graphql.CollectedField, obj *ent.Folder) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4947,6 +5261,93 @@ func (ec *executionContext) fieldContext_MessageEdge_node(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageReceivedEvent_state(ctx context.Context, field graphql.CollectedField, obj *model.InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageReceivedEvent_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageReceivedEvent_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageReceivedEvent", field, true, false, "String")
+}
+
+func (ec *executionContext) _MessageReceivedEvent_message(ctx context.Context, field graphql.CollectedField, obj *model.InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageReceivedEvent_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MessageReceivedEvent().Message(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋvaᚋvamsᚋentᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageReceivedEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageReceivedEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageReceivedEvent_thread(ctx context.Context, field graphql.CollectedField, obj *model.InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageReceivedEvent_thread(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MessageReceivedEvent().Thread(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Thread) graphql.Marshaler {
+			return ec.marshalNThread2ᚖgithubᚗcomᚋvaᚋvamsᚋentᚐThread(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageReceivedEvent_thread(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageReceivedEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Thread(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6679,6 +7080,134 @@ func (ec *executionContext) fieldContext_Signature_includeSignature(_ context.Co
 	return graphql.NewScalarFieldContext("Signature", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Subscription_messageReceived(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_messageReceived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().MessageReceived(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InboxEvent) graphql.Marshaler {
+			return ec.marshalNMessageReceivedEvent2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐInboxEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_messageReceived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageReceivedEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_threadUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_threadUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().ThreadUpdated(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InboxEvent) graphql.Marshaler {
+			return ec.marshalNThreadUpdatedEvent2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐInboxEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_threadUpdated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreadUpdatedEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_deliveryStatusChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_deliveryStatusChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().DeliveryStatusChanged(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InboxEvent) graphql.Marshaler {
+			return ec.marshalNDeliveryStatusChangedEvent2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐInboxEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_deliveryStatusChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeliveryStatusChangedEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_unreadCountChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_unreadCountChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().UnreadCountChanged(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InboxEvent) graphql.Marshaler {
+			return ec.marshalNUnreadCountChangedEvent2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐInboxEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_unreadCountChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnreadCountChangedEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Tag_id(ctx context.Context, field graphql.CollectedField, obj *ent.Tag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7331,6 +7860,130 @@ func (ec *executionContext) _ThreadPayload_clientMutationId(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_ThreadPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ThreadPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreadUpdatedEvent_state(ctx context.Context, field graphql.CollectedField, obj *model.InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreadUpdatedEvent_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreadUpdatedEvent_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreadUpdatedEvent", field, true, false, "String")
+}
+
+func (ec *executionContext) _ThreadUpdatedEvent_threadId(ctx context.Context, field graphql.CollectedField, obj *model.InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreadUpdatedEvent_threadId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ThreadID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreadUpdatedEvent_threadId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreadUpdatedEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ThreadUpdatedEvent_thread(ctx context.Context, field graphql.CollectedField, obj *model.InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreadUpdatedEvent_thread(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ThreadUpdatedEvent().Thread(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Thread) graphql.Marshaler {
+			return ec.marshalOThread2ᚖgithubᚗcomᚋvaᚋvamsᚋentᚐThread(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreadUpdatedEvent_thread(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreadUpdatedEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Thread(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnreadCountChangedEvent_state(ctx context.Context, field graphql.CollectedField, obj *model.InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnreadCountChangedEvent_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnreadCountChangedEvent_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnreadCountChangedEvent", field, true, false, "String")
+}
+
+func (ec *executionContext) _UnreadCountChangedEvent_unreadCount(ctx context.Context, field graphql.CollectedField, obj *model.InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnreadCountChangedEvent_unreadCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnreadCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnreadCountChangedEvent_unreadCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnreadCountChangedEvent", field, false, false, "Int")
 }
 
 func (ec *executionContext) _UpdateSignaturePayload_signature(ctx context.Context, field graphql.CollectedField, obj *model.UpdateSignaturePayload) (ret graphql.Marshaler) {
@@ -10335,6 +10988,45 @@ func (ec *executionContext) _DeleteTagPayload(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var deliveryStatusChangedEventImplementors = []string{"DeliveryStatusChangedEvent"}
+
+func (ec *executionContext) _DeliveryStatusChangedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.InboxEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deliveryStatusChangedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeliveryStatusChangedEvent")
+		case "state":
+			out.Values[i] = ec._DeliveryStatusChangedEvent_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "message":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DeliveryStatusChangedEvent_message(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var folderImplementors = []string{"Folder", "Node"}
 
 func (ec *executionContext) _Folder(ctx context.Context, sel ast.SelectionSet, obj *ent.Folder) graphql.Marshaler {
@@ -10695,6 +11387,51 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messageReceivedEventImplementors = []string{"MessageReceivedEvent"}
+
+func (ec *executionContext) _MessageReceivedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.InboxEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageReceivedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageReceivedEvent")
+		case "state":
+			out.Values[i] = ec._MessageReceivedEvent_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "message":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MessageReceivedEvent_message(ctx, field, obj)
+				})
+		case "thread":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MessageReceivedEvent_thread(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11301,6 +12038,32 @@ func (ec *executionContext) _Signature(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "messageReceived":
+		return ec._Subscription_messageReceived(ctx, fields[0])
+	case "threadUpdated":
+		return ec._Subscription_threadUpdated(ctx, fields[0])
+	case "deliveryStatusChanged":
+		return ec._Subscription_deliveryStatusChanged(ctx, fields[0])
+	case "unreadCountChanged":
+		return ec._Subscription_unreadCountChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var tagImplementors = []string{"Tag", "Node"}
 
 func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj *ent.Tag) graphql.Marshaler {
@@ -11577,6 +12340,88 @@ func (ec *executionContext) _ThreadPayload(ctx context.Context, sel ast.Selectio
 		case "clientMutationId":
 			out.Values[i] = ec._ThreadPayload_clientMutationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var threadUpdatedEventImplementors = []string{"ThreadUpdatedEvent"}
+
+func (ec *executionContext) _ThreadUpdatedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.InboxEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, threadUpdatedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThreadUpdatedEvent")
+		case "state":
+			out.Values[i] = ec._ThreadUpdatedEvent_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "threadId":
+			out.Values[i] = ec._ThreadUpdatedEvent_threadId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "thread":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ThreadUpdatedEvent_thread(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unreadCountChangedEventImplementors = []string{"UnreadCountChangedEvent"}
+
+func (ec *executionContext) _UnreadCountChangedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.InboxEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unreadCountChangedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnreadCountChangedEvent")
+		case "state":
+			out.Values[i] = ec._UnreadCountChangedEvent_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unreadCount":
+			out.Values[i] = ec._UnreadCountChangedEvent_unreadCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -12221,6 +13066,14 @@ func (ec *executionContext) unmarshalNDeleteThreadInput2githubᚗcomᚋvaᚋvams
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNDeliveryStatusChangedEvent2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐInboxEvent(ctx context.Context, sel ast.SelectionSet, v *model.InboxEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeliveryStatusChangedEvent!")
+		return graphql.Null
+	}
+	return ec._DeliveryStatusChangedEvent(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNFolder2ᚕᚖgithubᚗcomᚋvaᚋvamsᚋentᚐFolderᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Folder) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -12418,6 +13271,14 @@ func (ec *executionContext) marshalNMessageEdge2ᚖgithubᚗcomᚋvaᚋvamsᚋen
 		return graphql.Null
 	}
 	return ec._MessageEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMessageReceivedEvent2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐInboxEvent(ctx context.Context, sel ast.SelectionSet, v *model.InboxEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MessageReceivedEvent!")
+		return graphql.Null
+	}
+	return ec._MessageReceivedEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNMoveThreadInput2githubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐMoveThreadInput(ctx context.Context, v any) (model.MoveThreadInput, error) {
@@ -12634,6 +13495,14 @@ func (ec *executionContext) marshalNThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋ
 	return ec._ThreadPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNThreadUpdatedEvent2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐInboxEvent(ctx context.Context, sel ast.SelectionSet, v *model.InboxEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ThreadUpdatedEvent!")
+		return graphql.Null
+	}
+	return ec._ThreadUpdatedEvent(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12646,6 +13515,14 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNUnreadCountChangedEvent2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐInboxEvent(ctx context.Context, sel ast.SelectionSet, v *model.InboxEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnreadCountChangedEvent!")
+		return graphql.Null
+	}
+	return ec._UnreadCountChangedEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUntagThreadInput2githubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐUntagThreadInput(ctx context.Context, v any) (model.UntagThreadInput, error) {

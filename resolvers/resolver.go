@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/va/vams/graph/model"
+	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/loaders"
 	"github.com/va/vams/internal/platform/viewer"
@@ -17,6 +18,8 @@ import (
 // Resolver is the root of the resolver tree; server.go wires its dependencies.
 type Resolver struct {
 	Inbox *inbox.Service
+	// Events feeds the subscriptions; nil disables them.
+	Events *events.Bus
 }
 
 func viewerOf(ctx context.Context) viewer.Viewer {

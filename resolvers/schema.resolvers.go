@@ -103,6 +103,11 @@ func (r *careTeamResolver) CanAttach(ctx context.Context, obj *ent.CareTeam) (bo
 	return r.Inbox.CanAttach(obj), nil
 }
 
+// Message is the resolver for the message field.
+func (r *deliveryStatusChangedEventResolver) Message(ctx context.Context, obj *model.InboxEvent) (*ent.Message, error) {
+	return r.messageOf(ctx, obj.MessageID)
+}
+
 // SystemFolder is the resolver for the systemFolder field.
 func (r *folderResolver) SystemFolder(ctx context.Context, obj *ent.Folder) (bool, error) {
 	return obj.System != nil, nil
@@ -156,6 +161,16 @@ func (r *messageResolver) DeliveryFailureReason(ctx context.Context, obj *ent.Me
 		return nil, nil
 	}
 	return obj.DeliveryError, nil
+}
+
+// Message is the resolver for the message field.
+func (r *messageReceivedEventResolver) Message(ctx context.Context, obj *model.InboxEvent) (*ent.Message, error) {
+	return r.messageOf(ctx, obj.MessageID)
+}
+
+// Thread is the resolver for the thread field.
+func (r *messageReceivedEventResolver) Thread(ctx context.Context, obj *model.InboxEvent) (*ent.Thread, error) {
+	return r.threadOf(ctx, obj.ThreadID)
 }
 
 // SendMessage is the resolver for the sendMessage field.
@@ -382,6 +397,26 @@ func (r *queryResolver) MessageCategories(ctx context.Context) ([]*model.Message
 	return out, nil
 }
 
+// MessageReceived is the resolver for the messageReceived field.
+func (r *subscriptionResolver) MessageReceived(ctx context.Context) (<-chan *model.InboxEvent, error) {
+	return r.stream(ctx, r.clinicianMessages)
+}
+
+// ThreadUpdated is the resolver for the threadUpdated field.
+func (r *subscriptionResolver) ThreadUpdated(ctx context.Context) (<-chan *model.InboxEvent, error) {
+	return r.stream(ctx, threadChanges)
+}
+
+// DeliveryStatusChanged is the resolver for the deliveryStatusChanged field.
+func (r *subscriptionResolver) DeliveryStatusChanged(ctx context.Context) (<-chan *model.InboxEvent, error) {
+	return r.stream(ctx, r.deliveryChanges)
+}
+
+// UnreadCountChanged is the resolver for the unreadCountChanged field.
+func (r *subscriptionResolver) UnreadCountChanged(ctx context.Context) (<-chan *model.InboxEvent, error) {
+	return r.stream(ctx, r.unreadCounts())
+}
+
 // CareTeam is the resolver for the careTeam field.
 func (r *threadResolver) CareTeam(ctx context.Context, obj *ent.Thread) (*ent.CareTeam, error) {
 	info, err := careTeamInfo(ctx, obj.CareTeamID)
@@ -428,6 +463,16 @@ func (r *threadResolver) ReplyBlockedReason(ctx context.Context, obj *ent.Thread
 	}
 	reason := model.ReplyBlockedReason(b)
 	return &reason, nil
+}
+
+// Thread is the resolver for the thread field.
+func (r *threadUpdatedEventResolver) Thread(ctx context.Context, obj *model.InboxEvent) (*ent.Thread, error) {
+	t, err := r.threadOf(ctx, obj.ThreadID)
+	if err != nil {
+		// Deleted or no longer the viewer's: the thread is null, not an error.
+		return nil, nil
+	}
+	return t, nil
 }
 
 // DisplayName is the resolver for the displayName field.
@@ -502,11 +547,21 @@ func (r *Resolver) Attachment() graph.AttachmentResolver { return &attachmentRes
 // CareTeam returns graph.CareTeamResolver implementation.
 func (r *Resolver) CareTeam() graph.CareTeamResolver { return &careTeamResolver{r} }
 
+// DeliveryStatusChangedEvent returns graph.DeliveryStatusChangedEventResolver implementation.
+func (r *Resolver) DeliveryStatusChangedEvent() graph.DeliveryStatusChangedEventResolver {
+	return &deliveryStatusChangedEventResolver{r}
+}
+
 // Folder returns graph.FolderResolver implementation.
 func (r *Resolver) Folder() graph.FolderResolver { return &folderResolver{r} }
 
 // Message returns graph.MessageResolver implementation.
 func (r *Resolver) Message() graph.MessageResolver { return &messageResolver{r} }
+
+// MessageReceivedEvent returns graph.MessageReceivedEventResolver implementation.
+func (r *Resolver) MessageReceivedEvent() graph.MessageReceivedEventResolver {
+	return &messageReceivedEventResolver{r}
+}
 
 // Mutation returns graph.MutationResolver implementation.
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
@@ -514,19 +569,31 @@ func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{
 // Query returns graph.QueryResolver implementation.
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 
+// Subscription returns graph.SubscriptionResolver implementation.
+func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
+
 // Thread returns graph.ThreadResolver implementation.
 func (r *Resolver) Thread() graph.ThreadResolver { return &threadResolver{r} }
+
+// ThreadUpdatedEvent returns graph.ThreadUpdatedEventResolver implementation.
+func (r *Resolver) ThreadUpdatedEvent() graph.ThreadUpdatedEventResolver {
+	return &threadUpdatedEventResolver{r}
+}
 
 // Viewer returns graph.ViewerResolver implementation.
 func (r *Resolver) Viewer() graph.ViewerResolver { return &viewerResolver{r} }
 
 type (
-	attachmentResolver struct{ *Resolver }
-	careTeamResolver   struct{ *Resolver }
-	folderResolver     struct{ *Resolver }
-	messageResolver    struct{ *Resolver }
-	mutationResolver   struct{ *Resolver }
-	queryResolver      struct{ *Resolver }
-	threadResolver     struct{ *Resolver }
-	viewerResolver     struct{ *Resolver }
+	attachmentResolver                 struct{ *Resolver }
+	careTeamResolver                   struct{ *Resolver }
+	deliveryStatusChangedEventResolver struct{ *Resolver }
+	folderResolver                     struct{ *Resolver }
+	messageResolver                    struct{ *Resolver }
+	messageReceivedEventResolver       struct{ *Resolver }
+	mutationResolver                   struct{ *Resolver }
+	queryResolver                      struct{ *Resolver }
+	subscriptionResolver               struct{ *Resolver }
+	threadResolver                     struct{ *Resolver }
+	threadUpdatedEventResolver         struct{ *Resolver }
+	viewerResolver                     struct{ *Resolver }
 )

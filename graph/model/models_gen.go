@@ -349,6 +349,16 @@ type Signature struct {
 	IncludeSignature bool `json:"includeSignature"`
 }
 
+// Live updates for the signed-in veteran's devices, over WebSocket
+// (graphql-transport-ws or the legacy graphql-ws subprotocol, token in
+// connection_init's Authorization) or Server-Sent Events (graphql-sse,
+// distinct-connections mode, token in the Authorization header). Each delivers
+// only the viewer's own events, after the change has committed. Every payload
+// carries `state`; a subscription that falls behind ends with an error whose
+// code is RESYNC_REQUIRED, and the client then resyncs from its last `state`.
+type Subscription struct {
+}
+
 // The result of createTag and renameTag.
 type TagPayload struct {
 	// The tag as saved.

@@ -233,7 +233,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	h := edge.New(edge.Config{Store: a.Store, Inbox: a.Inbox, Verifier: verifier, Log: log, Introspection: demoMode,
 		Bodies: a.Engine.FetchBodies, Extensions: []graphql.HandlerExtension{a.Metrics.Extension(), tracing.Extension()},
-		Audit: a.Audit, AllowedOrigins: cfg.AllowedOrigins, PersistedOnly: persisted != nil, PersistedQueries: persisted})
+		Audit: a.Audit, Events: a.Bus, AllowedOrigins: cfg.AllowedOrigins, PersistedOnly: persisted != nil, PersistedQueries: persisted})
 	h.AuditRoutes(mux)
 	a.MetricsHandler = promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{})
 	if demoMode {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -24,6 +25,7 @@ import (
 	"github.com/va/vams/graph/model"
 	"github.com/va/vams/internal/audit"
 	"github.com/va/vams/internal/auth"
+	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/loaders"
 	"github.com/va/vams/internal/platform/viewer"
@@ -60,12 +62,17 @@ type Config struct {
 	PersistedQueries map[string]string
 	// MaxDepth overrides the MaxDepth nesting limit (tests).
 	MaxDepth int
+	// Events feeds GraphQL subscriptions; nil disables them.
+	Events *events.Bus
+	// Realtime tunes the subscription transports (realtime.go).
+	Realtime Realtime
 }
 
 // Handler is the authenticated API surface (GraphQL and attachments).
 type Handler struct {
-	cfg Config
-	gql *handler.Server
+	cfg   Config
+	gql   *handler.Server
+	conns *connLimiter
 }
 
 // New builds the API handler.
@@ -74,8 +81,9 @@ func New(cfg Config) *Handler {
 		cfg.Log = slog.Default()
 	}
 	cfg.AllowedOrigins = normalizeOrigins(cfg.AllowedOrigins)
-	h := &Handler{cfg: cfg}
-	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Inbox: cfg.Inbox}}
+	cfg.Realtime.defaults()
+	h := &Handler{cfg: cfg, conns: &connLimiter{max: cfg.Realtime.MaxConnsPerVeteran, n: map[string]int{}}}
+	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Inbox: cfg.Inbox, Events: cfg.Events}}
 	// Connections cost what they could return: a page of 100 threads four
 	// levels deep must not pass for a small query.
 	gcfg.Complexity.Viewer.Threads = func(child int, _ *string, _ *model.ThreadFilter, _ *model.ThreadOrder, first *int, _ *entgql.Cursor[string], last *int, _ *entgql.Cursor[string]) int {
@@ -85,6 +93,9 @@ func New(cfg Config) *Handler {
 		return 1 + child*pageCost(first, last)
 	}
 	srv := handler.New(graph.NewExecutableSchema(gcfg))
+	// WebSocket first (it claims upgrades); SSE before POST (both are POSTs).
+	srv.AddTransport(h.websocketTransport())
+	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -111,6 +122,7 @@ func New(cfg Config) *Handler {
 	}
 	srv.Use(depthLimit{max: cfg.MaxDepth, introspection: cfg.Introspection})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(subscriptionCap{max: cfg.Realtime.MaxSubscriptionsPerConn})
 	if cfg.Audit != nil {
 		srv.Use(auditor{rec: cfg.Audit, log: cfg.Log})
 	}
@@ -151,9 +163,20 @@ func (e perResponseLoaders) InterceptResponse(ctx context.Context, next graphql.
 	return next(loaders.With(ctx, loaders.New(e.client, e.bodies)))
 }
 
-// GraphQL is the /graphql endpoint; it requires a verified viewer.
+// GraphQL is the /graphql endpoint; it requires a verified viewer. A
+// WebSocket upgrade is authenticated by its connection_init instead (browsers
+// cannot set headers on one), everything else by the Authorization header.
 func (h *Handler) GraphQL() http.Handler {
-	return secure(h.cfg.AllowedOrigins, h.authenticated(withRequestID(limitBody(MaxBodyBytes, h.gql))))
+	api := secure(h.cfg.AllowedOrigins, h.authenticated(withRequestID(h.sseSlot(limitBody(MaxBodyBytes, h.gql)))))
+	ws := secure(h.cfg.AllowedOrigins, h.websocketGate(withRequestID(h.gql)))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			ws.ServeHTTP(w, r)
+			return
+		}
+		r.Header.Del("Upgrade") // only a websocket upgrade may skip the header check
+		api.ServeHTTP(w, r)
+	})
 }
 
 // Attachments serves GET /attachments/{id} to the attachment's owner.
@@ -193,20 +216,53 @@ func (h *Handler) Authenticated(next http.Handler) http.Handler { return h.authe
 func (h *Handler) authenticated(next http.Handler) http.Handler {
 	return auth.Middleware(h.cfg.Verifier, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, _ := auth.ClaimsFrom(r.Context())
-		vid, err := h.veteranID(r.Context(), claims.ICN)
+		v, err := h.viewerFor(r.Context(), claims)
 		if err != nil {
 			h.cfg.Log.ErrorContext(r.Context(), "resolving viewer failed", "error", err.Error())
 			http.Error(w, `{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`, http.StatusInternalServerError)
 			return
 		}
-		v := viewer.Viewer{VeteranID: vid, ICN: claims.ICN}
-		for _, role := range claims.Roles {
-			if role == string(viewer.RoleOperator) {
-				v.Roles = append(v.Roles, viewer.RoleOperator)
-			}
-		}
 		next.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), v)))
 	}))
+}
+
+// errForbidden: a verified caller who may not use the API. No such caller
+// exists today (every valid veteran token is admitted); the WebSocket
+// transport maps it to close code 4403.
+var errForbidden = errors.New("forbidden")
+
+// verify authenticates r's Authorization header as authenticated does, for
+// transports that carry the token elsewhere (WebSocket connection_init).
+func (h *Handler) verify(ctx context.Context, r *http.Request) (viewer.Viewer, auth.Claims, error) {
+	tok, err := auth.BearerToken(r)
+	if err != nil {
+		return viewer.Viewer{}, auth.Claims{}, err
+	}
+	claims, err := h.cfg.Verifier.Verify(ctx, tok)
+	if err != nil {
+		return viewer.Viewer{}, auth.Claims{}, err
+	}
+	v, err := h.viewerFor(ctx, claims)
+	if err != nil {
+		h.cfg.Log.ErrorContext(ctx, "resolving viewer failed", "error", err.Error())
+	}
+	return v, claims, err
+}
+
+// viewerFor turns verified claims into the viewer (enrolling a veteran seen
+// for the first time).
+func (h *Handler) viewerFor(ctx context.Context, claims auth.Claims) (viewer.Viewer, error) {
+	vid, err := h.veteranID(ctx, claims.ICN)
+	if err != nil {
+		return viewer.Viewer{}, err
+	}
+	v := viewer.Viewer{VeteranID: vid, ICN: claims.ICN}
+	for _, role := range claims.Roles {
+		if role == string(viewer.RoleOperator) {
+			v.Roles = append(v.Roles, viewer.RoleOperator)
+		}
+	}
+	return v, nil
 }
 
 // veteranID maps an ICN to the store's veteran (enrolling one seen for the

@@ -300,3 +300,6 @@ func normalizeOrigins(in []string) []string {
 	}
 	return out
 }
+
+// Flush lets streaming responses (SSE subscriptions) through the limit.
+func (w *limitWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }

@@ -39,3 +39,6 @@ func Logging(log *slog.Logger, next http.Handler) http.Handler {
 			"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
 	})
 }
+
+// Flush lets streaming responses (SSE subscriptions) through the logger.
+func (w *statusWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }

@@ -101,7 +101,7 @@ func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := edge.Config{Store: e.Store, Inbox: e.Inbox, Verifier: v, Log: log, Introspection: true}
+	cfg := edge.Config{Store: e.Store, Inbox: e.Inbox, Verifier: v, Log: log, Introspection: true, Events: e.Bus}
 	if o.Audit {
 		if e.Audit, err = audit.NewRecorder(e.Store, []byte("vamstest audit actor key, 32+ b")); err != nil {
 			t.Fatal(err)

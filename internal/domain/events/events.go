@@ -4,6 +4,7 @@
 package events
 
 import (
+	"errors"
 	"sync"
 )
 
@@ -13,10 +14,13 @@ type Kind string
 const (
 	MessageAdded   Kind = "MESSAGE_ADDED"
 	MessageUpdated Kind = "MESSAGE_UPDATED"
-	ThreadUpdated  Kind = "THREAD_UPDATED"
-	ThreadDeleted  Kind = "THREAD_DELETED"
-	FolderChanged  Kind = "FOLDER_CHANGED"
-	TagChanged     Kind = "TAG_CHANGED"
+	// DeliveryChanged: a veteran's sent message moved QUEUED → SENDING →
+	// DELIVERED or FAILED (or was queued again for retry).
+	DeliveryChanged Kind = "DELIVERY_CHANGED"
+	ThreadUpdated   Kind = "THREAD_UPDATED"
+	ThreadDeleted   Kind = "THREAD_DELETED"
+	FolderChanged   Kind = "FOLDER_CHANGED"
+	TagChanged      Kind = "TAG_CHANGED"
 )
 
 // Event is one committed change in a veteran's inbox. ChangeID is the change
@@ -35,52 +39,108 @@ type Publisher interface {
 	Publish(Event)
 }
 
+// DefaultBuffer is how many undelivered events a subscription may hold before
+// it is ended with ErrOverflow.
+const DefaultBuffer = 64
+
+// ErrOverflow ends a subscription that fell behind: its buffer filled up.
+// Its events are not lost (they are in the change log) but this subscription
+// can no longer promise to deliver them in order, so the client must resync.
+var ErrOverflow = errors.New("events: subscriber fell behind; resync from the change log")
+
 // Bus is the in-process fan-out. Instances share events through the change
 // log (a later issue adds cross-instance delivery).
 type Bus struct {
-	mu   sync.RWMutex
-	subs map[string]map[chan Event]struct{}
+	buffer int
+
+	mu   sync.Mutex
+	subs map[string]map[*Subscription]struct{}
 }
 
-// NewBus returns an empty bus.
-func NewBus() *Bus { return &Bus{subs: map[string]map[chan Event]struct{}{}} }
+// NewBus returns an empty bus with DefaultBuffer per subscription.
+func NewBus() *Bus { return NewBusWithBuffer(DefaultBuffer) }
 
-// Publish delivers e to the veteran's subscribers without blocking: a slow
-// subscriber misses events and catches up from the change log.
+// NewBusWithBuffer returns an empty bus whose subscriptions each buffer n
+// events (n < 1 means DefaultBuffer).
+func NewBusWithBuffer(n int) *Bus {
+	if n < 1 {
+		n = DefaultBuffer
+	}
+	return &Bus{buffer: n, subs: map[string]map[*Subscription]struct{}{}}
+}
+
+// Subscription is one subscriber's stream of a veteran's events.
+type Subscription struct {
+	bus       *Bus
+	veteranID string
+	ch        chan Event
+	err       error // set under bus.mu before ch is closed
+}
+
+// Events yields the events in commit order; it is closed when the
+// subscription ends (Close, or ErrOverflow: see Err).
+func (s *Subscription) Events() <-chan Event { return s.ch }
+
+// Err reports why Events was closed: ErrOverflow, or nil after Close. Call it
+// only once Events is closed.
+func (s *Subscription) Err() error {
+	s.bus.mu.Lock()
+	defer s.bus.mu.Unlock()
+	return s.err
+}
+
+// Close ends the subscription; safe to call more than once.
+func (s *Subscription) Close() {
+	s.bus.mu.Lock()
+	defer s.bus.mu.Unlock()
+	s.bus.removeLocked(s, nil)
+}
+
+// Publish delivers e to the veteran's subscribers without ever blocking: a
+// subscription whose buffer is full is ended with ErrOverflow instead of
+// silently missing the event, and the others are unaffected.
 func (b *Bus) Publish(e Event) {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	for ch := range b.subs[e.VeteranID] {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs[e.VeteranID] {
 		select {
-		case ch <- e:
+		case s.ch <- e:
 		default:
+			b.removeLocked(s, ErrOverflow)
 		}
 	}
 }
 
-// Subscribe returns a channel of the veteran's events and a cancel function.
-func (b *Bus) Subscribe(veteranID string) (<-chan Event, func()) {
-	ch := make(chan Event, 64)
+// Subscribe starts a subscription to the veteran's events.
+func (b *Bus) Subscribe(veteranID string) *Subscription {
+	s := &Subscription{bus: b, veteranID: veteranID, ch: make(chan Event, b.buffer)}
 	b.mu.Lock()
 	if b.subs[veteranID] == nil {
-		b.subs[veteranID] = map[chan Event]struct{}{}
+		b.subs[veteranID] = map[*Subscription]struct{}{}
 	}
-	b.subs[veteranID][ch] = struct{}{}
+	b.subs[veteranID][s] = struct{}{}
 	b.mu.Unlock()
-	return ch, func() {
-		b.mu.Lock()
-		delete(b.subs[veteranID], ch)
-		if len(b.subs[veteranID]) == 0 {
-			delete(b.subs, veteranID)
-		}
-		b.mu.Unlock()
+	return s
+}
+
+// removeLocked ends s once; deleting from a map while ranging over it is safe.
+func (b *Bus) removeLocked(s *Subscription, err error) {
+	set := b.subs[s.veteranID]
+	if _, ok := set[s]; !ok {
+		return
 	}
+	delete(set, s)
+	if len(set) == 0 {
+		delete(b.subs, s.veteranID)
+	}
+	s.err = err
+	close(s.ch)
 }
 
 // Count returns the number of live subscriptions.
 func (b *Bus) Count() int {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	n := 0
 	for _, m := range b.subs {
 		n += len(m)

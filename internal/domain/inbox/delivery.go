@@ -79,7 +79,7 @@ func (s *Service) RecordDelivery(ctx context.Context, provider providerkind.Kind
 			return err
 		}
 		return s.change(ctx, tx, msg.VeteranID, "Message", msg.ID, change.OpUPDATED,
-			events.Event{Kind: events.MessageUpdated, ThreadID: msg.ThreadID, MessageID: msg.ID})
+			events.Event{Kind: events.DeliveryChanged, ThreadID: msg.ThreadID, MessageID: msg.ID})
 	})
 }
 
@@ -104,7 +104,7 @@ func (s *Service) setDeliveryStatus(ctx context.Context, messageID string, st me
 			return err
 		}
 		return s.change(ctx, tx, msg.VeteranID, "Message", msg.ID, change.OpUPDATED,
-			events.Event{Kind: events.MessageUpdated, ThreadID: msg.ThreadID, MessageID: msg.ID})
+			events.Event{Kind: events.DeliveryChanged, ThreadID: msg.ThreadID, MessageID: msg.ID})
 	})
 }
 
@@ -119,6 +119,10 @@ func (s *Service) RetryDelivery(ctx context.Context, messageID string) error {
 			return errNotFailed
 		}
 		if err := tx.Client.Message.UpdateOne(msg).SetDeliveryStatus(message.DeliveryStatusQUEUED).ClearDeliveryError().Exec(ctx); err != nil {
+			return err
+		}
+		if err := s.change(ctx, tx, msg.VeteranID, "Message", msg.ID, change.OpUPDATED,
+			events.Event{Kind: events.DeliveryChanged, ThreadID: msg.ThreadID, MessageID: msg.ID}); err != nil {
 			return err
 		}
 		if s.outbox == nil {

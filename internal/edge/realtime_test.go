@@ -1,0 +1,325 @@
+package edge_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
+	"github.com/va/vams/internal/domain/events"
+	"github.com/va/vams/internal/edge"
+	"github.com/va/vams/internal/store"
+	"github.com/va/vams/internal/store/storetest"
+	"github.com/va/vams/internal/vamstest"
+)
+
+const (
+	transportWS = "graphql-transport-ws"
+	legacyWS    = "graphql-ws"
+	messageSub  = `subscription { messageReceived { state message { id body author { kind } } thread { id subject } } }`
+)
+
+type wsMsg struct {
+	ID      string          `json:"id,omitempty"`
+	Type    string          `json:"type"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+type device struct {
+	t     *testing.T
+	c     *websocket.Conn
+	proto string
+}
+
+func dial(t *testing.T, e *vamstest.Env, proto string) *device {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	url := "ws" + strings.TrimPrefix(e.Server.URL, "http") + "/graphql"
+	c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{proto}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return &device{t: t, c: c, proto: proto}
+}
+
+func (d *device) send(m wsMsg) {
+	d.t.Helper()
+	if err := wsjson.Write(context.Background(), d.c, m); err != nil {
+		d.t.Fatal(err)
+	}
+}
+
+// read returns the next message other than keep-alives, or an error (a
+// close, or a timeout after wait).
+func (d *device) read(wait time.Duration) (wsMsg, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	for {
+		var m wsMsg
+		if err := wsjson.Read(ctx, d.c, &m); err != nil {
+			return m, err
+		}
+		if m.Type != "ka" && m.Type != "ping" && m.Type != "pong" {
+			return m, nil
+		}
+	}
+}
+
+func (d *device) init(token string) wsMsg {
+	d.t.Helper()
+	payload, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + token})
+	if token == "" {
+		payload = []byte(`{}`)
+	}
+	d.send(wsMsg{Type: "connection_init", Payload: payload})
+	m, err := d.read(5 * time.Second)
+	if err != nil {
+		d.t.Fatalf("after connection_init: %v", err)
+	}
+	return m
+}
+
+func (d *device) subscribe(id, query string) {
+	d.t.Helper()
+	typ := "subscribe"
+	if d.proto == legacyWS {
+		typ = "start"
+	}
+	p, _ := json.Marshal(map[string]string{"query": query})
+	d.send(wsMsg{ID: id, Type: typ, Payload: p})
+}
+
+func (d *device) connect(token string) {
+	d.t.Helper()
+	if m := d.init(token); m.Type != "connection_ack" {
+		d.t.Fatalf("connection_init answered %s %s", m.Type, m.Payload)
+	}
+}
+
+func closeCode(err error) websocket.StatusCode { return websocket.CloseStatus(err) }
+
+func waitSubs(t *testing.T, e *vamstest.Env, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); e.Bus.Count() < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d subscriptions live, want %d", e.Bus.Count(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+type eventPayload struct {
+	Data struct {
+		MessageReceived *struct {
+			State   string
+			Message struct {
+				ID     string
+				Author struct{ Kind string }
+			}
+			Thread struct{ ID string }
+		}
+	}
+	Errors []struct {
+		Message    string
+		Extensions map[string]any
+	}
+}
+
+func nextEvent(t *testing.T, d *device) eventPayload {
+	t.Helper()
+	m, err := d.read(5 * time.Second)
+	if err != nil {
+		t.Fatalf("waiting for an event: %v", err)
+	}
+	if m.Type != "next" && m.Type != "data" {
+		t.Fatalf("got %s %s, want an event", m.Type, m.Payload)
+	}
+	var p eventPayload
+	if err := json.Unmarshal(m.Payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestBothDevicesOfAVeteranReceiveACliniciansMessageAndOthersNothing(t *testing.T) {
+	for _, proto := range []string{transportWS, legacyWS} {
+		t.Run(proto, func(t *testing.T) {
+			w := setup(t, storetest.Backends(t)[0])
+			phone, tablet, other := dial(t, w.Env, proto), dial(t, w.Env, proto), dial(t, w.Env, proto)
+			for _, d := range []*device{phone, tablet} {
+				d.connect(w.Token(icnA))
+				d.subscribe("1", messageSub)
+			}
+			other.connect(w.Token(icnB))
+			other.subscribe("1", messageSub)
+			waitSubs(t, w.Env, 3)
+
+			w.ClinicianWrites(w.vetA, w.team, "Lab results", "Your results are normal.", "", w.Now())
+			for _, d := range []*device{phone, tablet} {
+				p := nextEvent(t, d)
+				mr := p.Data.MessageReceived
+				if mr == nil || mr.Message.Author.Kind != "CLINICIAN" || mr.Thread.ID == "" || mr.State == "" || mr.State == "0" {
+					t.Fatalf("event %+v", p)
+				}
+			}
+			if m, err := other.read(300 * time.Millisecond); err == nil {
+				t.Fatalf("another veteran's device received %s %s", m.Type, m.Payload)
+			}
+		})
+	}
+}
+
+func TestNoTokenIsClosed4401(t *testing.T) {
+	w := setup(t, storetest.Backends(t)[0])
+	d := dial(t, w.Env, transportWS)
+	d.send(wsMsg{Type: "connection_init", Payload: []byte(`{}`)})
+	if _, err := d.read(5 * time.Second); closeCode(err) != edge.CloseUnauthorized {
+		t.Fatalf("got %v, want close %d", err, edge.CloseUnauthorized)
+	}
+
+	legacy := dial(t, w.Env, legacyWS)
+	if m := legacy.init("not-a-token"); m.Type != "connection_error" {
+		t.Fatalf("legacy got %s, want connection_error", m.Type)
+	}
+	if _, err := legacy.read(5 * time.Second); err == nil {
+		t.Fatal("legacy connection stayed open")
+	}
+}
+
+func TestConnectionIsClosed4401WhenTheTokenExpires(t *testing.T) {
+	expire := make(chan func(), 1)
+	e := vamstest.New(t, storetest.Backends(t)[0], vamstest.Options{API: func(c *edge.Config) {
+		c.Realtime.AfterFunc = func(_ time.Duration, f func()) func() bool { expire <- f; return func() bool { return true } }
+	}})
+	e.Veteran(icnA, "Alex Morgan")
+	d := dial(t, e, transportWS)
+	d.connect(e.Token(icnA))
+	d.subscribe("1", messageSub)
+	waitSubs(t, e, 1)
+	(<-expire)() // the token's expiry arrives
+	if _, err := d.read(5 * time.Second); closeCode(err) != edge.CloseUnauthorized {
+		t.Fatalf("got %v, want close %d", err, edge.CloseUnauthorized)
+	}
+}
+
+func TestSubscriptionsPerConnectionAreCapped(t *testing.T) {
+	e := vamstest.New(t, storetest.Backends(t)[0], vamstest.Options{API: func(c *edge.Config) {
+		c.Realtime.MaxSubscriptionsPerConn = 2
+	}})
+	e.Veteran(icnA, "Alex Morgan")
+	d := dial(t, e, transportWS)
+	d.connect(e.Token(icnA))
+	d.subscribe("1", messageSub)
+	d.subscribe("2", messageSub)
+	waitSubs(t, e, 2)
+	d.subscribe("3", messageSub)
+	m, err := d.read(5 * time.Second)
+	if err != nil || m.ID != "3" || !strings.Contains(string(m.Payload), "TOO_MANY_SUBSCRIPTIONS") {
+		t.Fatalf("third subscription got %+v %s, %v", m, m.Payload, err)
+	}
+}
+
+func TestRolledBackWritePublishesNothing(t *testing.T) {
+	w := setup(t, storetest.Backends(t)[0])
+	d := dial(t, w.Env, transportWS)
+	d.connect(w.Token(icnA))
+	d.subscribe("1", `subscription { threadUpdated { state threadId } }`)
+	waitSubs(t, w.Env, 1)
+	err := w.Store.InTx(w.System(), func(tx *store.Tx) error {
+		tx.OnCommit(func() {
+			w.Bus.Publish(events.Event{ChangeID: 1, VeteranID: w.vetA, Kind: events.ThreadUpdated, ThreadID: "rolled-back"})
+		})
+		return errors.New("abort")
+	})
+	if err == nil {
+		t.Fatal("transaction committed")
+	}
+	if m, err := d.read(300 * time.Millisecond); err == nil {
+		t.Fatalf("rolled-back write delivered %s %s", m.Type, m.Payload)
+	}
+}
+
+func TestSSEDeliversTheViewersEvents(t *testing.T) {
+	w := setup(t, storetest.Backends(t)[0])
+	body, _ := json.Marshal(map[string]string{"query": messageSub})
+	req, _ := http.NewRequest(http.MethodPost, w.Server.URL+"/graphql", strings.NewReader(string(body)))
+	req.Header.Set("Authorization", "Bearer "+w.Token(icnA))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("status %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	waitSubs(t, w.Env, 1)
+	w.ClinicianWrites(w.vetA, w.team, "Lab results", "Your results are normal.", "", w.Now())
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("stream ended before the event")
+			}
+			if data, ok := strings.CutPrefix(l, "data: "); ok && strings.Contains(data, "CLINICIAN") {
+				return
+			}
+		case <-timeout:
+			t.Fatal("no event over SSE")
+		}
+	}
+}
+
+func TestSlowSubscriberIsEndedWithResyncWhileOthersKeepReceiving(t *testing.T) {
+	w := setup(t, storetest.Backends(t)[0])
+	th, _ := w.send(t, icnA, w.team, "Refill", "Please refill my prescription.")
+	slow, fast := dial(t, w.Env, transportWS), dial(t, w.Env, transportWS)
+	slow.connect(w.Token(icnA))
+	// Each threadUpdated event costs a read and a write; messageReceived
+	// skips thread events without either, so only slow falls behind.
+	slow.subscribe("1", `subscription { threadUpdated { state thread { id subject folder { name } messages { edges { node { body } } } } } }`)
+	fast.connect(w.Token(icnA))
+	fast.subscribe("1", messageSub)
+	waitSubs(t, w.Env, 2)
+	for i := range 4 * events.DefaultBuffer {
+		w.Bus.Publish(events.Event{ChangeID: int64(i + 1), VeteranID: w.vetA, Kind: events.ThreadUpdated, ThreadID: th.ID})
+		if i%16 == 15 {
+			time.Sleep(2 * time.Millisecond) // lets the fast subscriber drain
+		}
+	}
+	for {
+		m, err := slow.read(10 * time.Second)
+		if err != nil {
+			t.Fatalf("slow subscriber: %v before RESYNC_REQUIRED", err)
+		}
+		if strings.Contains(string(m.Payload), "RESYNC_REQUIRED") {
+			break
+		}
+	}
+	if m, err := slow.read(5 * time.Second); err != nil || m.Type != "complete" {
+		t.Fatalf("after RESYNC_REQUIRED got %+v %v, want complete", m, err)
+	}
+	w.ClinicianWrites(w.vetA, w.team, "Lab results", "Your results are normal.", "", w.Now())
+	if p := nextEvent(t, fast); p.Data.MessageReceived == nil {
+		t.Fatalf("fast subscriber got %+v", p)
+	}
+}

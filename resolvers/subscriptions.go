@@ -1,0 +1,145 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+
+	"github.com/va/vams/ent"
+	"github.com/va/vams/ent/message"
+	"github.com/va/vams/graph/model"
+	"github.com/va/vams/internal/domain/events"
+)
+
+// eventFilter turns one bus event into a payload, or nil to skip it. It runs
+// with the subscription's viewer, so every read is scoped to that veteran.
+type eventFilter func(ctx context.Context, e events.Event) (*model.InboxEvent, error)
+
+// stream subscribes the viewer to the bus and feeds filter's payloads to
+// gqlgen until the client stops or the subscription overflows; an overflow
+// sends one last payload that fails with RESYNC_REQUIRED.
+func (r *Resolver) stream(ctx context.Context, filter eventFilter) (<-chan *model.InboxEvent, error) {
+	if r.Events == nil {
+		return nil, errors.New("subscriptions are not enabled")
+	}
+	v := viewerOf(ctx)
+	if v.VeteranID == "" {
+		return nil, errors.New("no viewer")
+	}
+	sub := r.Events.Subscribe(v.VeteranID)
+	out := make(chan *model.InboxEvent)
+	go func() {
+		defer close(out)
+		defer sub.Close()
+		for {
+			var e events.Event
+			var ok bool
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok = <-sub.Events():
+			}
+			if !ok {
+				if errors.Is(sub.Err(), events.ErrOverflow) {
+					send(ctx, out, &model.InboxEvent{Resync: true})
+				}
+				return
+			}
+			p, err := filter(ctx, e)
+			if err != nil || p == nil {
+				continue // the entity is gone or not the viewer's: nothing to tell
+			}
+			p.ChangeID = e.ChangeID
+			if !send(ctx, out, p) {
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+func send(ctx context.Context, out chan<- *model.InboxEvent, p *model.InboxEvent) bool {
+	select {
+	case out <- p:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (r *Resolver) messageOf(ctx context.Context, id string) (*ent.Message, error) {
+	n, err := r.Inbox.Node(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := n.(*ent.Message)
+	if !ok {
+		return nil, errors.New("not a message")
+	}
+	return m, nil
+}
+
+func (r *Resolver) threadOf(ctx context.Context, id string) (*ent.Thread, error) {
+	n, err := r.Inbox.Node(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := n.(*ent.Thread)
+	if !ok {
+		return nil, errors.New("not a thread")
+	}
+	return t, nil
+}
+
+// clinicianMessages passes new messages written by a care team.
+func (r *Resolver) clinicianMessages(ctx context.Context, e events.Event) (*model.InboxEvent, error) {
+	if e.Kind != events.MessageAdded {
+		return nil, nil
+	}
+	m, err := r.messageOf(ctx, e.MessageID)
+	if err != nil || m.AuthorKind != message.AuthorKindCLINICIAN || m.IsDraft {
+		return nil, err
+	}
+	return &model.InboxEvent{ThreadID: m.ThreadID, MessageID: m.ID}, nil
+}
+
+// threadChanges passes thread updates and deletions.
+func threadChanges(_ context.Context, e events.Event) (*model.InboxEvent, error) {
+	if e.Kind != events.ThreadUpdated && e.Kind != events.ThreadDeleted {
+		return nil, nil
+	}
+	return &model.InboxEvent{ThreadID: e.ThreadID}, nil
+}
+
+// deliveryChanges passes delivery transitions, and a new sent message (QUEUED).
+func (r *Resolver) deliveryChanges(ctx context.Context, e events.Event) (*model.InboxEvent, error) {
+	switch e.Kind {
+	case events.DeliveryChanged:
+	case events.MessageAdded:
+		m, err := r.messageOf(ctx, e.MessageID)
+		if err != nil || m.DeliveryStatus == nil || m.IsDraft {
+			return nil, err
+		}
+	default:
+		return nil, nil
+	}
+	return &model.InboxEvent{ThreadID: e.ThreadID, MessageID: e.MessageID}, nil
+}
+
+// unreadCounts recounts after any message or thread change and passes the
+// count only when it differs from the last one sent (or at the first change).
+func (r *Resolver) unreadCounts() eventFilter {
+	last := -1
+	return func(ctx context.Context, e events.Event) (*model.InboxEvent, error) {
+		switch e.Kind {
+		case events.MessageAdded, events.MessageUpdated, events.ThreadUpdated, events.ThreadDeleted:
+		default:
+			return nil, nil
+		}
+		n, err := r.Inbox.UnreadCount(ctx)
+		if err != nil || n == last {
+			return nil, err
+		}
+		last = n
+		return &model.InboxEvent{UnreadCount: n}, nil
+	}
+}
