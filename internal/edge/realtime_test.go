@@ -323,3 +323,30 @@ func TestSlowSubscriberIsEndedWithResyncWhileOthersKeepReceiving(t *testing.T) {
 		t.Fatalf("fast subscriber got %+v", p)
 	}
 }
+
+func TestConnectionsPerVeteranAreCappedAndOriginsChecked(t *testing.T) {
+	e := vamstest.New(t, storetest.Backends(t)[0], vamstest.Options{API: func(c *edge.Config) {
+		c.Realtime.MaxConnsPerVeteran = 1
+		c.AllowedOrigins = []string{"https://app.example.va.gov"}
+	}})
+	e.Veteran(icnA, "Alex Morgan")
+	first := dial(t, e, transportWS)
+	first.connect(e.Token(icnA))
+	second := dial(t, e, transportWS)
+	second.send(wsMsg{Type: "connection_init", Payload: []byte(`{"Authorization":"Bearer ` + e.Token(icnA) + `"}`)})
+	if _, err := second.read(5 * time.Second); closeCode(err) != edge.CloseTooManyConns {
+		t.Fatalf("second connection got %v, want close %d", err, edge.CloseTooManyConns)
+	}
+
+	url := "ws" + strings.TrimPrefix(e.Server.URL, "http") + "/graphql"
+	for origin, ok := range map[string]bool{"https://evil.example": false, "https://app.example.va.gov": true} {
+		c, res, err := websocket.Dial(context.Background(), url, &websocket.DialOptions{
+			Subprotocols: []string{transportWS}, HTTPHeader: http.Header{"Origin": {origin}}})
+		if (err == nil) != ok {
+			t.Fatalf("origin %s: dial err %v (status %v), want allowed=%v", origin, err, res, ok)
+		}
+		if c != nil {
+			c.CloseNow()
+		}
+	}
+}
