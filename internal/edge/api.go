@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -38,6 +39,10 @@ const (
 	MaxBodyBytes    = 12 << 20 // attachments: 10 MB in total plus form overhead
 	MaxComplexity   = 5000
 	MaxUploadMemory = 1 << 20
+	// RequestTimeout is how long one GraphQL request may work; past it
+	// resolvers and SQL see a cancelled context, as they do when the
+	// client goes away.
+	RequestTimeout = 30 * time.Second
 )
 
 // Config wires the API.
@@ -66,6 +71,8 @@ type Config struct {
 	Events *events.Bus
 	// Realtime tunes the subscription transports (realtime.go).
 	Realtime Realtime
+	// RequestTimeout overrides RequestTimeout (tests).
+	RequestTimeout time.Duration
 }
 
 // Handler is the authenticated API surface (GraphQL and attachments).
@@ -84,6 +91,9 @@ func New(cfg Config) *Handler {
 	cfg.Realtime.defaults()
 	h := &Handler{cfg: cfg, conns: &connLimiter{max: cfg.Realtime.MaxConnsPerVeteran, n: map[string]int{}}}
 	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Inbox: cfg.Inbox, Events: cfg.Events}}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = RequestTimeout
+	}
 	// Connections cost what they could return: a page of 100 threads four
 	// levels deep must not pass for a small query.
 	gcfg.Complexity.Viewer.Threads = func(child int, _ *string, _ *model.ThreadFilter, _ *model.ThreadOrder, first *int, _ *entgql.Cursor[string], last *int, _ *entgql.Cursor[string]) int {
@@ -92,6 +102,8 @@ func New(cfg Config) *Handler {
 	gcfg.Complexity.Thread.Messages = func(child int, first *int, _ *entgql.Cursor[string], last *int, _ *entgql.Cursor[string]) int {
 		return 1 + child*pageCost(first, last)
 	}
+	gcfg.Complexity.Viewer.CareTeams = func(child int) int { return 1 + child*careTeamCost }
+	gcfg.Complexity.Query.Nodes = func(child int, ids []string) int { return 1 + child*len(ids) }
 	srv := handler.New(graph.NewExecutableSchema(gcfg))
 	// WebSocket first (it claims upgrades); SSE before POST (both are POSTs).
 	srv.AddTransport(h.websocketTransport())
@@ -117,6 +129,8 @@ func New(cfg Config) *Handler {
 	} else {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	}
+	srv.Use(queryBounds{})
+	srv.Use(deadline(cfg.RequestTimeout))
 	if cfg.MaxDepth == 0 {
 		cfg.MaxDepth = MaxDepth
 	}
