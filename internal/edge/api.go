@@ -181,7 +181,7 @@ func (e perResponseLoaders) InterceptResponse(ctx context.Context, next graphql.
 // WebSocket upgrade is authenticated by its connection_init instead (browsers
 // cannot set headers on one), everything else by the Authorization header.
 func (h *Handler) GraphQL() http.Handler {
-	api := secure(h.cfg.AllowedOrigins, h.authenticated(withRequestID(h.sseSlot(limitBody(MaxBodyBytes, h.gql)))))
+	api := secure(h.cfg.AllowedOrigins, h.authenticated(withRequestID(h.sseSlot(limitBody(MaxBodyBytes, specStatus(h.gql))))))
 	ws := secure(h.cfg.AllowedOrigins, h.websocketGate(withRequestID(h.gql)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
