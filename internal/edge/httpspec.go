@@ -84,12 +84,15 @@ func (w *specWriter) flush() {
 	}
 	status := w.status
 	msg, _ := resp.Errors[0]["message"].(string)
+	ext, _ := resp.Errors[0]["extensions"].(map[string]any)
 	switch {
 	case w.get && status == http.StatusNotAcceptable:
 		status = http.StatusMethodNotAllowed
 		w.Header().Set("Allow", "POST")
 		resp.Errors = []map[string]any{transportError("Mutations must be sent with POST.", CodeMethodNotAllowed)}
-	case strings.HasPrefix(msg, "json request body could not be decoded"):
+	// gqlgen's own transport errors carry no code; the presenter may
+	// already have made them INTERNAL.
+	case strings.HasPrefix(msg, "json request body could not be decoded"), ext["code"] == "INTERNAL":
 		resp.Errors = []map[string]any{transportError("The request body is not valid JSON.", CodeBadRequest)}
 	case w.Header().Get("Content-Type") != graphQLResponseJSON && status == http.StatusUnprocessableEntity:
 		status = http.StatusOK
