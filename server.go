@@ -102,27 +102,25 @@ func serve(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           a.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+	for _, d := range cfg.Deprecated {
+		log.Warn("deprecated configuration", "variable", d)
 	}
-	errc := make(chan error, 2)
-	go func() { errc <- srv.ListenAndServe() }()
-	if cfg.MetricsAddr != "" {
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", a.MetricsHandler)
-		msrv := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go func() { errc <- msrv.ListenAndServe() }()
-		defer msrv.Close()
+	servers := []*http.Server{newServer(cfg.Addr, a.Handler)}
+	if cfg.OperatorAddr != "" {
+		servers = append(servers, newServer(cfg.OperatorAddr, a.Operator))
+	} else if cfg.Mode != config.Demo {
+		log.Warn("no operator listener (VAMS_OPERATOR_ADDR): metrics, /ops/ and the audit trail are not served")
+	}
+	errc := make(chan error, len(servers))
+	for _, srv := range servers {
+		go func() { errc <- srv.ListenAndServe() }()
 	}
 	// Workers start once the server answers: in demo mode the adapters call
 	// the simulators on this very server.
 	if err := a.Start(ctx); err != nil {
 		return err
 	}
-	log.Info("vams listening", "addr", cfg.Addr, "mode", string(cfg.Mode), "database", a.Store.Dialect)
+	log.Info("vams listening", "addr", cfg.Addr, "operator_addr", cfg.OperatorAddr, "mode", string(cfg.Mode), "database", a.Store.Dialect)
 	if cfg.Mode == config.Demo {
 		printDemo(cfg, a.Issuer)
 	}
@@ -133,7 +131,15 @@ func serve(log *slog.Logger) error {
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return errors.Join(err, srv.Shutdown(shutdown), a.Close(shutdown))
+	// Listeners first, so no request arrives at a closing store.
+	for _, srv := range servers {
+		err = errors.Join(err, srv.Shutdown(shutdown))
+	}
+	return errors.Join(err, a.Close(shutdown))
+}
+
+func newServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 }
 
 func printDemo(cfg config.Config, iss *auth.DevIssuer) {

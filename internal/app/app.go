@@ -1,7 +1,8 @@
 // Package app assembles VAMS from its parts — store, token verification,
 // providers (or, in demo mode, their simulators mounted in-process), sync
-// engine and API — into one http.Handler. server.go and the end-to-end tests
-// build the system the same way through it.
+// engine and HTTP edge — into the handlers of the public and the operator
+// listener. server.go and the end-to-end tests build the system the same
+// way through it.
 package app
 
 import (
@@ -84,13 +85,15 @@ type App struct {
 	Bus     *events.Bus
 	Audit   *audit.Recorder
 	Metrics *metrics.Metrics
-	// MetricsHandler serves Prometheus; mounted on Handler in demo mode only.
-	MetricsHandler http.Handler
-	Issuer         *auth.DevIssuer // demo mode only
-	MHVSim         *mhvsim.Simulator
-	OHSim          *ohsim.Simulator
-	Handler        http.Handler
-	log            *slog.Logger
+	Issuer  *auth.DevIssuer // demo mode only
+	MHVSim  *mhvsim.Simulator
+	OHSim   *ohsim.Simulator
+	// Handler serves the public listener (VAMS_ADDR). Operator serves the
+	// operator listener (VAMS_OPERATOR_ADDR): metrics, /ops/ and the audit
+	// trail, which Handler serves too in demo mode only.
+	Handler  http.Handler
+	Operator http.Handler
+	log      *slog.Logger
 
 	ownsOHSim bool
 }
@@ -122,7 +125,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		a.Store.Close()
 		return nil, err
 	}
-	mux := http.NewServeMux()
 	demoMode := cfg.Mode == config.Demo
 
 	var verifier *auth.Verifier
@@ -130,8 +132,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		if a.Issuer, err = auth.LoadOrCreateDevIssuer(cfg.DataDir, cfg.PublicURL); err != nil {
 			return fail(err)
 		}
-		mux.Handle("GET "+auth.DevJWKSPath, a.Issuer.JWKSHandler())
-		mux.Handle("GET "+auth.DevDiscoveryPath, a.Issuer.DiscoveryHandler())
 		verifier, err = auth.NewVerifier(a.Issuer.VerifierConfig())
 	} else {
 		verifier, err = auth.NewVerifier(auth.VerifierConfig{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience,
@@ -162,10 +162,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		if a.MHVSim == nil {
 			a.MHVSim = mhvsim.New(demo.MHVSeed(demoMHVAppToken, demoMHVAPIKey))
 		}
-		mux.Handle("/sim/mhv/", http.StripPrefix("/sim/mhv", a.MHVSim))
 		a.OHSim = opts.OHSim
 		if a.OHSim == nil {
-			ohSimCfg := demo.OHConfig(cfg.PublicURL+"/intake/oh/atom", secret)
+			ohSimCfg := demo.OHConfig(cfg.PublicURL+edge.IntakeOHPath, secret)
 			ohSimCfg.HTTPClient = opts.HTTPClient
 			if opts.AdjustOHSim != nil {
 				opts.AdjustOHSim(&ohSimCfg)
@@ -173,9 +172,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			a.OHSim = ohsim.New(ohSimCfg)
 			a.ownsOHSim = true
 		}
-		mux.Handle("/sim/oh/", http.StripPrefix("/sim/oh", a.OHSim))
-		mhvCfg = mhv.Config{BaseURL: cfg.PublicURL + "/sim/mhv/", AppToken: demoMHVAppToken, APIKey: demoMHVAPIKey, HTTPClient: opts.HTTPClient}
-		ohCfg = oh.Config{BaseURL: cfg.PublicURL + "/sim/oh", Authority: demo.OHAuthority, Credentials: oh.BearerToken(demoOHToken), HTTPClient: opts.HTTPClient}
+		mhvCfg = mhv.Config{BaseURL: cfg.PublicURL + edge.SimMHVPath + "/", AppToken: demoMHVAppToken, APIKey: demoMHVAPIKey, HTTPClient: opts.HTTPClient}
+		ohCfg = oh.Config{BaseURL: cfg.PublicURL + edge.SimOHPath, Authority: demo.OHAuthority, Credentials: oh.BearerToken(demoOHToken), HTTPClient: opts.HTTPClient}
 	}
 	mhvClient, err := mhv.New(mhvCfg)
 	if err != nil {
@@ -214,7 +212,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return fail(err)
 	}
 
-	mux.Handle("POST /intake/oh/atom", oh.PublicationHandler(oh.PublicationConfig{Secret: secret, Store: a.Engine.StoreAnnouncements, Log: log}))
 	auditKey := []byte(cfg.AuditKey)
 	if demoMode && len(auditKey) == 0 {
 		if auditKey, err = audit.LoadOrCreateKey(cfg.DataDir); err != nil {
@@ -225,33 +222,37 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return fail(err)
 	}
 	a.Audit.Batch(opts.AuditInterval, log)
+	if err := a.buildEdge(verifier, secret, log); err != nil {
+		return fail(err)
+	}
+	return a, nil
+}
+
+// buildEdge assembles the HTTP edge: every route, on the public and the
+// operator listener.
+func (a *App) buildEdge(verifier *auth.Verifier, publicationSecret []byte, log *slog.Logger) error {
+	cfg, demoMode := a.Config, a.Config.Mode == config.Demo
 	var persisted map[string]string
 	if cfg.PersistedQueries != "" {
+		var err error
 		if persisted, err = loadManifest(cfg.PersistedQueries); err != nil {
-			return fail(err)
+			return err
 		}
 	}
-	h := edge.New(edge.Config{Store: a.Store, Inbox: a.Inbox, Verifier: verifier, Log: log, Introspection: demoMode,
+	web := edge.Config{Store: a.Store, Inbox: a.Inbox, Verifier: verifier, Log: log, Introspection: demoMode,
 		Bodies: a.Engine.FetchBodies, Extensions: []graphql.HandlerExtension{a.Metrics.Extension(), tracing.Extension()},
-		Audit: a.Audit, Events: a.Bus, AllowedOrigins: cfg.AllowedOrigins, PersistedOnly: persisted != nil, PersistedQueries: persisted})
-	h.AuditRoutes(mux)
-	a.MetricsHandler = promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{})
+		Audit: a.Audit, Events: a.Bus, AllowedOrigins: cfg.AllowedOrigins, PersistedOnly: persisted != nil, PersistedQueries: persisted,
+		Intake:  oh.PublicationHandler(oh.PublicationConfig{Secret: publicationSecret, Store: a.Engine.StoreAnnouncements, Log: log}),
+		Ready:   http.HandlerFunc(a.ready),
+		Ops:     &ops.View{Client: a.Store.Client, Retry: a.Engine.RetryDelivery, Circuit: a.circuits},
+		Metrics: promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}),
+		Demo:    demoMode, Issuer: a.Issuer}
 	if demoMode {
-		// In production /metrics is served on VAMS_METRICS_ADDR only, off the
-		// public listener (server.go).
-		mux.Handle("GET /metrics", a.MetricsHandler)
+		web.MHVSim, web.OHSim, web.DemoToken = a.MHVSim, a.OHSim, a.demoToken
 	}
-	opsHandler := &ops.Handler{Client: a.Store.Client, Retry: a.Engine.RetryDelivery, Circuit: a.circuits}
-	opsHandler.Routes(mux, h.Authenticated)
-	mux.Handle("/graphql", h.GraphQL())
-	mux.Handle("/attachments/{id}", h.Attachments())
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /readyz", a.ready)
-	if demoMode {
-		edge.Playground{Endpoint: "/graphql", DemoToken: a.demoToken}.Routes(mux)
-	}
-	a.Handler = edge.Logging(log, mux)
-	return a, nil
+	e := edge.New(web)
+	a.Handler, a.Operator = e.Public, e.Operator
+	return nil
 }
 
 func loadManifest(path string) (map[string]string, error) {

@@ -20,16 +20,22 @@ func ClaimsFrom(ctx context.Context) (Claims, bool) {
 	return c, ok
 }
 
+// Codes of a refused request, as the endpoint reports them.
 const (
-	unauthenticatedBody = `{"errors":[{"message":"authentication required","extensions":{"code":"UNAUTHENTICATED"}}]}`
-	unavailableBody     = `{"errors":[{"message":"authentication temporarily unavailable","extensions":{"code":"AUTH_UNAVAILABLE"}}]}`
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeUnavailable     = "AUTH_UNAVAILABLE"
 )
+
+// ErrorWriter answers a refused request in the shape of the endpoint it was
+// meant for (GraphQL errors, or the edge's JSON error body).
+type ErrorWriter func(w http.ResponseWriter, r *http.Request, status int, code, message string)
 
 // Middleware lets through only requests with a valid "Authorization: Bearer"
 // token, with its Claims in the request context. A missing or bad token gets
 // 401; if the signing keys cannot be fetched it answers 503, so clients retry
-// instead of sending the veteran back to log in.
-func Middleware(v *Verifier, next http.Handler) http.Handler {
+// instead of sending the veteran back to log in. It sets WWW-Authenticate or
+// Retry-After; refuse writes the body.
+func Middleware(v *Verifier, refuse ErrorWriter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, err := BearerToken(r)
 		var claims Claims
@@ -41,23 +47,16 @@ func Middleware(v *Verifier, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(WithClaims(r.Context(), claims)))
 		case errors.Is(err, ErrJWKSUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 			w.Header().Set("Retry-After", "5")
-			writeAuthError(w, http.StatusServiceUnavailable, unavailableBody)
+			refuse(w, r, http.StatusServiceUnavailable, CodeUnavailable, "authentication temporarily unavailable")
 		case errors.Is(err, ErrMissingToken):
 			// RFC 6750 §3.1: no error code when no credentials were sent.
 			w.Header().Set("WWW-Authenticate", `Bearer realm="vams"`)
-			writeAuthError(w, http.StatusUnauthorized, unauthenticatedBody)
+			refuse(w, r, http.StatusUnauthorized, CodeUnauthenticated, "authentication required")
 		default:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="vams", error="invalid_token"`)
-			writeAuthError(w, http.StatusUnauthorized, unauthenticatedBody)
+			refuse(w, r, http.StatusUnauthorized, CodeUnauthenticated, "authentication required")
 		}
 	})
-}
-
-func writeAuthError(w http.ResponseWriter, status int, body string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write([]byte(body))
 }
 
 // BearerToken extracts the token from the request's Authorization header. It

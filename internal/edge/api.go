@@ -1,37 +1,25 @@
-// Package api serves VAMS over HTTP: the GraphQL endpoint with its limits,
-// error presenter and per-response loaders, attachment downloads, and the
-// middleware that turns a verified token into the viewer. It holds no
-// business rules.
+// Package edge is VAMS's HTTP edge: every route, on the public and the
+// operator listener (routes.go), the middleware they share (request ids,
+// logging, CORS, authentication, body limits), the GraphQL endpoint with its
+// limits, error presenter, audit and per-response loaders, attachment
+// downloads and the operator endpoints. It holds no business rules.
 package edge
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
-	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/va/vams/ent"
-	"github.com/va/vams/graph"
-	"github.com/va/vams/graph/model"
 	"github.com/va/vams/internal/audit"
 	"github.com/va/vams/internal/auth"
 	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/loaders"
-	"github.com/va/vams/internal/platform/viewer"
+	"github.com/va/vams/internal/ops"
 	"github.com/va/vams/internal/store"
-	"github.com/va/vams/resolvers"
 )
 
 // Limits bound what one request may cost.
@@ -45,7 +33,7 @@ const (
 	RequestTimeout = 30 * time.Second
 )
 
-// Config wires the API.
+// Config is what the edge serves. A nil part is not mounted.
 type Config struct {
 	Store         *store.Store
 	Inbox         *inbox.Service
@@ -56,7 +44,8 @@ type Config struct {
 	Bodies loaders.BodyFetcher
 	// Extensions are added to the GraphQL server (metrics, audit…).
 	Extensions []graphql.HandlerExtension
-	// Audit, when set, records reads, mutations and downloads (api/audit.go).
+	// Audit, when set, records reads, mutations and downloads, and serves
+	// the trail to operators.
 	Audit *audit.Recorder
 	// AllowedOrigins are the browser origins CORS admits (exact match).
 	AllowedOrigins []string
@@ -73,214 +62,51 @@ type Config struct {
 	Realtime Realtime
 	// RequestTimeout overrides RequestTimeout (tests).
 	RequestTimeout time.Duration
+
+	// Demo mounts the playground, Issuer's keys and discovery document and
+	// the simulators, and the operator routes on the public listener too.
+	Demo   bool
+	Issuer *auth.DevIssuer
+	// MHVSim and OHSim are mounted under SimMHVPath and SimOHPath (demo).
+	MHVSim, OHSim http.Handler
+	// DemoToken issues the playground's demo tokens (demo; see Playground).
+	DemoToken func(n int) (DemoToken, error)
+	// Intake receives OH's Atom publication at IntakeOHPath.
+	Intake http.Handler
+	// Ready answers /readyz.
+	Ready http.Handler
+	// Ops is the operator view under /ops/.
+	Ops *ops.View
+	// Metrics serves Prometheus at /metrics.
+	Metrics http.Handler
 }
 
-// Handler is the authenticated API surface (GraphQL and attachments).
+// Handler is the assembled edge.
 type Handler struct {
 	cfg   Config
 	gql   *handler.Server
-	conns *connLimiter
+	conns *connLimiter // live subscription connections per veteran
+	// Public serves the public listener. Operator serves the operator
+	// listener: /metrics, /ops/ and the audit trail, kept off the public one
+	// except in demo mode.
+	Public, Operator http.Handler
 }
 
-// New builds the API handler.
+// New builds the edge.
 func New(cfg Config) *Handler {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	cfg.AllowedOrigins = normalizeOrigins(cfg.AllowedOrigins)
-	cfg.Realtime.defaults()
-	h := &Handler{cfg: cfg, conns: &connLimiter{max: cfg.Realtime.MaxConnsPerVeteran, n: map[string]int{}}}
-	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Inbox: cfg.Inbox, Events: cfg.Events}}
-	if cfg.RequestTimeout == 0 {
-		cfg.RequestTimeout = RequestTimeout
-	}
-	// Connections cost what they could return: a page of 100 threads four
-	// levels deep must not pass for a small query.
-	gcfg.Complexity.Viewer.Threads = func(child int, _ *string, _ *model.ThreadFilter, _ *model.ThreadOrder, first *int, _ *entgql.Cursor[string], last *int, _ *entgql.Cursor[string]) int {
-		return 1 + child*pageCost(first, last)
-	}
-	gcfg.Complexity.Thread.Messages = func(child int, first *int, _ *entgql.Cursor[string], last *int, _ *entgql.Cursor[string]) int {
-		return 1 + child*pageCost(first, last)
-	}
-	gcfg.Complexity.Viewer.CareTeams = func(child int) int { return 1 + child*careTeamCost }
-	gcfg.Complexity.Query.Nodes = func(child int, ids []string) int { return 1 + child*len(ids) }
-	srv := handler.New(graph.NewExecutableSchema(gcfg))
-	// WebSocket first (it claims upgrades); SSE before POST (both are POSTs).
-	srv.AddTransport(h.websocketTransport())
-	srv.AddTransport(transport.SSE{})
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.MultipartForm{MaxUploadSize: MaxBodyBytes, MaxMemory: MaxUploadMemory})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.SetErrorPresenter(presentError(cfg.Log))
-	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
-		cfg.Log.ErrorContext(ctx, "panic in resolver", "panic", p)
-		return errors.New("internal error")
-	})
-	if cfg.Introspection {
-		srv.Use(extension.Introspection{})
-	} else {
-		srv.SetDisableSuggestion(true)
-	}
-	if cfg.PersistedOnly {
-		srv.Use(extension.AutomaticPersistedQuery{Cache: safelistCache(cfg.PersistedQueries)})
-		srv.Use(persistedOnly{allowed: cfg.PersistedQueries})
-	} else {
-		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	}
-	srv.Use(queryBounds{})
-	srv.Use(deadline(cfg.RequestTimeout))
 	if cfg.MaxDepth == 0 {
 		cfg.MaxDepth = MaxDepth
 	}
-	srv.Use(depthLimit{max: cfg.MaxDepth, introspection: cfg.Introspection})
-	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
-	srv.Use(subscriptionCap{max: cfg.Realtime.MaxSubscriptionsPerConn})
-	if cfg.Audit != nil {
-		srv.Use(auditor{rec: cfg.Audit, log: cfg.Log})
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = RequestTimeout
 	}
-	srv.Use(perResponseLoaders{client: cfg.Store.Client, bodies: cfg.Bodies})
-	for _, ext := range cfg.Extensions {
-		srv.Use(ext)
-	}
-	h.gql = srv
+	cfg.AllowedOrigins = normalizeOrigins(cfg.AllowedOrigins)
+	cfg.Realtime.defaults()
+	h := &Handler{cfg: cfg, conns: &connLimiter{max: cfg.Realtime.MaxConnsPerVeteran, n: map[string]int{}}}
+	h.gql = h.newGraphQL()
+	h.Public, h.Operator = h.routes()
 	return h
-}
-
-func pageCost(first, last *int) int {
-	n := inbox.DefaultPageSize
-	if first != nil {
-		n = *first
-	} else if last != nil {
-		n = *last
-	}
-	if n > inbox.MaxPageSize {
-		n = inbox.MaxPageSize
-	}
-	if n < 1 {
-		n = 1
-	}
-	return n
-}
-
-// perResponseLoaders gives every response (and every subscription event) its
-// own loaders, so no cached value outlives the data it read.
-type perResponseLoaders struct {
-	client *ent.Client
-	bodies loaders.BodyFetcher
-}
-
-func (perResponseLoaders) ExtensionName() string                   { return "PerResponseLoaders" }
-func (perResponseLoaders) Validate(graphql.ExecutableSchema) error { return nil }
-func (e perResponseLoaders) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	return next(loaders.With(ctx, loaders.New(e.client, e.bodies)))
-}
-
-// GraphQL is the /graphql endpoint; it requires a verified viewer. A
-// WebSocket upgrade is authenticated by its connection_init instead (browsers
-// cannot set headers on one), everything else by the Authorization header.
-func (h *Handler) GraphQL() http.Handler {
-	api := secure(h.cfg.AllowedOrigins, h.authenticated(withRequestID(h.sseSlot(limitBody(MaxBodyBytes, specStatus(h.gql))))))
-	ws := secure(h.cfg.AllowedOrigins, h.websocketGate(withRequestID(h.gql)))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-			ws.ServeHTTP(w, r)
-			return
-		}
-		r.Header.Del("Upgrade") // only a websocket upgrade may skip the header check
-		api.ServeHTTP(w, r)
-	})
-}
-
-// Attachments serves GET /attachments/{id} to the attachment's owner.
-func (h *Handler) Attachments() http.Handler {
-	return secure(h.cfg.AllowedOrigins, h.authenticated(h.auditExport(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		a, err := h.cfg.Inbox.Attachment(r.Context(), r.PathValue("id"))
-		if err != nil {
-			if _, ok := inbox.AsError(err); ok || ent.IsNotFound(err) {
-				http.NotFound(w, r)
-				return
-			}
-			h.cfg.Log.ErrorContext(r.Context(), "attachment download failed", "error", err.Error())
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", a.ContentType)
-		w.Header().Set("Content-Length", strconv.Itoa(len(a.Data)))
-		w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(a.Filename))
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "private, no-store")
-		if r.Method == http.MethodGet {
-			_, _ = w.Write(a.Data)
-		}
-	}))))
-}
-
-// Authenticated wraps next so it runs only for a verified caller, with the
-// viewer (and roles) in the request context.
-func (h *Handler) Authenticated(next http.Handler) http.Handler { return h.authenticated(next) }
-
-// authenticated verifies the bearer token and puts the veteran in context.
-func (h *Handler) authenticated(next http.Handler) http.Handler {
-	return auth.Middleware(h.cfg.Verifier, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		claims, _ := auth.ClaimsFrom(r.Context())
-		v, err := h.viewerFor(r.Context(), claims)
-		if err != nil {
-			h.cfg.Log.ErrorContext(r.Context(), "resolving viewer failed", "error", err.Error())
-			http.Error(w, `{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`, http.StatusInternalServerError)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), v)))
-	}))
-}
-
-// errForbidden: a verified caller who may not use the API. No such caller
-// exists today (every valid veteran token is admitted); the WebSocket
-// transport maps it to close code 4403.
-var errForbidden = errors.New("forbidden")
-
-// verify authenticates r's Authorization header as authenticated does, for
-// transports that carry the token elsewhere (WebSocket connection_init).
-func (h *Handler) verify(ctx context.Context, r *http.Request) (viewer.Viewer, auth.Claims, error) {
-	tok, err := auth.BearerToken(r)
-	if err != nil {
-		return viewer.Viewer{}, auth.Claims{}, err
-	}
-	claims, err := h.cfg.Verifier.Verify(ctx, tok)
-	if err != nil {
-		return viewer.Viewer{}, auth.Claims{}, err
-	}
-	v, err := h.viewerFor(ctx, claims)
-	if err != nil {
-		h.cfg.Log.ErrorContext(ctx, "resolving viewer failed", "error", err.Error())
-	}
-	return v, claims, err
-}
-
-// viewerFor turns verified claims into the viewer (enrolling a veteran seen
-// for the first time).
-func (h *Handler) viewerFor(ctx context.Context, claims auth.Claims) (viewer.Viewer, error) {
-	vid, err := h.veteranID(ctx, claims.ICN)
-	if err != nil {
-		return viewer.Viewer{}, err
-	}
-	v := viewer.Viewer{VeteranID: vid, ICN: claims.ICN}
-	for _, role := range claims.Roles {
-		if role == string(viewer.RoleOperator) {
-			v.Roles = append(v.Roles, viewer.RoleOperator)
-		}
-	}
-	return v, nil
-}
-
-// veteranID maps an ICN to the store's veteran (enrolling one seen for the
-// first time).
-func (h *Handler) veteranID(ctx context.Context, icn string) (string, error) {
-	return h.cfg.Inbox.Enroll(ctx, icn)
 }

@@ -9,9 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
-	"strconv"
-	"strings"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -170,27 +167,26 @@ func LoadPersistedQueries(r io.Reader) (map[string]string, error) {
 	return out, nil
 }
 
-// limitBody answers 413 for a body over limit, whether the client declared
-// its length or streams it: a declared length is refused before reading;
-// otherwise, once the reader hits the limit, the handler's own (4xx) answer
-// is replaced by the 413.
-func limitBody(limit int64, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > limit {
-			tooLarge(w, limit)
-			return
-		}
-		lw := &limitWriter{ResponseWriter: w, limit: limit}
-		r.Body = &limitReader{ReadCloser: http.MaxBytesReader(w, r.Body, limit), hit: &lw.hit}
-		next.ServeHTTP(lw, r)
-	})
-}
-
-func tooLarge(w http.ResponseWriter, limit int64) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Connection", "close")
-	w.WriteHeader(http.StatusRequestEntityTooLarge)
-	fmt.Fprintf(w, `{"errors":[{"message":"The request is larger than %d bytes.","extensions":{"code":%q}}]}`, limit, CodeBodyTooLarge)
+// limitBody answers 413 (with write) for a body over limit, whether the
+// client declared its length or streams it: a declared length is refused
+// before reading; otherwise, once the reader hits the limit, the handler's
+// own (4xx) answer is replaced by the 413.
+func limitBody(limit int64, write errorWriter) middleware {
+	tooLarge := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		write(w, r, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("The request is larger than %d bytes.", limit))
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > limit {
+				tooLarge(w, r)
+				return
+			}
+			lw := &limitWriter{ResponseWriter: w, tooLarge: func() { tooLarge(w, r) }}
+			r.Body = &limitReader{ReadCloser: http.MaxBytesReader(w, r.Body, limit), hit: &lw.hit}
+			next.ServeHTTP(lw, r)
+		})
+	}
 }
 
 type limitReader struct {
@@ -209,10 +205,10 @@ func (l *limitReader) Read(p []byte) (int, error) {
 
 type limitWriter struct {
 	http.ResponseWriter
-	limit   int64
-	hit     atomic.Bool
-	decided bool // header written: ours (413) or the handler's
-	swallow bool
+	tooLarge func() // writes the 413 on the underlying writer
+	hit      atomic.Bool
+	decided  bool // header written: ours (413) or the handler's
+	swallow  bool
 }
 
 func (w *limitWriter) WriteHeader(code int) {
@@ -222,7 +218,7 @@ func (w *limitWriter) WriteHeader(code int) {
 	w.decided = true
 	if w.hit.Load() {
 		w.swallow = true
-		tooLarge(w.ResponseWriter, w.limit)
+		w.tooLarge()
 		return
 	}
 	w.ResponseWriter.WriteHeader(code)
@@ -239,67 +235,6 @@ func (w *limitWriter) Write(p []byte) (int, error) {
 }
 
 func (w *limitWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// Preflight answers are cached by browsers this long.
-const corsMaxAge = 600
-
-var (
-	corsMethods = "GET, POST, OPTIONS"
-	corsHeaders = "Authorization, Content-Type, Apollo-Require-Preflight, X-Apollo-Operation-Name"
-)
-
-// secure sets the API's security headers and answers CORS for the origins
-// allowed ("scheme://host[:port]", exact match; no wildcard, since every
-// response is one veteran's health record). A CORS preflight is answered
-// here, before authentication: browsers never send credentials on one.
-// Tokens travel in the Authorization header, not cookies, so credentials
-// mode is never granted.
-func secure(origins []string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Cache-Control", "no-store")
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-		h.Set("Cross-Origin-Resource-Policy", "same-site")
-		origin := r.Header.Get("Origin")
-		if origin == "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		h.Add("Vary", "Origin")
-		allowed := slices.Contains(origins, origin)
-		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-			h.Add("Vary", "Access-Control-Request-Method")
-			h.Add("Vary", "Access-Control-Request-Headers")
-			method := r.Header.Get("Access-Control-Request-Method")
-			if !allowed || (method != http.MethodGet && method != http.MethodPost) {
-				w.WriteHeader(http.StatusForbidden)
-				return
-			}
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Allow-Methods", corsMethods)
-			h.Set("Access-Control-Allow-Headers", corsHeaders)
-			h.Set("Access-Control-Max-Age", strconv.Itoa(corsMaxAge))
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		if allowed {
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Expose-Headers", "X-Request-Id")
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// normalizeOrigins drops trailing slashes and case differences in scheme
-// and host, so configuration matches what browsers send.
-func normalizeOrigins(in []string) []string {
-	out := make([]string, 0, len(in))
-	for _, o := range in {
-		out = append(out, strings.ToLower(strings.TrimRight(strings.TrimSpace(o), "/")))
-	}
-	return out
-}
 
 // Flush lets streaming responses (SSE subscriptions) through the limit.
 func (w *limitWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }

@@ -2,22 +2,16 @@ package edge_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/va/vams/internal/app"
-	"github.com/va/vams/internal/auth"
 	"github.com/va/vams/internal/edge"
-	"github.com/va/vams/internal/platform/config"
 	"github.com/va/vams/internal/platform/ratelimit"
 	"github.com/va/vams/internal/store/storetest"
 	"github.com/va/vams/internal/vamstest"
@@ -258,25 +252,8 @@ func TestPersistedOnly(t *testing.T) {
 // Production (the real assembly, with an OIDC issuer standing in for
 // VA's): no introspection, no playground.
 func TestProductionHasNoIntrospectionOrPlayground(t *testing.T) {
-	mux := http.NewServeMux()
-	idp := httptest.NewServer(mux)
-	defer idp.Close()
-	iss, err := auth.LoadOrCreateDevIssuer(t.TempDir(), idp.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux.Handle("GET "+auth.DevJWKSPath, iss.JWKSHandler())
-	vc := iss.VerifierConfig()
-	cfg := config.Config{Mode: config.Production, DataDir: t.TempDir(), PublicURL: "http://127.0.0.1",
-		OIDCIssuer: vc.Issuer, OIDCAudience: vc.Audience, OIDCJWKSURL: vc.JWKSURL, OIDCICNClaim: "icn",
-		MHVBaseURL: "http://127.0.0.1:1/", OHBaseURL: "http://127.0.0.1:1", OHAuthority: "va",
-		OHPublicationSecret: "production-secret", AuditKey: "production audit key, 32 bytes.", ReconcileInterval: time.Hour}
-	a, err := app.New(context.Background(), cfg, app.Options{Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close(context.Background())
-	srv := httptest.NewServer(a.Handler)
+	p := vamstest.NewProduction(t)
+	srv := httptest.NewServer(p.App.Handler)
 	defer srv.Close()
 
 	res, err := http.Get(srv.URL + "/")
@@ -287,10 +264,7 @@ func TestProductionHasNoIntrospectionOrPlayground(t *testing.T) {
 	if res.StatusCode != http.StatusNotFound {
 		t.Fatalf("playground in production: %d", res.StatusCode)
 	}
-	tok, err := iss.Issue(icnA, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := p.Token(t, icnA)
 	code, body := post(t, srv.URL+"/graphql", tok, "application/json", strings.NewReader(`{"query":"{ __schema { types { name } } }"}`), -1)
 	if strings.Contains(string(body), `"types"`) || !strings.Contains(string(body), edge.CodeIntrospectionDisabled) {
 		t.Fatalf("introspection in production: %d %s", code, body)

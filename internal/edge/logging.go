@@ -18,27 +18,45 @@ func (w *statusWriter) WriteHeader(code int) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// Logging logs one line per request with a request id that is also returned
-// to the client (X-Request-Id). It logs method, route and status only: never
-// query strings, bodies or tokens, which can carry PHI.
-func Logging(log *slog.Logger, next http.Handler) http.Handler {
+// Flush lets streaming responses (SSE subscriptions) through the logger.
+func (w *statusWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
+
+// logRequests logs one line per request under its request id. It logs
+// method, route and status only: never query strings, bodies or tokens,
+// which can carry PHI.
+func logRequests(log *slog.Logger) middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+			next.ServeHTTP(sw, r)
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			log.InfoContext(r.Context(), "request", "request_id", requestID(r.Context()), "method", r.Method, "route", route,
+				"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+		})
+	}
+}
+
+// everyResponse are the security headers of every response.
+var everyResponse = [][2]string{
+	{"X-Content-Type-Options", "nosniff"},
+	{"Referrer-Policy", "no-referrer"},
+	{"X-Frame-Options", "DENY"},
+}
+
+// baseHeaders sets everyResponse.
+func baseHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		id := correlationID()
-		w.Header().Set("X-Request-Id", id)
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Referrer-Policy", "no-referrer")
-		w.Header().Set("X-Frame-Options", "DENY")
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
-		}
-		log.InfoContext(r.Context(), "request", "request_id", id, "method", r.Method, "route", route,
-			"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+		setHeaders(w.Header(), everyResponse)
+		next.ServeHTTP(w, r)
 	})
 }
 
-// Flush lets streaming responses (SSE subscriptions) through the logger.
-func (w *statusWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
+func setHeaders(h http.Header, kv [][2]string) {
+	for _, p := range kv {
+		h.Set(p[0], p[1])
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -88,22 +87,19 @@ func (p Playground) serveDemoToken(w http.ResponseWriter, r *http.Request) {
 	if s := r.URL.Query().Get("veteran"); s != "" {
 		var err error
 		if n, err = strconv.Atoi(s); err != nil {
-			http.Error(w, "veteran: want a number, e.g. ?veteran=1", http.StatusBadRequest)
+			writeError(w, r, http.StatusBadRequest, CodeInvalidInput, "veteran: want a number, e.g. ?veteran=1")
 			return
 		}
 	}
 	tok, err := p.DemoToken(n)
 	switch {
 	case errors.Is(err, ErrNoDemoVeteran):
-		http.Error(w, err.Error(), http.StatusNotFound)
-		return
+		writeError(w, r, http.StatusNotFound, CodeNotFound, "no such demo veteran")
 	case err != nil:
-		http.Error(w, "could not issue a demo token", http.StatusInternalServerError)
-		return
+		writeError(w, r, http.StatusInternalServerError, CodeInternal, "could not issue a demo token")
+	default:
+		writeJSON(w, http.StatusOK, tok)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(tok)
 }
 
 type playgroundAsset struct {

@@ -1,10 +1,8 @@
 package edge_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -13,10 +11,8 @@ import (
 	"time"
 
 	"github.com/va/vams/internal/app"
-	"github.com/va/vams/internal/auth"
 	"github.com/va/vams/internal/demo"
 	"github.com/va/vams/internal/edge"
-	"github.com/va/vams/internal/platform/config"
 	"github.com/va/vams/internal/store/storetest"
 	"github.com/va/vams/internal/vamstest"
 )
@@ -125,6 +121,7 @@ func TestDemoTokenEndpointIssuesTheChosenVeteransToken(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", res.StatusCode, tc.status, body)
 			}
 			if tc.status != http.StatusOK {
+				answer{res.StatusCode, res.Header, []byte(body)}.errorCode(t)
 				return
 			}
 			if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
@@ -164,24 +161,7 @@ func TestDemoTokenEndpointIssuesTheChosenVeteransToken(t *testing.T) {
 // In production the page, its assets and the demo-token endpoint do not
 // exist.
 func TestPlaygroundIsAbsentInProduction(t *testing.T) {
-	mux := http.NewServeMux()
-	idp := httptest.NewServer(mux)
-	defer idp.Close()
-	iss, err := auth.LoadOrCreateDevIssuer(t.TempDir(), idp.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vc := iss.VerifierConfig()
-	cfg := config.Config{Mode: config.Production, DataDir: t.TempDir(), PublicURL: "http://127.0.0.1",
-		OIDCIssuer: vc.Issuer, OIDCAudience: vc.Audience, OIDCJWKSURL: vc.JWKSURL, OIDCICNClaim: "icn",
-		MHVBaseURL: "http://127.0.0.1:1/", OHBaseURL: "http://127.0.0.1:1", OHAuthority: "va",
-		OHPublicationSecret: "production-secret", AuditKey: "production audit key, 32 bytes.", ReconcileInterval: time.Hour}
-	a, err := app.New(context.Background(), cfg, app.Options{Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close(context.Background())
-	srv := httptest.NewServer(a.Handler)
+	srv := httptest.NewServer(vamstest.NewProduction(t).App.Handler)
 	defer srv.Close()
 	for _, path := range []string{"/", edge.PlaygroundDemoTokenPath + "?veteran=1", edge.PlaygroundAssetsPath + "vendor/graphiql.min.js"} {
 		if res, _ := playgroundGet(t, srv.URL+path); res.StatusCode != http.StatusNotFound {

@@ -19,6 +19,11 @@ import (
 	"github.com/va/vams/internal/platform/viewer"
 )
 
+// errForbidden: a verified caller who may not use the API. No such caller
+// exists today (every valid veteran token is admitted); the WebSocket
+// transport maps it to close code 4403.
+var errForbidden = errors.New("forbidden")
+
 // WebSocket close codes (graphql-transport-ws). The legacy graphql-ws
 // subprotocol has none of these: its clients get connection_error, then a
 // normal close.
@@ -226,7 +231,7 @@ func closeReason(code int) string {
 func (h *Handler) websocketGate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if o := r.Header.Get("Origin"); o != "" && !slices.Contains(h.cfg.AllowedOrigins, strings.ToLower(o)) {
-			writeJSONError(w, http.StatusForbidden, "origin not allowed", "FORBIDDEN")
+			writeGraphQLError(w, r, http.StatusForbidden, CodeForbidden, "origin not allowed")
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), liveConnKey{}, &liveConn{})))
@@ -244,7 +249,7 @@ func (h *Handler) sseSlot(next http.Handler) http.Handler {
 		v, _ := viewer.FromContext(r.Context())
 		release, ok := h.conns.acquire(v.VeteranID)
 		if !ok {
-			writeJSONError(w, http.StatusTooManyRequests, "too many connections", "TOO_MANY_CONNECTIONS")
+			writeGraphQLError(w, r, http.StatusTooManyRequests, "TOO_MANY_CONNECTIONS", "too many connections")
 			return
 		}
 		defer release()
@@ -287,8 +292,4 @@ func (s subscriptionCap) InterceptOperation(ctx context.Context, next graphql.Op
 		c.mu.Unlock()
 	})
 	return next(ctx)
-}
-
-func writeJSONError(w http.ResponseWriter, status int, msg, code string) {
-	writeJSON(w, status, map[string]any{"errors": []any{map[string]any{"message": msg, "extensions": map[string]any{"code": code}}}})
 }

@@ -1,13 +1,12 @@
 // Package ops is the operator view: sync status per provider, failed
-// deliveries with their reasons, and retrying one. Every handler requires
-// the operator role; veterans get 403. Responses carry IDs, states and
-// reasons, never message content.
+// deliveries with their reasons, and retrying one. It reads across
+// veterans, as VAMS itself, and answers with IDs, states and reasons, never
+// message content. It has no HTTP: package edge serves it to operators.
 package ops
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
+	"errors"
 	"time"
 
 	"github.com/va/vams/ent"
@@ -17,34 +16,27 @@ import (
 	"github.com/va/vams/internal/platform/viewer"
 )
 
-// Handler serves /ops/.
-type Handler struct {
-	Client  *ent.Client
-	Retry   func(ctx context.Context, messageID string) error
+// MaxFailed bounds the failed deliveries listed.
+const MaxFailed = 500
+
+var (
+	// ErrNotFound: no such message.
+	ErrNotFound = errors.New("ops: no such message")
+	// ErrNotRetryable: the message's delivery has not failed.
+	ErrNotRetryable = errors.New("ops: only failed deliveries can be retried")
+)
+
+// View answers the operator's questions.
+type View struct {
+	Client *ent.Client
+	// Retry re-queues one failed delivery (Engine.RetryDelivery).
+	Retry func(ctx context.Context, messageID string) error
+	// Circuit returns each provider's circuit state, by provider kind.
 	Circuit func() map[string]string
 }
 
-// Routes mounts the operator endpoints on mux, each wrapped by auth (which
-// must put the viewer in the request context).
-func (h *Handler) Routes(mux *http.ServeMux, auth func(http.Handler) http.Handler) {
-	mux.Handle("GET /ops/sync", auth(operatorOnly(http.HandlerFunc(h.sync))))
-	mux.Handle("GET /ops/deliveries/failed", auth(operatorOnly(http.HandlerFunc(h.failed))))
-	mux.Handle("POST /ops/deliveries/{id}/retry", auth(operatorOnly(http.HandlerFunc(h.retry))))
-}
-
-func operatorOnly(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, ok := viewer.FromContext(r.Context())
-		if !ok || !v.Has(viewer.RoleOperator) {
-			writeJSON(w, http.StatusForbidden, map[string]string{"error": "operator role required"})
-			return
-		}
-		// Operators see across veterans, through the system context.
-		next.ServeHTTP(w, r.WithContext(viewer.System(r.Context())))
-	})
-}
-
-type providerSync struct {
+// ProviderSync is one provider's sync status.
+type ProviderSync struct {
 	Provider     string     `json:"provider"`
 	Veterans     int        `json:"veterans"`
 	Errors       int        `json:"errors"`
@@ -56,21 +48,21 @@ type providerSync struct {
 	PendingAtom  int        `json:"pendingAnnouncements,omitempty"`
 }
 
-func (h *Handler) sync(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	states, err := h.Client.SyncState.Query().All(ctx)
+// Sync reports every provider's sync status, MHV then OH.
+func (v *View) Sync(ctx context.Context) ([]*ProviderSync, error) {
+	ctx = viewer.System(ctx)
+	states, err := v.Client.SyncState.Query().All(ctx)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "database"})
-		return
+		return nil, err
 	}
 	circuits := map[string]string{}
-	if h.Circuit != nil {
-		circuits = h.Circuit()
+	if v.Circuit != nil {
+		circuits = v.Circuit()
 	}
-	by := map[string]*providerSync{}
+	by := map[string]*ProviderSync{}
 	seen := map[string]map[string]bool{}
 	for _, p := range []string{"MHV", "OH"} {
-		by[p] = &providerSync{Provider: p, CircuitState: circuits[p]}
+		by[p] = &ProviderSync{Provider: p, CircuitState: circuits[p]}
 		seen[p] = map[string]bool{}
 	}
 	for _, st := range states {
@@ -92,21 +84,21 @@ func (h *Handler) sync(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	pending, err := h.Client.AtomEntry.Query().Where(atomentry.ProcessedAtIsNil()).Count(ctx)
+	pending, err := v.Client.AtomEntry.Query().Where(atomentry.ProcessedAtIsNil()).Count(ctx)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "database"})
-		return
+		return nil, err
 	}
 	by["OH"].PendingAtom = pending
-	out := []*providerSync{}
+	out := []*ProviderSync{}
 	for _, p := range []string{"MHV", "OH"} {
 		by[p].Veterans = len(seen[p])
 		out = append(out, by[p])
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"providers": out})
+	return out, nil
 }
 
-type failedDelivery struct {
+// FailedDelivery is a message a provider refused for good.
+type FailedDelivery struct {
 	MessageID string    `json:"messageId"`
 	ThreadID  string    `json:"threadId"`
 	VeteranID string    `json:"veteranId"`
@@ -114,17 +106,17 @@ type failedDelivery struct {
 	Reason    string    `json:"reason"`
 }
 
-func (h *Handler) failed(w http.ResponseWriter, r *http.Request) {
-	msgs, err := h.Client.Message.Query().Where(message.DeliveryStatusEQ(message.DeliveryStatusFAILED)).
+// FailedDeliveries lists up to MaxFailed failed deliveries, newest first.
+func (v *View) FailedDeliveries(ctx context.Context) ([]FailedDelivery, error) {
+	msgs, err := v.Client.Message.Query().Where(message.DeliveryStatusEQ(message.DeliveryStatusFAILED)).
 		Select(message.FieldID, message.FieldThreadID, message.FieldVeteranID, message.FieldSentAt, message.FieldDeliveryError).
-		Order(ent.Desc(message.FieldSentAt)).Limit(500).All(r.Context())
+		Order(ent.Desc(message.FieldSentAt)).Limit(MaxFailed).All(viewer.System(ctx))
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "database"})
-		return
+		return nil, err
 	}
-	out := make([]failedDelivery, 0, len(msgs))
+	out := make([]FailedDelivery, 0, len(msgs))
 	for _, m := range msgs {
-		d := failedDelivery{MessageID: m.ID, ThreadID: m.ThreadID, VeteranID: m.VeteranID}
+		d := FailedDelivery{MessageID: m.ID, ThreadID: m.ThreadID, VeteranID: m.VeteranID}
 		if m.SentAt != nil {
 			d.SentAt = *m.SentAt
 		}
@@ -133,24 +125,24 @@ func (h *Handler) failed(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, d)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"failed": out})
+	return out, nil
 }
 
-func (h *Handler) retry(w http.ResponseWriter, r *http.Request) {
-	if err := h.Retry(r.Context(), r.PathValue("id")); err != nil {
-		code := http.StatusConflict
-		if ent.IsNotFound(err) {
-			code = http.StatusNotFound
-		}
-		writeJSON(w, code, map[string]string{"error": err.Error()})
-		return
+// RetryDelivery re-queues one failed delivery. It returns ErrNotFound or
+// ErrNotRetryable for the operator's mistakes; any other error is VAMS's.
+func (v *View) RetryDelivery(ctx context.Context, messageID string) error {
+	err := v.Retry(ctx, messageID)
+	if err == nil {
+		return nil
 	}
-	writeJSON(w, http.StatusAccepted, map[string]string{"status": "QUEUED"})
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	if ent.IsNotFound(err) {
+		return ErrNotFound
+	}
+	// Retry refuses a delivery that has not failed; the message's state
+	// tells that refusal apart from a failure to retry.
+	m, gerr := v.Client.Message.Query().Where(message.ID(messageID)).Select(message.FieldDeliveryStatus).Only(viewer.System(ctx))
+	if gerr == nil && (m.DeliveryStatus == nil || *m.DeliveryStatus != message.DeliveryStatusFAILED) {
+		return ErrNotRetryable
+	}
+	return err
 }

@@ -42,7 +42,6 @@ type Env struct {
 	Bus     *events.Bus
 	Issuer  *auth.DevIssuer
 	Server  *httptest.Server
-	Mux     *http.ServeMux
 	Counter *storetest.Counter
 	Log     *LogBuffer
 	Audit   *audit.Recorder // with Options.Audit
@@ -59,11 +58,8 @@ type Options struct {
 	Limiter inbox.SendLimiter
 	// Audit records the audit trail (Env.Audit) and serves /ops/audit.
 	Audit bool
-	// API adjusts the API's configuration (CORS origins, persisted-only…).
+	// API adjusts the edge's configuration (CORS origins, persisted-only…).
 	API func(*edge.Config)
-	// Configure runs after the API is mounted, to add routes (sync intake,
-	// simulators) before the server starts answering.
-	Configure func(e *Env)
 }
 
 // New starts VAMS on backend b.
@@ -80,11 +76,10 @@ func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	caps := providers.CapabilitySet{providerkind.MHV: mhv.Capabilities, providerkind.OH: oh.Capabilities}
 	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Events: e.Bus, Outbox: o.Outbox, Limiter: o.Limiter, Clock: clock.Func(e.Now),
 		Capabilities: caps})
-	e.Mux = http.NewServeMux()
 	log := slog.New(slog.NewJSONHandler(e.Log, nil))
-	// The server starts first so the issuer can name its own URL.
-	e.Server = httptest.NewUnstartedServer(edge.Logging(log, e.Mux))
-	e.Server.Start()
+	// The listener exists first so the issuer can name its URL; the server
+	// starts once the edge is built.
+	e.Server = httptest.NewUnstartedServer(nil)
 	t.Cleanup(e.Server.Close)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -92,16 +87,17 @@ func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 		}
 	})
 	var err error
-	e.Issuer, err = auth.LoadOrCreateDevIssuer(t.TempDir(), e.Server.URL)
+	e.Issuer, err = auth.LoadOrCreateDevIssuer(t.TempDir(), "http://"+e.Server.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Mux.Handle("GET "+auth.DevJWKSPath, e.Issuer.JWKSHandler())
 	v, err := auth.NewVerifier(e.Issuer.VerifierConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := edge.Config{Store: e.Store, Inbox: e.Inbox, Verifier: v, Log: log, Introspection: true, Events: e.Bus}
+	// The edge in demo mode, without the parts this harness lacks (sync
+	// engine, simulators, metrics).
+	cfg := edge.Config{Store: e.Store, Inbox: e.Inbox, Verifier: v, Log: log, Introspection: true, Events: e.Bus, Demo: true, Issuer: e.Issuer}
 	if o.Audit {
 		if e.Audit, err = audit.NewRecorder(e.Store, []byte("vamstest audit actor key, 32+ b")); err != nil {
 			t.Fatal(err)
@@ -111,13 +107,8 @@ func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	if o.API != nil {
 		o.API(&cfg)
 	}
-	h := edge.New(cfg)
-	h.AuditRoutes(e.Mux)
-	e.Mux.Handle("/graphql", h.GraphQL())
-	e.Mux.Handle("/attachments/{id}", h.Attachments())
-	if o.Configure != nil {
-		o.Configure(e)
-	}
+	e.Server.Config.Handler = edge.New(cfg).Public
+	e.Server.Start()
 	return e
 }
 

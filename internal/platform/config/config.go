@@ -20,12 +20,15 @@ const (
 
 // Config is VAMS's configuration.
 type Config struct {
-	Addr        string // VAMS_ADDR
-	MetricsAddr string // VAMS_METRICS_ADDR: a separate listener for /metrics (production)
-	PublicURL   string // VAMS_PUBLIC_URL: how clients and the dev issuer reach this server
-	DataDir     string // VAMS_DATA_DIR
-	DatabaseURL string // DATABASE_URL
-	Mode        Mode   // VAMS_MODE
+	Addr string // VAMS_ADDR
+	// OperatorAddr is the operator listener's address: metrics, /ops/ and
+	// the audit trail, kept off the public listener (VAMS_OPERATOR_ADDR,
+	// or the deprecated VAMS_METRICS_ADDR). Empty: no operator listener.
+	OperatorAddr string
+	PublicURL    string // VAMS_PUBLIC_URL: how clients and the dev issuer reach this server
+	DataDir      string // VAMS_DATA_DIR
+	DatabaseURL  string // DATABASE_URL
+	Mode         Mode   // VAMS_MODE
 
 	OIDCIssuer   string // VAMS_OIDC_ISSUER
 	OIDCAudience string // VAMS_OIDC_AUDIENCE
@@ -49,13 +52,17 @@ type Config struct {
 	// PersistedQueries, when set, is the path of the app's persisted-query
 	// manifest, and only its operations are accepted (VAMS_PERSISTED_QUERIES).
 	PersistedQueries string
+
+	// Deprecated names the deprecated variables set, each with what
+	// replaces it, for a warning at startup.
+	Deprecated []string
 }
 
 // Load reads the environment.
 func Load() (Config, error) {
 	c := Config{
 		Addr:                env("VAMS_ADDR", "127.0.0.1:8080"),
-		MetricsAddr:         os.Getenv("VAMS_METRICS_ADDR"),
+		OperatorAddr:        os.Getenv("VAMS_OPERATOR_ADDR"),
 		DataDir:             env("VAMS_DATA_DIR", "./data"),
 		DatabaseURL:         os.Getenv("DATABASE_URL"),
 		Mode:                Mode(env("VAMS_MODE", string(Demo))),
@@ -72,6 +79,12 @@ func Load() (Config, error) {
 		OHPublicationSecret: os.Getenv("VAMS_OH_PUBLICATION_SECRET"),
 		AuditKey:            os.Getenv("VAMS_AUDIT_KEY"),
 		PersistedQueries:    os.Getenv("VAMS_PERSISTED_QUERIES"),
+	}
+	if old := os.Getenv("VAMS_METRICS_ADDR"); old != "" {
+		c.Deprecated = append(c.Deprecated, "VAMS_METRICS_ADDR: use VAMS_OPERATOR_ADDR")
+		if c.OperatorAddr == "" {
+			c.OperatorAddr = old
+		}
 	}
 	c.PublicURL = strings.TrimRight(env("VAMS_PUBLIC_URL", "http://"+c.Addr), "/")
 	d, err := time.ParseDuration(env("VAMS_RECONCILE_INTERVAL", "1m"))

@@ -37,7 +37,10 @@
     return fetch(cfg.demoToken + "?veteran=" + encodeURIComponent(veteran), { credentials: "omit" })
       .then(function (res) {
         if (res.ok) return res.json();
-        return res.text().then(function (text) { return { error: text.trim() || res.statusText }; });
+        // Errors come in the edge's shape: {"error":{"code","message","requestId"}}.
+        return res.json()
+          .then(function (body) { return { error: body.error.message }; })
+          .catch(function () { return { error: res.statusText }; });
       })
       .catch(function (err) { return { error: String(err) }; });
   }

@@ -1,0 +1,222 @@
+package edge
+
+import (
+	"context"
+	"log/slog"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/va/vams/ent"
+	"github.com/va/vams/internal/audit"
+	"github.com/va/vams/internal/platform/viewer"
+)
+
+// auditor records, per GraphQL response: every root mutation (action = the
+// field's name, one entry per ID it names or returns, outcome), every node
+// fetched by ID through node/nodes, and every message body read, whichever
+// path reached it. Entries are collected while the response runs and
+// appended in one transaction at its end.
+type auditor struct {
+	rec *audit.Recorder
+	log *slog.Logger
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.ResponseInterceptor
+	graphql.FieldInterceptor
+} = auditor{}
+
+func (auditor) ExtensionName() string                   { return "Audit" }
+func (auditor) Validate(graphql.ExecutableSchema) error { return nil }
+
+type collector struct {
+	mu     sync.Mutex
+	events []audit.Event
+}
+
+func (c *collector) add(e audit.Event) {
+	c.mu.Lock()
+	c.events = append(c.events, e)
+	c.mu.Unlock()
+}
+
+type collectorKey struct{}
+
+func (a auditor) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	c := &collector{}
+	resp := next(context.WithValue(ctx, collectorKey{}, c))
+	c.mu.Lock()
+	events := c.events
+	c.mu.Unlock()
+	a.flush(ctx, events)
+	return resp
+}
+
+func (a auditor) flush(ctx context.Context, events []audit.Event) {
+	if len(events) == 0 {
+		return
+	}
+	actor := audit.SystemActor
+	if v, ok := viewer.FromContext(ctx); ok && v.ICN != "" {
+		actor = a.rec.Actor(v.ICN)
+	}
+	rid := requestID(ctx)
+	for i := range events {
+		events[i].Actor, events[i].RequestID = actor, rid
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditFlushTimeout)
+	defer cancel()
+	if err := a.rec.Record(ctx, events...); err != nil {
+		a.log.ErrorContext(ctx, "audit append failed", "error", err.Error(), "request_id", rid, "entries", len(events))
+	}
+}
+
+func (a auditor) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	c, _ := ctx.Value(collectorKey{}).(*collector)
+	fc := graphql.GetFieldContext(ctx)
+	if c == nil || fc == nil {
+		return next(ctx)
+	}
+	switch {
+	case fc.Object == "Mutation":
+		res, err := next(ctx)
+		outcome := outcomeOf(err)
+		targets := idArguments(fc.Field.ArgumentMap(graphql.GetOperationContext(ctx).Variables))
+		targets = appendResultIDs(targets, res)
+		if len(targets) == 0 {
+			c.add(audit.Event{Action: fc.Field.Name, Outcome: outcome})
+		}
+		for _, id := range targets {
+			typ, target := auditTarget(id)
+			c.add(audit.Event{Action: fc.Field.Name, TargetType: typ, TargetID: target, Outcome: outcome})
+		}
+		return res, err
+	case fc.Object == "Query" && (fc.Field.Name == "node" || fc.Field.Name == "nodes"):
+		res, err := next(ctx)
+		for _, id := range foundIDs(fc.Field.ArgumentMap(graphql.GetOperationContext(ctx).Variables), res) {
+			typ, target := auditTarget(id)
+			c.add(audit.Event{Action: audit.ActionRead, TargetType: typ, TargetID: target, Outcome: audit.OutcomeOK})
+		}
+		return res, err
+	case fc.Object == "Message" && fc.Field.Name == "body":
+		res, err := next(ctx)
+		if err == nil {
+			e := audit.Event{Action: audit.ActionRead, TargetType: "Message", Outcome: audit.OutcomeOK}
+			if m, ok := parentObject(fc).(*ent.Message); ok {
+				e.TargetID = m.ID
+			}
+			c.add(e)
+		}
+		return res, err
+	}
+	return next(ctx)
+}
+
+// idArguments collects the values of every argument or input field named
+// …Id or …Ids, in a stable order.
+func idArguments(args map[string]any) []string {
+	var out []string
+	var walk func(key string, v any)
+	walk = func(key string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				walk(k, x[k])
+			}
+		case []any:
+			for _, e := range x {
+				walk(key, e)
+			}
+		case string:
+			if strings.HasSuffix(key, "Id") || strings.HasSuffix(key, "Ids") || key == "id" || key == "ids" {
+				out = appendUnique(out, x)
+			}
+		}
+	}
+	walk("", args)
+	return out
+}
+
+// appendResultIDs adds the IDs of the entities a mutation payload returns
+// (the thread and message sendMessage created, the folder createFolder made).
+func appendResultIDs(out []string, payload any) []string {
+	v := reflect.ValueOf(payload)
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return out
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return out
+	}
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if f.Kind() != reflect.Pointer || f.IsNil() || f.Elem().Kind() != reflect.Struct {
+			continue
+		}
+		if id := f.Elem().FieldByName("ID"); id.IsValid() && id.Kind() == reflect.String {
+			out = appendUnique(out, id.String())
+		}
+	}
+	return out
+}
+
+// foundIDs pairs node/nodes arguments with non-null results: only what the
+// viewer actually received was read.
+func foundIDs(args map[string]any, res any) []string {
+	switch r := res.(type) {
+	case ent.Noder:
+		if id, ok := args["id"].(string); ok && r != nil {
+			return []string{id}
+		}
+	case []ent.Noder:
+		asked, _ := args["ids"].([]any)
+		var out []string
+		for i, n := range r {
+			if n == nil || i >= len(asked) {
+				continue
+			}
+			if id, ok := asked[i].(string); ok {
+				out = appendUnique(out, id)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// parentObject is the object a field is resolved on. Inside a list the
+// parent context is the element's, which holds only its index; the object
+// is then found in the list itself.
+func parentObject(fc *graphql.FieldContext) any {
+	p := fc.Parent
+	if p == nil {
+		return nil
+	}
+	if p.Result == nil && p.Index != nil && p.Parent != nil {
+		list := reflect.ValueOf(p.Parent.Result)
+		if list.Kind() == reflect.Slice && *p.Index < list.Len() {
+			return list.Index(*p.Index).Interface()
+		}
+		return nil
+	}
+	return p.Result
+}
+
+func appendUnique(xs []string, x string) []string {
+	if slices.Contains(xs, x) {
+		return xs
+	}
+	return append(xs, x)
+}

@@ -1,0 +1,50 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/va/vams/internal/ops"
+)
+
+// The operator view (routes.go mounts these behind operator):
+//
+//	GET  /ops/sync                      sync status per provider
+//	GET  /ops/deliveries/failed         failed deliveries, newest first
+//	POST /ops/deliveries/{id}/retry     re-queue one
+
+func (h *Handler) opsSync() http.Handler {
+	return answerJSON(h, "providers", "ops sync status failed", h.cfg.Ops.Sync)
+}
+
+func (h *Handler) opsFailed() http.Handler {
+	return answerJSON(h, "failed", "ops failed deliveries failed", h.cfg.Ops.FailedDeliveries)
+}
+
+// answerJSON answers {key: what read returns}, or an internal error logged
+// as what.
+func answerJSON[T any](h *Handler, key, what string, read func(context.Context) (T, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := read(r.Context())
+		if err != nil {
+			internalError(h.cfg.Log, writeError, w, r, what, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{key: v})
+	})
+}
+
+func (h *Handler) opsRetry(w http.ResponseWriter, r *http.Request) {
+	err := h.cfg.Ops.RetryDelivery(r.Context(), r.PathValue("id"))
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusAccepted, map[string]string{"status": "QUEUED"})
+	case errors.Is(err, ops.ErrNotFound):
+		writeError(w, r, http.StatusNotFound, CodeNotFound, "No such message.")
+	case errors.Is(err, ops.ErrNotRetryable):
+		writeError(w, r, http.StatusConflict, CodeNotRetryable, "Only failed deliveries can be retried.")
+	default:
+		internalError(h.cfg.Log, writeError, w, r, "ops retry failed", err)
+	}
+}

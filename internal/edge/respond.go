@@ -1,0 +1,74 @@
+package edge
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/va/vams/internal/auth"
+)
+
+// Codes of the edge's own error bodies (error.code).
+const (
+	CodeForbidden    = "FORBIDDEN"
+	CodeInvalidInput = "INVALID_INPUT"
+	CodeNotFound     = "NOT_FOUND"
+	CodeNotRetryable = "NOT_RETRYABLE"
+	CodeInternal     = "INTERNAL"
+)
+
+// ErrorBody is the one error shape of every endpoint but /graphql, which
+// answers in GraphQL's own (writeGraphQLError, the error presenter):
+//
+//	{"error":{"code":"FORBIDDEN","message":"operator role required","requestId":"…"}}
+type ErrorBody struct {
+	Error struct {
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		RequestID string `json:"requestId,omitempty"`
+	} `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError answers with the one error shape; message must be fixed text,
+// never an error's (it could name SQL, tables or a provider's payload).
+func writeError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	var b ErrorBody
+	b.Error.Code, b.Error.Message, b.Error.RequestID = code, message, requestID(r.Context())
+	writeJSON(w, status, b)
+}
+
+// writeGraphQLError answers /graphql's own refusals (authentication, body
+// size) before any GraphQL runs, in the GraphQL response shape.
+func writeGraphQLError(w http.ResponseWriter, _ *http.Request, status int, code, message string) {
+	type ext struct {
+		Code string `json:"code"`
+	}
+	type gqlError struct {
+		Message    string `json:"message"`
+		Extensions ext    `json:"extensions"`
+	}
+	body, _ := json.Marshal(struct {
+		Errors []gqlError `json:"errors"`
+	}{[]gqlError{{message, ext{code}}}})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// internalError logs err under the request id and answers 500 in the
+// endpoint's shape without err's text.
+func internalError(log *slog.Logger, write errorWriter, w http.ResponseWriter, r *http.Request, what string, err error) {
+	log.ErrorContext(r.Context(), what, "request_id", requestID(r.Context()), "error", err.Error())
+	write(w, r, http.StatusInternalServerError, CodeInternal, "internal error")
+}
+
+// errorWriter is writeError or writeGraphQLError.
+type errorWriter = auth.ErrorWriter

@@ -1,0 +1,92 @@
+package edge
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/va/vams/internal/auth"
+)
+
+// Paths other parts of VAMS name (the demo's adapters and OH simulator).
+const (
+	GraphQLPath  = "/graphql"
+	IntakeOHPath = "/intake/oh/atom"
+	SimMHVPath   = "/sim/mhv"
+	SimOHPath    = "/sim/oh"
+)
+
+// routes is every route VAMS serves. The operator routes (metrics, ops,
+// audit) go on the operator listener, and on the public one too in demo
+// mode only.
+func (h *Handler) routes() (public, operator http.Handler) {
+	c := h.cfg
+	pub := http.NewServeMux()
+	pub.Handle(GraphQLPath, h.graphQLRoute())
+	pub.Handle("/attachments/{id}", chain(http.HandlerFunc(h.attachment),
+		cors(c.AllowedOrigins), h.veteran(writeError), h.auditDownload))
+	mount(pub, "POST "+IntakeOHPath, c.Intake)
+	pub.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mount(pub, "GET /readyz", c.Ready)
+	if c.Demo {
+		Playground{Endpoint: GraphQLPath, DemoToken: c.DemoToken}.Routes(pub)
+		if c.Issuer != nil {
+			pub.Handle("GET "+auth.DevJWKSPath, c.Issuer.JWKSHandler())
+			pub.Handle("GET "+auth.DevDiscoveryPath, c.Issuer.DiscoveryHandler())
+		}
+		mount(pub, SimMHVPath+"/", stripPrefix(SimMHVPath, c.MHVSim))
+		mount(pub, SimOHPath+"/", stripPrefix(SimOHPath, c.OHSim))
+		h.operatorRoutes(pub)
+	}
+	op := http.NewServeMux()
+	h.operatorRoutes(op)
+	outer := []middleware{withRequestID, logRequests(c.Log), baseHeaders}
+	return chain(pub, outer...), chain(op, outer...)
+}
+
+// graphQLRoute is /graphql. A WebSocket upgrade is authenticated by its
+// connection_init (browsers cannot set headers on one), everything else by
+// the Authorization header.
+func (h *Handler) graphQLRoute() http.Handler {
+	origins := h.cfg.AllowedOrigins
+	api := chain(h.gql, cors(origins), h.veteran(writeGraphQLError), h.sseSlot, limitBody(MaxBodyBytes, writeGraphQLError), specStatus)
+	ws := chain(h.gql, cors(origins), h.websocketGate)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			ws.ServeHTTP(w, r)
+			return
+		}
+		r.Header.Del("Upgrade") // only a websocket upgrade may skip the header check
+		api.ServeHTTP(w, r)
+	})
+}
+
+// operatorRoutes mounts what only operators (and scrapers) may reach. Every
+// /ops/ route goes through the one operator check.
+func (h *Handler) operatorRoutes(mux *http.ServeMux) {
+	c := h.cfg
+	// Metrics carry no veteran's data and are scraped without a token.
+	mount(mux, "GET /metrics", c.Metrics)
+	if c.Ops != nil {
+		mux.Handle("GET /ops/sync", h.operator(h.opsSync()))
+		mux.Handle("GET /ops/deliveries/failed", h.operator(h.opsFailed()))
+		mux.Handle("POST /ops/deliveries/{id}/retry", h.operator(http.HandlerFunc(h.opsRetry)))
+	}
+	if c.Audit != nil {
+		mux.Handle("GET /ops/audit", h.operator(http.HandlerFunc(h.auditQuery)))
+		mux.Handle("GET /ops/audit/verify", h.operator(http.HandlerFunc(h.auditVerify)))
+	}
+}
+
+// mount registers h unless it is nil (a part this assembly lacks).
+func mount(mux *http.ServeMux, pattern string, h http.Handler) {
+	if h != nil {
+		mux.Handle(pattern, h)
+	}
+}
+
+func stripPrefix(prefix string, h http.Handler) http.Handler {
+	if h == nil {
+		return nil
+	}
+	return http.StripPrefix(prefix, h)
+}
