@@ -10,7 +10,7 @@ run:
 
 ## test: the whole suite with the race detector (PostgreSQL too when VAMS_TEST_DATABASE_URL is set)
 test:
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 ## generate: regenerate ent and gqlgen code
 generate:
