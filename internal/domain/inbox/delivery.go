@@ -78,7 +78,7 @@ func (s *Service) RecordDelivery(ctx context.Context, provider providerkind.Kind
 		if err := c.Message.UpdateOne(msg).SetDeliveryStatus(message.DeliveryStatusDELIVERED).ClearDeliveryError().Exec(ctx); err != nil {
 			return err
 		}
-		return s.change(ctx, tx, msg.VeteranID, "Message", msg.ID, change.OpUPDATED,
+		return s.change(ctx, tx, msg.VeteranID, EntityMessage, msg.ID, change.OpUPDATED,
 			events.Event{Kind: events.DeliveryChanged, ThreadID: msg.ThreadID, MessageID: msg.ID})
 	})
 }
@@ -103,7 +103,7 @@ func (s *Service) setDeliveryStatus(ctx context.Context, messageID string, st me
 		if err := up.Exec(ctx); err != nil {
 			return err
 		}
-		return s.change(ctx, tx, msg.VeteranID, "Message", msg.ID, change.OpUPDATED,
+		return s.change(ctx, tx, msg.VeteranID, EntityMessage, msg.ID, change.OpUPDATED,
 			events.Event{Kind: events.DeliveryChanged, ThreadID: msg.ThreadID, MessageID: msg.ID})
 	})
 }
@@ -121,7 +121,7 @@ func (s *Service) RetryDelivery(ctx context.Context, messageID string) error {
 		if err := tx.Client.Message.UpdateOne(msg).SetDeliveryStatus(message.DeliveryStatusQUEUED).ClearDeliveryError().Exec(ctx); err != nil {
 			return err
 		}
-		if err := s.change(ctx, tx, msg.VeteranID, "Message", msg.ID, change.OpUPDATED,
+		if err := s.change(ctx, tx, msg.VeteranID, EntityMessage, msg.ID, change.OpUPDATED,
 			events.Event{Kind: events.DeliveryChanged, ThreadID: msg.ThreadID, MessageID: msg.ID}); err != nil {
 			return err
 		}

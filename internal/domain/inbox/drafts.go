@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/va/vams/ent"
@@ -33,117 +34,139 @@ func (s *Service) SaveDraft(ctx context.Context, in Draft) (*ent.Thread, *ent.Me
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkText("body", in.Body); err != nil {
+	if err := checkDraft(in); err != nil {
 		return nil, nil, err
 	}
-	if in.Subject != nil {
-		if err := checkText("subject", *in.Subject); err != nil {
-			return nil, nil, err
-		}
+	save, err := s.draftSave(ctx, vid, in, s.now())
+	if err != nil {
+		return nil, nil, err
 	}
-	if utf8.RuneCountInString(in.Body) > MaxBodyLength {
-		return nil, nil, checkBody(in.Body)
-	}
-	if in.Subject != nil && len([]rune(*in.Subject)) > MaxSubjectLength {
-		return nil, nil, checkSubject(*in.Subject)
-	}
-	if in.Category != nil {
-		if err := checkCategory(*in.Category); err != nil {
-			return nil, nil, err
-		}
-	}
-	now := s.now()
 	var th *ent.Thread
 	var d *ent.Message
-	switch {
-	case in.DraftID != "":
-		if err := checkID(in.DraftID, ids.Message, "draftId"); err != nil {
-			return nil, nil, err
-		}
-		err = s.store.InTx(ctx, func(tx *store.Tx) error {
-			d, err = tx.Client.Message.Get(ctx, in.DraftID)
-			if err != nil {
-				return mapNotFound(err, "draftId")
-			}
-			if !d.IsDraft {
-				return newErr(CodeNotDraft, "draftId", "Only drafts can be edited.")
-			}
-			th, err = tx.Client.Thread.Get(ctx, d.ThreadID)
-			if err != nil {
-				return err
-			}
-			if th.MessageCount == 0 { // a new-message draft: its thread carries subject and team
-				up := tx.Client.Thread.UpdateOne(th).SetLastMessageAt(now)
-				if in.Subject != nil {
-					up.SetSubject(strings.TrimSpace(*in.Subject))
-				}
-				if in.Category != nil {
-					up.SetCategory(*in.Category)
-				}
-				if in.CareTeamID != "" {
-					if err := s.checkTeamVisible(ctx, tx.Client, vid, in.CareTeamID); err != nil {
-						return err
-					}
-					up.SetCareTeamID(in.CareTeamID)
-				}
-				if th, err = up.Save(ctx); err != nil {
-					return err
-				}
-			}
-			d, err = tx.Client.Message.UpdateOne(d).SetBody(in.Body).Save(ctx)
-			if err != nil {
-				return err
-			}
-			return s.change(ctx, tx, vid, "Message", d.ID, change.OpUPDATED,
-				events.Event{Kind: events.MessageUpdated, ThreadID: th.ID, MessageID: d.ID})
-		})
-	case in.ThreadID != "":
-		if err := checkID(in.ThreadID, ids.Thread, "threadId"); err != nil {
-			return nil, nil, err
-		}
-		err = s.store.InTx(ctx, func(tx *store.Tx) error {
-			th, err = tx.Client.Thread.Get(ctx, in.ThreadID)
-			if err != nil {
-				return mapNotFound(err, "threadId")
-			}
-			d, err = s.createDraft(ctx, tx, vid, th.ID, in.Body)
-			return err
-		})
-	case in.CareTeamID != "":
-		if err := checkID(in.CareTeamID, ids.CareTeam, "careTeamId"); err != nil {
-			return nil, nil, err
-		}
-		category := thread.CategoryOTHER
-		if in.Category != nil {
-			category = *in.Category
-		}
-		subject := ""
-		if in.Subject != nil {
-			subject = strings.TrimSpace(*in.Subject)
-		}
-		err = s.store.InTx(ctx, func(tx *store.Tx) error {
-			if err := s.checkTeamVisible(ctx, tx.Client, vid, in.CareTeamID); err != nil {
-				return err
-			}
-			drafts, err := SystemFolder(ctx, tx.Client, vid, folder.SystemDRAFTS)
-			if err != nil {
-				return err
-			}
-			th, err = tx.Client.Thread.Create().SetVeteranID(vid).SetCareTeamID(in.CareTeamID).SetFolderID(drafts.ID).
-				SetSubject(subject).SetCategory(category).SetLastMessageAt(now).Save(ctx)
-			if err != nil {
-				return err
-			}
-			d, err = s.createDraft(ctx, tx, vid, th.ID, in.Body)
-			return err
-		})
-	default:
-		return nil, nil, newErr(CodeInvalidInput, "careTeamId", "Give a care team for a new message, a thread for a reply, or the draft to update.")
-	}
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		th, d, err = save(tx)
+		return err
+	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return th, d, nil
+}
+
+// checkDraft applies the limits a draft must keep; a draft may still be
+// blank or lack a subject until it is sent.
+func checkDraft(in Draft) error {
+	if err := checkText("body", in.Body); err != nil {
+		return err
+	}
+	if in.Subject != nil {
+		if err := checkText("subject", *in.Subject); err != nil {
+			return err
+		}
+	}
+	if utf8.RuneCountInString(in.Body) > MaxBodyLength {
+		return checkBody(in.Body)
+	}
+	if in.Subject != nil && len([]rune(*in.Subject)) > MaxSubjectLength {
+		return checkSubject(*in.Subject)
+	}
+	if in.Category != nil {
+		return checkCategory(*in.Category)
+	}
+	return nil
+}
+
+type draftWrite func(tx *store.Tx) (*ent.Thread, *ent.Message, error)
+
+// draftSave picks what saving in means (update a draft, start a reply
+// draft, start a new-message draft), checking the ID it names.
+func (s *Service) draftSave(ctx context.Context, vid string, in Draft, now time.Time) (draftWrite, error) {
+	switch {
+	case in.DraftID != "":
+		return func(tx *store.Tx) (*ent.Thread, *ent.Message, error) { return s.updateDraft(ctx, tx, vid, in, now) },
+			checkID(in.DraftID, ids.Message, "draftId")
+	case in.ThreadID != "":
+		return func(tx *store.Tx) (*ent.Thread, *ent.Message, error) {
+			th, err := tx.Client.Thread.Get(ctx, in.ThreadID)
+			if err != nil {
+				return nil, nil, mapNotFound(err, "threadId")
+			}
+			d, err := s.createDraft(ctx, tx, vid, th.ID, in.Body)
+			return th, d, err
+		}, checkID(in.ThreadID, ids.Thread, "threadId")
+	case in.CareTeamID != "":
+		return func(tx *store.Tx) (*ent.Thread, *ent.Message, error) { return s.newMessageDraft(ctx, tx, vid, in, now) },
+			checkID(in.CareTeamID, ids.CareTeam, "careTeamId")
+	}
+	return nil, newErr(CodeInvalidInput, "careTeamId", "Give a care team for a new message, a thread for a reply, or the draft to update.")
+}
+
+func (s *Service) updateDraft(ctx context.Context, tx *store.Tx, vid string, in Draft, now time.Time) (*ent.Thread, *ent.Message, error) {
+	d, err := tx.Client.Message.Get(ctx, in.DraftID)
+	if err != nil {
+		return nil, nil, mapNotFound(err, "draftId")
+	}
+	if !d.IsDraft {
+		return nil, nil, newErr(CodeNotDraft, "draftId", "Only drafts can be edited.")
+	}
+	th, err := tx.Client.Thread.Get(ctx, d.ThreadID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if th.MessageCount == 0 { // a new-message draft: its thread carries subject and team
+		if th, err = s.updateDraftThread(ctx, tx.Client, vid, th, in, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	if d, err = tx.Client.Message.UpdateOne(d).SetBody(in.Body).Save(ctx); err != nil {
+		return nil, nil, err
+	}
+	return th, d, s.change(ctx, tx, vid, EntityMessage, d.ID, change.OpUPDATED,
+		events.Event{Kind: events.MessageUpdated, ThreadID: th.ID, MessageID: d.ID})
+}
+
+// updateDraftThread applies what in changes of a new-message draft's
+// subject, category and team.
+func (s *Service) updateDraftThread(ctx context.Context, c *ent.Client, vid string, th *ent.Thread, in Draft, now time.Time) (*ent.Thread, error) {
+	up := c.Thread.UpdateOne(th).SetLastMessageAt(now)
+	if in.Subject != nil {
+		up.SetSubject(strings.TrimSpace(*in.Subject))
+	}
+	if in.Category != nil {
+		up.SetCategory(*in.Category)
+	}
+	if in.CareTeamID != "" {
+		if err := s.checkTeamVisible(ctx, c, vid, in.CareTeamID); err != nil {
+			return nil, err
+		}
+		up.SetCareTeamID(in.CareTeamID)
+	}
+	return up.Save(ctx)
+}
+
+func (s *Service) newMessageDraft(ctx context.Context, tx *store.Tx, vid string, in Draft, now time.Time) (*ent.Thread, *ent.Message, error) {
+	category := thread.CategoryOTHER
+	if in.Category != nil {
+		category = *in.Category
+	}
+	subject := ""
+	if in.Subject != nil {
+		subject = strings.TrimSpace(*in.Subject)
+	}
+	if err := s.checkTeamVisible(ctx, tx.Client, vid, in.CareTeamID); err != nil {
+		return nil, nil, err
+	}
+	drafts, err := SystemFolder(ctx, tx.Client, vid, folder.SystemDRAFTS)
+	if err != nil {
+		return nil, nil, err
+	}
+	th, err := tx.Client.Thread.Create().SetVeteranID(vid).SetCareTeamID(in.CareTeamID).SetFolderID(drafts.ID).
+		SetSubject(subject).SetCategory(category).SetLastMessageAt(now).Save(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := s.createDraft(ctx, tx, vid, th.ID, in.Body)
+	return th, d, err
 }
 
 func (s *Service) checkTeamVisible(ctx context.Context, c *ent.Client, vid, careTeamID string) error {
@@ -170,7 +193,7 @@ func (s *Service) createDraft(ctx context.Context, tx *store.Tx, vid, threadID, 
 	if err != nil {
 		return nil, err
 	}
-	return d, s.change(ctx, tx, vid, "Message", d.ID, change.OpCREATED,
+	return d, s.change(ctx, tx, vid, EntityMessage, d.ID, change.OpCREATED,
 		events.Event{Kind: events.MessageAdded, ThreadID: threadID, MessageID: d.ID})
 }
 
@@ -195,7 +218,7 @@ func (s *Service) DeleteDraft(ctx context.Context, draftID string) (deletedThrea
 		if err := tx.Client.Message.DeleteOneID(d.ID).Exec(ctx); err != nil {
 			return err
 		}
-		if err := s.change(ctx, tx, vid, "Message", d.ID, change.OpDELETED,
+		if err := s.change(ctx, tx, vid, EntityMessage, d.ID, change.OpDELETED,
 			events.Event{Kind: events.MessageUpdated, ThreadID: d.ThreadID, MessageID: d.ID}); err != nil {
 			return err
 		}
@@ -212,7 +235,7 @@ func (s *Service) DeleteDraft(ctx context.Context, draftID string) (deletedThrea
 		}
 		deletedThread = true
 		th = nil
-		return s.change(ctx, tx, vid, "Thread", d.ThreadID, change.OpDELETED,
+		return s.change(ctx, tx, vid, EntityThread, d.ThreadID, change.OpDELETED,
 			events.Event{Kind: events.ThreadDeleted, ThreadID: d.ThreadID})
 	})
 	return deletedThread, th, err
@@ -230,75 +253,70 @@ func (s *Service) SendDraft(ctx context.Context, draftID string, sig *Signature)
 	if err := checkSignature(sig); err != nil {
 		return nil, nil, err
 	}
-	d, err := s.store.Client.Message.Get(ctx, draftID)
-	if err != nil {
-		return nil, nil, mapNotFound(err, "draftId")
-	}
-	if !d.IsDraft {
-		return nil, nil, newErr(CodeNotDraft, "draftId", "This message was already sent.")
-	}
-	th, err := s.store.Client.Thread.Get(ctx, d.ThreadID)
+	d, th, ct, err := s.draftToSend(ctx, vid, draftID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkBody(d.Body); err != nil {
+	out, err := s.prepareSend(vid, ct, d.Body, sig, nil)
+	if err != nil {
 		return nil, nil, err
 	}
 	newThread := th.MessageCount == 0
-	var ct *ent.CareTeam
-	if newThread {
-		if err := checkSubject(th.Subject); err != nil {
-			return nil, nil, err
-		}
-		var block ReplyBlock
-		ct, block, err = teamState(ctx, s.store.Client, vid, th.CareTeamID)
-		if err != nil {
-			return nil, nil, err
-		}
-		if block != BlockNone {
-			return nil, nil, blockError(block, "draftId")
-		}
-	} else if th, ct, err = s.threadForReply(ctx, s.store.Client, vid, th.ID); err != nil {
-		if e, ok := AsError(err); ok {
-			e.Field = "draftId"
-		}
-		return nil, nil, err
-	}
-	now := s.now()
-	body := d.Body
-	if ct.RequiresSignature {
-		if body, err = signBody(body, sig, now); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := s.allowSend(vid); err != nil {
-		return nil, nil, err
-	}
-	var msg *ent.Message
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+	return s.deliver(ctx, out, func(tx *store.Tx) (*ent.Thread, error) {
 		// The draft row is deleted and a sent message created so that the
 		// sent message's ID sorts after every earlier message.
 		if err := tx.Client.Message.DeleteOneID(d.ID).Exec(ctx); err != nil {
-			return mapNotFound(err, "draftId")
+			return nil, mapNotFound(err, "draftId")
 		}
-		if err := s.change(ctx, tx, vid, "Message", d.ID, change.OpDELETED,
+		if err := s.change(ctx, tx, vid, EntityMessage, d.ID, change.OpDELETED,
 			events.Event{Kind: events.MessageUpdated, ThreadID: th.ID, MessageID: d.ID}); err != nil {
-			return err
+			return nil, err
 		}
-		if newThread {
-			sent, err := SystemFolder(ctx, tx.Client, vid, folder.SystemSENT)
-			if err != nil {
-				return err
-			}
-			if th, err = tx.Client.Thread.UpdateOne(th).SetFolderID(sent.ID).Save(ctx); err != nil {
-				return err
-			}
+		if !newThread {
+			return th, nil
 		}
-		msg, th, err = s.addVeteranMessage(ctx, tx, vid, th, body, nil, now)
-		return err
+		sent, err := SystemFolder(ctx, tx.Client, vid, folder.SystemSENT)
+		if err != nil {
+			return nil, err
+		}
+		return tx.Client.Thread.UpdateOne(th).SetFolderID(sent.ID).Save(ctx)
 	})
+}
+
+// draftToSend loads the viewer's draft with its thread and team, and checks
+// that it may be sent: as a new message, or as a reply in its thread.
+func (s *Service) draftToSend(ctx context.Context, vid, draftID string) (*ent.Message, *ent.Thread, *ent.CareTeam, error) {
+	c := s.store.Client
+	d, err := c.Message.Get(ctx, draftID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, mapNotFound(err, "draftId")
 	}
-	return th, msg, nil
+	if !d.IsDraft {
+		return nil, nil, nil, newErr(CodeNotDraft, "draftId", "This message was already sent.")
+	}
+	th, err := c.Thread.Get(ctx, d.ThreadID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := checkBody(d.Body); err != nil {
+		return nil, nil, nil, err
+	}
+	if th.MessageCount > 0 {
+		th, ct, err := s.threadForReply(ctx, c, vid, th.ID)
+		if e, ok := AsError(err); ok {
+			e.Field = "draftId"
+		}
+		return d, th, ct, err
+	}
+	if err := checkSubject(th.Subject); err != nil {
+		return nil, nil, nil, err
+	}
+	ct, block, err := teamState(ctx, c, vid, th.CareTeamID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if block != BlockNone {
+		return nil, nil, nil, blockError(block, "draftId")
+	}
+	return d, th, ct, nil
 }

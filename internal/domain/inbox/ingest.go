@@ -253,7 +253,7 @@ func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming,
 	if _, err := up.Save(ctx); err != nil {
 		return "", err
 	}
-	return msg.ID, s.change(ctx, tx, in.VeteranID, "Message", msg.ID, change.OpCREATED,
+	return msg.ID, s.change(ctx, tx, in.VeteranID, EntityMessage, msg.ID, change.OpCREATED,
 		events.Event{Kind: events.MessageAdded, ThreadID: th.ID, MessageID: msg.ID})
 }
 
@@ -316,7 +316,7 @@ func (s *Service) applyState(ctx context.Context, tx *store.Tx, in Incoming, ref
 			return err
 		}
 	}
-	return s.change(ctx, tx, in.VeteranID, "Message", msg.ID, change.OpUPDATED,
+	return s.change(ctx, tx, in.VeteranID, EntityMessage, msg.ID, change.OpUPDATED,
 		events.Event{Kind: events.MessageUpdated, ThreadID: msg.ThreadID, MessageID: msg.ID})
 }
 
@@ -353,7 +353,7 @@ func (s *Service) followProviderDeletes(ctx context.Context, tx *store.Tx, vid, 
 	if err := c.Thread.UpdateOne(th).SetFolderID(to.ID).Exec(ctx); err != nil {
 		return err
 	}
-	return s.change(ctx, tx, vid, "Thread", th.ID, change.OpUPDATED, events.Event{Kind: events.ThreadUpdated, ThreadID: th.ID})
+	return s.change(ctx, tx, vid, EntityThread, th.ID, change.OpUPDATED, events.Event{Kind: events.ThreadUpdated, ThreadID: th.ID})
 }
 
 // StoreBody keeps a body fetched through a provider (read-through).

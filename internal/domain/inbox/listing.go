@@ -54,6 +54,44 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 	if err != nil {
 		return nil, err
 	}
+	preds, err := threadFilter(vid, q)
+	if err != nil {
+		return nil, err
+	}
+	cols, parse := threadKeyset(q.Order)
+	if backward {
+		cols = flip(cols)
+	}
+	cur, after, err := q.Page.cursor(backward, parse)
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := s.store.Client.Thread.Query().Where(preds...).Where(keysetWhere(cols, after)).
+		Order(keysetOrder(cols)).Limit(n + 1).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var names map[string]string
+	if q.Order == OrderCareTeamName && len(nodes) > 0 {
+		// The cursor carries the team name; one more small statement for this
+		// ordering only.
+		if names, err = s.careTeamNames(ctx, nodes); err != nil {
+			return nil, err
+		}
+	}
+	conn := &ent.ThreadConnection{}
+	conn.Edges, conn.PageInfo = connection(nodes, n, backward, cur != nil, func(t *ent.Thread) *ent.ThreadEdge {
+		v := t.LastMessageAt.UTC().Format(tsLayout)
+		if names != nil {
+			v = names[t.ID] + "\x00" + v
+		}
+		return &ent.ThreadEdge{Node: t, Cursor: ent.Cursor{ID: t.ID, Value: v}}
+	}, func(e *ent.ThreadEdge) *ent.Cursor { return &e.Cursor })
+	return conn, nil
+}
+
+// threadFilter turns the query's folder and filter into predicates.
+func threadFilter(vid string, q ThreadQuery) ([]predicate.Thread, error) {
 	preds := []predicate.Thread{thread.VeteranID(vid)}
 	if q.FolderID != "" {
 		if ids.Prefix(q.FolderID) != ids.Folder {
@@ -98,87 +136,52 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 			thread.HasMessagesWith(message.VeteranID(vid), message.BodyContainsFold(w), message.IsDraft(false)),
 		))
 	}
+	return preds, nil
+}
 
-	query := s.store.Client.Thread.Query().Where(preds...)
-	var cols []keyCol
-	var cursorVals func(c *ent.Cursor) ([]any, bool)
-	switch q.Order {
+// threadKeyset is the ordering's keyset and how to read its cursor values.
+func threadKeyset(order ThreadOrder) ([]keyCol, cursorParser) {
+	switch order {
 	case OrderCareTeamName:
-		cols = []keyCol{{careTeamNameCol, false}, {thread.FieldLastMessageAt, true}, {thread.FieldID, true}}
-		cursorVals = func(c *ent.Cursor) ([]any, bool) {
-			v, _ := c.Value.(string)
-			name, ts, ok := strings.Cut(v, "\x00")
-			t, err := time.Parse(tsLayout, ts)
-			return []any{name, t, c.ID}, ok && err == nil
-		}
+		return []keyCol{{careTeamNameCol, false}, {thread.FieldLastMessageAt, true}, {thread.FieldID, true}},
+			func(c *ent.Cursor) ([]any, bool) {
+				v, _ := c.Value.(string)
+				name, ts, ok := strings.Cut(v, "\x00")
+				t, err := time.Parse(tsLayout, ts)
+				return []any{name, t, c.ID}, ok && err == nil
+			}
 	case OrderOldest:
-		cols = []keyCol{{thread.FieldLastMessageAt, false}, {thread.FieldID, false}}
-	default:
-		cols = []keyCol{{thread.FieldLastMessageAt, true}, {thread.FieldID, true}}
+		return []keyCol{{thread.FieldLastMessageAt, false}, {thread.FieldID, false}}, timeCursor
 	}
-	if cursorVals == nil {
-		cursorVals = func(c *ent.Cursor) ([]any, bool) {
-			v, _ := c.Value.(string)
-			t, err := time.Parse(tsLayout, v)
-			return []any{t, c.ID}, err == nil
-		}
+	return []keyCol{{thread.FieldLastMessageAt, true}, {thread.FieldID, true}}, timeCursor
+}
+
+// timeCursor reads a cursor holding the last message's time.
+func timeCursor(c *ent.Cursor) ([]any, bool) {
+	v, _ := c.Value.(string)
+	t, err := time.Parse(tsLayout, v)
+	return []any{t, c.ID}, err == nil
+}
+
+// careTeamNames maps each thread to its care team's display name.
+func (s *Service) careTeamNames(ctx context.Context, nodes []*ent.Thread) (map[string]string, error) {
+	teamIDs := make([]string, 0, len(nodes))
+	for _, t := range nodes {
+		teamIDs = append(teamIDs, t.CareTeamID)
 	}
-	if backward {
-		cols = flip(cols)
-	}
-	cur := q.Page.After
-	if backward {
-		cur = q.Page.Before
-	}
-	var after []any
-	if cur != nil {
-		vals, ok := cursorVals(cur)
-		if !ok {
-			return nil, newErr(CodeInvalidInput, "after", "The cursor is not valid.")
-		}
-		after = vals
-	}
-	var names map[string]string
-	query = query.Where(keysetWhere(cols, after)).Order(keysetOrder(cols)).Limit(n + 1)
-	nodes, err := query.All(ctx)
+	teams, err := s.store.Client.CareTeam.Query().Where(careteam.IDIn(teamIDs...)).Select(careteam.FieldID, careteam.FieldDisplayName).All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if q.Order == OrderCareTeamName && len(nodes) > 0 {
-		// The cursor carries the team name; one more small statement for this
-		// ordering only.
-		teamIDs := make([]string, 0, len(nodes))
-		for _, t := range nodes {
-			teamIDs = append(teamIDs, t.CareTeamID)
-		}
-		teams, err := s.store.Client.CareTeam.Query().Where(careteam.IDIn(teamIDs...)).Select(careteam.FieldID, careteam.FieldDisplayName).All(ctx)
-		if err != nil {
-			return nil, err
-		}
-		byTeam := map[string]string{}
-		for _, ct := range teams {
-			byTeam[ct.ID] = ct.DisplayName
-		}
-		names = make(map[string]string, len(nodes))
-		for _, t := range nodes {
-			names[t.ID] = byTeam[t.CareTeamID]
-		}
+	byTeam := map[string]string{}
+	for _, ct := range teams {
+		byTeam[ct.ID] = ct.DisplayName
 	}
-	nodes, more := trimPage(nodes, n, backward)
-	conn := &ent.ThreadConnection{Edges: make([]*ent.ThreadEdge, len(nodes))}
-	for i, t := range nodes {
-		v := t.LastMessageAt.UTC().Format(tsLayout)
-		if names != nil {
-			v = names[t.ID] + "\x00" + v
-		}
-		conn.Edges[i] = &ent.ThreadEdge{Node: t, Cursor: ent.Cursor{ID: t.ID, Value: v}}
+	names := make(map[string]string, len(nodes))
+	for _, t := range nodes {
+		names[t.ID] = byTeam[t.CareTeamID]
 	}
-	conn.PageInfo = pageInfo(len(conn.Edges), more, backward, cur != nil)
-	if len(conn.Edges) > 0 {
-		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
-		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
-	}
-	return conn, nil
+	return names, nil
 }
 
 // ListMessages returns one page of a thread's timeline: sent messages by
@@ -192,38 +195,27 @@ func (s *Service) ListMessages(ctx context.Context, th *ent.Thread, p PageArgs) 
 	if backward {
 		cols = flip(cols)
 	}
-	cur := p.After
-	if backward {
-		cur = p.Before
-	}
-	var after []any
-	if cur != nil {
-		v, _ := cur.Value.(string)
+	cur, after, err := p.cursor(backward, func(c *ent.Cursor) ([]any, bool) {
+		v, _ := c.Value.(string)
 		draft, ts, ok := strings.Cut(v, "|")
 		t, err := time.Parse(tsLayout, ts)
-		if !ok || err != nil {
-			return nil, newErr(CodeInvalidInput, "after", "The cursor is not valid.")
-		}
-		after = []any{draft == "1", t, cur.ID}
+		return []any{draft == "1", t, c.ID}, ok && err == nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	nodes, err := s.store.Client.Message.Query().Where(message.ThreadID(th.ID), keysetWhere(cols, after)).
 		Order(keysetOrder(cols)).Limit(n + 1).All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	nodes, more := trimPage(nodes, n, backward)
-	conn := &ent.MessageConnection{Edges: make([]*ent.MessageEdge, len(nodes))}
-	for i, m := range nodes {
+	conn := &ent.MessageConnection{}
+	conn.Edges, conn.PageInfo = connection(nodes, n, backward, cur != nil, func(m *ent.Message) *ent.MessageEdge {
 		d := "0"
 		if m.IsDraft {
 			d = "1"
 		}
-		conn.Edges[i] = &ent.MessageEdge{Node: m, Cursor: ent.Cursor{ID: m.ID, Value: d + "|" + m.OrderedAt.UTC().Format(tsLayout)}}
-	}
-	conn.PageInfo = pageInfo(len(conn.Edges), more, backward, cur != nil)
-	if len(conn.Edges) > 0 {
-		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
-		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
-	}
+		return &ent.MessageEdge{Node: m, Cursor: ent.Cursor{ID: m.ID, Value: d + "|" + m.OrderedAt.UTC().Format(tsLayout)}}
+	}, func(e *ent.MessageEdge) *ent.Cursor { return &e.Cursor })
 	return conn, nil
 }

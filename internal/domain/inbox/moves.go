@@ -4,10 +4,8 @@ import (
 	"context"
 
 	"github.com/va/vams/ent"
-	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/message"
-	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/platform/ids"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/providers"
@@ -25,7 +23,7 @@ func (s *Service) MoveThread(ctx context.Context, threadID, folderID string) (*e
 		if err != nil {
 			return nil, mapNotFound(err, "folderId")
 		}
-		if f.System != nil && (*f.System == folder.SystemDRAFTS || *f.System == folder.SystemSENT) {
+		if isSystem(f, folder.SystemDRAFTS) || isSystem(f, folder.SystemSENT) {
 			return nil, newErr(CodeInvalidMove, "folderId", "Conversations can't be moved into %s.", f.Name)
 		}
 		return f, nil
@@ -47,7 +45,7 @@ func (s *Service) RestoreThread(ctx context.Context, threadID string) (*ent.Thre
 		if err != nil {
 			return nil, err
 		}
-		if cur.System == nil || *cur.System != folder.SystemTRASH {
+		if !isSystem(cur, folder.SystemTRASH) {
 			return nil, newErr(CodeInvalidMove, "threadId", "Only conversations in Trash can be restored.")
 		}
 		return HomeFolder(ctx, tx.Client, vid, th.ID)
@@ -69,56 +67,40 @@ func HomeFolder(ctx context.Context, c *ent.Client, vid, threadID string) (*ent.
 }
 
 func (s *Service) moveThread(ctx context.Context, threadID string, target func(*store.Tx, string, *ent.Thread) (*ent.Folder, error)) (*ent.Thread, error) {
-	vid, err := viewerID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkID(threadID, ids.Thread, "threadId"); err != nil {
-		return nil, err
-	}
-	var th *ent.Thread
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
-		th, err = tx.Client.Thread.Get(ctx, threadID)
-		if err != nil {
-			return mapNotFound(err, "threadId")
-		}
+	return s.updateThread(ctx, threadID, func(tx *store.Tx, vid string, th *ent.Thread) (*ent.Thread, bool, error) {
 		from, err := tx.Client.Folder.Get(ctx, th.FolderID)
 		if err != nil {
-			return err
+			return nil, false, err
 		}
-		if from.System != nil && *from.System == folder.SystemDRAFTS {
-			return newErr(CodeInvalidMove, "threadId", "Drafts stay in Drafts; send or delete the draft instead.")
+		if isSystem(from, folder.SystemDRAFTS) {
+			return nil, false, newErr(CodeInvalidMove, "threadId", "Drafts stay in Drafts; send or delete the draft instead.")
 		}
 		to, err := target(tx, vid, th)
-		if err != nil {
-			return err
-		}
-		if to.ID == from.ID {
-			return nil
+		if err != nil || to.ID == from.ID {
+			return th, false, err
 		}
 		if th, err = tx.Client.Thread.UpdateOne(th).SetFolderID(to.ID).Save(ctx); err != nil {
-			return err
+			return nil, false, err
 		}
 		// Trash is the one move providers know about (as delete and undelete).
-		toTrash := to.System != nil && *to.System == folder.SystemTRASH
-		fromTrash := from.System != nil && *from.System == folder.SystemTRASH
-		if s.outbox != nil && toTrash != fromTrash {
-			st := providers.StatusDeleted
-			if fromTrash {
-				st = providers.StatusRead
-			}
-			msgs, err := tx.Client.Message.Query().Where(message.ThreadID(th.ID), message.IsDraft(false)).IDs(ctx)
-			if err != nil {
-				return err
-			}
-			if err := s.writeStatuses(ctx, tx, msgs, st); err != nil {
-				return err
-			}
+		toTrash, fromTrash := isSystem(to, folder.SystemTRASH), isSystem(from, folder.SystemTRASH)
+		if s.outbox == nil || toTrash == fromTrash {
+			return th, true, nil
 		}
-		return s.change(ctx, tx, vid, "Thread", th.ID, change.OpUPDATED, events.Event{Kind: events.ThreadUpdated, ThreadID: th.ID})
+		st := providers.StatusDeleted
+		if fromTrash {
+			st = providers.StatusRead
+		}
+		msgs, err := tx.Client.Message.Query().Where(message.ThreadID(th.ID), message.IsDraft(false)).IDs(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		return th, true, s.writeStatuses(ctx, tx, msgs, st)
 	})
-	return th, err
 }
+
+// isSystem reports whether f is the system folder of this kind.
+func isSystem(f *ent.Folder, kind folder.System) bool { return f.System != nil && *f.System == kind }
 
 // writeStatuses queues the write-back of a status for each message.
 func (s *Service) writeStatuses(ctx context.Context, tx *store.Tx, messageIDs []string, st providers.Status) error {

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"time"
 
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/va/vams/ent"
@@ -124,6 +123,42 @@ func flip(cols []keyCol) []keyCol {
 
 const tsLayout = time.RFC3339Nano
 
+// cursorParser reads a cursor's keyset values; false when it is not one
+// this ordering made.
+type cursorParser func(*ent.Cursor) ([]any, bool)
+
+// cursor returns the cursor the page starts from (After, or Before when read
+// backwards) and its keyset values.
+func (p PageArgs) cursor(backward bool, parse cursorParser) (*ent.Cursor, []any, error) {
+	cur := p.After
+	if backward {
+		cur = p.Before
+	}
+	if cur == nil {
+		return nil, nil, nil
+	}
+	vals, ok := parse(cur)
+	if !ok {
+		return nil, nil, newErr(CodeInvalidInput, "after", "The cursor is not valid.")
+	}
+	return cur, vals, nil
+}
+
+// connection turns the n+1 rows fetched for a page of n into its edges and
+// page info.
+func connection[N, E any](nodes []N, n int, backward, hadCursor bool, edge func(N) E, cursorOf func(E) *ent.Cursor) ([]E, ent.PageInfo) {
+	nodes, more := trimPage(nodes, n, backward)
+	edges := make([]E, len(nodes))
+	for i, x := range nodes {
+		edges[i] = edge(x)
+	}
+	info := pageInfo(more, backward, hadCursor)
+	if len(edges) > 0 {
+		info.StartCursor, info.EndCursor = cursorOf(edges[0]), cursorOf(edges[len(edges)-1])
+	}
+	return edges, info
+}
+
 // trimPage drops the extra row fetched to learn whether there is more, and
 // restores display order for a page read backwards.
 func trimPage[T any](nodes []T, n int, backward bool) ([]T, bool) {
@@ -137,9 +172,9 @@ func trimPage[T any](nodes []T, n int, backward bool) ([]T, bool) {
 	return nodes, more
 }
 
-func pageInfo(n int, more, backward, hadCursor bool) entgql.PageInfo[string] {
+func pageInfo(more, backward, hadCursor bool) ent.PageInfo {
 	if backward {
-		return entgql.PageInfo[string]{HasPreviousPage: more, HasNextPage: hadCursor}
+		return ent.PageInfo{HasPreviousPage: more, HasNextPage: hadCursor}
 	}
-	return entgql.PageInfo[string]{HasNextPage: more, HasPreviousPage: hadCursor}
+	return ent.PageInfo{HasNextPage: more, HasPreviousPage: hadCursor}
 }

@@ -4,10 +4,7 @@ import (
 	"context"
 
 	"github.com/va/vams/ent"
-	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/message"
-	"github.com/va/vams/internal/domain/events"
-	"github.com/va/vams/internal/platform/ids"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/providers"
 )
@@ -15,77 +12,40 @@ import (
 // MarkThreadRead marks every message of the thread read and writes the read
 // back to the providers that carried them.
 func (s *Service) MarkThreadRead(ctx context.Context, threadID string) (*ent.Thread, error) {
-	vid, err := viewerID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkID(threadID, ids.Thread, "threadId"); err != nil {
-		return nil, err
-	}
-	var th *ent.Thread
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
-		th, err = tx.Client.Thread.Get(ctx, threadID)
-		if err != nil {
-			return mapNotFound(err, "threadId")
-		}
+	return s.updateThread(ctx, threadID, func(tx *store.Tx, vid string, th *ent.Thread) (*ent.Thread, bool, error) {
 		unread, err := tx.Client.Message.Query().Where(message.ThreadID(th.ID), message.ReadAtIsNil(),
 			message.AuthorKindNEQ(message.AuthorKindVETERAN), message.IsDraft(false)).IDs(ctx)
-		if err != nil {
-			return err
-		}
-		if len(unread) == 0 && th.UnreadCount == 0 {
-			return nil
+		if err != nil || len(unread) == 0 && th.UnreadCount == 0 {
+			return th, false, err
 		}
 		now := s.now()
 		if err := tx.Client.Message.Update().Where(message.IDIn(unread...)).SetReadAt(now).Exec(ctx); err != nil {
-			return err
+			return nil, false, err
 		}
 		if th, err = tx.Client.Thread.UpdateOne(th).SetUnreadCount(0).Save(ctx); err != nil {
-			return err
+			return nil, false, err
 		}
-		if err := s.writeStatuses(ctx, tx, unread, providers.StatusRead); err != nil {
-			return err
-		}
-		return s.change(ctx, tx, vid, "Thread", th.ID, change.OpUPDATED, events.Event{Kind: events.ThreadUpdated, ThreadID: th.ID})
+		return th, true, s.writeStatuses(ctx, tx, unread, providers.StatusRead)
 	})
-	return th, err
 }
 
 // MarkThreadUnread flags the thread's latest care-team message unread again.
 // It is the veteran's reminder in VAMS only: providers keep their read state
 // (read state is monotonic at the provider, see docs/adr/0003).
 func (s *Service) MarkThreadUnread(ctx context.Context, threadID string) (*ent.Thread, error) {
-	vid, err := viewerID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkID(threadID, ids.Thread, "threadId"); err != nil {
-		return nil, err
-	}
-	var th *ent.Thread
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
-		th, err = tx.Client.Thread.Get(ctx, threadID)
-		if err != nil {
-			return mapNotFound(err, "threadId")
-		}
+	return s.updateThread(ctx, threadID, func(tx *store.Tx, vid string, th *ent.Thread) (*ent.Thread, bool, error) {
 		last, err := tx.Client.Message.Query().Where(message.ThreadID(th.ID), message.AuthorKindNEQ(message.AuthorKindVETERAN),
 			message.IsDraft(false)).Order(ent.Desc(message.FieldSentAt), ent.Desc(message.FieldID)).First(ctx)
 		if ent.IsNotFound(err) {
-			return newErr(CodeInvalidInput, "threadId", "There is no message from your care team to mark unread.")
+			return nil, false, newErr(CodeInvalidInput, "threadId", "There is no message from your care team to mark unread.")
 		}
-		if err != nil {
-			return err
-		}
-		if last.ReadAt == nil {
-			return nil
+		if err != nil || last.ReadAt == nil {
+			return th, false, err
 		}
 		if err := tx.Client.Message.UpdateOne(last).ClearReadAt().Exec(ctx); err != nil {
-			return err
+			return nil, false, err
 		}
-		if th, err = tx.Client.Thread.UpdateOne(th).AddUnreadCount(1).Save(ctx); err != nil {
-			return err
-		}
-		return s.change(ctx, tx, vid, "Thread", th.ID, change.OpUPDATED, events.Event{Kind: events.ThreadUpdated, ThreadID: th.ID})
+		th, err = tx.Client.Thread.UpdateOne(th).AddUnreadCount(1).Save(ctx)
+		return th, err == nil, err
 	})
-	return th, err
 }

@@ -73,59 +73,71 @@ func checkText(field, s string) error {
 	return nil
 }
 
-func checkSubject(s string) error {
-	if err := checkText("subject", s); err != nil {
+// textRule is what a subject or a body must be: given, and not too long.
+type textRule struct {
+	field             string
+	max               int
+	required, tooLong Code
+	requiredMsg       string
+	tooLongMsg        string // formatted with max
+}
+
+func (r textRule) check(s string) error {
+	if err := checkText(r.field, s); err != nil {
 		return err
 	}
 	if strings.TrimSpace(s) == "" {
-		return newErr(CodeSubjectRequired, "subject", "Enter a subject.")
+		return newErr(r.required, r.field, "%s", r.requiredMsg)
 	}
-	if utf8.RuneCountInString(s) > MaxSubjectLength {
-		return newErr(CodeSubjectTooLong, "subject", "Enter %d characters or less for the subject.", MaxSubjectLength)
+	if utf8.RuneCountInString(s) > r.max {
+		return newErr(r.tooLong, r.field, r.tooLongMsg, r.max)
 	}
 	return nil
 }
 
-func checkBody(s string) error {
-	if err := checkText("body", s); err != nil {
-		return err
-	}
-	if strings.TrimSpace(s) == "" {
-		return newErr(CodeBodyRequired, "body", "Enter a message.")
-	}
-	if utf8.RuneCountInString(s) > MaxBodyLength {
-		return newErr(CodeBodyTooLong, "body", "Your message is too long (at most %d characters).", MaxBodyLength)
-	}
-	return nil
+var (
+	subjects = textRule{"subject", MaxSubjectLength, CodeSubjectRequired, CodeSubjectTooLong,
+		"Enter a subject.", "Enter %d characters or less for the subject."}
+	bodies = textRule{"body", MaxBodyLength, CodeBodyRequired, CodeBodyTooLong,
+		"Enter a message.", "Your message is too long (at most %d characters)."}
+)
+
+func checkSubject(s string) error { return subjects.check(s) }
+
+func checkBody(s string) error { return bodies.check(s) }
+
+// nameRule is what a veteran may call a folder or a tag.
+type nameRule struct {
+	noun    string // "Folder"
+	allowed string // the characters allowed, in words
+	re      *regexp.Regexp
+	max     int
+	code    Code
 }
 
-func checkFolderName(s string) (string, error) {
+// check returns the name trimmed, or why it is refused.
+func (r nameRule) check(s string) (string, error) {
 	if err := checkText("name", s); err != nil {
 		return "", err
 	}
 	s = strings.TrimSpace(s)
-	if s == "" || !folderNameRE.MatchString(s) {
-		return "", newErr(CodeFolderNameInvalid, "name", "Folder names can contain only letters, numbers and spaces.")
+	if s == "" || !r.re.MatchString(s) {
+		return "", newErr(r.code, "name", "%s names can contain only %s.", r.noun, r.allowed)
 	}
-	if len(s) > MaxFolderNameLength {
-		return "", newErr(CodeFolderNameInvalid, "name", "Enter %d characters or less for the folder name.", MaxFolderNameLength)
+	if len(s) > r.max {
+		return "", newErr(r.code, "name", "Enter %d characters or less for the %s name.", r.max, strings.ToLower(r.noun))
 	}
 	return s, nil
 }
 
-func checkTagName(s string) (string, error) {
-	if err := checkText("name", s); err != nil {
-		return "", err
-	}
-	s = strings.TrimSpace(s)
-	if s == "" || !tagNameRE.MatchString(s) {
-		return "", newErr(CodeTagNameInvalid, "name", "Tag names can contain only letters, numbers, spaces and hyphens.")
-	}
-	if len(s) > MaxTagNameLength {
-		return "", newErr(CodeTagNameInvalid, "name", "Enter %d characters or less for the tag name.", MaxTagNameLength)
-	}
-	return s, nil
-}
+var (
+	folderNames = nameRule{"Folder", "letters, numbers and spaces", folderNameRE, MaxFolderNameLength, CodeFolderNameInvalid}
+	tagNames    = nameRule{"Tag", "letters, numbers, spaces and hyphens", tagNameRE, MaxTagNameLength, CodeTagNameInvalid}
+)
+
+func checkFolderName(s string) (string, error) { return folderNames.check(s) }
+
+func checkTagName(s string) (string, error) { return tagNames.check(s) }
 
 // ReplyBlock explains why a veteran cannot message a care team, or is "".
 type ReplyBlock string

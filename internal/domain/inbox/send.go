@@ -3,14 +3,10 @@ package inbox
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/va/vams/ent"
-	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/folder"
-	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/thread"
-	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/platform/ids"
 	"github.com/va/vams/internal/store"
 )
@@ -55,13 +51,7 @@ func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread,
 	if err := checkSubject(in.Subject); err != nil {
 		return nil, nil, err
 	}
-	if err := checkBody(in.Body); err != nil {
-		return nil, nil, err
-	}
-	if err := checkSignature(in.Signature); err != nil {
-		return nil, nil, err
-	}
-	files, err := CheckAttachments(in.Attachments)
+	files, err := checkContent(in.Body, in.Signature, in.Attachments)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -75,91 +65,30 @@ func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread,
 	if err := s.checkCanAttach(ct, files); err != nil {
 		return nil, nil, err
 	}
-	now := s.now()
-	body := in.Body
-	if ct.RequiresSignature {
-		if body, err = signBody(body, in.Signature, now); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := s.allowSend(vid); err != nil {
+	out, err := s.prepareSend(vid, ct, in.Body, in.Signature, files)
+	if err != nil {
 		return nil, nil, err
 	}
-	var th *ent.Thread
-	var msg *ent.Message
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+	return s.deliver(ctx, out, func(tx *store.Tx) (*ent.Thread, error) {
 		sent, err := s.systemFolder(ctx, tx.Client, vid, folder.SystemSENT)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		th, err = tx.Client.Thread.Create().SetVeteranID(vid).SetCareTeamID(ct.ID).SetFolderID(sent).
-			SetSubject(strings.TrimSpace(in.Subject)).SetCategory(in.Category).SetLastMessageAt(now).Save(ctx)
-		if err != nil {
-			return err
-		}
-		msg, th, err = s.addVeteranMessage(ctx, tx, vid, th, body, files, now)
-		return err
+		return tx.Client.Thread.Create().SetVeteranID(vid).SetCareTeamID(ct.ID).SetFolderID(sent).
+			SetSubject(strings.TrimSpace(in.Subject)).SetCategory(in.Category).SetLastMessageAt(out.now).Save(ctx)
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return th, msg, nil
 }
 
-func (s *Service) allowSend(vid string) error {
-	if s.limiter != nil && !s.limiter.Allow(vid) {
-		return newErr(CodeRateLimited, "", "You've sent many messages in a short time. Please wait a few minutes before sending another.")
+// checkContent checks what the veteran wrote: body, signature text and
+// attachments (reading the files).
+func checkContent(body string, sig *Signature, attachments []File) ([]checkedFile, error) {
+	if err := checkBody(body); err != nil {
+		return nil, err
 	}
-	return nil
-}
-
-// addVeteranMessage stores a sent message with its files, updates the
-// thread's aggregates and queues delivery.
-func (s *Service) addVeteranMessage(ctx context.Context, tx *store.Tx, vid string, th *ent.Thread, body string, files []checkedFile, now time.Time) (*ent.Message, *ent.Thread, error) {
-	name, err := s.displayName(ctx, tx.Client, vid)
-	if err != nil {
-		return nil, nil, err
+	if err := checkSignature(sig); err != nil {
+		return nil, err
 	}
-	msg, err := tx.Client.Message.Create().SetVeteranID(vid).SetThreadID(th.ID).
-		SetAuthorKind(message.AuthorKindVETERAN).SetAuthorName(name).SetBody(body).
-		SetSentAt(now).SetOrderedAt(now).SetDeliveryStatus(message.DeliveryStatusQUEUED).Save(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := s.addFiles(ctx, tx, vid, msg.ID, files); err != nil {
-		return nil, nil, err
-	}
-	// Exec, not Save: the new aggregates are known, so no re-read.
-	hasAtt := th.HasAttachments || len(files) > 0
-	// A bulk update by ID: UpdateOne would read the row back.
-	if err := tx.Client.Thread.Update().Where(thread.ID(th.ID)).SetLastMessageAt(now).SetLastMessageID(msg.ID).
-		AddMessageCount(1).SetHasAttachments(hasAtt).Exec(ctx); err != nil {
-		return nil, nil, err
-	}
-	updated := *th
-	updated.LastMessageAt, updated.LastMessageID, updated.MessageCount, updated.HasAttachments = now, &msg.ID, th.MessageCount+1, hasAtt
-	updated.UpdatedAt = time.Now()
-	th = &updated
-	if s.outbox != nil {
-		if err := s.outbox.DeliverMessage(ctx, tx, msg.ID); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := s.change(ctx, tx, vid, "Message", msg.ID, change.OpCREATED,
-		events.Event{Kind: events.MessageAdded, ThreadID: th.ID, MessageID: msg.ID}); err != nil {
-		return nil, nil, err
-	}
-	return msg, th, nil
-}
-
-func (s *Service) addFiles(ctx context.Context, tx *store.Tx, vid, messageID string, files []checkedFile) error {
-	for _, f := range files {
-		if err := tx.Client.Attachment.Create().SetVeteranID(vid).SetMessageID(messageID).SetFilename(f.Filename).
-			SetContentType(f.ContentType).SetSize(int64(len(f.Data))).SetData(f.Data).Exec(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
+	return CheckAttachments(attachments)
 }
 
 // Reply is the input of a reply.
@@ -195,13 +124,7 @@ func (s *Service) ReplyToThread(ctx context.Context, in Reply) (*ent.Thread, *en
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkBody(in.Body); err != nil {
-		return nil, nil, err
-	}
-	if err := checkSignature(in.Signature); err != nil {
-		return nil, nil, err
-	}
-	files, err := CheckAttachments(in.Attachments)
+	files, err := checkContent(in.Body, in.Signature, in.Attachments)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -215,23 +138,9 @@ func (s *Service) ReplyToThread(ctx context.Context, in Reply) (*ent.Thread, *en
 	if err := s.checkCanAttach(ct, files); err != nil {
 		return nil, nil, err
 	}
-	now := s.now()
-	body := in.Body
-	if ct.RequiresSignature {
-		if body, err = signBody(body, in.Signature, now); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := s.allowSend(vid); err != nil {
-		return nil, nil, err
-	}
-	var msg *ent.Message
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
-		msg, th, err = s.addVeteranMessage(ctx, tx, vid, th, body, files, now)
-		return err
-	})
+	out, err := s.prepareSend(vid, ct, in.Body, in.Signature, files)
 	if err != nil {
 		return nil, nil, err
 	}
-	return th, msg, nil
+	return s.deliver(ctx, out, func(*store.Tx) (*ent.Thread, error) { return th, nil })
 }

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/platform/clock"
@@ -87,19 +86,6 @@ func viewerID(ctx context.Context) (string, error) {
 func checkID(id, prefix, field string) error {
 	if ids.Prefix(id) != prefix || !storable(id) {
 		return notFound(field)
-	}
-	return nil
-}
-
-// change records a change-log row and publishes the event after commit.
-func (s *Service) change(ctx context.Context, tx *store.Tx, vid, entityType, entityID string, op change.Op, ev events.Event) error {
-	c, err := tx.Client.Change.Create().SetVeteranID(vid).SetEntityType(entityType).SetEntityID(entityID).SetOp(op).SetAt(s.now()).Save(ctx)
-	if err != nil {
-		return err
-	}
-	ev.ChangeID, ev.VeteranID = c.ID, vid
-	if s.events != nil {
-		tx.OnCommit(func() { s.events.Publish(ev) })
 	}
 	return nil
 }

@@ -1,0 +1,140 @@
+package inbox
+
+import (
+	"context"
+
+	"github.com/va/vams/ent"
+	"github.com/va/vams/ent/change"
+	"github.com/va/vams/internal/domain/events"
+	"github.com/va/vams/internal/store"
+)
+
+// named is one kind of thing a veteran owns and names, each name unique
+// per veteran regardless of case: folders and tags. Creating, renaming and
+// deleting them is one code path; this is what differs.
+type named[T any] struct {
+	entity    EntityKind
+	event     events.Kind
+	idPrefix  string
+	idField   string // the input field that names one by ID
+	checkName func(string) (string, error)
+	takenCode Code
+	takenMsg  string
+
+	id func(T) string
+	// get loads one by ID; editable refuses one the veteran may not change.
+	get      func(ctx context.Context, c *ent.Client, id string) (T, error)
+	editable func(T) error
+	// nameTaken reports whether another of the veteran's (not except) has name.
+	nameTaken func(ctx context.Context, c *ent.Client, vid, name, except string) (bool, error)
+	create    func(ctx context.Context, c *ent.Client, vid, name string) (T, error)
+	rename    func(ctx context.Context, c *ent.Client, x T, name string) (T, error)
+	// remove deletes one, refusing or tidying up first as the kind needs.
+	remove func(ctx context.Context, c *ent.Client, x T) error
+}
+
+// load returns the veteran's one with this ID, if they may change it.
+func (k *named[T]) load(ctx context.Context, c *ent.Client, id string) (T, error) {
+	var zero T
+	if err := checkID(id, k.idPrefix, k.idField); err != nil {
+		return zero, err
+	}
+	x, err := k.get(ctx, c, id)
+	if err != nil {
+		return zero, mapNotFound(err, k.idField)
+	}
+	if k.editable != nil {
+		if err := k.editable(x); err != nil {
+			return zero, err
+		}
+	}
+	return x, nil
+}
+
+func (k *named[T]) taken() error { return newErr(k.takenCode, "name", "%s", k.takenMsg) }
+
+// nameFree checks up front so the usual clash gets a clear error; the
+// unique index still decides a race (see conflict).
+func (k *named[T]) nameFree(ctx context.Context, c *ent.Client, vid, name, except string) error {
+	taken, err := k.nameTaken(ctx, c, vid, name, except)
+	if err != nil {
+		return err
+	}
+	if taken {
+		return k.taken()
+	}
+	return nil
+}
+
+// conflict turns the unique index's refusal into the name-taken error.
+func (k *named[T]) conflict(err error) error {
+	if ent.IsConstraintError(err) {
+		return k.taken()
+	}
+	return err
+}
+
+func (k *named[T]) record(ctx context.Context, s *Service, tx *store.Tx, vid string, x T, op change.Op) error {
+	id := k.id(x)
+	return s.change(ctx, tx, vid, k.entity, id, op, events.Event{Kind: k.event, EntityID: id})
+}
+
+func (k *named[T]) createOne(ctx context.Context, s *Service, name string) (x T, err error) {
+	vid, err := viewerID(ctx)
+	if err != nil {
+		return x, err
+	}
+	if name, err = k.checkName(name); err != nil {
+		return x, err
+	}
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		if err := k.nameFree(ctx, tx.Client, vid, name, ""); err != nil {
+			return err
+		}
+		if x, err = k.create(ctx, tx.Client, vid, name); err != nil {
+			return k.conflict(err)
+		}
+		return k.record(ctx, s, tx, vid, x, change.OpCREATED)
+	})
+	return x, err
+}
+
+func (k *named[T]) renameOne(ctx context.Context, s *Service, id, name string) (x T, err error) {
+	vid, err := viewerID(ctx)
+	if err != nil {
+		return x, err
+	}
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		if x, err = k.load(ctx, tx.Client, id); err != nil {
+			return err
+		}
+		if name, err = k.checkName(name); err != nil {
+			return err
+		}
+		if err := k.nameFree(ctx, tx.Client, vid, name, k.id(x)); err != nil {
+			return err
+		}
+		if x, err = k.rename(ctx, tx.Client, x, name); err != nil {
+			return k.conflict(err)
+		}
+		return k.record(ctx, s, tx, vid, x, change.OpUPDATED)
+	})
+	return x, err
+}
+
+func (k *named[T]) deleteOne(ctx context.Context, s *Service, id string) error {
+	vid, err := viewerID(ctx)
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx *store.Tx) error {
+		x, err := k.load(ctx, tx.Client, id)
+		if err != nil {
+			return err
+		}
+		if err := k.remove(ctx, tx.Client, x); err != nil {
+			return err
+		}
+		return k.record(ctx, s, tx, vid, x, change.OpDELETED)
+	})
+}
