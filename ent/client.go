@@ -23,6 +23,7 @@ import (
 	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/ent/folder"
+	"github.com/va/vams/ent/idempotencyrecord"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/providerref"
 	"github.com/va/vams/ent/syncstate"
@@ -54,6 +55,8 @@ type Client struct {
 	Facility *FacilityClient
 	// Folder is the client for interacting with the Folder builders.
 	Folder *FolderClient
+	// IdempotencyRecord is the client for interacting with the IdempotencyRecord builders.
+	IdempotencyRecord *IdempotencyRecordClient
 	// Message is the client for interacting with the Message builders.
 	Message *MessageClient
 	// ProviderRef is the client for interacting with the ProviderRef builders.
@@ -85,6 +88,7 @@ func (c *Client) init() {
 	c.Change = NewChangeClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
 	c.Folder = NewFolderClient(c.config)
+	c.IdempotencyRecord = NewIdempotencyRecordClient(c.config)
 	c.Message = NewMessageClient(c.config)
 	c.ProviderRef = NewProviderRefClient(c.config)
 	c.SyncState = NewSyncStateClient(c.config)
@@ -181,22 +185,23 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:         ctx,
-		config:      cfg,
-		Association: NewAssociationClient(cfg),
-		AtomEntry:   NewAtomEntryClient(cfg),
-		Attachment:  NewAttachmentClient(cfg),
-		AuditEvent:  NewAuditEventClient(cfg),
-		CareTeam:    NewCareTeamClient(cfg),
-		Change:      NewChangeClient(cfg),
-		Facility:    NewFacilityClient(cfg),
-		Folder:      NewFolderClient(cfg),
-		Message:     NewMessageClient(cfg),
-		ProviderRef: NewProviderRefClient(cfg),
-		SyncState:   NewSyncStateClient(cfg),
-		Tag:         NewTagClient(cfg),
-		Thread:      NewThreadClient(cfg),
-		Veteran:     NewVeteranClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		Association:       NewAssociationClient(cfg),
+		AtomEntry:         NewAtomEntryClient(cfg),
+		Attachment:        NewAttachmentClient(cfg),
+		AuditEvent:        NewAuditEventClient(cfg),
+		CareTeam:          NewCareTeamClient(cfg),
+		Change:            NewChangeClient(cfg),
+		Facility:          NewFacilityClient(cfg),
+		Folder:            NewFolderClient(cfg),
+		IdempotencyRecord: NewIdempotencyRecordClient(cfg),
+		Message:           NewMessageClient(cfg),
+		ProviderRef:       NewProviderRefClient(cfg),
+		SyncState:         NewSyncStateClient(cfg),
+		Tag:               NewTagClient(cfg),
+		Thread:            NewThreadClient(cfg),
+		Veteran:           NewVeteranClient(cfg),
 	}, nil
 }
 
@@ -214,22 +219,23 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:         ctx,
-		config:      cfg,
-		Association: NewAssociationClient(cfg),
-		AtomEntry:   NewAtomEntryClient(cfg),
-		Attachment:  NewAttachmentClient(cfg),
-		AuditEvent:  NewAuditEventClient(cfg),
-		CareTeam:    NewCareTeamClient(cfg),
-		Change:      NewChangeClient(cfg),
-		Facility:    NewFacilityClient(cfg),
-		Folder:      NewFolderClient(cfg),
-		Message:     NewMessageClient(cfg),
-		ProviderRef: NewProviderRefClient(cfg),
-		SyncState:   NewSyncStateClient(cfg),
-		Tag:         NewTagClient(cfg),
-		Thread:      NewThreadClient(cfg),
-		Veteran:     NewVeteranClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		Association:       NewAssociationClient(cfg),
+		AtomEntry:         NewAtomEntryClient(cfg),
+		Attachment:        NewAttachmentClient(cfg),
+		AuditEvent:        NewAuditEventClient(cfg),
+		CareTeam:          NewCareTeamClient(cfg),
+		Change:            NewChangeClient(cfg),
+		Facility:          NewFacilityClient(cfg),
+		Folder:            NewFolderClient(cfg),
+		IdempotencyRecord: NewIdempotencyRecordClient(cfg),
+		Message:           NewMessageClient(cfg),
+		ProviderRef:       NewProviderRefClient(cfg),
+		SyncState:         NewSyncStateClient(cfg),
+		Tag:               NewTagClient(cfg),
+		Thread:            NewThreadClient(cfg),
+		Veteran:           NewVeteranClient(cfg),
 	}, nil
 }
 
@@ -260,8 +266,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.CareTeam, c.Change,
-		c.Facility, c.Folder, c.Message, c.ProviderRef, c.SyncState, c.Tag, c.Thread,
-		c.Veteran,
+		c.Facility, c.Folder, c.IdempotencyRecord, c.Message, c.ProviderRef,
+		c.SyncState, c.Tag, c.Thread, c.Veteran,
 	} {
 		n.Use(hooks...)
 	}
@@ -272,8 +278,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.CareTeam, c.Change,
-		c.Facility, c.Folder, c.Message, c.ProviderRef, c.SyncState, c.Tag, c.Thread,
-		c.Veteran,
+		c.Facility, c.Folder, c.IdempotencyRecord, c.Message, c.ProviderRef,
+		c.SyncState, c.Tag, c.Thread, c.Veteran,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -298,6 +304,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Facility.mutate(ctx, m)
 	case *FolderMutation:
 		return c.Folder.mutate(ctx, m)
+	case *IdempotencyRecordMutation:
+		return c.IdempotencyRecord.mutate(ctx, m)
 	case *MessageMutation:
 		return c.Message.mutate(ctx, m)
 	case *ProviderRefMutation:
@@ -1532,6 +1540,141 @@ func (c *FolderClient) mutate(ctx context.Context, m *FolderMutation) (Value, er
 	}
 }
 
+// IdempotencyRecordClient is a client for the IdempotencyRecord schema.
+type IdempotencyRecordClient struct {
+	config
+}
+
+// NewIdempotencyRecordClient returns a client for the IdempotencyRecord from the given config.
+func NewIdempotencyRecordClient(c config) *IdempotencyRecordClient {
+	return &IdempotencyRecordClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `idempotencyrecord.Hooks(f(g(h())))`.
+func (c *IdempotencyRecordClient) Use(hooks ...Hook) {
+	c.hooks.IdempotencyRecord = append(c.hooks.IdempotencyRecord, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `idempotencyrecord.Intercept(f(g(h())))`.
+func (c *IdempotencyRecordClient) Intercept(interceptors ...Interceptor) {
+	c.inters.IdempotencyRecord = append(c.inters.IdempotencyRecord, interceptors...)
+}
+
+// Create returns a builder for creating a IdempotencyRecord entity.
+func (c *IdempotencyRecordClient) Create() *IdempotencyRecordCreate {
+	mutation := newIdempotencyRecordMutation(c.config, OpCreate)
+	return &IdempotencyRecordCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of IdempotencyRecord entities.
+func (c *IdempotencyRecordClient) CreateBulk(builders ...*IdempotencyRecordCreate) *IdempotencyRecordCreateBulk {
+	return &IdempotencyRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IdempotencyRecordClient) MapCreateBulk(slice any, setFunc func(*IdempotencyRecordCreate, int)) *IdempotencyRecordCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IdempotencyRecordCreateBulk{err: fmt.Errorf("calling to IdempotencyRecordClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IdempotencyRecordCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IdempotencyRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for IdempotencyRecord.
+func (c *IdempotencyRecordClient) Update() *IdempotencyRecordUpdate {
+	mutation := newIdempotencyRecordMutation(c.config, OpUpdate)
+	return &IdempotencyRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IdempotencyRecordClient) UpdateOne(_m *IdempotencyRecord) *IdempotencyRecordUpdateOne {
+	mutation := newIdempotencyRecordMutation(c.config, OpUpdateOne, withIdempotencyRecord(_m))
+	return &IdempotencyRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IdempotencyRecordClient) UpdateOneID(id int64) *IdempotencyRecordUpdateOne {
+	mutation := newIdempotencyRecordMutation(c.config, OpUpdateOne, withIdempotencyRecordID(id))
+	return &IdempotencyRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for IdempotencyRecord.
+func (c *IdempotencyRecordClient) Delete() *IdempotencyRecordDelete {
+	mutation := newIdempotencyRecordMutation(c.config, OpDelete)
+	return &IdempotencyRecordDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IdempotencyRecordClient) DeleteOne(_m *IdempotencyRecord) *IdempotencyRecordDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IdempotencyRecordClient) DeleteOneID(id int64) *IdempotencyRecordDeleteOne {
+	builder := c.Delete().Where(idempotencyrecord.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IdempotencyRecordDeleteOne{builder}
+}
+
+// Query returns a query builder for IdempotencyRecord.
+func (c *IdempotencyRecordClient) Query() *IdempotencyRecordQuery {
+	return &IdempotencyRecordQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIdempotencyRecord},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a IdempotencyRecord entity by its id.
+func (c *IdempotencyRecordClient) Get(ctx context.Context, id int64) (*IdempotencyRecord, error) {
+	return c.Query().Where(idempotencyrecord.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IdempotencyRecordClient) GetX(ctx context.Context, id int64) *IdempotencyRecord {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *IdempotencyRecordClient) Hooks() []Hook {
+	hooks := c.hooks.IdempotencyRecord
+	return append(hooks[:len(hooks):len(hooks)], idempotencyrecord.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *IdempotencyRecordClient) Interceptors() []Interceptor {
+	inters := c.inters.IdempotencyRecord
+	return append(inters[:len(inters):len(inters)], idempotencyrecord.Interceptors[:]...)
+}
+
+func (c *IdempotencyRecordClient) mutate(ctx context.Context, m *IdempotencyRecordMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IdempotencyRecordCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IdempotencyRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IdempotencyRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IdempotencyRecordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown IdempotencyRecord mutation op: %q", m.Op())
+	}
+}
+
 // MessageClient is a client for the Message schema.
 type MessageClient struct {
 	config
@@ -2550,11 +2693,13 @@ func (c *VeteranClient) mutate(ctx context.Context, m *VeteranMutation) (Value, 
 type (
 	hooks struct {
 		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change, Facility,
-		Folder, Message, ProviderRef, SyncState, Tag, Thread, Veteran []ent.Hook
+		Folder, IdempotencyRecord, Message, ProviderRef, SyncState, Tag, Thread,
+		Veteran []ent.Hook
 	}
 	inters struct {
 		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change, Facility,
-		Folder, Message, ProviderRef, SyncState, Tag, Thread, Veteran []ent.Interceptor
+		Folder, IdempotencyRecord, Message, ProviderRef, SyncState, Tag, Thread,
+		Veteran []ent.Interceptor
 	}
 )
 

@@ -20,6 +20,7 @@ import (
 	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/ent/folder"
+	"github.com/va/vams/ent/idempotencyrecord"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/providerref"
 	"github.com/va/vams/ent/syncstate"
@@ -86,20 +87,21 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			association.Table: association.ValidColumn,
-			atomentry.Table:   atomentry.ValidColumn,
-			attachment.Table:  attachment.ValidColumn,
-			auditevent.Table:  auditevent.ValidColumn,
-			careteam.Table:    careteam.ValidColumn,
-			change.Table:      change.ValidColumn,
-			facility.Table:    facility.ValidColumn,
-			folder.Table:      folder.ValidColumn,
-			message.Table:     message.ValidColumn,
-			providerref.Table: providerref.ValidColumn,
-			syncstate.Table:   syncstate.ValidColumn,
-			tag.Table:         tag.ValidColumn,
-			thread.Table:      thread.ValidColumn,
-			veteran.Table:     veteran.ValidColumn,
+			association.Table:       association.ValidColumn,
+			atomentry.Table:         atomentry.ValidColumn,
+			attachment.Table:        attachment.ValidColumn,
+			auditevent.Table:        auditevent.ValidColumn,
+			careteam.Table:          careteam.ValidColumn,
+			change.Table:            change.ValidColumn,
+			facility.Table:          facility.ValidColumn,
+			folder.Table:            folder.ValidColumn,
+			idempotencyrecord.Table: idempotencyrecord.ValidColumn,
+			message.Table:           message.ValidColumn,
+			providerref.Table:       providerref.ValidColumn,
+			syncstate.Table:         syncstate.ValidColumn,
+			tag.Table:               tag.ValidColumn,
+			thread.Table:            thread.ValidColumn,
+			veteran.Table:           veteran.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -30,6 +30,8 @@ type Tx struct {
 	Facility *FacilityClient
 	// Folder is the client for interacting with the Folder builders.
 	Folder *FolderClient
+	// IdempotencyRecord is the client for interacting with the IdempotencyRecord builders.
+	IdempotencyRecord *IdempotencyRecordClient
 	// Message is the client for interacting with the Message builders.
 	Message *MessageClient
 	// ProviderRef is the client for interacting with the ProviderRef builders.
@@ -181,6 +183,7 @@ func (tx *Tx) init() {
 	tx.Change = NewChangeClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Folder = NewFolderClient(tx.config)
+	tx.IdempotencyRecord = NewIdempotencyRecordClient(tx.config)
 	tx.Message = NewMessageClient(tx.config)
 	tx.ProviderRef = NewProviderRefClient(tx.config)
 	tx.SyncState = NewSyncStateClient(tx.config)

@@ -2489,7 +2489,13 @@ input SendMessageInput {
   attachments: [Upload!]
   "Required when the team requires an electronic signature; ignored otherwise."
   electronicSignature: ElectronicSignatureInput
-  "Any string; returned unchanged in the payload (Relay)."
+  """
+  Idempotency key, unique per action the veteran takes (e.g. a UUID made
+  when they tap Send), at most 255 bytes. A retry with the same key and
+  input within 24 hours answers with what the first call made and acts
+  no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
+  it every call acts. Returned unchanged in the payload.
+  """
   clientMutationId: String
 }
 
@@ -2497,7 +2503,7 @@ input SendMessageInput {
 type SendMessagePayload {
   "The new thread, in Sent."
   thread: Thread!
-  "The sent message, with ` + "`" + `deliveryStatus` + "`" + ` QUEUED."
+  "The sent message, with ` + "`" + `deliveryStatus` + "`" + ` QUEUED (a retry with the same ` + "`" + `clientMutationId` + "`" + ` shows its status now)."
   message: Message!
   "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
@@ -2513,7 +2519,13 @@ input ReplyToThreadInput {
   attachments: [Upload!]
   "Required when the thread's team requires an electronic signature; ignored otherwise."
   electronicSignature: ElectronicSignatureInput
-  "Any string; returned unchanged in the payload (Relay)."
+  """
+  Idempotency key, unique per action the veteran takes (e.g. a UUID made
+  when they tap Send), at most 255 bytes. A retry with the same key and
+  input within 24 hours answers with what the first call made and acts
+  no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
+  it every call acts. Returned unchanged in the payload.
+  """
   clientMutationId: String
 }
 
@@ -2521,7 +2533,7 @@ input ReplyToThreadInput {
 type ReplyToThreadPayload {
   "The thread, with the reply as its last message."
   thread: Thread!
-  "The sent reply, with ` + "`" + `deliveryStatus` + "`" + ` QUEUED."
+  "The sent reply, with ` + "`" + `deliveryStatus` + "`" + ` QUEUED (a retry with the same ` + "`" + `clientMutationId` + "`" + ` shows its status now)."
   message: Message!
   "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
@@ -2544,7 +2556,13 @@ input SaveDraftInput {
   threadId: ID
   "The draft's text, replacing what was saved; may be empty; at most 100,000 characters."
   body: String!
-  "Any string; returned unchanged in the payload (Relay)."
+  """
+  Idempotency key, unique per action the veteran takes (e.g. a UUID made
+  when they tap Send), at most 255 bytes. A retry with the same key and
+  input within 24 hours answers with what the first call made and acts
+  no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
+  it every call acts. Returned unchanged in the payload.
+  """
   clientMutationId: String
 }
 
@@ -2582,7 +2600,13 @@ input SendDraftInput {
   draftId: ID!
   "Required when the draft's team requires an electronic signature; ignored otherwise."
   electronicSignature: ElectronicSignatureInput
-  "Any string; returned unchanged in the payload (Relay)."
+  """
+  Idempotency key, unique per action the veteran takes (e.g. a UUID made
+  when they tap Send), at most 255 bytes. A retry with the same key and
+  input within 24 hours answers with what the first call made and acts
+  no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
+  it every call acts. Returned unchanged in the payload.
+  """
   clientMutationId: String
 }
 
@@ -2590,7 +2614,7 @@ input SendDraftInput {
 type SendDraftPayload {
   "The thread (in Sent for what was a new-message draft)."
   thread: Thread!
-  "The sent message, with a new ID and ` + "`" + `deliveryStatus` + "`" + ` QUEUED."
+  "The sent message, with a new ID and ` + "`" + `deliveryStatus` + "`" + ` QUEUED (a retry with the same ` + "`" + `clientMutationId` + "`" + ` shows its status now)."
   message: Message!
   "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
@@ -2662,7 +2686,13 @@ input CreateFolderInput {
   folders ignoring case, system folders included (` + "`" + `FOLDER_NAME_TAKEN` + "`" + `).
   """
   name: String!
-  "Any string; returned unchanged in the payload (Relay)."
+  """
+  Idempotency key, unique per action the veteran takes (e.g. a UUID made
+  when they tap Send), at most 255 bytes. A retry with the same key and
+  input within 24 hours answers with what the first call made and acts
+  no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
+  it every call acts. Returned unchanged in the payload.
+  """
   clientMutationId: String
 }
 
@@ -2708,7 +2738,13 @@ input CreateTagInput {
   veteran's tags ignoring case (` + "`" + `TAG_NAME_TAKEN` + "`" + `).
   """
   name: String!
-  "Any string; returned unchanged in the payload (Relay)."
+  """
+  Idempotency key, unique per action the veteran takes (e.g. a UUID made
+  when they tap Send), at most 255 bytes. A retry with the same key and
+  input within 24 hours answers with what the first call made and acts
+  no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
+  it every call acts. Returned unchanged in the payload.
+  """
   clientMutationId: String
 }
 

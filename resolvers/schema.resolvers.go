@@ -177,7 +177,7 @@ func (r *messageReceivedEventResolver) Thread(ctx context.Context, obj *model.In
 func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMessageInput) (*model.SendMessagePayload, error) {
 	th, m, err := r.Inbox.SendMessage(ctx, inbox.SendMessage{
 		CareTeamID: input.CareTeamID, Category: input.Category, Subject: input.Subject, Body: input.Body,
-		Attachments: files(input.Attachments), Signature: signature(input.ElectronicSignature),
+		Attachments: files(input.Attachments), Signature: signature(input.ElectronicSignature), Key: deref(input.ClientMutationID),
 	})
 	if err != nil {
 		return nil, err
@@ -189,6 +189,7 @@ func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMess
 func (r *mutationResolver) ReplyToThread(ctx context.Context, input model.ReplyToThreadInput) (*model.ReplyToThreadPayload, error) {
 	th, m, err := r.Inbox.ReplyToThread(ctx, inbox.Reply{
 		ThreadID: input.ThreadID, Body: input.Body, Attachments: files(input.Attachments), Signature: signature(input.ElectronicSignature),
+		Key: deref(input.ClientMutationID),
 	})
 	if err != nil {
 		return nil, err
@@ -200,7 +201,7 @@ func (r *mutationResolver) ReplyToThread(ctx context.Context, input model.ReplyT
 func (r *mutationResolver) SaveDraft(ctx context.Context, input model.SaveDraftInput) (*model.SaveDraftPayload, error) {
 	th, d, err := r.Inbox.SaveDraft(ctx, inbox.Draft{
 		DraftID: deref(input.DraftID), CareTeamID: deref(input.CareTeamID), Category: input.Category,
-		Subject: input.Subject, ThreadID: deref(input.ThreadID), Body: input.Body,
+		Subject: input.Subject, ThreadID: deref(input.ThreadID), Body: input.Body, Key: deref(input.ClientMutationID),
 	})
 	if err != nil {
 		return nil, err
@@ -219,7 +220,8 @@ func (r *mutationResolver) DeleteDraft(ctx context.Context, input model.DeleteDr
 
 // SendDraft is the resolver for the sendDraft field.
 func (r *mutationResolver) SendDraft(ctx context.Context, input model.SendDraftInput) (*model.SendDraftPayload, error) {
-	th, m, err := r.Inbox.SendDraft(ctx, input.DraftID, signature(input.ElectronicSignature))
+	th, m, err := r.Inbox.SendDraft(ctx, inbox.SendDraft{DraftID: input.DraftID, Signature: signature(input.ElectronicSignature),
+		Key: deref(input.ClientMutationID)})
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +275,7 @@ func (r *mutationResolver) RestoreThread(ctx context.Context, input model.Restor
 
 // CreateFolder is the resolver for the createFolder field.
 func (r *mutationResolver) CreateFolder(ctx context.Context, input model.CreateFolderInput) (*model.FolderPayload, error) {
-	f, err := r.Inbox.CreateFolder(ctx, input.Name)
+	f, err := r.Inbox.CreateFolder(ctx, inbox.NewFolder{Name: input.Name, Key: deref(input.ClientMutationID)})
 	if err != nil {
 		return nil, err
 	}
@@ -299,7 +301,7 @@ func (r *mutationResolver) DeleteFolder(ctx context.Context, input model.DeleteF
 
 // CreateTag is the resolver for the createTag field.
 func (r *mutationResolver) CreateTag(ctx context.Context, input model.CreateTagInput) (*model.TagPayload, error) {
-	t, err := r.Inbox.CreateTag(ctx, input.Name)
+	t, err := r.Inbox.CreateTag(ctx, inbox.NewTag{Name: input.Name, Key: deref(input.ClientMutationID)})
 	if err != nil {
 		return nil, err
 	}

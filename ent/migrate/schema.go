@@ -241,6 +241,34 @@ var (
 			},
 		},
 	}
+	// IdempotencyRecordsColumns holds the columns for the "idempotency_records" table.
+	IdempotencyRecordsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "veteran_id", Type: field.TypeString},
+		{Name: "key", Type: field.TypeString},
+		{Name: "operation", Type: field.TypeString},
+		{Name: "input_hash", Type: field.TypeString},
+		{Name: "result_ids", Type: field.TypeJSON},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// IdempotencyRecordsTable holds the schema information for the "idempotency_records" table.
+	IdempotencyRecordsTable = &schema.Table{
+		Name:       "idempotency_records",
+		Columns:    IdempotencyRecordsColumns,
+		PrimaryKey: []*schema.Column{IdempotencyRecordsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencyrecord_veteran_id_key",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyRecordsColumns[1], IdempotencyRecordsColumns[2]},
+			},
+			{
+				Name:    "idempotencyrecord_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{IdempotencyRecordsColumns[6]},
+			},
+		},
+	}
 	// MessagesColumns holds the columns for the "messages" table.
 	MessagesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -503,6 +531,7 @@ var (
 		ChangesTable,
 		FacilitiesTable,
 		FoldersTable,
+		IdempotencyRecordsTable,
 		MessagesTable,
 		ProviderRefsTable,
 		SyncStatesTable,

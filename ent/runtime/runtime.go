@@ -13,6 +13,7 @@ import (
 	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/ent/folder"
+	"github.com/va/vams/ent/idempotencyrecord"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/providerref"
 	"github.com/va/vams/ent/schema"
@@ -250,6 +251,17 @@ func init() {
 	folder.DefaultID = folderDescID.Default.(func() string)
 	// folder.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	folder.IDValidator = folderDescID.Validators[0].(func(string) error)
+	idempotencyrecordMixin := schema.IdempotencyRecord{}.Mixin()
+	idempotencyrecordMixinHooks0 := idempotencyrecordMixin[0].Hooks()
+	idempotencyrecord.Hooks[0] = idempotencyrecordMixinHooks0[0]
+	idempotencyrecordMixinInters0 := idempotencyrecordMixin[0].Interceptors()
+	idempotencyrecord.Interceptors[0] = idempotencyrecordMixinInters0[0]
+	idempotencyrecordFields := schema.IdempotencyRecord{}.Fields()
+	_ = idempotencyrecordFields
+	// idempotencyrecordDescKey is the schema descriptor for key field.
+	idempotencyrecordDescKey := idempotencyrecordFields[1].Descriptor()
+	// idempotencyrecord.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	idempotencyrecord.KeyValidator = idempotencyrecordDescKey.Validators[0].(func(string) error)
 	messageMixin := schema.Message{}.Mixin()
 	messageMixinHooks2 := messageMixin[2].Hooks()
 	message.Hooks[0] = messageMixinHooks2[0]

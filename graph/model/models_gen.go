@@ -29,7 +29,11 @@ type CreateFolderInput struct {
 	// most 50 characters (`FOLDER_NAME_INVALID`); unique among the veteran's
 	// folders ignoring case, system folders included (`FOLDER_NAME_TAKEN`).
 	Name string `json:"name"`
-	// Any string; returned unchanged in the payload (Relay).
+	// Idempotency key, unique per action the veteran takes (e.g. a UUID made
+	// when they tap Send), at most 255 bytes. A retry with the same key and
+	// input within 24 hours answers with what the first call made and acts
+	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
+	// it every call acts. Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -39,7 +43,11 @@ type CreateTagInput struct {
 	// blank; at most 50 characters (`TAG_NAME_INVALID`); unique among the
 	// veteran's tags ignoring case (`TAG_NAME_TAKEN`).
 	Name string `json:"name"`
-	// Any string; returned unchanged in the payload (Relay).
+	// Idempotency key, unique per action the veteran takes (e.g. a UUID made
+	// when they tap Send), at most 255 bytes. A retry with the same key and
+	// input within 24 hours answers with what the first call made and acts
+	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
+	// it every call acts. Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -213,7 +221,11 @@ type ReplyToThreadInput struct {
 	Attachments []*graphql.Upload `json:"attachments,omitempty"`
 	// Required when the thread's team requires an electronic signature; ignored otherwise.
 	ElectronicSignature *ElectronicSignatureInput `json:"electronicSignature,omitempty"`
-	// Any string; returned unchanged in the payload (Relay).
+	// Idempotency key, unique per action the veteran takes (e.g. a UUID made
+	// when they tap Send), at most 255 bytes. A retry with the same key and
+	// input within 24 hours answers with what the first call made and acts
+	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
+	// it every call acts. Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -221,7 +233,7 @@ type ReplyToThreadInput struct {
 type ReplyToThreadPayload struct {
 	// The thread, with the reply as its last message.
 	Thread *ent.Thread `json:"thread"`
-	// The sent reply, with `deliveryStatus` QUEUED.
+	// The sent reply, with `deliveryStatus` QUEUED (a retry with the same `clientMutationId` shows its status now).
 	Message *ent.Message `json:"message"`
 	// The `clientMutationId` of the input, unchanged.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
@@ -250,7 +262,11 @@ type SaveDraftInput struct {
 	ThreadID *string `json:"threadId,omitempty"`
 	// The draft's text, replacing what was saved; may be empty; at most 100,000 characters.
 	Body string `json:"body"`
-	// Any string; returned unchanged in the payload (Relay).
+	// Idempotency key, unique per action the veteran takes (e.g. a UUID made
+	// when they tap Send), at most 255 bytes. A retry with the same key and
+	// input within 24 hours answers with what the first call made and acts
+	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
+	// it every call acts. Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -270,7 +286,11 @@ type SendDraftInput struct {
 	DraftID string `json:"draftId"`
 	// Required when the draft's team requires an electronic signature; ignored otherwise.
 	ElectronicSignature *ElectronicSignatureInput `json:"electronicSignature,omitempty"`
-	// Any string; returned unchanged in the payload (Relay).
+	// Idempotency key, unique per action the veteran takes (e.g. a UUID made
+	// when they tap Send), at most 255 bytes. A retry with the same key and
+	// input within 24 hours answers with what the first call made and acts
+	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
+	// it every call acts. Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -278,7 +298,7 @@ type SendDraftInput struct {
 type SendDraftPayload struct {
 	// The thread (in Sent for what was a new-message draft).
 	Thread *ent.Thread `json:"thread"`
-	// The sent message, with a new ID and `deliveryStatus` QUEUED.
+	// The sent message, with a new ID and `deliveryStatus` QUEUED (a retry with the same `clientMutationId` shows its status now).
 	Message *ent.Message `json:"message"`
 	// The `clientMutationId` of the input, unchanged.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
@@ -307,7 +327,11 @@ type SendMessageInput struct {
 	Attachments []*graphql.Upload `json:"attachments,omitempty"`
 	// Required when the team requires an electronic signature; ignored otherwise.
 	ElectronicSignature *ElectronicSignatureInput `json:"electronicSignature,omitempty"`
-	// Any string; returned unchanged in the payload (Relay).
+	// Idempotency key, unique per action the veteran takes (e.g. a UUID made
+	// when they tap Send), at most 255 bytes. A retry with the same key and
+	// input within 24 hours answers with what the first call made and acts
+	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
+	// it every call acts. Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -315,7 +339,7 @@ type SendMessageInput struct {
 type SendMessagePayload struct {
 	// The new thread, in Sent.
 	Thread *ent.Thread `json:"thread"`
-	// The sent message, with `deliveryStatus` QUEUED.
+	// The sent message, with `deliveryStatus` QUEUED (a retry with the same `clientMutationId` shows its status now).
 	Message *ent.Message `json:"message"`
 	// The `clientMutationId` of the input, unchanged.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`

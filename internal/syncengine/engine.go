@@ -115,6 +115,7 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &reconcileWorker{e: e})
 	river.AddWorker(workers, &reconcileAllWorker{e: e})
 	river.AddWorker(workers, &sweepAllWorker{e: e})
+	river.AddWorker(workers, &pruneKeysWorker{e: e})
 	rc := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
@@ -132,6 +133,8 @@ func New(cfg Config) (*Engine, error) {
 				func() (river.JobArgs, *river.InsertOpts) { return sweepAllArgs{}, nil }, nil),
 		}
 	}
+	rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(pruneEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return pruneKeysArgs{}, nil }, nil))
 	var err error
 	if e.river, err = newRiver(cfg.Store, rc); err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)

@@ -25,10 +25,13 @@ type Draft struct {
 	Subject    *string
 	ThreadID   string
 	Body       string
+	// Key is the client's idempotency key (clientMutationId); "" for none.
+	Key string
 }
 
 // SaveDraft creates or updates a draft. Drafts hold no attachments or
-// signature, as on VA.gov.
+// signature, as on VA.gov. A retry with the same Key answers with the first
+// call's thread and draft.
 func (s *Service) SaveDraft(ctx context.Context, in Draft) (*ent.Thread, *ent.Message, error) {
 	vid, err := viewerID(ctx)
 	if err != nil {
@@ -37,20 +40,36 @@ func (s *Service) SaveDraft(ctx context.Context, in Draft) (*ent.Thread, *ent.Me
 	if err := checkDraft(in); err != nil {
 		return nil, nil, err
 	}
-	save, err := s.draftSave(ctx, vid, in, s.now())
-	if err != nil {
-		return nil, nil, err
-	}
-	var th *ent.Thread
-	var d *ent.Message
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
-		th, d, err = save(tx)
-		return err
+	c, err := newClaim(vid, OpSaveDraft, in.Key, func(d *digest) {
+		var category *string
+		if in.Category != nil {
+			v := string(*in.Category)
+			category = &v
+		}
+		d.str(in.DraftID).str(in.CareTeamID).opt(category).opt(in.Subject).str(in.ThreadID).str(in.Body)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return th, d, nil
+	return s.onceSent(ctx, c, func() (*ent.Thread, *ent.Message, error) {
+		save, err := s.draftSave(ctx, vid, in, s.now())
+		if err != nil {
+			return nil, nil, err
+		}
+		var th *ent.Thread
+		var d *ent.Message
+		err = s.store.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if th, d, err = save(tx); err != nil {
+				return err
+			}
+			return s.remember(ctx, tx, c, th.ID, d.ID)
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return th, d, nil
+	})
 }
 
 // checkDraft applies the limits a draft must keep; a draft may still be
@@ -241,28 +260,47 @@ func (s *Service) DeleteDraft(ctx context.Context, draftID string) (deletedThrea
 	return deletedThread, th, err
 }
 
-// SendDraft sends a draft under the same rules as sendMessage or replyToThread.
-func (s *Service) SendDraft(ctx context.Context, draftID string, sig *Signature) (*ent.Thread, *ent.Message, error) {
+// SendDraft is the input of sendDraft.
+type SendDraft struct {
+	DraftID   string
+	Signature *Signature
+	// Key is the client's idempotency key (clientMutationId); "" for none.
+	Key string
+}
+
+// SendDraft sends a draft under the same rules as sendMessage or
+// replyToThread. A retry with the same Key answers with the first call's
+// thread and sent message.
+func (s *Service) SendDraft(ctx context.Context, in SendDraft) (*ent.Thread, *ent.Message, error) {
 	vid, err := viewerID(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkID(draftID, ids.Message, "draftId"); err != nil {
+	if err := checkID(in.DraftID, ids.Message, "draftId"); err != nil {
 		return nil, nil, err
 	}
-	if err := checkSignature(sig); err != nil {
+	if err := checkSignature(in.Signature); err != nil {
 		return nil, nil, err
 	}
-	d, th, ct, err := s.draftToSend(ctx, vid, draftID)
+	c, err := newClaim(vid, OpSendDraft, in.Key, func(d *digest) { d.str(in.DraftID).signature(in.Signature) })
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := s.prepareSend(vid, ct, d.Body, sig, nil)
+	return s.onceSent(ctx, c, func() (*ent.Thread, *ent.Message, error) { return s.sendDraft(ctx, vid, in, c) })
+}
+
+// sendDraft is SendDraft once its input passed every check.
+func (s *Service) sendDraft(ctx context.Context, vid string, in SendDraft, c *claim) (*ent.Thread, *ent.Message, error) {
+	d, th, ct, err := s.draftToSend(ctx, vid, in.DraftID)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := s.prepareSend(vid, ct, d.Body, in.Signature, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	newThread := th.MessageCount == 0
-	return s.deliver(ctx, out, func(tx *store.Tx) (*ent.Thread, error) {
+	return s.deliver(ctx, out, c, func(tx *store.Tx) (*ent.Thread, error) {
 		// The draft row is deleted and a sent message created so that the
 		// sent message's ID sorts after every earlier message.
 		if err := tx.Client.Message.DeleteOneID(d.ID).Exec(ctx); err != nil {

@@ -36,7 +36,7 @@ func TestNewMessageDraftSaveUpdateSend(t *testing.T) {
 			t.Errorf("updated draft %+v in thread %+v", d2, th2)
 		}
 
-		sent, msg := must2[*ent.Thread, *ent.Message](t)(w.Inbox.SendDraft(w.ctx, d.ID, nil))
+		sent, msg := must2[*ent.Thread, *ent.Message](t)(w.Inbox.SendDraft(w.ctx, inbox.SendDraft{DraftID: d.ID}))
 		if sent.ID != th.ID || sent.FolderID != w.systemFolder(t, folder.SystemSENT) || sent.MessageCount != 1 {
 			t.Errorf("sent thread: folder %s, messages %d", w.folderOf(t, sent.ID), sent.MessageCount)
 		}
@@ -54,7 +54,7 @@ func TestNewMessageDraftSaveUpdateSend(t *testing.T) {
 			t.Errorf("changes %v, want %v", got, want)
 		}
 
-		_, _, err := w.Inbox.SendDraft(w.ctx, msg.ID, nil)
+		_, _, err := w.Inbox.SendDraft(w.ctx, inbox.SendDraft{DraftID: msg.ID})
 		wantCode(t, err, inbox.CodeNotDraft, "draftId")
 		_, _, err = w.Inbox.SaveDraft(w.ctx, inbox.Draft{DraftID: msg.ID, Body: "edit a sent message"})
 		wantCode(t, err, inbox.CodeNotDraft, "draftId")
@@ -70,7 +70,7 @@ func TestReplyDraftSendsAsReply(t *testing.T) {
 		if got := w.thread(t, th.ID); got.Subject != "Lab results" || got.MessageCount != 1 {
 			t.Errorf("a reply draft changed its thread: %+v", got)
 		}
-		sent, msg := must2[*ent.Thread, *ent.Message](t)(w.Inbox.SendDraft(w.ctx, d.ID, nil))
+		sent, msg := must2[*ent.Thread, *ent.Message](t)(w.Inbox.SendDraft(w.ctx, inbox.SendDraft{DraftID: d.ID}))
 		if sent.MessageCount != 2 || msg.Body != "Thanks, doctor." || sent.FolderID != th.FolderID {
 			t.Errorf("sent reply: thread %+v, message %+v", sent, msg)
 		}
@@ -194,7 +194,7 @@ func TestSendDraftRefusalsKeepTheDraft(t *testing.T) {
 			each(t, func(t *testing.T, w *world) {
 				id := c.setup(t, w)
 				before := w.rows(t)
-				_, _, err := w.Inbox.SendDraft(w.ctx, id, nil)
+				_, _, err := w.Inbox.SendDraft(w.ctx, inbox.SendDraft{DraftID: id})
 				wantCode(t, err, c.code, c.field)
 				if after := w.rows(t); after != before {
 					t.Errorf("refused send wrote rows: before %+v, after %+v", before, after)

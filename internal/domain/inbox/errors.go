@@ -45,6 +45,7 @@ const (
 	CodePreferredCareTeamRequired Code = "PREFERRED_CARE_TEAM_REQUIRED"
 	CodeRateLimited               Code = "RATE_LIMITED"
 	CodeInvalidText               Code = "INVALID_TEXT"
+	CodeIdempotencyKeyReused      Code = "IDEMPOTENCY_KEY_REUSED"
 )
 
 // Error is a rule the veteran's request broke. Message is safe to show and

@@ -32,7 +32,7 @@ func SystemFolder(ctx context.Context, c *ent.Client, veteranID string, kind fol
 // folders are the veteran's custom folders; system folders load but are
 // not editable.
 var folders = &named[*ent.Folder]{
-	entity: EntityFolder, event: events.FolderChanged, idPrefix: ids.Folder, idField: "folderId",
+	op: OpCreateFolder, entity: EntityFolder, event: events.FolderChanged, idPrefix: ids.Folder, idField: "folderId",
 	checkName: checkFolderName,
 	takenCode: CodeFolderNameTaken, takenMsg: "That folder name is already in use. Try a different name.",
 	id:  func(f *ent.Folder) string { return f.ID },
@@ -65,9 +65,17 @@ var folders = &named[*ent.Folder]{
 	},
 }
 
-// CreateFolder creates a custom folder.
-func (s *Service) CreateFolder(ctx context.Context, name string) (*ent.Folder, error) {
-	return folders.createOne(ctx, s, name)
+// NewFolder is the input of createFolder.
+type NewFolder struct {
+	Name string
+	// Key is the client's idempotency key (clientMutationId); "" for none.
+	Key string
+}
+
+// CreateFolder creates a custom folder. A retry with the same Key answers
+// with the folder the first call made.
+func (s *Service) CreateFolder(ctx context.Context, in NewFolder) (*ent.Folder, error) {
+	return folders.createOne(ctx, s, in.Name, in.Key)
 }
 
 // RenameFolder renames a custom folder.

@@ -60,7 +60,7 @@ func TestMoveThreadRules(t *testing.T) {
 	each(t, func(t *testing.T, w *world) {
 		th, _ := w.clinicianStarts(t, w.team, "Your labs are normal.")
 		draftThread, _ := w.draft(t, inbox.Draft{CareTeamID: w.team, Body: "unsent"})
-		travel := must[*ent.Folder](t)(w.Inbox.CreateFolder(w.ctx, "Travel"))
+		travel := must[*ent.Folder](t)(w.Inbox.CreateFolder(w.ctx, inbox.NewFolder{Name: "Travel"}))
 		inboxID, sent, drafts := w.systemFolder(t, folder.SystemINBOX), w.systemFolder(t, folder.SystemSENT), w.systemFolder(t, folder.SystemDRAFTS)
 
 		refusals := []struct {

@@ -13,6 +13,7 @@ import (
 // per veteran regardless of case: folders and tags. Creating, renaming and
 // deleting them is one code path; this is what differs.
 type named[T any] struct {
+	op        Operation // its create, as the API names it
 	entity    EntityKind
 	event     events.Kind
 	idPrefix  string
@@ -79,24 +80,38 @@ func (k *named[T]) record(ctx context.Context, s *Service, tx *store.Tx, vid str
 	return s.change(ctx, tx, vid, k.entity, id, op, events.Event{Kind: k.event, EntityID: id})
 }
 
-func (k *named[T]) createOne(ctx context.Context, s *Service, name string) (x T, err error) {
+// createOne creates one; a retry with the same key answers with the one
+// the first call made.
+func (k *named[T]) createOne(ctx context.Context, s *Service, name, key string) (T, error) {
+	var zero T
 	vid, err := viewerID(ctx)
 	if err != nil {
-		return x, err
+		return zero, err
 	}
-	if name, err = k.checkName(name); err != nil {
-		return x, err
+	checked, err := k.checkName(name)
+	if err != nil {
+		return zero, err
 	}
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
-		if err := k.nameFree(ctx, tx.Client, vid, name, ""); err != nil {
-			return err
-		}
-		if x, err = k.create(ctx, tx.Client, vid, name); err != nil {
-			return k.conflict(err)
-		}
-		return k.record(ctx, s, tx, vid, x, change.OpCREATED)
+	c, err := newClaim(vid, k.op, key, func(d *digest) { d.str(name) })
+	if err != nil {
+		return zero, err
+	}
+	get := func(ctx context.Context, id string) (T, error) { return k.get(ctx, s.store.Client, id) }
+	return once(ctx, s, c, replayOne(ctx, get), func() (x T, err error) {
+		err = s.store.InTx(ctx, func(tx *store.Tx) error {
+			if err := k.nameFree(ctx, tx.Client, vid, checked, ""); err != nil {
+				return err
+			}
+			if x, err = k.create(ctx, tx.Client, vid, checked); err != nil {
+				return k.conflict(err)
+			}
+			if err := k.record(ctx, s, tx, vid, x, change.OpCREATED); err != nil {
+				return err
+			}
+			return s.remember(ctx, tx, c, k.id(x))
+		})
+		return x, err
 	})
-	return x, err
 }
 
 func (k *named[T]) renameOne(ctx context.Context, s *Service, id, name string) (x T, err error) {

@@ -30,7 +30,7 @@ var kinds = []kind{
 		entity: "Folder", idField: "folderId", prefix: ids.Folder,
 		taken: inbox.CodeFolderNameTaken, invalid: inbox.CodeFolderNameInvalid, invalidName: "Follow-up",
 		create: func(ctx context.Context, s *inbox.Service, name string) (string, error) {
-			f, err := s.CreateFolder(ctx, name)
+			f, err := s.CreateFolder(ctx, inbox.NewFolder{Name: name})
 			return nameOf(f, err)
 		},
 		rename: func(ctx context.Context, s *inbox.Service, id, name string) (string, error) {
@@ -43,7 +43,7 @@ var kinds = []kind{
 		entity: "Tag", idField: "tagId", prefix: ids.Tag,
 		taken: inbox.CodeTagNameTaken, invalid: inbox.CodeTagNameInvalid, invalidName: "Follow_up",
 		create: func(ctx context.Context, s *inbox.Service, name string) (string, error) {
-			t, err := s.CreateTag(ctx, name)
+			t, err := s.CreateTag(ctx, inbox.NewTag{Name: name})
 			return tagName(t, err)
 		},
 		rename: func(ctx context.Context, s *inbox.Service, id, name string) (string, error) {
@@ -160,7 +160,7 @@ func TestSystemFoldersAndFoldersInUseStay(t *testing.T) {
 		wantCode(t, err, inbox.CodeSystemFolder, "folderId")
 		wantCode(t, w.Inbox.DeleteFolder(w.ctx, w.systemFolder(t, folder.SystemTRASH)), inbox.CodeSystemFolder, "folderId")
 
-		travel := must[*ent.Folder](t)(w.Inbox.CreateFolder(w.ctx, "Travel"))
+		travel := must[*ent.Folder](t)(w.Inbox.CreateFolder(w.ctx, inbox.NewFolder{Name: "Travel"}))
 		th, _ := w.send(t, "Mileage", "Claim for my visit.")
 		must[*ent.Thread](t)(w.Inbox.MoveThread(w.ctx, th.ID, travel.ID))
 		wantCode(t, w.Inbox.DeleteFolder(w.ctx, travel.ID), inbox.CodeFolderNotEmpty, "folderId")
@@ -174,7 +174,7 @@ func TestTagAndUntagThread(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, w *world) {
 		th, _ := w.send(t, "Refill", "Please refill.")
-		tag := must[*ent.Tag](t)(w.Inbox.CreateTag(w.ctx, "Follow up"))
+		tag := must[*ent.Tag](t)(w.Inbox.CreateTag(w.ctx, inbox.NewTag{Name: "Follow up"}))
 		tags := func() []string {
 			got := must[[]string](t)(w.Client().Thread.QueryTags(w.thread(t, th.ID)).IDs(w.System()))
 			slices.Sort(got)

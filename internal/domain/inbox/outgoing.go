@@ -34,8 +34,8 @@ func (s *Service) prepareSend(vid string, ct *ent.CareTeam, body string, sig *Si
 }
 
 // deliver stores out in one transaction, in the thread that thread returns
-// (creating or readying it there), and queues its delivery.
-func (s *Service) deliver(ctx context.Context, out outgoing, thread func(*store.Tx) (*ent.Thread, error)) (*ent.Thread, *ent.Message, error) {
+// (creating or readying it there), queues its delivery and records c.
+func (s *Service) deliver(ctx context.Context, out outgoing, c *claim, thread func(*store.Tx) (*ent.Thread, error)) (*ent.Thread, *ent.Message, error) {
 	var th *ent.Thread
 	var msg *ent.Message
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
@@ -43,8 +43,10 @@ func (s *Service) deliver(ctx context.Context, out outgoing, thread func(*store.
 		if err != nil {
 			return err
 		}
-		msg, th, err = s.addVeteranMessage(ctx, tx, t, out)
-		return err
+		if msg, th, err = s.addVeteranMessage(ctx, tx, t, out); err != nil {
+			return err
+		}
+		return s.remember(ctx, tx, c, th.ID, msg.ID)
 	})
 	if err != nil {
 		return nil, nil, err

@@ -33,10 +33,13 @@ type SendMessage struct {
 	Body        string
 	Attachments []File
 	Signature   *Signature
+	// Key is the client's idempotency key (clientMutationId); "" for none.
+	Key string
 }
 
 // SendMessage starts a thread with the veteran's first message and queues its
-// delivery. The thread goes to Sent until the care team answers.
+// delivery. The thread goes to Sent until the care team answers. A retry
+// with the same Key answers with the first call's thread and message.
 func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread, *ent.Message, error) {
 	vid, err := viewerID(ctx)
 	if err != nil {
@@ -55,6 +58,17 @@ func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread,
 	if err != nil {
 		return nil, nil, err
 	}
+	c, err := newClaim(vid, OpSendMessage, in.Key, func(d *digest) {
+		d.str(in.CareTeamID).str(string(in.Category)).str(in.Subject).str(in.Body).signature(in.Signature).files(files)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.onceSent(ctx, c, func() (*ent.Thread, *ent.Message, error) { return s.sendMessage(ctx, vid, in, files, c) })
+}
+
+// sendMessage is SendMessage once its input passed every check.
+func (s *Service) sendMessage(ctx context.Context, vid string, in SendMessage, files []checkedFile, c *claim) (*ent.Thread, *ent.Message, error) {
 	ct, block, err := teamState(ctx, s.store.Client, vid, in.CareTeamID)
 	if err != nil {
 		return nil, nil, mapNotFound(err, "careTeamId")
@@ -69,7 +83,7 @@ func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread,
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.deliver(ctx, out, func(tx *store.Tx) (*ent.Thread, error) {
+	return s.deliver(ctx, out, c, func(tx *store.Tx) (*ent.Thread, error) {
 		sent, err := s.systemFolder(ctx, tx.Client, vid, folder.SystemSENT)
 		if err != nil {
 			return nil, err
@@ -97,6 +111,8 @@ type Reply struct {
 	Body        string
 	Attachments []File
 	Signature   *Signature
+	// Key is the client's idempotency key (clientMutationId); "" for none.
+	Key string
 }
 
 // threadForReply loads a thread and decides whether the viewer may reply.
@@ -118,7 +134,8 @@ func (s *Service) threadForReply(ctx context.Context, c *ent.Client, vid, thread
 	return th, ct, nil
 }
 
-// ReplyToThread adds the veteran's reply and queues its delivery.
+// ReplyToThread adds the veteran's reply and queues its delivery. A retry
+// with the same Key answers with the first call's thread and message.
 func (s *Service) ReplyToThread(ctx context.Context, in Reply) (*ent.Thread, *ent.Message, error) {
 	vid, err := viewerID(ctx)
 	if err != nil {
@@ -128,6 +145,17 @@ func (s *Service) ReplyToThread(ctx context.Context, in Reply) (*ent.Thread, *en
 	if err != nil {
 		return nil, nil, err
 	}
+	c, err := newClaim(vid, OpReplyToThread, in.Key, func(d *digest) {
+		d.str(in.ThreadID).str(in.Body).signature(in.Signature).files(files)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.onceSent(ctx, c, func() (*ent.Thread, *ent.Message, error) { return s.reply(ctx, vid, in, files, c) })
+}
+
+// reply is ReplyToThread once its input passed every check.
+func (s *Service) reply(ctx context.Context, vid string, in Reply, files []checkedFile, c *claim) (*ent.Thread, *ent.Message, error) {
 	th, ct, err := s.threadForReply(ctx, s.store.Client, vid, in.ThreadID)
 	if err != nil {
 		return nil, nil, err
@@ -142,5 +170,5 @@ func (s *Service) ReplyToThread(ctx context.Context, in Reply) (*ent.Thread, *en
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.deliver(ctx, out, func(*store.Tx) (*ent.Thread, error) { return th, nil })
+	return s.deliver(ctx, out, c, func(*store.Tx) (*ent.Thread, error) { return th, nil })
 }

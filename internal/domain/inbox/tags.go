@@ -12,7 +12,7 @@ import (
 
 // tags are the veteran's tags.
 var tags = &named[*ent.Tag]{
-	entity: EntityTag, event: events.TagChanged, idPrefix: ids.Tag, idField: "tagId",
+	op: OpCreateTag, entity: EntityTag, event: events.TagChanged, idPrefix: ids.Tag, idField: "tagId",
 	checkName: checkTagName,
 	takenCode: CodeTagNameTaken, takenMsg: "You already have a tag with that name.",
 	id:  func(t *ent.Tag) string { return t.ID },
@@ -35,9 +35,17 @@ var tags = &named[*ent.Tag]{
 	},
 }
 
-// CreateTag creates a tag.
-func (s *Service) CreateTag(ctx context.Context, name string) (*ent.Tag, error) {
-	return tags.createOne(ctx, s, name)
+// NewTag is the input of createTag.
+type NewTag struct {
+	Name string
+	// Key is the client's idempotency key (clientMutationId); "" for none.
+	Key string
+}
+
+// CreateTag creates a tag. A retry with the same Key answers with the tag
+// the first call made.
+func (s *Service) CreateTag(ctx context.Context, in NewTag) (*ent.Tag, error) {
+	return tags.createOne(ctx, s, in.Name, in.Key)
 }
 
 // RenameTag renames a tag.

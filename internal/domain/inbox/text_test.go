@@ -32,11 +32,11 @@ func TestUnstorableTextIsInvalidText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := svc.CreateFolder(ctx, "Benefits")
+		f, err := svc.CreateFolder(ctx, inbox.NewFolder{Name: "Benefits"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		tg, err := svc.CreateTag(ctx, "urgent")
+		tg, err := svc.CreateTag(ctx, inbox.NewTag{Name: "urgent"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,9 +70,9 @@ func TestUnstorableTextIsInvalidText(t *testing.T) {
 					_, _, err := svc.SaveDraft(ctx, inbox.Draft{CareTeamID: team, Subject: &bad, Body: "x"})
 					return err
 				}},
-				{"name", func() error { _, err := svc.CreateFolder(ctx, bad); return err }},
+				{"name", func() error { _, err := svc.CreateFolder(ctx, inbox.NewFolder{Name: bad}); return err }},
 				{"name", func() error { _, err := svc.RenameFolder(ctx, f.ID, bad); return err }},
-				{"name", func() error { _, err := svc.CreateTag(ctx, bad); return err }},
+				{"name", func() error { _, err := svc.CreateTag(ctx, inbox.NewTag{Name: bad}); return err }},
 				{"name", func() error { _, err := svc.RenameTag(ctx, tg.ID, bad); return err }},
 				{"title", func() error { _, err := svc.UpdateSignature(ctx, "Alex", bad, true); return err }},
 				{"filter.search", func() error {
