@@ -30,7 +30,7 @@ func TestClientContract(t *testing.T) {
 	if _, err := os.Stat("node_modules"); err != nil {
 		vamstest.MissingTool(t, "clients/node_modules is missing: run `npm ci --no-audit --no-fund` in clients/")
 	}
-	s := vamstest.NewSystem(t, storetest.Backends(t)[0])
+	s := vamstest.NewSystem(t, storetest.Backends(t)[0], vamstest.SystemOptions{DemoHistory: true})
 	env := append(os.Environ(), "VAMS_GRAPHQL_URL="+s.URL+"/graphql", "NO_COLOR=1")
 	for i, v := range demo.Directory.Veterans {
 		env = append(env, fmt.Sprintf("VAMS_TOKEN_%d=%s", i+1, s.Token(v.ICN)))

@@ -59,6 +59,9 @@ type Options struct {
 	Clock clock.Clock
 	// SkipSeed leaves the demo data out.
 	SkipSeed bool
+	// NoDemoHistory leaves the demo mailboxes out: the simulators hold the
+	// demo directory only (tests that need no history import in no time).
+	NoDemoHistory bool
 	// SendLimiter bounds each veteran's sends; nil means the default
 	// ratelimit.PerVeteran (20 an hour, burst 5).
 	SendLimiter inbox.SendLimiter
@@ -95,7 +98,8 @@ type App struct {
 	Operator http.Handler
 	log      *slog.Logger
 
-	ownsOHSim bool
+	demo     demoSims
+	demoData bool // add the VAMS-only demo data after the first import
 }
 
 // New opens the store (applying migrations), seeds demo data in demo mode and
@@ -122,6 +126,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	fail := func(err error) (*App, error) {
+		_ = a.closeDemo()
 		a.Store.Close()
 		return nil, err
 	}
@@ -140,10 +145,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
+	now := clk.Now().UTC()
 	if demoMode && !opts.SkipSeed {
-		if err := demo.Seed(ctx, a.Store, clk.Now().UTC()); err != nil {
+		if err := demo.Seed(ctx, a.Store, now); err != nil {
 			return fail(err)
 		}
+		a.demoData = !opts.NoDemoHistory
 	}
 
 	if opts.HTTPClient == nil {
@@ -158,19 +165,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		if len(secret) == 0 {
 			secret = []byte(demoPublicationKey)
 		}
-		a.MHVSim = opts.MHVSim
-		if a.MHVSim == nil {
-			a.MHVSim = mhvsim.New(demo.MHVSeed(demoMHVAppToken, demoMHVAPIKey))
-		}
-		a.OHSim = opts.OHSim
-		if a.OHSim == nil {
-			ohSimCfg := demo.OHConfig(cfg.PublicURL+edge.IntakeOHPath, secret)
-			ohSimCfg.HTTPClient = opts.HTTPClient
-			if opts.AdjustOHSim != nil {
-				opts.AdjustOHSim(&ohSimCfg)
-			}
-			a.OHSim = ohsim.New(ohSimCfg)
-			a.ownsOHSim = true
+		if err := a.openDemoSims(opts, secret, now); err != nil {
+			return fail(err)
 		}
 		mhvCfg = mhv.Config{BaseURL: cfg.PublicURL + edge.SimMHVPath + "/", AppToken: demoMHVAppToken, APIKey: demoMHVAPIKey, HTTPClient: opts.HTTPClient}
 		ohCfg = oh.Config{BaseURL: cfg.PublicURL + edge.SimOHPath, Authority: demo.OHAuthority, Credentials: oh.BearerToken(demoOHToken), HTTPClient: opts.HTTPClient}
@@ -272,15 +268,21 @@ func (a *App) circuits() map[string]string {
 	return out
 }
 
-// Start runs the sync workers.
-func (a *App) Start(ctx context.Context) error { return a.Engine.Start(ctx) }
+// Start runs the sync workers (and, in demo mode, completes the demo data
+// once the first import is in).
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Engine.Start(ctx); err != nil {
+		return err
+	}
+	if a.demoData {
+		a.startDemoData()
+	}
+	return nil
+}
 
 // Close stops the workers and the simulators and closes the store.
 func (a *App) Close(ctx context.Context) error {
-	err := errors.Join(a.Engine.Stop(ctx), a.Audit.Close(ctx))
-	if a.OHSim != nil && a.ownsOHSim {
-		a.OHSim.Close()
-	}
+	err := errors.Join(a.Engine.Stop(ctx), a.Audit.Close(ctx), a.closeDemo())
 	return errors.Join(err, a.Store.Close())
 }
 

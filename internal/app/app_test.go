@@ -27,7 +27,7 @@ func get(t *testing.T, url string) (int, string) {
 // The demo serves everything `make run` promises on one address.
 func TestDemoServesPlaygroundSimulatorsAndHealth(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		s := vamstest.NewSystem(t, b)
+		s := vamstest.NewSystem(t, b, vamstest.SystemOptions{DemoHistory: true})
 		cases := []struct {
 			path, want string
 			code       int

@@ -92,6 +92,13 @@ func Sync(ctx context.Context, t Target, n int, out, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The care teams come from the providers: the first import brings them
+	// (and the demo mailboxes the simulators hold).
+	for _, k := range []providerkind.Kind{providerkind.MHV, providerkind.OH} {
+		if err := a.Engine.Reconcile(ctx, v1, k); err != nil {
+			return err
+		}
+	}
 	vctx := viewer.NewContext(ctx, viewer.Viewer{VeteranID: v1, ICN: demo.Veteran1ICN})
 	teams, err := a.Inbox.CareTeams(vctx)
 	if err != nil {

@@ -130,7 +130,10 @@ var Directory = DemoDirectory{
 			MHVCorrelationID: "10000001", OHPatientID: "20000001", OHAuthority: OHAuthority,
 			SignatureName: "Jordan Rivera", SignatureTitle: "U.S. Army Veteran", IncludeSignature: true,
 		},
-		{ICN: Veteran2ICN, DisplayName: "Casey Morgan", MHVCorrelationID: "10000002"},
+		{
+			ICN: Veteran2ICN, DisplayName: "Casey Morgan", MHVCorrelationID: "10000002",
+			SignatureName: "Casey Morgan", SignatureTitle: "U.S. Navy Veteran",
+		},
 		{ICN: Veteran3ICN, DisplayName: "Avery Thompson", OHPatientID: "20000003", OHAuthority: OHAuthority},
 	},
 	Facilities: []DemoFacility{

@@ -1,21 +1,44 @@
 package demo
 
 import (
+	"errors"
 	"strconv"
+	"time"
 
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/providers/mhv/mhvsim"
 	"github.com/va/vams/providers/oh/ohsim"
 )
 
+// Names of the demo simulators' state files in the data directory.
+const (
+	MHVStateFile = "mhvsim.json"
+	OHStateFile  = "ohsim.json"
+)
+
 // MHVSeed is the demo directory as the MHV simulator holds it, so the
-// simulator and the seeded store agree on patients and triage groups.
+// simulator and the store agree on patients and triage groups: each team
+// serves, is preferred by and blocks exactly the veterans the directory says.
 func MHVSeed(appToken, apiKey string) mhvsim.Seed {
 	s := mhvsim.Seed{AppToken: appToken, APIKey: apiKey}
-	for _, v := range Directory.Veterans {
-		if v.MHVCorrelationID != "" {
-			s.Patients = append(s.Patients, mhvsim.Patient{ICN: v.ICN, CorrelationID: v.MHVCorrelationID, Name: v.DisplayName})
+	corr := func(icns []string) []string {
+		var out []string
+		for _, icn := range icns {
+			if v, ok := Directory.Veteran(icn); ok && v.MHVCorrelationID != "" {
+				out = append(out, v.MHVCorrelationID)
+			}
 		}
+		return out
+	}
+	for _, v := range Directory.Veterans {
+		if v.MHVCorrelationID == "" {
+			continue
+		}
+		p := mhvsim.Patient{ICN: v.ICN, CorrelationID: v.MHVCorrelationID, Name: v.DisplayName}
+		if v.SignatureName != "" {
+			p.Signature = &mhvsim.Signature{Name: v.SignatureName, Title: v.SignatureTitle, Include: v.IncludeSignature}
+		}
+		s.Patients = append(s.Patients, p)
 	}
 	for _, t := range Directory.CareTeams {
 		if t.Provider != providerkind.MHV {
@@ -26,20 +49,16 @@ func MHVSeed(appToken, apiKey string) mhvsim.Seed {
 			continue
 		}
 		f, _ := Directory.Facility(t.StationNumber)
-		tt := mhvsim.TriageTeam{ID: id, Name: t.DisplayName, StationNumber: t.StationNumber, FacilityName: f.Name,
-			HealthCareSystem: f.HealthCareSystem, RequiresSignature: t.RequiresSignature}
-		for _, icn := range t.BlockedFor {
-			if v, ok := Directory.Veteran(icn); ok {
-				tt.BlockedFor = append(tt.BlockedFor, v.MHVCorrelationID)
-			}
-		}
-		s.TriageTeams = append(s.TriageTeams, tt)
+		s.TriageTeams = append(s.TriageTeams, mhvsim.TriageTeam{ID: id, Name: t.DisplayName, StationNumber: t.StationNumber,
+			FacilityName: f.Name, HealthCareSystem: f.HealthCareSystem, RequiresSignature: t.RequiresSignature,
+			AssociatedWith: corr(t.AssociatedWith), PreferredBy: corr(t.PreferredBy), BlockedFor: corr(t.BlockedFor)})
 	}
 	return s
 }
 
 // OHConfig is the demo directory as the OH simulator holds it; it pushes its
-// Atom publication to publicationURL signed with secret.
+// Atom publication to publicationURL signed with secret. Each pool serves
+// the veterans the directory associates with it.
 func OHConfig(publicationURL string, secret []byte) ohsim.Config {
 	c := ohsim.Config{Authority: OHAuthority, PublicationURL: publicationURL, PublicationSecret: secret}
 	for _, v := range Directory.Veterans {
@@ -53,7 +72,35 @@ func OHConfig(publicationURL string, secret []byte) ohsim.Config {
 		}
 		f, _ := Directory.Facility(t.StationNumber)
 		c.Pools = append(c.Pools, ohsim.Pool{ID: t.ProviderID, Name: t.Name, ExternalNames: append([]string{t.DisplayName}, t.AlternateNames...),
-			StationNumber: t.StationNumber, FacilityName: f.Name, HealthCareSystem: f.HealthCareSystem, BlockedFor: t.BlockedFor})
+			StationNumber: t.StationNumber, FacilityName: f.Name, HealthCareSystem: f.HealthCareSystem,
+			BlockedFor: t.BlockedFor, AssociatedWith: t.AssociatedWith})
 	}
 	return c
+}
+
+// OpenMHV opens the demo MHV simulator on stateFile and, with history,
+// adds the demo mailboxes the first time (dated before now).
+func OpenMHV(stateFile string, seed mhvsim.Seed, history bool, now time.Time) (*mhvsim.Simulator, error) {
+	seed.StateFile = stateFile
+	sim, err := mhvsim.Open(seed)
+	if err != nil || !history {
+		return sim, err
+	}
+	if _, err := SeedMHV(sim, now); err != nil {
+		return nil, errors.Join(err, sim.Close())
+	}
+	return sim, nil
+}
+
+// OpenOH opens the demo OH simulator on stateFile and, with history, adds
+// the demo mailboxes the first time.
+func OpenOH(stateFile string, cfg ohsim.Config, history bool, now time.Time) (*ohsim.Simulator, error) {
+	cfg.StateFile = stateFile
+	sim, err := ohsim.Open(cfg)
+	if err == nil && history {
+		if _, err = SeedOH(sim, now); err != nil {
+			sim.Close()
+		}
+	}
+	return sim, err
 }

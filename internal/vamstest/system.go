@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/va/vams/internal/app"
+	"github.com/va/vams/internal/demo"
 	"github.com/va/vams/internal/platform/config"
 	"github.com/va/vams/internal/store/storetest"
 	"github.com/va/vams/internal/syncengine"
@@ -30,6 +31,7 @@ type System struct {
 	Log    *LogBuffer
 
 	cfg     config.Config
+	opts    app.Options
 	handler atomic.Pointer[http.Handler]
 }
 
@@ -39,6 +41,14 @@ type SystemOptions struct {
 	// NoAtomPush makes the OH simulator publish nothing, so OH messages
 	// arrive only through reconciliation.
 	NoAtomPush bool
+	// DemoHistory puts the demo mailboxes in the simulators, as `make run`
+	// does, for VAMS to import (slow under -race: use it where a test needs
+	// the history). Without it they hold the demo directory only.
+	DemoHistory bool
+	// NoImportWait returns at once: by default NewSystem starts the first
+	// import and waits until it (and, with DemoHistory, the VAMS-only demo
+	// data) is done.
+	NoImportWait bool
 }
 
 // NewSystem starts VAMS on backend b.
@@ -69,11 +79,16 @@ func NewSystem(t testing.TB, b storetest.Backend, opts ...SystemOptions) *System
 	e.RetryCap = cmp(e.RetryCap, 400*time.Millisecond)
 	e.BreakerTimeout = cmp(e.BreakerTimeout, 300*time.Millisecond)
 	e.EchoWait = cmp(e.EchoWait, 3*time.Second)
-	ao := app.Options{Engine: e}
+	e.ImportHorizon = cmp(e.ImportHorizon, demoHorizon)
+	ao := app.Options{Engine: e, NoDemoHistory: !o.DemoHistory}
 	if o.NoAtomPush {
 		ao.AdjustOHSim = func(c *ohsim.Config) { c.PublicationURL = "" }
 	}
+	s.opts = ao
 	s.start(ao)
+	if !o.NoImportWait {
+		s.WaitForImport()
+	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("server log (tail):\n%s", tail(s.Log.String(), 6000))
@@ -81,6 +96,11 @@ func NewSystem(t testing.TB, b storetest.Backend, opts ...SystemOptions) *System
 	})
 	return s
 }
+
+// demoHorizon bounds the first import in tests: the demo history spans the
+// last 120 days, so walking back the production two years would only add
+// empty windows (each one a full thread walk at MHV).
+const demoHorizon = 130 * 24 * time.Hour
 
 func cmp(d, def time.Duration) time.Duration {
 	if d == 0 {
@@ -133,8 +153,43 @@ func (s *System) Restart(engine syncengine.Config) {
 	engine.RetryBase = cmp(engine.RetryBase, 50*time.Millisecond)
 	engine.RetryCap = cmp(engine.RetryCap, 400*time.Millisecond)
 	engine.BreakerTimeout = cmp(engine.BreakerTimeout, 300*time.Millisecond)
+	engine.ImportHorizon = cmp(engine.ImportHorizon, demoHorizon)
 	s.start(app.Options{Engine: engine, SkipSeed: true, MHVSim: mhv, OHSim: oh})
 }
+
+// RestartAll stops VAMS and its simulators and starts everything again on
+// the same data directory and database, as a restart of `make run` does:
+// the simulators resume from their state files.
+func (s *System) RestartAll() {
+	s.T.Helper()
+	s.handler.Store(nil)
+	s.stop()
+	s.start(s.opts)
+}
+
+// WaitForImport starts a reconciliation (the first import of every demo
+// veteran) and waits until it is complete and, with DemoHistory, the
+// VAMS-only demo data (tags, Travel Claims, drafts) is in.
+func (s *System) WaitForImport() {
+	s.T.Helper()
+	ctx := context.Background()
+	if err := s.App.Engine.ScheduleReconcile(ctx); err != nil {
+		s.T.Fatal(err)
+	}
+	Eventually(s.T, 2*time.Minute, "the first import", func() bool {
+		done, err := demo.Imported(ctx, s.App.Store)
+		if err == nil && done && !s.opts.NoDemoHistory {
+			done, err = demo.Applied(ctx, s.App.Store, s.cfg.DataDir)
+		}
+		if err != nil {
+			s.T.Fatal(err)
+		}
+		return done
+	})
+}
+
+// DataDir is the demo's data directory (database, state files, keys).
+func (s *System) DataDir() string { return s.cfg.DataDir }
 
 // MHV and OH return the running simulators.
 func (s *System) MHV() *mhvsim.Simulator { return s.App.MHVSim }

@@ -23,9 +23,14 @@ const maxThreadPages = 200
 // w.Since, and then reads each remaining thread's messages, keeping those
 // sent within w. Messages living in Deleted come back with StatusDeleted.
 // Custom folders count: a message the veteran filed in MHV's own portal is
-// not gone.
+// not gone. Threads the list marks as having attachments are read in full
+// (allmessagesforthread), the only view that lists the files.
 func (c *Client) ListMessages(ctx context.Context, v providers.Veteran, w providers.Window) ([]providers.Message, error) {
-	var anchors []string
+	type anchor struct {
+		id    string
+		files bool
+	}
+	var anchors []anchor
 	seen := map[flexID]bool{}
 	folders := []int64{FolderInbox, FolderSent, FolderDeleted}
 	all, err := c.Folders(ctx, v)
@@ -47,14 +52,14 @@ func (c *Client) ListMessages(ctx context.Context, v providers.Veteran, w provid
 				continue
 			}
 			seen[t.ThreadID] = true
-			anchors = append(anchors, t.MessageID.String())
+			anchors = append(anchors, anchor{id: t.MessageID.String(), files: t.ThreadHasAttachment})
 		}
 	}
 	teams := &teamLookup{c: c, v: v}
 	var out []providers.Message
 	got := map[string]bool{}
-	for _, id := range anchors {
-		thread, err := c.threadDetails(ctx, v, id, false)
+	for _, a := range anchors {
+		thread, err := c.threadDetails(ctx, v, a.id, a.files)
 		if errors.Is(err, providers.ErrNotFound) {
 			continue // deleted for good between the two calls
 		}
@@ -66,7 +71,8 @@ func (c *Client) ListMessages(ctx context.Context, v providers.Veteran, w provid
 				got[m.ExternalID] = true
 				// messagesforthread is MHV's summary view: vets-api asks
 				// allmessagesforthread for full bodies. Listings therefore
-				// report no body; GetThread reads the full ones.
+				// report no body (even when read in full for the files, to
+				// keep one rule); GetThread reads the full ones.
 				m.Body, m.BodyIncluded = "", false
 				out = append(out, m)
 			}

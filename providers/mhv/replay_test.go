@@ -32,10 +32,9 @@ type replayCase struct {
 }
 
 // Cassettes of endpoints the simulator deliberately does not serve: custom
-// folder management, search, S3 presigned uploads, OH sync, e-mail
+// folder renames and deletes, search, S3 presigned uploads, OH sync, e-mail
 // notification preferences and the EHR crosswalk. VAMS does not call them.
 var replaySkipped = map[string]bool{
-	"folders/creates_a_folder_and_deletes_a_folder__1_post_folder.yml":                             true,
 	"folders/creates_a_folder_and_deletes_a_folder__2_delete_folder_674886.yml":                    true,
 	"folders/deletes_a_folder_id_error.yml":                                                        true,
 	"folders/renames_a_folder.yml":                                                                 true,
@@ -60,6 +59,7 @@ var replayCases = []replayCase{
 	{file: "folders/gets_a_collection_of_folders_with_oh_messages.yml", method: "GET", path: "folder?requiresOHMessages=1"},
 	{file: "folders/gets_a_single_folder.yml", method: "GET", path: "folder/0"},
 	{file: "folders/gets_a_single_folder_id_error.yml", method: "GET", path: "folder/1000"},
+	{file: "folders/creates_a_folder_and_deletes_a_folder__1_post_folder.yml", method: "POST", path: "folder"},
 	{file: "folders/nested_resources/gets_a_collection_of_messages.yml", method: "GET", path: "folder/0/message/page/1/pageSize/250"},
 	{file: "folders/nested_resources/gets_a_collection_of_messages_with_OH.yml", method: "GET", path: "folder/0/message/page/1/pageSize/250?requiresOHMessages=1"},
 	{file: "threads/gets_threads_in_a_folder.yml", method: "GET", path: "folder/threadlistview/0?pageNumber=1&pageSize=5&sortField=SENDER_NAME&sortOrder=ASC"},

@@ -17,12 +17,17 @@ import (
 // several names (PoolsByName keys are the names veterans see) becomes one
 // team: the first name is DisplayName, the rest AlternateNames, and the
 // pool's own name is the internal Name. Blocking comes from
-// pools/{ids}/recipient-access; the patientId query on it is a simulator
-// extension (the 10.8 endpoint is not patient-scoped), so against real OH
+// pools/{ids}/recipient-access. The patientId query on both calls is a
+// simulator extension (the 10.8 endpoints are not patient-scoped: OH has no
+// patient-to-pool mapping), so against real OH every pool is listed and
 // Blocked reflects only pool-wide denial.
 func (c *Client) CareTeams(ctx context.Context, v providers.Veteran) ([]providers.CareTeam, error) {
 	auth := "/" + url.PathEscape(c.authority(v))
-	_, data, err := c.do(ctx, "pools", http.MethodGet, auth+"/pools", nil, nil, nil)
+	q := url.Values{}
+	if v.OHPatientID != "" {
+		q.Set("patientId", v.OHPatientID)
+	}
+	_, data, err := c.do(ctx, "pools", http.MethodGet, auth+"/pools", q, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -58,10 +63,6 @@ func (c *Client) CareTeams(ctx context.Context, v providers.Veteran) ([]provider
 	ids := make([]string, len(teams))
 	for i, t := range teams {
 		ids[i] = t.ExternalID
-	}
-	q := url.Values{}
-	if v.OHPatientID != "" {
-		q.Set("patientId", v.OHPatientID)
 	}
 	_, data, err = c.do(ctx, "pools", http.MethodGet, auth+"/pools/"+strings.Join(ids, ",")+"/recipient-access", q, nil, nil)
 	switch {

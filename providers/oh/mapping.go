@@ -47,9 +47,12 @@ func toDomain(m wire.Message, box string, withBody bool) providers.Message {
 	if t, err := wire.ParseTime(m.CreateDate); err == nil {
 		out.SentAt = t
 	}
+	// Until its references are read, a message stands for its own thread:
+	// a listing (which has none) says so, and reconciliation fetches an
+	// unknown listed message whole to place it.
+	out.ThreadExternalID = canon
 	if withBody {
 		out.Body = wire.DecodeBody(m)
-		out.ThreadExternalID = canon
 		if n := len(m.ReferenceIDs); n > 0 {
 			// referenceIds run oldest first and exclude the message itself.
 			// [Inference] The simulator makes reference ids equal message

@@ -20,6 +20,9 @@ func (s *Simulator) controlRoutes() {
 	m.HandleFunc("POST /control/status", s.ctlStatus)
 	m.HandleFunc("POST /control/outage", s.ctlOutage)
 	m.HandleFunc("GET /control/care-teams", s.ctlCareTeams)
+	for path, lose := range map[string]func(){"wipe": s.Wipe, "reset-ids": s.ResetIDs} {
+		m.HandleFunc("POST /control/"+path, func(w http.ResponseWriter, _ *http.Request) { lose(); w.WriteHeader(http.StatusNoContent) })
+	}
 	s.control = m
 }
 
@@ -91,8 +94,8 @@ func (s *Simulator) ctlClinicianMessage(w http.ResponseWriter, r *http.Request) 
 		}
 	} else {
 		t := s.findTeam(in.CareTeam)
-		if t == nil {
-			ctlError(w, http.StatusBadRequest, "careTeam is required and must name a triage team")
+		if t == nil || !t.serves(p.CorrelationID) {
+			ctlError(w, http.StatusBadRequest, "careTeam is required and must name one of the patient's triage teams")
 			return
 		}
 		m.teamID, m.threadID, m.subject, m.category = t.ID, s.newID(), in.Subject, in.Category
@@ -210,6 +213,7 @@ func (s *Simulator) ctlStatus(w http.ResponseWriter, r *http.Request) {
 		ctlError(w, http.StatusBadRequest, "status must be READ, UNREAD or DELETED")
 		return
 	}
+	s.changed()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -257,6 +261,7 @@ type ControlCareTeam struct {
 	RequiresSignature bool     `json:"requiresSignature"`
 	Preferred         bool     `json:"preferred"`
 	BlockedFor        []string `json:"blockedFor"`
+	AssociatedWith    []string `json:"associatedWith,omitempty"` // correlation ids; empty: every patient
 }
 
 func (s *Simulator) ctlCareTeams(w http.ResponseWriter, _ *http.Request) {
@@ -272,6 +277,7 @@ func (s *Simulator) ctlCareTeams(w http.ResponseWriter, _ *http.Request) {
 			ID: strconv.FormatInt(t.ID, 10), Name: t.Name, StationNumber: t.StationNumber,
 			FacilityName: t.FacilityName, HealthCareSystem: t.HealthCareSystem,
 			RequiresSignature: t.RequiresSignature, Preferred: t.Preferred, BlockedFor: blocked,
+			AssociatedWith: t.AssociatedWith,
 		})
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -10,14 +10,14 @@ import (
 )
 
 // Folder and thread listings: folder, folder/{id}, threadlistview and the
-// legacy paged folder view.
+// legacy paged folder view; and custom folders (POST folder).
 
 var systemFolders = []struct {
 	id   int64
 	name string
 }{{folderInbox, "Inbox"}, {folderDrafts, "Drafts"}, {folderSent, "Sent"}, {folderDeleted, "Deleted"}}
 
-func (s *Simulator) folderObject(p *patient, id int64, name string) map[string]any {
+func (s *Simulator) folderObject(p *patient, id int64, name string, system bool) map[string]any {
 	count, unread := 0, 0
 	for _, mid := range s.order {
 		m := s.msgs[mid]
@@ -29,40 +29,80 @@ func (s *Simulator) folderObject(p *patient, id int64, name string) map[string]a
 			unread++
 		}
 	}
-	return map[string]any{"id": id, "name": name, "count": count, "unreadCount": unread, "systemFolder": true}
+	return map[string]any{"id": id, "name": name, "count": count, "unreadCount": unread, "systemFolder": system}
 }
 
+// folders lists the system folders, then the patient's own.
 func (s *Simulator) folders(w http.ResponseWriter, _ *http.Request, p *patient) {
 	var list []any
 	for _, f := range systemFolders {
-		list = append(list, s.folderObject(p, f.id, f.name))
+		list = append(list, s.folderObject(p, f.id, f.name, true))
+	}
+	for _, f := range p.folders {
+		list = append(list, s.folderObject(p, f.id, f.name, false))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"folder": list})
 }
 
 func (s *Simulator) folder(w http.ResponseWriter, r *http.Request, p *patient) {
 	id, ok := pathInt(r, "id")
+	if !ok {
+		entityNotFound(w)
+		return
+	}
 	for _, f := range systemFolders {
-		if !ok {
-			break
-		}
 		if f.id == id {
-			writeJSON(w, http.StatusOK, s.folderObject(p, f.id, f.name))
+			writeJSON(w, http.StatusOK, s.folderObject(p, f.id, f.name, true))
 			return
 		}
+	}
+	if name, ok := p.customFolderName(id); ok {
+		writeJSON(w, http.StatusOK, s.folderObject(p, id, name, false))
+		return
 	}
 	entityNotFound(w)
 }
 
-func validFolder(id int64) bool {
-	return id == folderInbox || id == folderSent || id == folderDrafts || id == folderDeleted
+// createFolder serves POST folder {"name"}: a custom folder, refused (126)
+// when the patient already has one of that name.
+func (s *Simulator) createFolder(w http.ResponseWriter, r *http.Request, p *patient) {
+	var in struct{ Name string }
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" || len(name) > 50 {
+		mhvError(w, http.StatusBadRequest, 125, "", "Folder name is invalid")
+		return
+	}
+	for _, f := range systemFolders {
+		if strings.EqualFold(f.name, name) {
+			mhvError(w, http.StatusBadRequest, 126, "", "Folder already exists with the requested name")
+			return
+		}
+	}
+	if _, taken := p.customFolderID(name); taken {
+		mhvError(w, http.StatusBadRequest, 126, "", "Folder already exists with the requested name")
+		return
+	}
+	id := s.ensureFolder(p, name)
+	writeJSON(w, http.StatusOK, s.folderObject(p, id, name, false))
+}
+
+// folderOK reports whether id is a system folder or one of the patient's.
+func folderOK(p *patient, id int64) bool {
+	if id == folderInbox || id == folderSent || id == folderDrafts || id == folderDeleted {
+		return true
+	}
+	_, ok := p.customFolderName(id)
+	return ok
 }
 
 // threadList serves folder/threadlistview/{folderId}: one row per thread
 // with a message in the folder, described by its latest such message.
 func (s *Simulator) threadList(w http.ResponseWriter, r *http.Request, p *patient) {
 	fid, ok := pathInt(r, "id")
-	if !ok || !validFolder(fid) {
+	if !ok || !folderOK(p, fid) {
 		entityNotFound(w)
 		return
 	}
@@ -191,7 +231,7 @@ func atoiDefault(s string, d int) int {
 // folderMessages serves the legacy folder/{id}/message/page/{n}/pageSize/{size}.
 func (s *Simulator) folderMessages(w http.ResponseWriter, r *http.Request, p *patient) {
 	fid, ok := pathInt(r, "id")
-	if !ok || !validFolder(fid) {
+	if !ok || !folderOK(p, fid) {
 		entityNotFound(w)
 		return
 	}

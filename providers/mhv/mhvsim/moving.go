@@ -11,7 +11,7 @@ func (s *Simulator) move(thread bool) func(http.ResponseWriter, *http.Request, *
 			return
 		}
 		fid, ok := pathInt(r, "folder")
-		if !ok || !validFolder(fid) || fid == folderDrafts {
+		if !ok || !folderOK(p, fid) || fid == folderDrafts {
 			mhvError(w, http.StatusBadRequest, 910, "", "Folder Doesn't exists")
 			return
 		}

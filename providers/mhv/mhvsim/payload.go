@@ -12,7 +12,11 @@ func (s *Simulator) parties(m *message, p *patient) (senderID int64, senderName 
 	if m.dir == dirToClinician {
 		return p.userID, p.Name, m.teamID, s.teamName(m.teamID)
 	}
-	return clinicianID(m.teamID), "CLINICIAN, " + strings.ToUpper(s.teamName(m.teamID)), p.userID, p.Name
+	name := m.author // a named clinician (seeded history)
+	if name == "" {
+		name = "CLINICIAN, " + strings.ToUpper(s.teamName(m.teamID))
+	}
+	return clinicianID(m.teamID), name, p.userID, p.Name
 }
 
 func readReceipt(m *message) (any, time.Time) {

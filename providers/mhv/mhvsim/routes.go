@@ -16,6 +16,7 @@ func (s *Simulator) routes() {
 	}
 	m.HandleFunc("GET "+apiPrefix+"session", s.session)
 	p("GET", "folder", s.folders)
+	p("POST", "folder", s.createFolder)
 	p("GET", "folder/{id}", s.folder)
 	p("GET", "folder/threadlistview/{id}", s.threadList)
 	p("GET", "folder/{id}/message/page/{page}/pageSize/{size}", s.folderMessages)

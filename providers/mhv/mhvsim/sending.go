@@ -147,7 +147,7 @@ func (s *Simulator) addressReply(w http.ResponseWriter, p *patient, m, orig *mes
 		mhvError(w, http.StatusBadRequest, 131, "", "Unable to reply to a message that is a draft")
 		return false
 	}
-	if t := s.teamByID[orig.teamID]; t == nil || t.blocked[p.CorrelationID] {
+	if t := s.patientTeam(p, orig.teamID); t == nil || t.blocked[p.CorrelationID] {
 		mhvError(w, http.StatusBadRequest, 129, "", "Unable to reply because you are no longer associated with this Triage Team")
 		return false
 	}
@@ -161,7 +161,7 @@ func (s *Simulator) addressReply(w http.ResponseWriter, p *patient, m, orig *mes
 
 // addressNew addresses a new conversation to the triage team req names.
 func (s *Simulator) addressNew(w http.ResponseWriter, p *patient, m *message, req sendReq) bool {
-	t := s.teamByID[flexInt(req.RecipientID)]
+	t := s.patientTeam(p, flexInt(req.RecipientID))
 	if t == nil {
 		mhvError(w, http.StatusBadRequest, 119, "", "Triage team does not exist")
 		return false
@@ -230,7 +230,7 @@ func (s *Simulator) draft(reply bool) func(http.ResponseWriter, *http.Request, *
 		}
 		d.body, d.draftAt = req.Body, s.now().UTC()
 		if !reply && d.inReplyTo == 0 {
-			if t := s.teamByID[flexInt(req.RecipientID)]; t != nil {
+			if t := s.patientTeam(p, flexInt(req.RecipientID)); t != nil {
 				d.teamID = t.ID
 			} else if flexInt(req.RecipientID) != 0 {
 				mhvError(w, http.StatusBadRequest, 119, "", "Triage team does not exist")

@@ -2,6 +2,7 @@ package mhvsim
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -74,5 +75,10 @@ func (s *Simulator) authed(h func(http.ResponseWriter, *http.Request, *patient))
 			return
 		}
 		h(w, r, s.patients[ti.corr])
+		// Every write, and a read (which marks the message read), may have
+		// changed the state: schedule a save.
+		if r.Method != http.MethodGet || strings.HasSuffix(r.URL.Path, "/read") {
+			s.changed()
+		}
 	}
 }

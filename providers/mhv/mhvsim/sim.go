@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"log/slog"
 	"math"
 	mrand "math/rand"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/va/vams/providers/simstate"
 )
 
 // Patient is a veteran known to the simulator.
@@ -18,6 +21,15 @@ type Patient struct {
 	ICN           string
 	CorrelationID string // MHV correlation id, sent as mhvCorrelationId
 	Name          string // "LAST, FIRST" as MHV shows senders
+	// Signature is the patient's initial signature preference (nil: none,
+	// GET preferences/signature answers {}).
+	Signature *Signature
+}
+
+// Signature is a patient's message signature preference.
+type Signature struct {
+	Name, Title string
+	Include     bool
 }
 
 // TriageTeam is a care team (MHV triage group).
@@ -30,8 +42,13 @@ type TriageTeam struct {
 	// RequiresSignature is reported by the control API only: MHV's wire has
 	// no such field (vets-api derives it from the team name, as the adapter does).
 	RequiresSignature bool
-	Preferred         bool
+	Preferred         bool     // preferred by every patient until they say otherwise
+	PreferredBy       []string // correlation ids of patients who marked it preferred
 	BlockedFor        []string // correlation ids of patients this team blocked
+	// AssociatedWith lists the correlation ids of the patients the team
+	// serves: only they see it and may write to it. Empty means every
+	// patient (small test setups).
+	AssociatedWith []string
 }
 
 // Seed is the simulator's initial state and behaviour.
@@ -49,8 +66,18 @@ type Seed struct {
 	Now func() time.Time
 	// RandSeed seeds the error-rate generator so outages are reproducible.
 	RandSeed int64
-	// FirstID is the first message/thread id handed out (default 7000000).
+	// FirstID is the first message/thread id handed out (default 7000000),
+	// and where ids restart after ResetIDs.
 	FirstID int64
+
+	// StateFile, when set (with Open), keeps messages, the id counter,
+	// custom folders, preferences and signatures in that file across
+	// restarts; see package simstate for when it is written. SaveDelay is
+	// its debounce.
+	StateFile string
+	SaveDelay time.Duration
+	// Log reports state-file failures (default slog.Default()).
+	Log *slog.Logger
 }
 
 // Simulator is an in-memory MHV secure-messaging service. It is an
@@ -77,6 +104,9 @@ type Simulator struct {
 	errorRate float64
 	rnd       *mrand.Rand
 
+	seeded simstate.Seeds // SeedHistory batches applied
+	state  *simstate.Writer
+
 	api     *http.ServeMux
 	control *http.ServeMux
 }
@@ -86,12 +116,24 @@ type patient struct {
 	userID    int64
 	signature map[string]any
 	preferred map[int64]bool
+	folders   []customFolder // in creation order
+}
+
+// customFolder is a folder the patient made (positive id).
+type customFolder struct {
+	id   int64
+	name string
 }
 
 type team struct {
 	TriageTeam
-	blocked map[string]bool
+	blocked     map[string]bool
+	preferredBy map[string]bool
+	associated  map[string]bool // nil: every patient
 }
+
+// serves reports whether the team is associated with the patient.
+func (t *team) serves(corr string) bool { return t.associated == nil || t.associated[corr] }
 
 type tokenInfo struct {
 	corr    string
@@ -125,6 +167,7 @@ type message struct {
 	clinReadAt   time.Time
 	inReplyTo    int64
 	attachments  []attachment
+	author       string // clinician's name; "" for the team's generic sender
 }
 
 type attachment struct {
@@ -135,7 +178,8 @@ type attachment struct {
 	size int64
 }
 
-// New builds a simulator from seed.
+// New builds an in-memory simulator from seed (seed.StateFile is ignored:
+// use Open).
 func New(seed Seed) *Simulator {
 	s := &Simulator{
 		seed:     seed,
@@ -149,6 +193,7 @@ func New(seed Seed) *Simulator {
 		tokens:   map[string]tokenInfo{},
 		idem:     map[string]int64{},
 		rnd:      mrand.New(mrand.NewSource(seed.RandSeed)),
+		seeded:   simstate.Seeds{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -159,15 +204,26 @@ func New(seed Seed) *Simulator {
 	if s.nextID == 0 {
 		s.nextID = 7000000
 	}
+	s.seed.FirstID = s.nextID
 	for i, p := range seed.Patients {
 		pp := &patient{Patient: p, userID: 3000000 + int64(i), preferred: map[int64]bool{}}
+		if sg := p.Signature; sg != nil {
+			pp.signature = signatureObject(sg.Name, sg.Title, sg.Include)
+		}
 		s.patients[p.CorrelationID] = pp
 		s.byICN[p.ICN] = pp
 	}
+	set := func(xs []string) map[string]bool {
+		m := map[string]bool{}
+		for _, x := range xs {
+			m[x] = true
+		}
+		return m
+	}
 	for _, t := range seed.TriageTeams {
-		tt := &team{TriageTeam: t, blocked: map[string]bool{}}
-		for _, c := range t.BlockedFor {
-			tt.blocked[c] = true
+		tt := &team{TriageTeam: t, blocked: set(t.BlockedFor), preferredBy: set(t.PreferredBy)}
+		if len(t.AssociatedWith) > 0 {
+			tt.associated = set(t.AssociatedWith)
 		}
 		s.teams = append(s.teams, tt)
 		s.teamByID[t.ID] = tt
@@ -214,6 +270,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Simulator) newID() int64 {
 	s.nextID++
+	s.changed()
 	return s.nextID
 }
 
@@ -299,6 +356,11 @@ func (s *Simulator) teamName(id int64) string {
 
 func clinicianID(teamID int64) int64 { return 9000000000 + teamID }
 
+// signatureObject is the wire shape of a signature preference.
+func signatureObject(name, title string, include bool) map[string]any {
+	return map[string]any{"signatureName": name, "includeSignature": include, "signatureTitle": title}
+}
+
 func (s *Simulator) threadMsgs(m *message) []*message {
 	var out []*message
 	for _, id := range s.order {
@@ -313,4 +375,5 @@ func (s *Simulator) threadMsgs(m *message) []*message {
 func (s *Simulator) addMessage(m *message) {
 	s.msgs[m.id] = m
 	s.order = append(s.order, m.id)
+	s.changed()
 }

@@ -12,12 +12,32 @@ func (s *Simulator) isPreferred(p *patient, t *team) bool {
 	if v, ok := p.preferred[t.ID]; ok {
 		return v
 	}
-	return t.Preferred
+	return t.Preferred || t.preferredBy[p.CorrelationID]
+}
+
+// teamsOf lists the teams associated with the patient, in seed order.
+func (s *Simulator) teamsOf(p *patient) []*team {
+	var out []*team
+	for _, t := range s.teams {
+		if t.serves(p.CorrelationID) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// patientTeam is the patient's team id, or nil when there is no such team or
+// it does not serve the patient (MHV shows a patient their own teams only).
+func (s *Simulator) patientTeam(p *patient, id int64) *team {
+	if t := s.teamByID[id]; t != nil && t.serves(p.CorrelationID) {
+		return t
+	}
+	return nil
 }
 
 func (s *Simulator) triageTeams(w http.ResponseWriter, _ *http.Request, p *patient) {
 	list := []any{}
-	for _, t := range s.teams {
+	for _, t := range s.teamsOf(p) {
 		list = append(list, map[string]any{
 			"name": t.Name, "relationType": "PATIENT", "triageTeamId": t.ID, "preferredTeam": s.isPreferred(p, t),
 		})
@@ -35,7 +55,8 @@ func nullable(s string) any {
 func (s *Simulator) allTriageTeams(w http.ResponseWriter, _ *http.Request, p *patient) {
 	list := []any{}
 	blocked := 0
-	for _, t := range s.teams {
+	teams := s.teamsOf(p)
+	for _, t := range teams {
 		b := t.blocked[p.CorrelationID]
 		if b {
 			blocked++
@@ -55,7 +76,7 @@ func (s *Simulator) allTriageTeams(w http.ResponseWriter, _ *http.Request, p *pa
 		})
 	}
 	writeJSON(w, http.StatusOK, []any{
-		map[string]any{"associatedTriageGroups": len(s.teams), "friendlyTriageTeamPilotFacilities": "", "associatedBlockedTriageGroups": blocked},
+		map[string]any{"associatedTriageGroups": len(teams), "friendlyTriageTeamPilotFacilities": "", "associatedBlockedTriageGroups": blocked},
 		map[string]any{"triageTeam": list},
 	})
 }
@@ -78,7 +99,7 @@ func (s *Simulator) postSignature(w http.ResponseWriter, r *http.Request, p *pat
 		mhvError(w, http.StatusBadRequest, 154, "", "Email Signature Name and Title is required")
 		return
 	}
-	p.signature = map[string]any{"signatureName": in.SignatureName, "includeSignature": in.IncludeSignature, "signatureTitle": in.SignatureTitle}
+	p.signature = signatureObject(in.SignatureName, in.SignatureTitle, in.IncludeSignature)
 	writeJSON(w, http.StatusOK, p.signature)
 }
 
@@ -89,7 +110,7 @@ func (s *Simulator) preferredTeams(w http.ResponseWriter, r *http.Request, p *pa
 		return
 	}
 	for _, e := range in {
-		if s.teamByID[flexInt(e["triageTeamId"])] == nil {
+		if s.patientTeam(p, flexInt(e["triageTeamId"])) == nil {
 			mhvError(w, http.StatusInternalServerError, 99, "", "Unknown application error occurred")
 			return
 		}

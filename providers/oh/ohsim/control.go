@@ -50,6 +50,7 @@ type CareTeam struct {
 	FacilityName     string   `json:"facilityName,omitempty"`
 	HealthCareSystem string   `json:"healthCareSystem,omitempty"`
 	BlockedFor       []string `json:"blockedFor,omitempty"`
+	AssociatedWith   []string `json:"associatedWith,omitempty"` // empty: every patient
 }
 
 // ClinicianMessage stores a clinician's message to a veteran and pushes its
@@ -87,9 +88,9 @@ func (s *Simulator) ClinicianMessage(in ClinicianMessage) (string, error) {
 		}
 	} else {
 		pl := s.findPool(in.CareTeam)
-		if pl == nil {
+		if pl == nil || !pl.serves(in.ICN, p.PatientID) {
 			s.mu.Unlock()
-			return "", errors.Join(errBadRequest, errors.New("unknown care team"))
+			return "", errors.Join(errBadRequest, errors.New("unknown care team, or not one of this patient's"))
 		}
 		m.poolID = pl.id
 	}
@@ -177,6 +178,7 @@ func (s *Simulator) SetStatus(id, status string) error {
 	m.rcvStatus = st
 	m.version++
 	m.updated = s.now()
+	s.changed()
 	return nil
 }
 
@@ -187,7 +189,7 @@ func (s *Simulator) CareTeams() []CareTeam {
 		out = append(out, CareTeam{
 			ID: strconv.FormatInt(p.id, 10), Name: p.Name, ExternalNames: s.poolNames(p),
 			StationNumber: p.StationNumber, FacilityName: p.FacilityName,
-			HealthCareSystem: p.HealthCareSystem, BlockedFor: p.BlockedFor,
+			HealthCareSystem: p.HealthCareSystem, BlockedFor: p.BlockedFor, AssociatedWith: p.AssociatedWith,
 		})
 	}
 	return out
@@ -229,6 +231,9 @@ func (s *Simulator) controlRoutes() {
 	m.HandleFunc("GET /control/care-teams", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.CareTeams())
 	})
+	for path, lose := range map[string]func(){"wipe": s.Wipe, "reset-ids": s.ResetIDs} {
+		m.HandleFunc("POST /control/"+path, func(w http.ResponseWriter, _ *http.Request) { lose(); w.WriteHeader(http.StatusNoContent) })
+	}
 	s.ctrl = m
 }
 

@@ -92,14 +92,22 @@ func (s *Simulator) wirePool(p *pool) wire.Pool {
 }
 
 // getPoolsByName keys each pool by every external name, in configured
-// order, with the case-insensitive "starts with" filter of the spec.
+// order, with the case-insensitive "starts with" filter of the spec. The
+// optional patientId query (a simulator extension: OH itself has no
+// patient-to-pool mapping, VA filters by facility) keeps the pools that
+// serve that patient.
 func (s *Simulator) getPoolsByName(w http.ResponseWriter, r *http.Request) {
 	if !s.authorityOK(w, r) {
 		return
 	}
 	prefix := strings.ToLower(r.URL.Query().Get("name"))
+	pid := r.URL.Query().Get("patientId")
+	icn := s.icnOf(pid)
 	var out []wire.NamedPool
 	for _, p := range s.pools { // pools are immutable after New
+		if pid != "" && !p.serves(icn, pid) {
+			continue
+		}
 		for _, n := range s.poolNames(p) {
 			if strings.HasPrefix(strings.ToLower(n), prefix) {
 				out = append(out, wire.NamedPool{Key: n, Pool: s.wirePool(p)})
@@ -161,13 +169,11 @@ func (s *Simulator) getPoolAccess(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pid := r.URL.Query().Get("patientId")
-	s.mu.Lock()
-	icn := s.byPID[pid]
-	s.mu.Unlock()
+	icn := s.icnOf(pid)
 	out := wire.RecipientAccessByPoolID{ByPoolID: map[string]string{}}
 	for _, p := range ps {
 		v := wire.AccessGranted
-		if pid != "" && (p.blocked[pid] || (icn != "" && p.blocked[icn])) {
+		if pid != "" && (p.blocked[pid] || (icn != "" && p.blocked[icn]) || !p.serves(icn, pid)) {
 			v = wire.AccessDenied
 		}
 		out.ByPoolID[strconv.FormatInt(p.id, 10)] = v
@@ -217,7 +223,24 @@ func (s *Simulator) toWire(m *msg, pid string, full bool) wire.Message {
 		out.Texts = []wire.TextSection{{FormatType: m.format, Text: m.raw}}
 		out.ReferenceIDs = append([]string(nil), m.refs...)
 	}
+	out.Attachments = append([]wire.Attachment(nil), m.files...)
 	return out
+}
+
+// icnOf resolves a patient id, current or merged away, to its ICN ("" when
+// unknown).
+func (s *Simulator) icnOf(pid string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if np, ok := s.merged[pid]; ok {
+		pid = np
+	}
+	return s.byPID[pid]
+}
+
+// serves reports whether the pool is associated with the patient.
+func (p *pool) serves(icn, pid string) bool {
+	return p.associated == nil || p.associated[icn] || (pid != "" && p.associated[pid])
 }
 
 func parseStatuses(q string) (map[string]bool, bool) {
@@ -334,6 +357,7 @@ func (s *Simulator) setOwnerStatus(m *msg, st string) {
 	m.status = st
 	m.version++
 	m.updated = s.now()
+	s.changed()
 }
 
 // putStatus is updateInboxMessageStatus: every id must carry the message's
@@ -427,6 +451,7 @@ func (s *Simulator) sendMessage(w http.ResponseWriter, r *http.Request) {
 	s.newMsg(m)
 	if key != "" {
 		s.idem[icn+"\x00"+key] = m.entity
+		s.changed()
 	}
 	entry := s.entryLocked(m, pid)
 	s.mu.Unlock()
@@ -470,7 +495,7 @@ func (s *Simulator) validateSend(icn, pid string, in wire.SendMessage) (*msg, st
 		switch r.Type {
 		case wire.ReceiverPool:
 			p := s.poolByID[r.ReceiverID]
-			if p == nil {
+			if p == nil || !p.serves(icn, pid) {
 				return nil, "unknown pool"
 			}
 			if p.blocked[icn] || p.blocked[pid] {

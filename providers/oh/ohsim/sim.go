@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"hash/fnv"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/va/vams/providers/oh/internal/wire"
+	"github.com/va/vams/providers/simstate"
 )
 
 // Patient is a veteran known to the simulated OH authority.
@@ -34,6 +36,10 @@ type Pool struct {
 	// BlockedFor lists ICNs or patient ids the pool does not accept
 	// messages from.
 	BlockedFor []string
+	// AssociatedWith lists the ICNs or patient ids the pool serves: only
+	// they see it (GET pools?patientId=) and may write to it. Empty means
+	// every patient (small test setups).
+	AssociatedWith []string
 }
 
 // Config configures a Simulator.
@@ -55,6 +61,14 @@ type Config struct {
 	// 5s (default 100ms); MaxAttempts bounds attempts per push (default 12).
 	RetryBase   time.Duration
 	MaxAttempts int
+
+	// StateFile, when set (with Open), keeps messages, id counter, merges
+	// and idempotency keys in that file across restarts; see package
+	// simstate for when it is written. SaveDelay is its debounce.
+	StateFile string
+	SaveDelay time.Duration
+	// Log reports state-file failures (default slog.Default()).
+	Log *slog.Logger
 }
 
 // Simulator is the simulated OH messaging service. It is safe for
@@ -81,6 +95,8 @@ type Simulator struct {
 	outage   Outage
 	pending  int
 	closed   bool
+	seeded   simstate.Seeds // SeedHistory batches applied
+	state    *simstate.Writer
 }
 
 type patient struct {
@@ -89,8 +105,9 @@ type patient struct {
 
 type pool struct {
 	Pool
-	id      int64
-	blocked map[string]bool
+	id         int64
+	blocked    map[string]bool
+	associated map[string]bool // nil: every patient
 }
 
 type msg struct {
@@ -109,6 +126,7 @@ type msg struct {
 	created   time.Time
 	updated   time.Time
 	refs      []string // canonical ids of predecessors, oldest first
+	files     []wire.Attachment
 }
 
 func (m *msg) id() string        { return wire.FormatID(m.entity, m.version) }
@@ -132,7 +150,11 @@ func numericID(s string) int64 {
 	return int64(h.Sum32()) + 1
 }
 
-// New builds a Simulator. Call Close when done.
+// firstID is where message entity ids start (and restart after ResetIDs).
+const firstID int64 = 54282597705
+
+// New builds an in-memory Simulator (cfg.StateFile is ignored: use Open).
+// Call Close when done.
 func New(cfg Config) *Simulator {
 	if cfg.ListCap <= 0 {
 		cfg.ListCap = 1000
@@ -149,7 +171,7 @@ func New(cfg Config) *Simulator {
 	s := &Simulator{
 		cfg:      cfg,
 		hc:       cfg.HTTPClient,
-		idGen:    54282597705,
+		idGen:    firstID,
 		rng:      rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed)),
 		patients: map[string]*patient{},
 		byPID:    map[string]string{},
@@ -157,6 +179,7 @@ func New(cfg Config) *Simulator {
 		poolByID: map[int64]*pool{},
 		msgs:     map[int64]*msg{},
 		idem:     map[string]int64{},
+		seeded:   simstate.Seeds{},
 	}
 	if s.hc == nil {
 		s.hc = &http.Client{Timeout: 10 * time.Second}
@@ -170,6 +193,12 @@ func New(cfg Config) *Simulator {
 		pl := &pool{Pool: p, id: numericID(p.ID), blocked: map[string]bool{}}
 		for _, b := range p.BlockedFor {
 			pl.blocked[b] = true
+		}
+		if len(p.AssociatedWith) > 0 {
+			pl.associated = map[string]bool{}
+			for _, a := range p.AssociatedWith {
+				pl.associated[a] = true
+			}
 		}
 		s.pools = append(s.pools, pl)
 		s.poolByID[pl.id] = pl
@@ -245,7 +274,31 @@ func (s *Simulator) Merge(icn, newPatientID string) error {
 	p.PatientID = newPatientID
 	s.byPID[newPatientID] = icn
 	delete(s.merged, newPatientID)
+	s.changed()
 	return nil
+}
+
+// Wipe simulates a loss of the provider's data: every message and
+// idempotency key is forgotten, but ids keep counting, so none is reused.
+// Patients, pools, merges and seeding marks stay.
+func (s *Simulator) Wipe() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.wipeLocked()
+}
+
+// ResetIDs simulates a loss that also restarted the provider's id
+// sequence: Wipe, then new messages get ids old ones had.
+func (s *Simulator) ResetIDs() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.idGen = firstID
+	s.wipeLocked()
+}
+
+func (s *Simulator) wipeLocked() {
+	s.msgs, s.order, s.idem = map[int64]*msg{}, nil, map[string]int64{}
+	s.changed()
 }
 
 var (
@@ -253,14 +306,15 @@ var (
 	errBadRequest = errors.New("bad request")
 )
 
-// Close stops background pushes (pending ones are abandoned) and waits for
-// their goroutines to end.
+// Close stops background pushes (pending ones are abandoned), waits for
+// their goroutines to end and saves the state file.
 func (s *Simulator) Close() {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
 	s.stop()
 	_ = s.Flush(context.Background())
+	_ = s.state.Close() // logs a failure
 }
 
 // Flush waits until no push is pending (delivered, given up, or abandoned
@@ -320,6 +374,7 @@ func (s *Simulator) newMsg(m *msg) *msg {
 	m.updated = m.created
 	s.msgs[m.entity] = m
 	s.order = append(s.order, m)
+	s.changed()
 	return m
 }
 

@@ -1,0 +1,78 @@
+package app
+
+import (
+	"context"
+	"path/filepath"
+	"time"
+
+	"github.com/va/vams/internal/demo"
+	"github.com/va/vams/internal/edge"
+)
+
+// demoSims are the simulators demo mode runs in-process, each on its state
+// file in the data directory so that a restart changes nothing at the
+// "providers". Without SkipSeed or NoDemoHistory their first start adds the
+// demo mailboxes, which VAMS then brings in through its first import.
+type demoSims struct {
+	ownsMHV, ownsOH bool
+	stopData        context.CancelFunc
+	dataDone        chan struct{}
+}
+
+func (a *App) openDemoSims(opts Options, secret []byte, now time.Time) error {
+	history := !opts.SkipSeed && !opts.NoDemoHistory
+	a.MHVSim = opts.MHVSim
+	if a.MHVSim == nil {
+		seed := demo.MHVSeed(demoMHVAppToken, demoMHVAPIKey)
+		seed.Log = a.log
+		sim, err := demo.OpenMHV(filepath.Join(a.Config.DataDir, demo.MHVStateFile), seed, history, now)
+		if err != nil {
+			return err
+		}
+		a.MHVSim, a.demo.ownsMHV = sim, true
+	}
+	a.OHSim = opts.OHSim
+	if a.OHSim == nil {
+		cfg := demo.OHConfig(a.Config.PublicURL+edge.IntakeOHPath, secret)
+		cfg.HTTPClient, cfg.Log = opts.HTTPClient, a.log
+		if opts.AdjustOHSim != nil {
+			opts.AdjustOHSim(&cfg)
+		}
+		sim, err := demo.OpenOH(filepath.Join(a.Config.DataDir, demo.OHStateFile), cfg, history, now)
+		if err != nil {
+			return err
+		}
+		a.OHSim, a.demo.ownsOH = sim, true
+	}
+	return nil
+}
+
+// startDemoData adds the VAMS-only demo data (tags, Travel Claims, drafts)
+// in the background once each veteran's first import is in.
+func (a *App) startDemoData() {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.demo.stopData, a.demo.dataDone = cancel, make(chan struct{})
+	go func() {
+		defer close(a.demo.dataDone)
+		_ = demo.ApplyAfterImport(ctx, a.Store, a.Config.DataDir, 200*time.Millisecond, a.log)
+	}()
+}
+
+// closeDemo stops the background demo work and closes (saving their state)
+// the simulators this App opened.
+func (a *App) closeDemo() error {
+	if a.demo.stopData != nil {
+		a.demo.stopData()
+		<-a.demo.dataDone
+		a.demo.stopData = nil
+	}
+	if a.OHSim != nil && a.demo.ownsOH {
+		a.OHSim.Close()
+		a.demo.ownsOH = false
+	}
+	if a.MHVSim != nil && a.demo.ownsMHV {
+		a.demo.ownsMHV = false
+		return a.MHVSim.Close()
+	}
+	return nil
+}
