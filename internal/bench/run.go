@@ -284,21 +284,14 @@ func (unlimited) Allow(string) bool { return true }
 // startApp starts the real assembly (app.New, demo mode, no seed, sync
 // workers not started: provider calls are not part of these figures).
 func startApp(ctx context.Context, t Target, dataDir string, wrap func(dialect.Driver) dialect.Driver) (*server, error) {
-	var h atomic.Pointer[http.Handler]
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := h.Load(); p != nil {
-			(*p).ServeHTTP(w, r)
-			return
-		}
-		http.Error(w, "starting", http.StatusServiceUnavailable)
-	}))
+	ts := newLateServer()
 	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: ts.URL, DatabaseURL: t.DatabaseURL, OHAuthority: "va"}
 	a, err := app.New(ctx, cfg, app.Options{SkipSeed: true, Log: slog.New(slog.DiscardHandler), SendLimiter: unlimited{}, WrapDriver: wrap})
 	if err != nil {
 		ts.Close()
 		return nil, err
 	}
-	h.Store(&a.Handler)
+	ts.serve(a.Handler)
 	return &server{url: ts.URL, issuer: a.Issuer, client: httpClient(), close: func() {
 		ts.Close()
 		_ = a.Close(context.Background())
@@ -524,3 +517,24 @@ func openRaw(t Target) (*sql.DB, error) {
 	}
 	return store.OpenSQLite(t.DataDir + "/vams.db")
 }
+
+// lateServer listens before its handler exists, so the app can be built
+// knowing its own public URL; until serve, requests answer 503.
+type lateServer struct {
+	*httptest.Server
+	h atomic.Pointer[http.Handler]
+}
+
+func newLateServer() *lateServer {
+	s := &lateServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := s.h.Load(); p != nil {
+			(*p).ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+	}))
+	return s
+}
+
+func (s *lateServer) serve(h http.Handler) { s.h.Store(&h) }

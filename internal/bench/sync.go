@@ -8,9 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"sync/atomic"
 	"time"
 
 	"github.com/va/vams/ent/thread"
@@ -39,14 +37,7 @@ func Sync(ctx context.Context, t Target, n int, out, logw io.Writer) error {
 		defer os.RemoveAll(tmp)
 		dataDir = tmp
 	}
-	var h atomic.Pointer[http.Handler]
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := h.Load(); p != nil {
-			(*p).ServeHTTP(w, r)
-			return
-		}
-		http.Error(w, "starting", http.StatusServiceUnavailable)
-	}))
+	ts := newLateServer()
 	defer ts.Close()
 	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: ts.URL, DatabaseURL: t.DatabaseURL, OHAuthority: "va"}
 	a, err := app.New(ctx, cfg, app.Options{Log: slog.New(slog.DiscardHandler), SendLimiter: unlimited{},
@@ -54,7 +45,7 @@ func Sync(ctx context.Context, t Target, n int, out, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	h.Store(&a.Handler)
+	ts.serve(a.Handler)
 	defer func() {
 		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -176,3 +176,34 @@ func TestOpsInternalErrorDoesNotLeak(t *testing.T) {
 		t.Fatalf("the error is not logged under request id %s", rid)
 	})
 }
+
+// Routes VAMS does not serve, methods a route does not take and refused OH
+// publications answer in the same one shape, never plain text.
+func TestUnservedRoutesAndRefusedPublicationsUseTheOneShape(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := vamstest.NewSystem(t, b)
+		cases := []struct {
+			name, method, path string
+			status             int
+			code, allow        string
+		}{
+			{"unknown path", http.MethodGet, "/no/such/place", 404, "NOT_FOUND", ""},
+			{"health by POST", http.MethodPost, "/healthz", 405, "METHOD_NOT_ALLOWED", "GET, HEAD"},
+			{"intake by GET", http.MethodGet, edge.IntakeOHPath, 405, "METHOD_NOT_ALLOWED", "POST"},
+			{"unsigned publication", http.MethodPost, edge.IntakeOHPath, 401, "UNAUTHENTICATED", ""},
+		}
+		for _, c := range cases {
+			a := call(t, c.method, s.URL+c.path, "")
+			if a.status != c.status {
+				t.Errorf("%s: %d %s, want %d", c.name, a.status, a.body, c.status)
+				continue
+			}
+			if code := a.errorCode(t); code != c.code {
+				t.Errorf("%s: code %s, want %s", c.name, code, c.code)
+			}
+			if got := a.header.Get("Allow"); got != c.allow {
+				t.Errorf("%s: Allow %q, want %q", c.name, got, c.allow)
+			}
+		}
+	})
+}

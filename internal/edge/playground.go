@@ -132,7 +132,7 @@ func playgroundAssets() http.Handler {
 		name := r.PathValue("file")
 		a, ok := assets[name]
 		if !ok {
-			http.NotFound(w, r)
+			writeError(w, r, http.StatusNotFound, CodeNotFound, "No such playground file.")
 			return
 		}
 		w.Header().Set("ETag", a.etag)

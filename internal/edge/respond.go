@@ -44,6 +44,12 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, code, messag
 	writeJSON(w, status, b)
 }
 
+// WriteError is writeError for handlers built outside the edge (the OH
+// publication intake), so they refuse in the same shape.
+func WriteError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	writeError(w, r, status, code, message)
+}
+
 // writeGraphQLError answers /graphql's own refusals (authentication, body
 // size) before any GraphQL runs, in the GraphQL response shape.
 func writeGraphQLError(w http.ResponseWriter, _ *http.Request, status int, code, message string) {

@@ -40,7 +40,48 @@ func (h *Handler) routes() (public, operator http.Handler) {
 	op := http.NewServeMux()
 	h.operatorRoutes(op)
 	outer := []middleware{withRequestID, logRequests(c.Log), baseHeaders}
-	return chain(pub, outer...), chain(op, outer...)
+	return chain(unservedAsJSON(pub), outer...), chain(unservedAsJSON(op), outer...)
+}
+
+// unservedAsJSON answers what mux serves no route for (an unknown path, or a
+// method the path does not take) in the one error shape rather than the
+// mux's plain text, keeping its status and Allow header.
+func unservedAsJSON(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &statusProbe{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		if probe.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+			writeError(w, r, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "This endpoint does not take that method.")
+			return
+		}
+		writeError(w, r, http.StatusNotFound, CodeNotFound, "No such endpoint.")
+	})
+}
+
+// statusProbe keeps the status and headers a handler answers with, and
+// drops its body.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header { return p.header }
+
+func (p *statusProbe) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
+}
+
+func (p *statusProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 // graphQLRoute is /graphql. A WebSocket upgrade is authenticated by its

@@ -19,6 +19,7 @@ import (
 	_ "github.com/lib/pq"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -119,15 +120,6 @@ func (s *Store) Close() error { return s.DB.Close() }
 func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
 
 func (s *Store) migrate(ctx context.Context) error {
-	sub := "migrations/sqlite"
-	gooseDialect := goose.DialectSQLite3
-	if s.Dialect == dialect.Postgres {
-		sub, gooseDialect = "migrations/postgres", goose.DialectPostgres
-	}
-	dir, err := fs.Sub(migrations, sub)
-	if err != nil {
-		return err
-	}
 	var opts []goose.ProviderOption
 	if s.Dialect == dialect.Postgres {
 		// Instances starting together take turns: one migrates, the others
@@ -138,22 +130,18 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(gooseDialect, s.DB, dir, opts...)
+	p, err := s.migrations(opts...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
+	driver := riverdriver.Driver[*sql.Tx](riversqlite.New(s.DB))
 	if s.Dialect == dialect.Postgres {
-		m, err := rivermigrate.New(riverdatabasesql.New(s.DB), nil)
-		if err != nil {
-			return err
-		}
-		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-		return err
+		driver = riverdatabasesql.New(s.DB)
 	}
-	m, err := rivermigrate.New(riversqlite.New(s.DB), nil)
+	m, err := rivermigrate.New(driver, nil)
 	if err != nil {
 		return err
 	}
@@ -161,18 +149,22 @@ func (s *Store) migrate(ctx context.Context) error {
 	return err
 }
 
-// Pending reports how many schema migrations are not applied (0 when ready).
-func (s *Store) Pending(ctx context.Context) (int, error) {
-	sub := "migrations/sqlite"
-	gooseDialect := goose.DialectSQLite3
+// migrations is the goose provider over this dialect's embedded migrations.
+func (s *Store) migrations(opts ...goose.ProviderOption) (*goose.Provider, error) {
+	sub, gooseDialect := "migrations/sqlite", goose.DialectSQLite3
 	if s.Dialect == dialect.Postgres {
 		sub, gooseDialect = "migrations/postgres", goose.DialectPostgres
 	}
 	dir, err := fs.Sub(migrations, sub)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	p, err := goose.NewProvider(gooseDialect, s.DB, dir)
+	return goose.NewProvider(gooseDialect, s.DB, dir, opts...)
+}
+
+// Pending reports how many schema migrations are not applied (0 when ready).
+func (s *Store) Pending(ctx context.Context) (int, error) {
+	p, err := s.migrations()
 	if err != nil {
 		return 0, err
 	}

@@ -109,13 +109,13 @@ func New(cfg Config) (*Engine, error) {
 	}
 
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &deliverWorker{e: e})
-	river.AddWorker(workers, &statusWorker{e: e})
-	river.AddWorker(workers, &atomWorker{e: e})
-	river.AddWorker(workers, &reconcileWorker{e: e})
-	river.AddWorker(workers, &reconcileAllWorker{e: e})
-	river.AddWorker(workers, &sweepAllWorker{e: e})
-	river.AddWorker(workers, &pruneKeysWorker{e: e})
+	river.AddWorker(workers, river.WorkFunc(e.workDeliver))
+	river.AddWorker(workers, river.WorkFunc(e.workStatus))
+	river.AddWorker(workers, river.WorkFunc(e.workAtomEntry))
+	river.AddWorker(workers, river.WorkFunc(e.workReconcile))
+	river.AddWorker(workers, river.WorkFunc(e.workReconcileAll))
+	river.AddWorker(workers, river.WorkFunc(e.workSweepAll))
+	river.AddWorker(workers, river.WorkFunc(e.workPruneKeys))
 	rc := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,

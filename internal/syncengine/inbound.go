@@ -45,14 +45,8 @@ type atomArgs struct {
 
 func (atomArgs) Kind() string { return "process_atom_entry" }
 
-type atomWorker struct {
-	river.WorkerDefaults[atomArgs]
-	e *Engine
-}
-
-// Work fetches an announced OH message by id and ingests it.
-func (w *atomWorker) Work(ctx context.Context, job *river.Job[atomArgs]) error {
-	e := w.e
+// workAtomEntry fetches an announced OH message by id and ingests it.
+func (e *Engine) workAtomEntry(ctx context.Context, job *river.Job[atomArgs]) error {
 	ctx = viewer.System(ctx)
 	c := e.store.Client
 	entry, err := c.AtomEntry.Get(ctx, job.Args.EntryID)

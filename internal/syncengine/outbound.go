@@ -19,15 +19,9 @@ type deliverArgs struct {
 
 func (deliverArgs) Kind() string { return "deliver_message" }
 
-type deliverWorker struct {
-	river.WorkerDefaults[deliverArgs]
-	e *Engine
-}
-
-// Work delivers one veteran message. The message's ID is the idempotency
+// workDeliver delivers one veteran message. The message's ID is the idempotency
 // key, so a retry after a lost answer does not create a second message.
-func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
-	e := w.e
+func (e *Engine) workDeliver(ctx context.Context, job *river.Job[deliverArgs]) error {
 	ctx = viewer.System(ctx)
 	c := e.store.Client
 	msg, err := c.Message.Query().Where(message.ID(job.Args.MessageID)).WithAttachments().WithThread(func(q *ent.ThreadQuery) {
@@ -107,16 +101,10 @@ type statusArgs struct {
 
 func (statusArgs) Kind() string { return "write_status" }
 
-type statusWorker struct {
-	river.WorkerDefaults[statusArgs]
-	e *Engine
-}
-
-// Work writes a read, delete or restore back to the provider that carried
+// workStatus writes a read, delete or restore back to the provider that carried
 // the message. Providers that cannot take the write keep their state; VAMS
 // stays the source of truth.
-func (w *statusWorker) Work(ctx context.Context, job *river.Job[statusArgs]) error {
-	e := w.e
+func (e *Engine) workStatus(ctx context.Context, job *river.Job[statusArgs]) error {
 	ctx = viewer.System(ctx)
 	refs, err := e.inbox.MessageRefs(ctx, job.Args.MessageID)
 	if err != nil || len(refs) == 0 {

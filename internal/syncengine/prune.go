@@ -15,15 +15,10 @@ type pruneKeysArgs struct{}
 
 func (pruneKeysArgs) Kind() string { return "prune_idempotency_keys" }
 
-type pruneKeysWorker struct {
-	river.WorkerDefaults[pruneKeysArgs]
-	e *Engine
-}
-
-func (w *pruneKeysWorker) Work(ctx context.Context, _ *river.Job[pruneKeysArgs]) error {
-	n, err := w.e.inbox.PruneIdempotencyRecords(ctx)
+func (e *Engine) workPruneKeys(ctx context.Context, _ *river.Job[pruneKeysArgs]) error {
+	n, err := e.inbox.PruneIdempotencyRecords(ctx)
 	if n > 0 {
-		w.e.log.InfoContext(ctx, "idempotency keys pruned", "count", n)
+		e.log.InfoContext(ctx, "idempotency keys pruned", "count", n)
 	}
 	return err
 }

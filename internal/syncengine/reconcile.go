@@ -21,15 +21,10 @@ type reconcileAllArgs struct{}
 
 func (reconcileAllArgs) Kind() string { return "reconcile_all" }
 
-type reconcileAllWorker struct {
-	river.WorkerDefaults[reconcileAllArgs]
-	e *Engine
-}
-
-// Work fans the periodic scan out to one job per veteran and provider, so
+// workReconcileAll fans the periodic scan out to one job per veteran and provider, so
 // any instance's workers share the load and one slow veteran delays nobody.
-func (w *reconcileAllWorker) Work(ctx context.Context, _ *river.Job[reconcileAllArgs]) error {
-	return w.e.ScheduleReconcile(viewer.System(ctx))
+func (e *Engine) workReconcileAll(ctx context.Context, _ *river.Job[reconcileAllArgs]) error {
+	return e.ScheduleReconcile(viewer.System(ctx))
 }
 
 // ScheduleReconcile queues a reconciliation of the veterans who need one
@@ -83,13 +78,8 @@ type sweepAllArgs struct{}
 
 func (sweepAllArgs) Kind() string { return "sweep_all" }
 
-type sweepAllWorker struct {
-	river.WorkerDefaults[sweepAllArgs]
-	e *Engine
-}
-
-func (w *sweepAllWorker) Work(ctx context.Context, _ *river.Job[sweepAllArgs]) error {
-	return w.e.SweepAll(viewer.System(ctx))
+func (e *Engine) workSweepAll(ctx context.Context, _ *river.Job[sweepAllArgs]) error {
+	return e.SweepAll(viewer.System(ctx))
 }
 
 type reconcileArgs struct {
@@ -99,14 +89,9 @@ type reconcileArgs struct {
 
 func (reconcileArgs) Kind() string { return "reconcile_veteran" }
 
-type reconcileWorker struct {
-	river.WorkerDefaults[reconcileArgs]
-	e *Engine
-}
-
-func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[reconcileArgs]) error {
-	err := w.e.Reconcile(viewer.System(ctx), job.Args.VeteranID, job.Args.Provider)
-	if p := w.e.providers[job.Args.Provider]; p != nil && p.Open() {
+func (e *Engine) workReconcile(ctx context.Context, job *river.Job[reconcileArgs]) error {
+	err := e.Reconcile(viewer.System(ctx), job.Args.VeteranID, job.Args.Provider)
+	if p := e.providers[job.Args.Provider]; p != nil && p.Open() {
 		return nil // the next periodic scan tries again
 	}
 	return err

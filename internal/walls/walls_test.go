@@ -44,9 +44,10 @@ var walls = []wall{
 		forbid: []string{"providers/mhv/...", "providers/oh/..."},
 	},
 	{
-		name:   "the domain core knows no API layer",
-		from:   []string{"internal/domain/..."},
-		forbid: []string{"graph/...", "resolvers/...", "internal/edge/...", "internal/ops/..."},
+		name: "the domain core knows no API layer, sync orchestration or concrete provider",
+		from: []string{"internal/domain/..."},
+		forbid: []string{"graph/...", "resolvers/...", "internal/edge/...", "internal/ops/...",
+			"internal/syncengine/...", "internal/app/...", "providers/mhv/...", "providers/oh/..."},
 	},
 }
 

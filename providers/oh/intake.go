@@ -23,6 +23,10 @@ type PublicationConfig struct {
 	// acknowledged; an error makes OH push again later.
 	Store func(ctx context.Context, a []providers.Announcement) error
 	Log   *slog.Logger
+	// Reject answers a refused push; VAMS passes its one JSON error writer.
+	// code is a stable machine-readable reason, message fixed text. The
+	// default answers plain text.
+	Reject func(w http.ResponseWriter, r *http.Request, status int, code, message string)
 }
 
 // PublicationHandler authenticates a push (HMAC over timestamp and body),
@@ -38,34 +42,39 @@ func PublicationHandler(cfg PublicationConfig) http.Handler {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Reject == nil {
+		cfg.Reject = func(w http.ResponseWriter, _ *http.Request, status int, _, message string) {
+			http.Error(w, message, status)
+		}
+	}
 	seen := &replayCache{seen: map[string]time.Time{}}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", "POST")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			cfg.Reject(w, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "Use POST.")
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxAtomBytes+1))
 		if err != nil || len(body) > MaxAtomBytes {
-			http.Error(w, "publication too large", http.StatusRequestEntityTooLarge)
+			cfg.Reject(w, r, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "Publication too large.")
 			return
 		}
 		now := cfg.Now()
 		sig := r.Header.Get(SignatureHeader)
 		if err := VerifyPublication(cfg.Secret, sig, body, now, cfg.Window); err != nil {
 			cfg.Log.WarnContext(r.Context(), "publication rejected", "reason", err.Error())
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			cfg.Reject(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", "Publication signature missing, invalid, stale or replayed.")
 			return
 		}
 		if !seen.first(sig, now, cfg.Window) {
 			cfg.Log.WarnContext(r.Context(), "publication rejected", "reason", "replayed signature")
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			cfg.Reject(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", "Publication signature missing, invalid, stale or replayed.")
 			return
 		}
 		entries, err := ParseAtom(bytes.NewReader(body))
 		if err != nil {
 			cfg.Log.WarnContext(r.Context(), "publication rejected", "reason", "malformed: "+err.Error())
-			http.Error(w, "malformed publication", http.StatusBadRequest)
+			cfg.Reject(w, r, http.StatusBadRequest, "MALFORMED_PUBLICATION", "Publication is not a valid Atom feed.")
 			return
 		}
 		var out []providers.Announcement
@@ -80,7 +89,7 @@ func PublicationHandler(cfg PublicationConfig) http.Handler {
 			if err := cfg.Store(r.Context(), out); err != nil {
 				seen.forget(sig)
 				cfg.Log.ErrorContext(r.Context(), "storing publication failed", "error", err.Error())
-				http.Error(w, "try again", http.StatusServiceUnavailable)
+				cfg.Reject(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "Publication not stored; push again later.")
 				return
 			}
 		}
