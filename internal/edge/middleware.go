@@ -71,7 +71,7 @@ func (h *Handler) viewerFor(ctx context.Context, claims auth.Claims) (viewer.Vie
 func (h *Handler) operator(next http.Handler) http.Handler {
 	return auth.Middleware(h.cfg.Verifier, writeError, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, _ := auth.ClaimsFrom(r.Context())
-		if !claims.HasRole(string(viewer.RoleOperator)) {
+		if !claims.HasRole(viewer.RoleOperator) {
 			writeError(w, r, http.StatusForbidden, CodeForbidden, "operator role required")
 			return
 		}

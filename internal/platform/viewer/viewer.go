@@ -5,29 +5,13 @@ package viewer
 
 import "context"
 
-// Role distinguishes operators from veterans.
-type Role string
+// RoleOperator is the token role that opens the operator endpoints.
+const RoleOperator = "operator"
 
-const (
-	RoleVeteran  Role = "veteran"
-	RoleOperator Role = "operator"
-)
-
-// Viewer is the authenticated caller.
+// Viewer is the authenticated veteran.
 type Viewer struct {
 	VeteranID string
 	ICN       string
-	Roles     []Role
-}
-
-// Has reports whether the viewer holds role r.
-func (v Viewer) Has(r Role) bool {
-	for _, x := range v.Roles {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 type viewerKey struct{}
