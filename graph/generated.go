@@ -1753,8 +1753,8 @@ type Viewer implements Node {
     folder: ID
     "Narrows the list; all conditions given must hold."
     filter: ThreadFilter
-    "The sort order."
-    orderBy: ThreadOrder = LATEST_MESSAGE
+    "The sort order: by default ` + "`" + `RELEVANCE` + "`" + ` when ` + "`" + `filter.search` + "`" + ` has words, else ` + "`" + `LATEST_MESSAGE` + "`" + `."
+    orderBy: ThreadOrder
     "Page size reading forwards: default 20, at most 100 (larger values are clamped)."
     first: Int
     "Start after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
@@ -1955,23 +1955,31 @@ input ThreadFilter {
   "When true, only threads with unread care-team messages; false or null lists all."
   unreadOnly: Boolean
   """
-  Words to find, separated by spaces: each must appear (case-insensitively,
-  anywhere, even inside a longer word) in the subject or in the body of a
-  sent message of the thread. Drafts are not searched, nor bodies VAMS has
-  not fetched yet. Each word at most 100 bytes (` + "`" + `INVALID_INPUT` + "`" + `, field
-  ` + "`" + `filter.search` + "`" + `).
+  Words to find, separated by spaces (full-text search): every word must
+  appear in the subject, or every word in the body of one sent message of
+  the thread. Words match case-insensitively and by their English stem
+  ("appointments" finds "appointment"), not inside longer words; very common
+  words ("the", "and") may be ignored. Drafts are not searched, nor bodies
+  VAMS has not fetched yet. Results are ranked (see ` + "`" + `RELEVANCE` + "`" + `). Each word
+  at most 100 bytes (` + "`" + `INVALID_INPUT` + "`" + `, field ` + "`" + `filter.search` + "`" + `).
   """
   search: String
 }
 
 "How a thread list is sorted. Ties are broken by thread ID, so pages never overlap."
 enum ThreadOrder {
-  "Latest message first (the default)."
+  "Latest message first (the default without search words)."
   LATEST_MESSAGE
   "Least recent activity first: the thread whose latest message is oldest comes first."
   OLDEST_FIRST
   "By care team name, A to Z; within a team, latest message first."
   CARE_TEAM_NAME
+  """
+  Best match for ` + "`" + `filter.search` + "`" + ` first (the default with search words): a
+  subject match outranks a body match, and more matching messages rank
+  higher; ties by latest message. Without search words, as ` + "`" + `LATEST_MESSAGE` + "`" + `.
+  """
+  RELEVANCE
 }
 
 "Where a page sits in its list (Relay)."

@@ -19,6 +19,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/va/vams/ent/migrate"
+	"github.com/va/vams/internal/store/schemadiff"
 )
 
 func main() {
@@ -51,6 +52,7 @@ func gen(ctx context.Context, path, dia, url, name string) {
 		schema.WithFormatter(sqltool.GooseFormatter),
 		schema.WithDropIndex(true),
 		schema.WithDropColumn(true),
+		schema.WithDiffHook(schemadiff.KeepHandWritten),
 	)
 	if err != nil {
 		log.Fatalf("%s: %v", dia, err)

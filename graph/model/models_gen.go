@@ -415,11 +415,13 @@ type ThreadFilter struct {
 	TagID *string `json:"tagId,omitempty"`
 	// When true, only threads with unread care-team messages; false or null lists all.
 	UnreadOnly *bool `json:"unreadOnly,omitempty"`
-	// Words to find, separated by spaces: each must appear (case-insensitively,
-	// anywhere, even inside a longer word) in the subject or in the body of a
-	// sent message of the thread. Drafts are not searched, nor bodies VAMS has
-	// not fetched yet. Each word at most 100 bytes (`INVALID_INPUT`, field
-	// `filter.search`).
+	// Words to find, separated by spaces (full-text search): every word must
+	// appear in the subject, or every word in the body of one sent message of
+	// the thread. Words match case-insensitively and by their English stem
+	// ("appointments" finds "appointment"), not inside longer words; very common
+	// words ("the", "and") may be ignored. Drafts are not searched, nor bodies
+	// VAMS has not fetched yet. Results are ranked (see `RELEVANCE`). Each word
+	// at most 100 bytes (`INVALID_INPUT`, field `filter.search`).
 	Search *string `json:"search,omitempty"`
 }
 

@@ -57,3 +57,46 @@ func TestProductionServesOperatorRoutesOnTheOperatorListenerOnly(t *testing.T) {
 		t.Errorf("public /healthz: %d", code)
 	}
 }
+
+// Profiles (net/http/pprof) are served on the operator listener to an
+// operator only, and never on the public listener.
+func TestProfilesOnTheOperatorListenerForOperatorsOnly(t *testing.T) {
+	p := vamstest.NewProduction(t)
+	public, operator := httptest.NewServer(p.App.Handler), httptest.NewServer(p.App.Operator)
+	defer public.Close()
+	defer operator.Close()
+	get := func(base, path, token string) int {
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		_, _ = io.Copy(io.Discard, res.Body)
+		return res.StatusCode
+	}
+	op, vet := p.Token(t, "1000000778V000778", "operator"), p.Token(t, "1000000779V000779")
+	for _, c := range []struct {
+		name        string
+		base, token string
+		path        string
+		want        int
+	}{
+		{"operator, index", operator.URL, op, "/debug/pprof/", 200},
+		{"operator, heap", operator.URL, op, "/debug/pprof/heap", 200},
+		{"operator, allocs", operator.URL, op, "/debug/pprof/allocs?debug=1", 200},
+		{"operator, CPU", operator.URL, op, "/debug/pprof/profile?seconds=1", 200},
+		{"no token", operator.URL, "", "/debug/pprof/", 401},
+		{"a veteran", operator.URL, vet, "/debug/pprof/heap", 403},
+		{"public, operator", public.URL, op, "/debug/pprof/", 404},
+		{"public, heap", public.URL, op, "/debug/pprof/heap", 404},
+		{"public, CPU", public.URL, op, "/debug/pprof/profile?seconds=1", 404},
+	} {
+		if got := get(c.base, c.path, c.token); got != c.want {
+			t.Errorf("%s: GET %s = %d, want %d", c.name, c.path, got, c.want)
+		}
+	}
+}

@@ -49,10 +49,6 @@ func floorOps(d string) map[string]floorOp {
 		}
 		return "group_concat(" + expr + ", ',')"
 	}
-	like := "LIKE"
-	if d == dialect.Postgres {
-		like = "ILIKE"
-	}
 	inboxPage := q(d, `SELECT t.id, t.subject, t.category, t.unread_count, t.message_count, t.has_attachments, t.updated_at,
 		t.last_message_at, ct.id, ct.display_name, f.name, m.id, m.body, m.sent_at, m.read_at, m.author_kind, m.author_name,
 		(SELECT `+agg("g.id || ':' || g.name")+` FROM thread_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.thread_id = t.id)
@@ -72,11 +68,22 @@ func floorOps(d string) map[string]floorOp {
 	folders := q(d, `SELECT f.id, f.name, f.system, COUNT(t.id), COALESCE(SUM(t.unread_count), 0)
 		FROM folders f LEFT JOIN threads t ON t.folder_id = f.id AND t.veteran_id = f.veteran_id
 		WHERE f.veteran_id = ? GROUP BY f.id, f.name, f.system`)
-	search := q(d, `SELECT t.id, t.subject, m.id, m.sent_at FROM threads t JOIN folders f ON f.id = t.folder_id
+	// The same full-text indexes and ranking as VAMS (inbox/search.go).
+	hits := `SELECT t.id AS thread_id, 10.0 AS r FROM thread_fts JOIN threads t ON t.rowid = thread_fts.rowid
+		WHERE thread_fts MATCH ? AND t.veteran_id = ?
+		UNION ALL SELECT b.thread_id, 1.0 FROM message_fts JOIN messages b ON b.rowid = message_fts.rowid
+		WHERE message_fts MATCH ? AND b.veteran_id = ? AND NOT b.is_draft`
+	if d == dialect.Postgres {
+		hits = `SELECT id AS thread_id, ts_rank(search_vector, plainto_tsquery('english', ?)) AS r FROM threads
+		WHERE search_vector @@ plainto_tsquery('english', ?) AND veteran_id = ?
+		UNION ALL SELECT thread_id, ts_rank(search_vector, plainto_tsquery('english', ?)) FROM messages
+		WHERE search_vector @@ plainto_tsquery('english', ?) AND veteran_id = ? AND NOT is_draft`
+	}
+	search := q(d, `SELECT t.id, t.subject, m.id, m.sent_at FROM (SELECT thread_id, SUM(r) AS rank FROM (`+hits+`) x GROUP BY thread_id) h
+		JOIN threads t ON t.id = h.thread_id JOIN folders f ON f.id = t.folder_id
 		LEFT JOIN messages m ON m.id = t.last_message_id
-		WHERE t.veteran_id = ? AND (f.system IS NULL OR f.system <> 'TRASH')
-		AND (t.subject `+like+` ? OR EXISTS (SELECT 1 FROM messages b WHERE b.thread_id = t.id AND b.is_draft = false AND b.body `+like+` ?))
-		ORDER BY t.last_message_at DESC, t.id DESC LIMIT 21`)
+		WHERE (f.system IS NULL OR f.system <> 'TRASH')
+		ORDER BY h.rank DESC, t.last_message_at DESC, t.id DESC LIMIT 21`)
 	insThread := q(d, `INSERT INTO threads (id, created_at, updated_at, subject, category, last_message_at, last_message_id,
 		message_count, unread_count, has_attachments, care_team_id, folder_id, veteran_id) VALUES (?, ?, ?, ?, 'OTHER', ?, ?, 1, 0, false, ?, ?, ?)`)
 	insMsg := q(d, `INSERT INTO messages (id, created_at, updated_at, veteran_id, author_kind, author_name, body, body_loaded,
@@ -116,8 +123,11 @@ func floorOps(d string) map[string]floorOp {
 			return drain(ctx, db, folders, w.pick(r).vid)
 		}},
 		"search": {1, func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error {
-			p := "%" + searchWords[r.IntN(len(searchWords))] + "%"
-			return drain(ctx, db, search, w.pick(r).vid, p, p)
+			word, vid := searchWords[r.IntN(len(searchWords))], w.pick(r).vid
+			if d == dialect.Postgres {
+				return drain(ctx, db, search, word, word, vid, word, word, vid)
+			}
+			return drain(ctx, db, search, word, vid, word, vid)
 		}},
 		"send": {2, func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error {
 			u := w.pick(r)

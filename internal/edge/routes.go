@@ -2,6 +2,7 @@ package edge
 
 import (
 	"net/http"
+	"net/http/pprof"
 	"strings"
 
 	"github.com/va/vams/internal/auth"
@@ -39,6 +40,7 @@ func (h *Handler) routes() (public, operator http.Handler) {
 	}
 	op := http.NewServeMux()
 	h.operatorRoutes(op)
+	h.profiling(op)
 	outer := []middleware{withRequestID, logRequests(c.Log), baseHeaders}
 	return chain(unservedAsJSON(pub), outer...), chain(unservedAsJSON(op), outer...)
 }
@@ -116,6 +118,18 @@ func (h *Handler) operatorRoutes(mux *http.ServeMux) {
 		mux.Handle("GET /ops/audit", h.operator(http.HandlerFunc(h.auditQuery)))
 		mux.Handle("GET /ops/audit/verify", h.operator(http.HandlerFunc(h.auditVerify)))
 	}
+}
+
+// profiling mounts net/http/pprof for operators. It is on the operator
+// listener only, never on the public one, not even in demo mode: profiles
+// show memory, and a CPU profile costs the server while it runs.
+func (h *Handler) profiling(mux *http.ServeMux) {
+	mux.Handle("GET /debug/pprof/", h.operator(http.HandlerFunc(pprof.Index)))
+	mux.Handle("GET /debug/pprof/cmdline", h.operator(http.HandlerFunc(pprof.Cmdline)))
+	mux.Handle("GET /debug/pprof/profile", h.operator(http.HandlerFunc(pprof.Profile)))
+	mux.Handle("GET /debug/pprof/symbol", h.operator(http.HandlerFunc(pprof.Symbol)))
+	mux.Handle("POST /debug/pprof/symbol", h.operator(http.HandlerFunc(pprof.Symbol)))
+	mux.Handle("GET /debug/pprof/trace", h.operator(http.HandlerFunc(pprof.Trace)))
 }
 
 // mount registers h unless it is nil (a part this assembly lacks).

@@ -45,6 +45,12 @@ func TestBodiesReadThroughAndOutageFailsOnlyTheField(t *testing.T) {
 			t.Fatalf("thread: %+v", out)
 		}
 		id := out.Viewer.Threads.Edges[0].Node.ID
+		// Search sees what VAMS holds: no body yet.
+		const byBody = `{ viewer { threads(filter: {search: "glasses"}) { edges { node { id } } } } }`
+		s.MustDo(vet1, byBody, nil, &out)
+		if len(out.Viewer.Threads.Edges) != 0 {
+			t.Fatalf("found by a body VAMS has not fetched: %+v", out)
+		}
 
 		// MHV down: subjects and authors answer from the store, bodies fail alone.
 		s.Control("mhv", http.MethodPost, "outage", map[string]any{"down": true}, nil)
@@ -77,6 +83,11 @@ func TestBodiesReadThroughAndOutageFailsOnlyTheField(t *testing.T) {
 		}
 		if n, _ := s.App.Store.Client.Message.Query().Where(message.BodyLoaded(false)).Count(ctx); n != 0 {
 			t.Fatalf("fetched bodies should be kept; %d still missing", n)
+		}
+		// A body filled in by read-through is searchable.
+		s.MustDo(vet1, byBody, nil, &out)
+		if len(out.Viewer.Threads.Edges) != 1 || out.Viewer.Threads.Edges[0].Node.ID != id {
+			t.Fatalf("not found by a body read through: %+v", out)
 		}
 	})
 }

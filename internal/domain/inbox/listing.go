@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -22,6 +23,9 @@ const (
 	OrderLatest       ThreadOrder = "LATEST_MESSAGE"
 	OrderOldest       ThreadOrder = "OLDEST_FIRST"
 	OrderCareTeamName ThreadOrder = "CARE_TEAM_NAME"
+	// OrderRelevance is the best search match first; without search words
+	// it is OrderLatest. It is the default when there are search words.
+	OrderRelevance ThreadOrder = "RELEVANCE"
 )
 
 // ThreadFilter narrows a thread list.
@@ -58,7 +62,18 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 	if err != nil {
 		return nil, err
 	}
-	cols, parse := threadKeyset(q.Order)
+	words, err := searchWords(q.Filter.Search)
+	if err != nil {
+		return nil, err
+	}
+	order := q.Order
+	if order == OrderRelevance || order == "" {
+		order = OrderLatest
+		if len(words) > 0 {
+			order = OrderRelevance
+		}
+	}
+	cols, parse := threadKeyset(order)
 	if backward {
 		cols = flip(cols)
 	}
@@ -66,31 +81,43 @@ func (s *Service) ListThreads(ctx context.Context, q ThreadQuery) (*ent.ThreadCo
 	if err != nil {
 		return nil, err
 	}
-	nodes, err := s.store.Client.Thread.Query().Where(preds...).Where(keysetWhere(cols, after)).
-		Order(keysetOrder(cols)).Limit(n + 1).All(ctx)
+	query := s.store.Client.Thread.Query().Where(preds...).Where(keysetWhere(cols, after)).
+		Order(keysetOrder(cols)).Limit(n + 1)
+	if len(words) > 0 {
+		query.Modify(searchJoin(s.store.Dialect, vid, words))
+	}
+	nodes, err := query.All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var names map[string]string
-	if q.Order == OrderCareTeamName && len(nodes) > 0 {
+	if order == OrderCareTeamName && len(nodes) > 0 {
 		// The cursor carries the team name; one more small statement for this
 		// ordering only.
 		if names, err = s.careTeamNames(ctx, nodes); err != nil {
 			return nil, err
 		}
 	}
+	prefix := func(t *ent.Thread) (string, error) { return names[t.ID], nil }
+	if order == OrderRelevance {
+		prefix = rankOf
+	}
 	conn := &ent.ThreadConnection{}
+	var rankErr error
 	conn.Edges, conn.PageInfo = connection(nodes, n, backward, cur != nil, func(t *ent.Thread) *ent.ThreadEdge {
 		v := t.LastMessageAt.UTC().Format(tsLayout)
-		if names != nil {
-			v = names[t.ID] + "\x00" + v
+		if names != nil || order == OrderRelevance {
+			p, err := prefix(t)
+			rankErr = errors.Join(rankErr, err)
+			v = p + "\x00" + v
 		}
 		return &ent.ThreadEdge{Node: t, Cursor: ent.Cursor{ID: t.ID, Value: v}}
 	}, func(e *ent.ThreadEdge) *ent.Cursor { return &e.Cursor })
-	return conn, nil
+	return conn, rankErr
 }
 
-// threadFilter turns the query's folder and filter into predicates.
+// threadFilter turns the query's folder and filter, all but the search
+// words (searchJoin), into predicates.
 func threadFilter(vid string, q ThreadQuery) ([]predicate.Thread, error) {
 	preds := []predicate.Thread{thread.VeteranID(vid)}
 	if q.FolderID != "" {
@@ -124,24 +151,14 @@ func threadFilter(vid string, q ThreadQuery) ([]predicate.Thread, error) {
 	if f.UnreadOnly {
 		preds = append(preds, thread.UnreadCountGT(0))
 	}
-	if err := checkText("filter.search", f.Search); err != nil {
-		return nil, err
-	}
-	for _, w := range strings.Fields(f.Search) {
-		if len(w) > 100 {
-			return nil, newErr(CodeInvalidInput, "filter.search", "Search words can be at most 100 characters.")
-		}
-		preds = append(preds, thread.Or(
-			thread.SubjectContainsFold(w),
-			thread.HasMessagesWith(message.VeteranID(vid), message.BodyContainsFold(w), message.IsDraft(false)),
-		))
-	}
 	return preds, nil
 }
 
 // threadKeyset is the ordering's keyset and how to read its cursor values.
 func threadKeyset(order ThreadOrder) ([]keyCol, cursorParser) {
 	switch order {
+	case OrderRelevance:
+		return relevanceKeyset()
 	case OrderCareTeamName:
 		return []keyCol{{careTeamNameCol, false}, {thread.FieldLastMessageAt, true}, {thread.FieldID, true}},
 			func(c *ent.Cursor) ([]any, bool) {

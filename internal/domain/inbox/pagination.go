@@ -63,10 +63,13 @@ func qualify(sel *sql.Selector, cols []keyCol) []keyCol {
 	out := make([]keyCol, len(cols))
 	for i, c := range cols {
 		out[i] = c
-		if c.col == careTeamNameCol {
+		switch c.col {
+		case searchRankCol:
+			out[i].col = sql.Table(searchHits).C("rank")
+		case careTeamNameCol:
 			out[i].col = "(SELECT " + careteam.FieldDisplayName + " FROM " + careteam.Table + " WHERE " +
 				careteam.Table + "." + careteam.FieldID + " = " + sel.C(thread.FieldCareTeamID) + ")"
-		} else {
+		default:
 			out[i].col = sel.C(c.col)
 		}
 	}
