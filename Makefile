@@ -31,6 +31,7 @@ FUZZTIME ?= 10s
 fuzz:
 	$(GO) test ./providers/oh -run '^$$' -fuzz '^FuzzParseAtom$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./providers/oh -run '^$$' -fuzz '^FuzzDecodeMessages$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./providers/oh/internal/wire -run '^$$' -fuzz '^FuzzPractitionerName$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./providers/mhv -run '^$$' -fuzz '^FuzzDecodeResponses$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/domain/inbox -run '^$$' -fuzz '^FuzzCheckAttachments$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/domain/inbox -run '^$$' -fuzz '^FuzzSendValidation$$' -fuzztime $(FUZZTIME)

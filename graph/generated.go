@@ -2124,7 +2124,7 @@ enum AuthorKind {
 type Author {
   "Who wrote it."
   kind: AuthorKind!
-  "The author's name as it was recorded when the message was written (a clinician's or the veteran's name); may be empty."
+  "The author's name as it was recorded when the message was written: the veteran's name, or the clinician's; a care team's message whose writer is not known shows the care team's name."
   displayName: String!
 }
 

@@ -19,7 +19,7 @@ import (
 type Author struct {
 	// Who wrote it.
 	Kind message.AuthorKind `json:"kind"`
-	// The author's name as it was recorded when the message was written (a clinician's or the veteran's name); may be empty.
+	// The author's name as it was recorded when the message was written: the veteran's name, or the clinician's; a care team's message whose writer is not known shows the care team's name.
 	DisplayName string `json:"displayName"`
 }
 

@@ -129,7 +129,7 @@ func OHHistory(now time.Time) ([]ohsim.HistoryThread, error) {
 			if m.by == byDraft {
 				continue
 			}
-			ht.Messages = append(ht.Messages, ohsim.HistoryMessage{FromVeteran: m.by == byVeteran, Body: m.body,
+			ht.Messages = append(ht.Messages, ohsim.HistoryMessage{FromVeteran: m.by == byVeteran, Author: m.author, Body: m.body,
 				SentAt: m.at, Read: !m.readAt.IsZero(), Deleted: st.folder == folderTrash, Attachments: m.files})
 		}
 		out = append(out, ht)

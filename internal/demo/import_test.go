@@ -187,6 +187,9 @@ func TestDemoHistoryArrivesThroughTheImport(t *testing.T) {
 			if d := diff(without(want, trashed), without(got, trashed)); d != "" {
 				t.Errorf("veteran %s sees, against the script:%s", v.ICN, d)
 			}
+			if unnamed := unnamedClinicianMessages(t, s, v.ICN); len(unnamed) > 0 {
+				t.Errorf("veteran %s: care-team messages without their writer's name: %v", v.ICN, unnamed)
+			}
 			t.Run(v.DisplayName+" deleted history in Trash", func(t *testing.T) {
 				if d := diff(only(want, trashed), only(got, trashed)); d != "" {
 					// Known gap in the import (internal/domain/inbox insertIncoming):
@@ -208,4 +211,42 @@ func without(lines []string, subjects map[string]bool) []string {
 
 func only(lines []string, subjects map[string]bool) []string {
 	return slices.DeleteFunc(slices.Clone(lines), func(l string) bool { return !subjects[subjectOf(l)] })
+}
+
+// unnamedClinicianMessages lists the threads holding a care team's message
+// that shows no writer (or only the team's name): every demo clinician is
+// named, whichever EHR holds the message.
+func unnamedClinicianMessages(t *testing.T, s *vamstest.System, icn string) []string {
+	t.Helper()
+	var out struct {
+		Viewer struct {
+			Threads struct {
+				Edges []struct {
+					Node struct {
+						Subject  string
+						CareTeam struct{ Name string }
+						Messages struct {
+							Edges []struct {
+								Node struct {
+									Author struct{ Kind, DisplayName string }
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	s.MustDo(icn, `{ viewer { threads(first: 40) { edges { node { subject careTeam { name }
+		messages(first: 10) { edges { node { author { kind displayName } } } } } } } } }`, nil, &out)
+	var bad []string
+	for _, e := range out.Viewer.Threads.Edges {
+		for _, m := range e.Node.Messages.Edges {
+			a := m.Node.Author
+			if a.Kind == "CLINICIAN" && (a.DisplayName == "" || a.DisplayName == e.Node.CareTeam.Name) {
+				bad = append(bad, e.Node.Subject)
+			}
+		}
+	}
+	return bad
 }

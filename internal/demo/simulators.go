@@ -2,6 +2,8 @@ package demo
 
 import (
 	"errors"
+	"hash/fnv"
+	"slices"
 	"strconv"
 	"time"
 
@@ -73,9 +75,32 @@ func OHConfig(publicationURL string, secret []byte) ohsim.Config {
 		f, _ := Directory.Facility(t.StationNumber)
 		c.Pools = append(c.Pools, ohsim.Pool{ID: t.ProviderID, Name: t.Name, ExternalNames: append([]string{t.DisplayName}, t.AlternateNames...),
 			StationNumber: t.StationNumber, FacilityName: f.Name, HealthCareSystem: f.HealthCareSystem,
-			BlockedFor: t.BlockedFor, AssociatedWith: t.AssociatedWith})
+			BlockedFor: t.BlockedFor, AssociatedWith: t.AssociatedWith, Staff: ohStaff(t.ProviderID)})
 	}
 	return c
+}
+
+// ohStaff is the clinicians who write from a pool in the demo script, with
+// ids stable across starts (the state file holds them on messages).
+func ohStaff(poolID string) []ohsim.Personnel {
+	var names []string
+	for _, threads := range mailboxes {
+		for _, st := range threads {
+			for _, m := range st.msgs {
+				if st.team == poolID && m.by == byClinician && !slices.Contains(names, m.author) {
+					names = append(names, m.author)
+				}
+			}
+		}
+	}
+	slices.Sort(names)
+	out := make([]ohsim.Personnel, len(names))
+	for i, n := range names {
+		h := fnv.New32a()
+		h.Write([]byte(n))
+		out[i] = ohsim.Personnel{ID: 11000000 + int64(h.Sum32()%1000000), Text: n}
+	}
+	return out
 }
 
 // OpenMHV opens the demo MHV simulator on stateFile and, with history,

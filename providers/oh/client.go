@@ -45,6 +45,10 @@ type Config struct {
 	// ConflictRetries is how many times a status write is re-applied after
 	// a 409 before giving up with ErrConflict (default 2).
 	ConflictRetries int
+	// FHIRBaseURL is the FHIR R4 service root, under which come
+	// {authority}/Practitioner/{id} reads for clinicians' names (default
+	// BaseURL + "/fhir/r4", where the simulator serves them).
+	FHIRBaseURL string
 }
 
 // Client is the OH provider: Millennium Messaging Web Services (REST 10.8).
@@ -54,6 +58,8 @@ type Client struct {
 	hc      *http.Client
 	listCap int
 	retries int
+	fhir    string
+	authors authorCache
 }
 
 var _ providers.Provider = (*Client)(nil)
@@ -78,6 +84,11 @@ func New(cfg Config) (*Client, error) {
 	if c.retries <= 0 {
 		c.retries = 2
 	}
+	c.fhir = strings.TrimRight(cfg.FHIRBaseURL, "/")
+	if c.fhir == "" {
+		c.fhir = c.base + "/fhir/r4"
+	}
+	c.authors.names = map[string]authorName{}
 	return c, nil
 }
 

@@ -128,6 +128,8 @@ func newEnv(t *testing.T, opts ...opt) *env {
 				kind = "status"
 			case strings.Contains(r.URL.Path, "/pools"):
 				kind = "pools"
+			case strings.Contains(r.URL.Path, "/Practitioner/"):
+				kind = "practitioner"
 			case strings.Count(r.URL.Path, "/messages/") == 1:
 				kind = "byid"
 			}

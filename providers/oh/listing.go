@@ -35,7 +35,7 @@ func (c *Client) ListMessages(ctx context.Context, v providers.Veteran, w provid
 			return nil, err
 		}
 		for _, wm := range msgs {
-			dm := toDomain(wm, box, false)
+			dm := c.message(ctx, v, wm, box, false)
 			if seen[dm.ExternalID] || dm.SentAt.Before(w.Since) || !dm.SentAt.Before(w.Until) {
 				continue
 			}

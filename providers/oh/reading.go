@@ -62,7 +62,7 @@ func (c *Client) GetMessage(ctx context.Context, v providers.Veteran, externalID
 	if err != nil {
 		return providers.Message{}, err
 	}
-	return toDomain(m, box, true), nil
+	return c.message(ctx, v, m, box, true), nil
 }
 
 // fetchBatch bounds the id list of one by-id request (URL length).
@@ -118,7 +118,7 @@ func (c *Client) GetThread(ctx context.Context, v providers.Veteran, externalID 
 			}
 			ids = ids[n:]
 			for _, wm := range msgs {
-				dm := toDomain(wm, box, true)
+				dm := c.message(ctx, v, wm, box, true)
 				if dm.ThreadExternalID == root {
 					byID[dm.ExternalID] = dm
 				}

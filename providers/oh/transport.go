@@ -21,7 +21,11 @@ const maxBody = 32 << 20
 // do performs one request and returns the body of a 2xx answer; anything
 // else becomes a *providers.Error.
 func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, body any, hdr http.Header) (*http.Response, []byte, error) {
-	u := c.base + path
+	return c.doURL(ctx, op, method, c.base+path, q, body, hdr)
+}
+
+// doURL is do against any of OH's services (Messaging REST, FHIR).
+func (c *Client) doURL(ctx context.Context, op, method, u string, q url.Values, body any, hdr http.Header) (*http.Response, []byte, error) {
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}

@@ -70,7 +70,7 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (msgID string, create
 		if err != nil {
 			return err
 		}
-		msgID, err = s.insertIncoming(ctx, tx, in, th)
+		msgID, err = s.insertIncoming(ctx, tx, in, th, ct)
 		created = err == nil
 		return err
 	})
@@ -187,16 +187,21 @@ func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *
 	return th, nil
 }
 
-func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming, th *ent.Thread) (string, error) {
+func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming, th *ent.Thread, ct *ent.CareTeam) (string, error) {
 	c := tx.Client
 	m := in.Message
 	sentAt := m.SentAt.UTC()
 	kind := message.AuthorKindCLINICIAN
+	author := strings.TrimSpace(m.AuthorName)
 	if m.Direction == providers.ToClinician {
 		kind = message.AuthorKindVETERAN
+	} else if author == "" {
+		// A care team's message whose writer the provider does not name is
+		// shown as from the care team, never as from nobody.
+		author = ct.DisplayName
 	}
 	create := c.Message.Create().SetVeteranID(in.VeteranID).SetThreadID(th.ID).SetAuthorKind(kind).
-		SetAuthorName(m.AuthorName).SetBody(m.Body).SetBodyLoaded(m.BodyIncluded).SetSentAt(sentAt).SetOrderedAt(sentAt)
+		SetAuthorName(author).SetBody(m.Body).SetBodyLoaded(m.BodyIncluded).SetSentAt(sentAt).SetOrderedAt(sentAt)
 	unread := false
 	if kind == message.AuthorKindVETERAN {
 		create.SetDeliveryStatus(message.DeliveryStatusDELIVERED)

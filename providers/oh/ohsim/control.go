@@ -24,6 +24,9 @@ type ClinicianMessage struct {
 	InReplyTo string `json:"inReplyTo,omitempty"`
 	// SentAt backdates the message (tests); zero means now.
 	SentAt time.Time `json:"sentAt,omitzero"`
+	// Author is the writing clinician's personnel id or "Family, Given"
+	// name; empty means the pool's first clinician.
+	Author string `json:"author,omitempty"`
 }
 
 // ControlMessage is a message as the control API lists it. Status is the
@@ -79,6 +82,7 @@ func (s *Simulator) ClinicianMessage(in ClinicianMessage) (string, error) {
 			return "", errNotFound
 		}
 		m.poolID, m.prsnlID = prev.poolID, prev.prsnlID
+		m.authorID = s.authorLocked(s.poolByID[m.poolID], in.Author)
 		m.refs = append(append([]string(nil), prev.refs...), prev.canonical())
 		if m.subject == "" {
 			m.subject = prev.subject
@@ -93,6 +97,7 @@ func (s *Simulator) ClinicianMessage(in ClinicianMessage) (string, error) {
 			return "", errors.Join(errBadRequest, errors.New("unknown care team, or not one of this patient's"))
 		}
 		m.poolID = pl.id
+		m.authorID = s.authorLocked(pl, in.Author)
 	}
 	if strings.TrimSpace(m.subject) == "" {
 		m.subject = "Message from your care team"

@@ -30,6 +30,8 @@ type HistoryMessage struct {
 	Deleted bool
 	// Attachments are file names; OH media is listed, not served.
 	Attachments []string
+	// Author of a care team's message, as ClinicianMessage.Author.
+	Author string
 }
 
 // SeedHistory adds threads as one batch named name, unless the state
@@ -61,6 +63,9 @@ func (s *Simulator) addHistory(threads []HistoryThread) error {
 		var refs []string
 		for _, hm := range t.Messages {
 			m := s.historyMsg(t, pools[i].id, hm)
+			if !hm.FromVeteran {
+				m.authorID = s.authorLocked(pools[i], hm.Author)
+			}
 			m.refs = append([]string(nil), refs...)
 			s.newMsg(m)
 			for j, name := range hm.Attachments {

@@ -29,6 +29,7 @@ func (s *Simulator) routes() {
 	m.HandleFunc("POST /{authority}/patients/{patientId}/outbox/messages", s.sendMessage)
 	m.HandleFunc("DELETE /{authority}/patients/{patientId}/inbox/messages/{messageIds}", s.deleteMessages)
 	m.HandleFunc("PUT /{authority}/patients/{patientId}/inbox/messages/{messageIds}/status/{status}", s.putStatus)
+	s.fhirRoutes(m)
 	s.rest = m
 	s.controlRoutes()
 }
@@ -200,6 +201,7 @@ func (s *Simulator) toWire(m *msg, pid string, full bool) wire.Message {
 	}
 	if m.box == inbox {
 		out.PoolSenderID = m.poolID
+		out.PersonnelSenderID = m.authorID
 		if m.poolID == 0 {
 			out.PersonnelSenderID = m.prsnlID
 		}

@@ -36,10 +36,23 @@ type Pool struct {
 	// BlockedFor lists ICNs or patient ids the pool does not accept
 	// messages from.
 	BlockedFor []string
+	// Staff are the clinicians who answer from the pool; the first writes
+	// when a message names no author. Their names are served as FHIR
+	// Practitioners, as Cerner does, since Messaging REST carries only ids.
+	Staff []Personnel
 	// AssociatedWith lists the ICNs or patient ids the pool serves: only
 	// they see it (GET pools?patientId=) and may write to it. Empty means
 	// every patient (small test setups).
 	AssociatedWith []string
+}
+
+// Personnel is a clinician (a Millennium personnel record). Text, when set,
+// is the name as the EHR displays it; otherwise "Family, Given".
+type Personnel struct {
+	ID     int64
+	Text   string
+	Family string
+	Given  []string
 }
 
 // Config configures a Simulator.
@@ -89,6 +102,7 @@ type Simulator struct {
 	merged   map[string]string   // old patient id → new patient id
 	pools    []*pool
 	poolByID map[int64]*pool
+	staff    map[int64]Personnel
 	msgs     map[int64]*msg
 	order    []*msg
 	idem     map[string]int64 // ICN + "\x00" + key → entity
@@ -117,6 +131,7 @@ type msg struct {
 	box       string // "inbox" (to the veteran) or "outbox" (from the veteran)
 	poolID    int64
 	prsnlID   int64 // PERSONNEL receiver or sender when no pool
+	authorID  int64 // the clinician who wrote an inbox message (0: unknown)
 	subject   string
 	body      string // plain text as stored
 	format    string // format of raw
@@ -177,6 +192,7 @@ func New(cfg Config) *Simulator {
 		byPID:    map[string]string{},
 		merged:   map[string]string{},
 		poolByID: map[int64]*pool{},
+		staff:    map[int64]Personnel{},
 		msgs:     map[int64]*msg{},
 		idem:     map[string]int64{},
 		seeded:   simstate.Seeds{},
@@ -201,6 +217,9 @@ func New(cfg Config) *Simulator {
 			}
 		}
 		s.pools = append(s.pools, pl)
+		for _, st := range p.Staff {
+			s.staff[st.ID] = st
+		}
 		s.poolByID[pl.id] = pl
 	}
 	s.routes()
@@ -388,4 +407,27 @@ func (s *Simulator) messagesFor(icn, box string) []*msg {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].created.Before(out[j].created) })
 	return out
+}
+
+// authorLocked picks who writes a care team's message: ref (a personnel id
+// or "Family, Given" name) when given, else the pool's first clinician.
+// Callers hold s.mu.
+func (s *Simulator) authorLocked(p *pool, ref string) int64 {
+	if ref == "" {
+		if p != nil && len(p.Staff) > 0 {
+			return p.Staff[0].ID
+		}
+		return 0
+	}
+	if n, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		if _, ok := s.staff[n]; ok {
+			return n
+		}
+	}
+	for id, st := range s.staff {
+		if strings.EqualFold(practitioner(st).DisplayName(), ref) {
+			return id
+		}
+	}
+	return 0
 }

@@ -31,6 +31,7 @@ type savedMsg struct {
 	Box       string            `json:"box"`
 	PoolID    int64             `json:"poolId,omitempty"`
 	PrsnlID   int64             `json:"personnelId,omitempty"`
+	AuthorID  int64             `json:"authorId,omitempty"`
 	Subject   string            `json:"subject"`
 	Body      string            `json:"body"`
 	Format    string            `json:"format"`
@@ -73,7 +74,7 @@ func (s *Simulator) snapshot() any {
 	}
 	for _, m := range s.order {
 		st.Messages = append(st.Messages, savedMsg{Entity: m.entity, Version: m.version, ICN: m.icn, Box: m.box,
-			PoolID: m.poolID, PrsnlID: m.prsnlID, Subject: m.subject, Body: m.body, Format: m.format, Raw: m.raw,
+			PoolID: m.poolID, PrsnlID: m.prsnlID, AuthorID: m.authorID, Subject: m.subject, Body: m.body, Format: m.format, Raw: m.raw,
 			Status: m.status, RcvStatus: m.rcvStatus, Created: m.created, Updated: m.updated, Refs: m.refs, Files: m.files})
 	}
 	// Marshalled under the lock: the maps are the live ones.
@@ -104,7 +105,7 @@ func (s *Simulator) restore(st savedState) {
 			continue
 		}
 		m := &msg{entity: sm.Entity, version: sm.Version, icn: sm.ICN, box: sm.Box, poolID: sm.PoolID,
-			prsnlID: sm.PrsnlID, subject: sm.Subject, body: sm.Body, format: sm.Format, raw: sm.Raw,
+			prsnlID: sm.PrsnlID, authorID: sm.AuthorID, subject: sm.Subject, body: sm.Body, format: sm.Format, raw: sm.Raw,
 			status: sm.Status, rcvStatus: sm.RcvStatus, created: sm.Created, updated: sm.Updated,
 			refs: sm.Refs, files: sm.Files}
 		s.msgs[m.entity] = m
