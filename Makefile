@@ -37,7 +37,9 @@ fuzz:
 	$(GO) test ./internal/domain/inbox -run '^$$' -fuzz '^FuzzSendValidation$$' -fuzztime $(FUZZTIME)
 
 ## bench: VA-scale benchmark on PostgreSQL (VAMS_BENCH_DATABASE_URL, else a throwaway cluster, else SQLite);
-## sizes from BENCH_MESSAGES (default 1000000), BENCH_DURATION, BENCH_CLIENTS… (see docs/performance.md)
+## sizes from BENCH_MESSAGES (default 1000000), BENCH_DURATION, BENCH_CLIENTS…; BENCH_REUSE=1 reuses the generated
+## database (each run measures a copy); BENCH_PROFILE=dir writes the server's CPU and allocation profiles per
+## operation under the 32-client load (see docs/performance.md)
 bench:
 	$(GO) run ./cmd/vamsbench
 

@@ -12,9 +12,11 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "github.com/lib/pq"
@@ -55,7 +57,16 @@ func main() {
 	growth := flag.String("growth", envStr("BENCH_GROWTH", "10000,100000"), "extra message counts for the growth figures (comma-separated, empty for none)")
 	syncN := flag.Int("sync", envInt("BENCH_SYNC", 300), "messages per sync throughput figure (0 skips)")
 	reuse := flag.Bool("reuse", os.Getenv("BENCH_REUSE") == "1", "reuse an already generated database of the same size")
+	profile := flag.String("profile", os.Getenv("BENCH_PROFILE"), "directory for the server's CPU and allocation profiles under load, per operation (the server then runs in its own process)")
+	serveAddr := flag.String("serve", "", "only serve VAMS at this address over an existing database (-database or -data-dir), no seeding, sync workers off")
+	operatorAddr := flag.String("operator-addr", "", "with -serve: the operator listener (metrics, /ops/, /debug/pprof/)")
+	databaseURL := flag.String("database", "", "with -serve: the PostgreSQL URL of the database to serve")
+	dataDir := flag.String("data-dir", "", "with -serve: the data directory (the development issuer's key; the SQLite database when -database is empty)")
 	flag.Parse()
+	if *serveAddr != "" {
+		serveOnly(*serveAddr, *operatorAddr, *databaseURL, *dataDir)
+		return
+	}
 
 	sz := def.Scale(*messages)
 	if *threads > 0 {
@@ -70,15 +81,24 @@ func main() {
 		fatal(err)
 	}
 	defer stop()
-	opts := bench.Options{Clients: *clients, Duration: *dur, SingleOps: *single, HeavyMix: 0.3, Out: os.Stdout, Log: os.Stderr}
+	opts := bench.Options{Clients: *clients, Duration: *dur, SingleOps: *single, HeavyMix: 0.3, Out: os.Stdout, Log: os.Stderr,
+		ProfileDir: *profile, Spawn: spawn}
 
-	t, err := prepare(ctx, server, sz, *reuse)
+	pristine, err := prepare(ctx, server, sz, *reuse)
 	if err != nil {
 		fatal(err)
 	}
+	// The run marks threads read and sends messages: it works on a copy, so
+	// the generated database stays as generated for the next BENCH_REUSE=1.
+	t, dropCopy, err := runCopy(server, pristine)
+	if err != nil {
+		fatal(err)
+	}
+	defer dropCopy()
 	fmt.Printf("# %s: %d veterans, %d threads, %d messages; %d clients, %s per operation\n",
 		backend(server), sz.Veterans, sz.Threads, sz.Messages, *clients, *dur)
 	if err := bench.Measure(ctx, t, sz, opts); err != nil {
+		dropCopy()
 		fatal(err)
 	}
 	// Growth: inbox and thread at other sizes, single client, same proportions.
@@ -94,7 +114,7 @@ func main() {
 			fatal(err)
 		}
 		g := opts
-		g.Clients, g.OnlyReads, g.NameSuffix = 0, true, "_at_"+human(n)
+		g.Clients, g.OnlyReads, g.NameSuffix, g.ProfileDir = 0, true, "_at_"+human(n), ""
 		if err := bench.Measure(ctx, gt, gs, g); err != nil {
 			fatal(err)
 		}
@@ -228,4 +248,74 @@ func prepare(ctx context.Context, server string, sz bench.Sizes, reuse bool) (be
 	}
 	defer s.Close()
 	return t, bench.Generate(ctx, s, sz, os.Stderr)
+}
+
+// runCopy copies a generated database for one run: a PostgreSQL database
+// made from it as a template, or a copy of the SQLite directory. The
+// returned function drops the copy.
+func runCopy(server string, src bench.Target) (bench.Target, func(), error) {
+	if server == "" {
+		dst := src.DataDir + "_run"
+		if err := os.RemoveAll(dst); err != nil {
+			return bench.Target{}, nil, err
+		}
+		if err := os.CopyFS(dst, os.DirFS(src.DataDir)); err != nil {
+			return bench.Target{}, nil, err
+		}
+		return bench.Target{DataDir: dst}, func() { _ = os.RemoveAll(dst) }, nil
+	}
+	su, err := url.Parse(src.DatabaseURL)
+	if err != nil {
+		return bench.Target{}, nil, err
+	}
+	name := strings.TrimPrefix(su.Path, "/") + "_run"
+	admin, err := sql.Open("postgres", server)
+	if err != nil {
+		return bench.Target{}, nil, err
+	}
+	drop := func() {
+		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		admin.Close()
+	}
+	start := time.Now()
+	if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+		admin.Close()
+		return bench.Target{}, nil, err
+	}
+	// FILE_COPY: a file-level copy, much faster than WAL-logging a large one.
+	if _, err := admin.Exec("CREATE DATABASE " + name + " TEMPLATE " + strings.TrimPrefix(su.Path, "/") + " STRATEGY FILE_COPY"); err != nil {
+		admin.Close()
+		return bench.Target{}, nil, fmt.Errorf("copy of %s: %w", su.Path, err)
+	}
+	fmt.Fprintf(os.Stderr, "vamsbench: measuring on %s, a copy made in %s\n", name, time.Since(start).Round(time.Millisecond))
+	su.Path = "/" + name
+	return bench.Target{DatabaseURL: su.String()}, drop, nil
+}
+
+// spawn re-runs this command with -serve over t (the server of a profiled
+// run, in a process of its own).
+func spawn(t bench.Target, dataDir string, c bench.ServeConfig) *exec.Cmd {
+	self, err := os.Executable()
+	if err != nil {
+		self = os.Args[0]
+	}
+	return exec.Command(self, "-serve", c.Addr, "-operator-addr", c.OperatorAddr, "-database", t.DatabaseURL, "-data-dir", dataDir)
+}
+
+// serveOnly serves VAMS over an existing database until interrupted.
+func serveOnly(addr, operatorAddr, databaseURL, dataDir string) {
+	if dataDir == "" {
+		fatal(fmt.Errorf("-serve needs -data-dir (the development issuer's key; the SQLite database without -database)"))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(os.Stderr, "vamsbench: serving http://%s (operator listener %q); tokens: VAMS_DATA_DIR=%s VAMS_PUBLIC_URL=http://%s go run . token --icn %s\n",
+		addr, operatorAddr, dataDir, addr, bench.ICN(0))
+	t := bench.Target{DatabaseURL: databaseURL, DataDir: dataDir}
+	if databaseURL != "" {
+		t.DataDir = ""
+	}
+	if err := bench.Serve(ctx, t, dataDir, bench.ServeConfig{Addr: addr, OperatorAddr: operatorAddr}); err != nil {
+		fatal(err)
+	}
 }

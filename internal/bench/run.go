@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -20,9 +19,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
-	"github.com/va/vams/internal/app"
 	"github.com/va/vams/internal/auth"
-	"github.com/va/vams/internal/platform/config"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/internal/store/storetest"
 )
@@ -53,6 +50,11 @@ type Options struct {
 	NameSuffix  string        // appended to operation names (growth runs)
 	SkipFloor   bool
 	SkipCounted bool
+	// ProfileDir, when set, has the measured server run in a process of its
+	// own (Spawn) and receives its CPU and allocation profiles under the
+	// Clients load, per operation.
+	ProfileDir string
+	Spawn      Spawn
 }
 
 // user is one veteran the clients act as.
@@ -281,12 +283,10 @@ type unlimited struct{}
 
 func (unlimited) Allow(string) bool { return true }
 
-// startApp starts the real assembly (app.New, demo mode, no seed, sync
-// workers not started: provider calls are not part of these figures).
+// startApp starts the benchmark's assembly (see assemble) in this process.
 func startApp(ctx context.Context, t Target, dataDir string, wrap func(dialect.Driver) dialect.Driver) (*server, error) {
 	ts := newLateServer()
-	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: ts.URL, DatabaseURL: t.DatabaseURL, OHAuthority: "va"}
-	a, err := app.New(ctx, cfg, app.Options{SkipSeed: true, Log: slog.New(slog.DiscardHandler), SendLimiter: unlimited{}, WrapDriver: wrap})
+	a, err := assemble(ctx, t, dataDir, ts.URL, wrap)
 	if err != nil {
 		ts.Close()
 		return nil, err
@@ -415,43 +415,30 @@ func Measure(ctx context.Context, t Target, sz Sizes, o Options) error {
 	if dataDir == "" {
 		dataDir = tmp
 	}
-	srv, err := startApp(ctx, t, dataDir, nil)
+	var (
+		srv  *server
+		prof *profiler
+	)
+	if o.ProfileDir != "" {
+		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
+			return err
+		}
+		srv, prof, err = startChild(ctx, t, dataDir, o.Spawn, o.Log)
+		if prof != nil {
+			prof.dir = o.ProfileDir
+		}
+	} else {
+		srv, err = startApp(ctx, t, dataDir, nil)
+	}
 	if err != nil {
 		return err
 	}
 	defer srv.close()
-
-	// Statements per operation: a single client on a counting assembly.
 	sqlPer := map[string]float64{}
 	if !o.SkipCounted {
-		cs, counter, err := startCounted(ctx, t, tmp)
-		if err != nil {
+		if sqlPer, err = countStatements(ctx, t, dataDir, w, o); err != nil {
 			return err
 		}
-		for _, op := range gqlOps {
-			if o.OnlyReads && op.name != "inbox" && op.name != "thread" {
-				continue
-			}
-			r := rand.New(rand.NewPCG(5, 5))
-			const reps = 20
-			total := 0
-			for i := 0; i < reps; i++ {
-				icn, qry, vars := op.build(w, r)
-				// Warm: the first request of a veteran resolves the ICN.
-				if err := cs.do(ctx, icn, foldersQuery, nil); err != nil {
-					cs.close()
-					return err
-				}
-				counter.Reset()
-				if err := cs.do(ctx, icn, qry, vars); err != nil {
-					cs.close()
-					return fmt.Errorf("%s: %w", op.name, err)
-				}
-				total += counter.Count()
-			}
-			sqlPer[op.name] = float64(total) / reps
-		}
-		cs.close()
 	}
 
 	floors := floorOps(t.dialect())
@@ -459,51 +446,101 @@ func Measure(ctx context.Context, t Target, sz Sizes, o Options) error {
 		if o.OnlyReads && op.name != "inbox" && op.name != "thread" {
 			continue
 		}
-		run := func(ctx context.Context, r *rand.Rand) error {
-			icn, qry, vars := op.build(w, r)
-			return srv.do(ctx, icn, qry, vars)
+		if err := measureOp(ctx, op, srv, prof, raw, w, floors[op.name], sqlPer, o); err != nil {
+			return err
 		}
-		// Warm every user's ICN mapping and the query cache.
-		for _, u := range append(append([]*user{}, w.heavy...), w.typical...) {
-			_ = srv.do(ctx, u.icn, foldersQuery, nil)
-		}
-		single := measure(ctx, 1, o.SingleOps, 0, 11, run)
-		single.sqlPerOp, single.haveSQL = sqlPer[op.name], !o.SkipCounted
-		multi := result{}
-		if o.Clients > 0 {
-			multi = measure(ctx, o.Clients, 0, o.Duration, 13, run)
-			multi.sqlPerOp, multi.haveSQL = single.sqlPerOp, single.haveSQL
-		}
-		for _, r := range []result{single, multi} {
-			if r.errors > 0 {
-				logf("%s: %d errors, first: %v", op.name, r.errors, r.firstErr)
-			}
-		}
-		name := op.name + o.NameSuffix
-		fmt.Fprintln(o.Out, single.line(name+"_1c"))
-		if multi.n > 0 {
-			fmt.Fprintln(o.Out, multi.line(fmt.Sprintf("%s_%dc", name, o.Clients)))
-		}
-		if o.SkipFloor || o.Clients == 0 {
-			continue
-		}
-		fl := floors[op.name]
-		frun := func(ctx context.Context, r *rand.Rand) error { return fl.run(ctx, raw, w, r) }
-		fsingle := measure(ctx, 1, o.SingleOps, 0, 11, frun)
-		fmulti := measure(ctx, o.Clients, 0, o.Duration, 13, frun)
-		for _, r := range []*result{&fsingle, &fmulti} {
-			r.sqlPerOp, r.haveSQL = float64(fl.statements), true
-			if r.errors > 0 {
-				logf("%s floor: %d errors, first: %v", op.name, r.errors, r.firstErr)
-			}
-		}
-		fmt.Fprintln(o.Out, fsingle.line(name+"_1c_floor"))
-		fmt.Fprintln(o.Out, fmulti.line(fmt.Sprintf("%s_%dc_floor", name, o.Clients)))
-		fmt.Fprintf(o.Out, "RATIO name=%s graphql_over_floor_p50_1c=%.2f graphql_over_floor_rps_%dc=%.2f\n", name,
-			ms(single.p50)/ms(fsingle.p50), o.Clients,
-			(float64(multi.n)/multi.elapsed.Seconds())/(float64(fmulti.n)/fmulti.elapsed.Seconds()))
 	}
 	return nil
+}
+
+// measureOp measures one operation over GraphQL, one client then
+// o.Clients (profiled when prof is set), and then its floor, printing its
+// BENCH and RATIO lines.
+func measureOp(ctx context.Context, op gqlOp, srv *server, prof *profiler, raw *sql.DB, w *workload, fl floorOp, sqlPer map[string]float64, o Options) error {
+	logf := func(format string, a ...any) { fmt.Fprintf(o.Log, format+"\n", a...) }
+	run := func(ctx context.Context, r *rand.Rand) error {
+		icn, qry, vars := op.build(w, r)
+		return srv.do(ctx, icn, qry, vars)
+	}
+	// Warm every user's ICN mapping and the query cache.
+	for _, u := range append(append([]*user{}, w.heavy...), w.typical...) {
+		_ = srv.do(ctx, u.icn, foldersQuery, nil)
+	}
+	single := measure(ctx, 1, o.SingleOps, 0, 11, run)
+	single.sqlPerOp, single.haveSQL = sqlPer[op.name], !o.SkipCounted
+	multi := result{}
+	if o.Clients > 0 {
+		profiled := func() error { return nil }
+		if prof != nil {
+			profiled = prof.start(ctx, fmt.Sprintf("%s_%dc", op.name+o.NameSuffix, o.Clients), o.Duration)
+		}
+		multi = measure(ctx, o.Clients, 0, o.Duration, 13, run)
+		multi.sqlPerOp, multi.haveSQL = single.sqlPerOp, single.haveSQL
+		if err := profiled(); err != nil {
+			return err
+		}
+	}
+	for _, r := range []result{single, multi} {
+		if r.errors > 0 {
+			logf("%s: %d errors, first: %v", op.name, r.errors, r.firstErr)
+		}
+	}
+	name := op.name + o.NameSuffix
+	fmt.Fprintln(o.Out, single.line(name+"_1c"))
+	if multi.n > 0 {
+		fmt.Fprintln(o.Out, multi.line(fmt.Sprintf("%s_%dc", name, o.Clients)))
+	}
+	if o.SkipFloor || o.Clients == 0 {
+		return nil
+	}
+	frun := func(ctx context.Context, r *rand.Rand) error { return fl.run(ctx, raw, w, r) }
+	fsingle := measure(ctx, 1, o.SingleOps, 0, 11, frun)
+	fmulti := measure(ctx, o.Clients, 0, o.Duration, 13, frun)
+	for _, r := range []*result{&fsingle, &fmulti} {
+		r.sqlPerOp, r.haveSQL = float64(fl.statements), true
+		if r.errors > 0 {
+			logf("%s floor: %d errors, first: %v", op.name, r.errors, r.firstErr)
+		}
+	}
+	fmt.Fprintln(o.Out, fsingle.line(name+"_1c_floor"))
+	fmt.Fprintln(o.Out, fmulti.line(fmt.Sprintf("%s_%dc_floor", name, o.Clients)))
+	fmt.Fprintf(o.Out, "RATIO name=%s graphql_over_floor_p50_1c=%.2f graphql_over_floor_rps_%dc=%.2f\n", name,
+		ms(single.p50)/ms(fsingle.p50), o.Clients,
+		(float64(multi.n)/multi.elapsed.Seconds())/(float64(fmulti.n)/fmulti.elapsed.Seconds()))
+	return nil
+}
+
+// countStatements measures statements per operation: a single client on a
+// counting assembly, 20 operations each.
+func countStatements(ctx context.Context, t Target, dataDir string, w *workload, o Options) (map[string]float64, error) {
+	cs, counter, err := startCounted(ctx, t, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	defer cs.close()
+	sqlPer := map[string]float64{}
+	for _, op := range gqlOps {
+		if o.OnlyReads && op.name != "inbox" && op.name != "thread" {
+			continue
+		}
+		r := rand.New(rand.NewPCG(5, 5))
+		const reps = 20
+		total := 0
+		for i := 0; i < reps; i++ {
+			icn, qry, vars := op.build(w, r)
+			// Warm: the first request of a veteran resolves the ICN.
+			if err := cs.do(ctx, icn, foldersQuery, nil); err != nil {
+				return nil, err
+			}
+			counter.Reset()
+			if err := cs.do(ctx, icn, qry, vars); err != nil {
+				return nil, fmt.Errorf("%s: %w", op.name, err)
+			}
+			total += counter.Count()
+		}
+		sqlPer[op.name] = float64(total) / reps
+	}
+	return sqlPer, nil
 }
 
 func openRaw(t Target) (*sql.DB, error) {
