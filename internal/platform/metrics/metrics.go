@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"regexp"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -29,6 +30,8 @@ type Metrics struct {
 	providerErrors  *prometheus.CounterVec
 	breakerOpen     *prometheus.GaugeVec
 	subscriberCount prometheus.GaugeFunc
+	// registered is every collector in Registry, for Names.
+	registered []prometheus.Collector
 }
 
 // New registers the instruments, the database pool collector and a collector
@@ -55,15 +58,39 @@ func New(db *sql.DB, dialect string, subscribers func() int) *Metrics {
 			Name: "vams_provider_circuit_open", Help: "1 while a provider's circuit breaker is open.",
 		}, []string{"provider"}),
 	}
-	reg.MustRegister(m.operations, m.errors, m.providerCalls, m.providerErrors, m.breakerOpen,
+	m.registered = []prometheus.Collector{m.operations, m.errors, m.providerCalls, m.providerErrors, m.breakerOpen,
 		collectors.NewDBStatsCollector(db, "vams"), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&dbCollector{db: db, dialect: dialect})
+		&dbCollector{db: db, dialect: dialect}}
 	if subscribers != nil {
-		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		m.registered = append(m.registered, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "vams_subscribers", Help: "Live event subscriptions on this instance.",
 		}, func() float64 { return float64(subscribers()) }))
 	}
+	reg.MustRegister(m.registered...)
 	return m
+}
+
+// fqName is a Desc's metric name in its String form (Desc has no getter).
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+// Names is every metric family name the registry can export, whether or not
+// it has samples yet (a vector without label values exports nothing). The
+// operations kit's test checks dashboards and alert rules against it.
+func (m *Metrics) Names() []string {
+	ch := make(chan *prometheus.Desc)
+	go func() {
+		for _, c := range m.registered {
+			c.Describe(ch)
+		}
+		close(ch)
+	}()
+	var names []string
+	for d := range ch {
+		if g := fqName.FindStringSubmatch(d.String()); g != nil {
+			names = append(names, g[1])
+		}
+	}
+	return names
 }
 
 // SetBreaker records whether a provider's circuit is open.
