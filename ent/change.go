@@ -19,6 +19,8 @@ type Change struct {
 	ID int64 `json:"id,omitempty"`
 	// VeteranID holds the value of the "veteran_id" field.
 	VeteranID string `json:"veteran_id,omitempty"`
+	// Seq holds the value of the "seq" field.
+	Seq int64 `json:"seq,omitempty"`
 	// EntityType holds the value of the "entity_type" field.
 	EntityType string `json:"entity_type,omitempty"`
 	// EntityID holds the value of the "entity_id" field.
@@ -35,7 +37,7 @@ func (*Change) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case change.FieldID:
+		case change.FieldID, change.FieldSeq:
 			values[i] = new(sql.NullInt64)
 		case change.FieldVeteranID, change.FieldEntityType, change.FieldEntityID, change.FieldOp:
 			values[i] = new(sql.NullString)
@@ -67,6 +69,12 @@ func (_m *Change) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field veteran_id", values[i])
 			} else if value.Valid {
 				_m.VeteranID = value.String
+			}
+		case change.FieldSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field seq", values[i])
+			} else if value.Valid {
+				_m.Seq = value.Int64
 			}
 		case change.FieldEntityType:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -130,6 +138,9 @@ func (_m *Change) String() string {
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
 	builder.WriteString("veteran_id=")
 	builder.WriteString(_m.VeteranID)
+	builder.WriteString(", ")
+	builder.WriteString("seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Seq))
 	builder.WriteString(", ")
 	builder.WriteString("entity_type=")
 	builder.WriteString(_m.EntityType)

@@ -28,6 +28,20 @@ func (_c *ChangeCreate) SetVeteranID(v string) *ChangeCreate {
 	return _c
 }
 
+// SetSeq sets the "seq" field.
+func (_c *ChangeCreate) SetSeq(v int64) *ChangeCreate {
+	_c.mutation.SetSeq(v)
+	return _c
+}
+
+// SetNillableSeq sets the "seq" field if the given value is not nil.
+func (_c *ChangeCreate) SetNillableSeq(v *int64) *ChangeCreate {
+	if v != nil {
+		_c.SetSeq(*v)
+	}
+	return _c
+}
+
 // SetEntityType sets the "entity_type" field.
 func (_c *ChangeCreate) SetEntityType(v string) *ChangeCreate {
 	_c.mutation.SetEntityType(v)
@@ -101,6 +115,10 @@ func (_c *ChangeCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *ChangeCreate) defaults() {
+	if _, ok := _c.mutation.Seq(); !ok {
+		v := change.DefaultSeq
+		_c.mutation.SetSeq(v)
+	}
 	if _, ok := _c.mutation.At(); !ok {
 		v := change.DefaultAt()
 		_c.mutation.SetAt(v)
@@ -111,6 +129,9 @@ func (_c *ChangeCreate) defaults() {
 func (_c *ChangeCreate) check() error {
 	if _, ok := _c.mutation.VeteranID(); !ok {
 		return &ValidationError{Name: "veteran_id", err: errors.New(`ent: missing required field "Change.veteran_id"`)}
+	}
+	if _, ok := _c.mutation.Seq(); !ok {
+		return &ValidationError{Name: "seq", err: errors.New(`ent: missing required field "Change.seq"`)}
 	}
 	if _, ok := _c.mutation.EntityType(); !ok {
 		return &ValidationError{Name: "entity_type", err: errors.New(`ent: missing required field "Change.entity_type"`)}
@@ -165,6 +186,10 @@ func (_c *ChangeCreate) createSpec() (*Change, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.VeteranID(); ok {
 		_spec.SetField(change.FieldVeteranID, field.TypeString, value)
 		_node.VeteranID = value
+	}
+	if value, ok := _c.mutation.Seq(); ok {
+		_spec.SetField(change.FieldSeq, field.TypeInt64, value)
+		_node.Seq = value
 	}
 	if value, ok := _c.mutation.EntityType(); ok {
 		_spec.SetField(change.FieldEntityType, field.TypeString, value)
@@ -253,6 +278,9 @@ func (u *ChangeUpsertOne) UpdateNewValues() *ChangeUpsertOne {
 		}
 		if _, exists := u.create.mutation.VeteranID(); exists {
 			s.SetIgnore(change.FieldVeteranID)
+		}
+		if _, exists := u.create.mutation.Seq(); exists {
+			s.SetIgnore(change.FieldSeq)
 		}
 		if _, exists := u.create.mutation.EntityType(); exists {
 			s.SetIgnore(change.FieldEntityType)
@@ -481,6 +509,9 @@ func (u *ChangeUpsertBulk) UpdateNewValues() *ChangeUpsertBulk {
 			}
 			if _, exists := b.mutation.VeteranID(); exists {
 				s.SetIgnore(change.FieldVeteranID)
+			}
+			if _, exists := b.mutation.Seq(); exists {
+				s.SetIgnore(change.FieldSeq)
 			}
 			if _, exists := b.mutation.EntityType(); exists {
 				s.SetIgnore(change.FieldEntityType)

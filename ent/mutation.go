@@ -4344,6 +4344,8 @@ type ChangeMutation struct {
 	typ           string
 	id            *int64
 	veteran_id    *string
+	seq           *int64
+	addseq        *int64
 	entity_type   *string
 	entity_id     *string
 	_op           *change.Op
@@ -4492,6 +4494,62 @@ func (m *ChangeMutation) OldVeteranID(ctx context.Context) (v string, err error)
 // ResetVeteranID resets all changes to the "veteran_id" field.
 func (m *ChangeMutation) ResetVeteranID() {
 	m.veteran_id = nil
+}
+
+// SetSeq sets the "seq" field.
+func (m *ChangeMutation) SetSeq(i int64) {
+	m.seq = &i
+	m.addseq = nil
+}
+
+// Seq returns the value of the "seq" field in the mutation.
+func (m *ChangeMutation) Seq() (r int64, exists bool) {
+	v := m.seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeq returns the old "seq" field's value of the Change entity.
+// If the Change object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeMutation) OldSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeq: %w", err)
+	}
+	return oldValue.Seq, nil
+}
+
+// AddSeq adds i to the "seq" field.
+func (m *ChangeMutation) AddSeq(i int64) {
+	if m.addseq != nil {
+		*m.addseq += i
+	} else {
+		m.addseq = &i
+	}
+}
+
+// AddedSeq returns the value that was added to the "seq" field in this mutation.
+func (m *ChangeMutation) AddedSeq() (r int64, exists bool) {
+	v := m.addseq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeq resets all changes to the "seq" field.
+func (m *ChangeMutation) ResetSeq() {
+	m.seq = nil
+	m.addseq = nil
 }
 
 // SetEntityType sets the "entity_type" field.
@@ -4672,9 +4730,12 @@ func (m *ChangeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ChangeMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.veteran_id != nil {
 		fields = append(fields, change.FieldVeteranID)
+	}
+	if m.seq != nil {
+		fields = append(fields, change.FieldSeq)
 	}
 	if m.entity_type != nil {
 		fields = append(fields, change.FieldEntityType)
@@ -4698,6 +4759,8 @@ func (m *ChangeMutation) Field(name string) (ent.Value, bool) {
 	switch name {
 	case change.FieldVeteranID:
 		return m.VeteranID()
+	case change.FieldSeq:
+		return m.Seq()
 	case change.FieldEntityType:
 		return m.EntityType()
 	case change.FieldEntityID:
@@ -4717,6 +4780,8 @@ func (m *ChangeMutation) OldField(ctx context.Context, name string) (ent.Value, 
 	switch name {
 	case change.FieldVeteranID:
 		return m.OldVeteranID(ctx)
+	case change.FieldSeq:
+		return m.OldSeq(ctx)
 	case change.FieldEntityType:
 		return m.OldEntityType(ctx)
 	case change.FieldEntityID:
@@ -4740,6 +4805,13 @@ func (m *ChangeMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetVeteranID(v)
+		return nil
+	case change.FieldSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeq(v)
 		return nil
 	case change.FieldEntityType:
 		v, ok := value.(string)
@@ -4776,13 +4848,21 @@ func (m *ChangeMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *ChangeMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addseq != nil {
+		fields = append(fields, change.FieldSeq)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *ChangeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case change.FieldSeq:
+		return m.AddedSeq()
+	}
 	return nil, false
 }
 
@@ -4791,6 +4871,13 @@ func (m *ChangeMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ChangeMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case change.FieldSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Change numeric field %s", name)
 }
@@ -4820,6 +4907,9 @@ func (m *ChangeMutation) ResetField(name string) error {
 	switch name {
 	case change.FieldVeteranID:
 		m.ResetVeteranID()
+		return nil
+	case change.FieldSeq:
+		m.ResetSeq()
 		return nil
 	case change.FieldEntityType:
 		m.ResetEntityType()
@@ -11928,6 +12018,8 @@ type VeteranMutation struct {
 	signature_title     *string
 	include_signature   *bool
 	last_active_at      *time.Time
+	change_seq          *int64
+	addchange_seq       *int64
 	clearedFields       map[string]struct{}
 	associations        map[string]struct{}
 	removedassociations map[string]struct{}
@@ -12498,6 +12590,62 @@ func (m *VeteranMutation) ResetLastActiveAt() {
 	delete(m.clearedFields, veteran.FieldLastActiveAt)
 }
 
+// SetChangeSeq sets the "change_seq" field.
+func (m *VeteranMutation) SetChangeSeq(i int64) {
+	m.change_seq = &i
+	m.addchange_seq = nil
+}
+
+// ChangeSeq returns the value of the "change_seq" field in the mutation.
+func (m *VeteranMutation) ChangeSeq() (r int64, exists bool) {
+	v := m.change_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangeSeq returns the old "change_seq" field's value of the Veteran entity.
+// If the Veteran object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VeteranMutation) OldChangeSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangeSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangeSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangeSeq: %w", err)
+	}
+	return oldValue.ChangeSeq, nil
+}
+
+// AddChangeSeq adds i to the "change_seq" field.
+func (m *VeteranMutation) AddChangeSeq(i int64) {
+	if m.addchange_seq != nil {
+		*m.addchange_seq += i
+	} else {
+		m.addchange_seq = &i
+	}
+}
+
+// AddedChangeSeq returns the value that was added to the "change_seq" field in this mutation.
+func (m *VeteranMutation) AddedChangeSeq() (r int64, exists bool) {
+	v := m.addchange_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChangeSeq resets all changes to the "change_seq" field.
+func (m *VeteranMutation) ResetChangeSeq() {
+	m.change_seq = nil
+	m.addchange_seq = nil
+}
+
 // AddAssociationIDs adds the "associations" edge to the Association entity by ids.
 func (m *VeteranMutation) AddAssociationIDs(ids ...string) {
 	if m.associations == nil {
@@ -12748,7 +12896,7 @@ func (m *VeteranMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *VeteranMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, veteran.FieldCreatedAt)
 	}
@@ -12782,6 +12930,9 @@ func (m *VeteranMutation) Fields() []string {
 	if m.last_active_at != nil {
 		fields = append(fields, veteran.FieldLastActiveAt)
 	}
+	if m.change_seq != nil {
+		fields = append(fields, veteran.FieldChangeSeq)
+	}
 	return fields
 }
 
@@ -12812,6 +12963,8 @@ func (m *VeteranMutation) Field(name string) (ent.Value, bool) {
 		return m.IncludeSignature()
 	case veteran.FieldLastActiveAt:
 		return m.LastActiveAt()
+	case veteran.FieldChangeSeq:
+		return m.ChangeSeq()
 	}
 	return nil, false
 }
@@ -12843,6 +12996,8 @@ func (m *VeteranMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldIncludeSignature(ctx)
 	case veteran.FieldLastActiveAt:
 		return m.OldLastActiveAt(ctx)
+	case veteran.FieldChangeSeq:
+		return m.OldChangeSeq(ctx)
 	}
 	return nil, fmt.Errorf("unknown Veteran field %s", name)
 }
@@ -12929,6 +13084,13 @@ func (m *VeteranMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastActiveAt(v)
 		return nil
+	case veteran.FieldChangeSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangeSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Veteran field %s", name)
 }
@@ -12936,13 +13098,21 @@ func (m *VeteranMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *VeteranMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addchange_seq != nil {
+		fields = append(fields, veteran.FieldChangeSeq)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *VeteranMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case veteran.FieldChangeSeq:
+		return m.AddedChangeSeq()
+	}
 	return nil, false
 }
 
@@ -12951,6 +13121,13 @@ func (m *VeteranMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *VeteranMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case veteran.FieldChangeSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChangeSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Veteran numeric field %s", name)
 }
@@ -13037,6 +13214,9 @@ func (m *VeteranMutation) ResetField(name string) error {
 		return nil
 	case veteran.FieldLastActiveAt:
 		m.ResetLastActiveAt()
+		return nil
+	case veteran.FieldChangeSeq:
+		m.ResetChangeSeq()
 		return nil
 	}
 	return fmt.Errorf("unknown Veteran field %s", name)

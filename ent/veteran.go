@@ -39,6 +39,8 @@ type Veteran struct {
 	IncludeSignature bool `json:"include_signature,omitempty"`
 	// LastActiveAt holds the value of the "last_active_at" field.
 	LastActiveAt *time.Time `json:"last_active_at,omitempty"`
+	// ChangeSeq holds the value of the "change_seq" field.
+	ChangeSeq int64 `json:"change_seq,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the VeteranQuery when eager-loading is set.
 	Edges        VeteranEdges `json:"edges"`
@@ -110,6 +112,8 @@ func (*Veteran) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case veteran.FieldIncludeSignature:
 			values[i] = new(sql.NullBool)
+		case veteran.FieldChangeSeq:
+			values[i] = new(sql.NullInt64)
 		case veteran.FieldID, veteran.FieldIcn, veteran.FieldDisplayName, veteran.FieldMhvCorrelationID, veteran.FieldOhPatientID, veteran.FieldOhAuthority, veteran.FieldSignatureName, veteran.FieldSignatureTitle:
 			values[i] = new(sql.NullString)
 		case veteran.FieldCreatedAt, veteran.FieldUpdatedAt, veteran.FieldLastActiveAt:
@@ -204,6 +208,12 @@ func (_m *Veteran) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastActiveAt = new(time.Time)
 				*_m.LastActiveAt = value.Time
+			}
+		case veteran.FieldChangeSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field change_seq", values[i])
+			} else if value.Valid {
+				_m.ChangeSeq = value.Int64
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -301,6 +311,9 @@ func (_m *Veteran) String() string {
 		builder.WriteString("last_active_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("change_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ChangeSeq))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -173,6 +173,20 @@ func (_c *VeteranCreate) SetNillableLastActiveAt(v *time.Time) *VeteranCreate {
 	return _c
 }
 
+// SetChangeSeq sets the "change_seq" field.
+func (_c *VeteranCreate) SetChangeSeq(v int64) *VeteranCreate {
+	_c.mutation.SetChangeSeq(v)
+	return _c
+}
+
+// SetNillableChangeSeq sets the "change_seq" field if the given value is not nil.
+func (_c *VeteranCreate) SetNillableChangeSeq(v *int64) *VeteranCreate {
+	if v != nil {
+		_c.SetChangeSeq(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *VeteranCreate) SetID(v string) *VeteranCreate {
 	_c.mutation.SetID(v)
@@ -314,6 +328,10 @@ func (_c *VeteranCreate) defaults() error {
 		v := veteran.DefaultIncludeSignature
 		_c.mutation.SetIncludeSignature(v)
 	}
+	if _, ok := _c.mutation.ChangeSeq(); !ok {
+		v := veteran.DefaultChangeSeq
+		_c.mutation.SetChangeSeq(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if veteran.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized veteran.DefaultID (forgotten import ent/runtime?)")
@@ -351,6 +369,9 @@ func (_c *VeteranCreate) check() error {
 	}
 	if _, ok := _c.mutation.IncludeSignature(); !ok {
 		return &ValidationError{Name: "include_signature", err: errors.New(`ent: missing required field "Veteran.include_signature"`)}
+	}
+	if _, ok := _c.mutation.ChangeSeq(); !ok {
+		return &ValidationError{Name: "change_seq", err: errors.New(`ent: missing required field "Veteran.change_seq"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := veteran.IDValidator(v); err != nil {
@@ -436,6 +457,10 @@ func (_c *VeteranCreate) createSpec() (*Veteran, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastActiveAt(); ok {
 		_spec.SetField(veteran.FieldLastActiveAt, field.TypeTime, value)
 		_node.LastActiveAt = &value
+	}
+	if value, ok := _c.mutation.ChangeSeq(); ok {
+		_spec.SetField(veteran.FieldChangeSeq, field.TypeInt64, value)
+		_node.ChangeSeq = value
 	}
 	if nodes := _c.mutation.AssociationsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -685,6 +710,24 @@ func (u *VeteranUpsert) ClearLastActiveAt() *VeteranUpsert {
 	return u
 }
 
+// SetChangeSeq sets the "change_seq" field.
+func (u *VeteranUpsert) SetChangeSeq(v int64) *VeteranUpsert {
+	u.Set(veteran.FieldChangeSeq, v)
+	return u
+}
+
+// UpdateChangeSeq sets the "change_seq" field to the value that was provided on create.
+func (u *VeteranUpsert) UpdateChangeSeq() *VeteranUpsert {
+	u.SetExcluded(veteran.FieldChangeSeq)
+	return u
+}
+
+// AddChangeSeq adds v to the "change_seq" field.
+func (u *VeteranUpsert) AddChangeSeq(v int64) *VeteranUpsert {
+	u.Add(veteran.FieldChangeSeq, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -890,6 +933,27 @@ func (u *VeteranUpsertOne) UpdateLastActiveAt() *VeteranUpsertOne {
 func (u *VeteranUpsertOne) ClearLastActiveAt() *VeteranUpsertOne {
 	return u.Update(func(s *VeteranUpsert) {
 		s.ClearLastActiveAt()
+	})
+}
+
+// SetChangeSeq sets the "change_seq" field.
+func (u *VeteranUpsertOne) SetChangeSeq(v int64) *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetChangeSeq(v)
+	})
+}
+
+// AddChangeSeq adds v to the "change_seq" field.
+func (u *VeteranUpsertOne) AddChangeSeq(v int64) *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.AddChangeSeq(v)
+	})
+}
+
+// UpdateChangeSeq sets the "change_seq" field to the value that was provided on create.
+func (u *VeteranUpsertOne) UpdateChangeSeq() *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdateChangeSeq()
 	})
 }
 
@@ -1265,6 +1329,27 @@ func (u *VeteranUpsertBulk) UpdateLastActiveAt() *VeteranUpsertBulk {
 func (u *VeteranUpsertBulk) ClearLastActiveAt() *VeteranUpsertBulk {
 	return u.Update(func(s *VeteranUpsert) {
 		s.ClearLastActiveAt()
+	})
+}
+
+// SetChangeSeq sets the "change_seq" field.
+func (u *VeteranUpsertBulk) SetChangeSeq(v int64) *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetChangeSeq(v)
+	})
+}
+
+// AddChangeSeq adds v to the "change_seq" field.
+func (u *VeteranUpsertBulk) AddChangeSeq(v int64) *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.AddChangeSeq(v)
+	})
+}
+
+// UpdateChangeSeq sets the "change_seq" field to the value that was provided on create.
+func (u *VeteranUpsertBulk) UpdateChangeSeq() *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdateChangeSeq()
 	})
 }
 

@@ -175,6 +175,27 @@ func (_u *VeteranUpdate) ClearLastActiveAt() *VeteranUpdate {
 	return _u
 }
 
+// SetChangeSeq sets the "change_seq" field.
+func (_u *VeteranUpdate) SetChangeSeq(v int64) *VeteranUpdate {
+	_u.mutation.ResetChangeSeq()
+	_u.mutation.SetChangeSeq(v)
+	return _u
+}
+
+// SetNillableChangeSeq sets the "change_seq" field if the given value is not nil.
+func (_u *VeteranUpdate) SetNillableChangeSeq(v *int64) *VeteranUpdate {
+	if v != nil {
+		_u.SetChangeSeq(*v)
+	}
+	return _u
+}
+
+// AddChangeSeq adds value to the "change_seq" field.
+func (_u *VeteranUpdate) AddChangeSeq(v int64) *VeteranUpdate {
+	_u.mutation.AddChangeSeq(v)
+	return _u
+}
+
 // AddAssociationIDs adds the "associations" edge to the Association entity by IDs.
 func (_u *VeteranUpdate) AddAssociationIDs(ids ...string) *VeteranUpdate {
 	_u.mutation.AddAssociationIDs(ids...)
@@ -419,6 +440,12 @@ func (_u *VeteranUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastActiveAtCleared() {
 		_spec.ClearField(veteran.FieldLastActiveAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ChangeSeq(); ok {
+		_spec.SetField(veteran.FieldChangeSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedChangeSeq(); ok {
+		_spec.AddField(veteran.FieldChangeSeq, field.TypeInt64, value)
 	}
 	if _u.mutation.AssociationsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -764,6 +791,27 @@ func (_u *VeteranUpdateOne) ClearLastActiveAt() *VeteranUpdateOne {
 	return _u
 }
 
+// SetChangeSeq sets the "change_seq" field.
+func (_u *VeteranUpdateOne) SetChangeSeq(v int64) *VeteranUpdateOne {
+	_u.mutation.ResetChangeSeq()
+	_u.mutation.SetChangeSeq(v)
+	return _u
+}
+
+// SetNillableChangeSeq sets the "change_seq" field if the given value is not nil.
+func (_u *VeteranUpdateOne) SetNillableChangeSeq(v *int64) *VeteranUpdateOne {
+	if v != nil {
+		_u.SetChangeSeq(*v)
+	}
+	return _u
+}
+
+// AddChangeSeq adds value to the "change_seq" field.
+func (_u *VeteranUpdateOne) AddChangeSeq(v int64) *VeteranUpdateOne {
+	_u.mutation.AddChangeSeq(v)
+	return _u
+}
+
 // AddAssociationIDs adds the "associations" edge to the Association entity by IDs.
 func (_u *VeteranUpdateOne) AddAssociationIDs(ids ...string) *VeteranUpdateOne {
 	_u.mutation.AddAssociationIDs(ids...)
@@ -1038,6 +1086,12 @@ func (_u *VeteranUpdateOne) sqlSave(ctx context.Context) (_node *Veteran, err er
 	}
 	if _u.mutation.LastActiveAtCleared() {
 		_spec.ClearField(veteran.FieldLastActiveAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ChangeSeq(); ok {
+		_spec.SetField(veteran.FieldChangeSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedChangeSeq(); ok {
+		_spec.AddField(veteran.FieldChangeSeq, field.TypeInt64, value)
 	}
 	if _u.mutation.AssociationsCleared() {
 		edge := &sqlgraph.EdgeSpec{

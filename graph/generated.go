@@ -20,6 +20,7 @@ import (
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/thread"
 	"github.com/va/vams/graph/model"
+	"github.com/va/vams/internal/domain/inbox"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -78,6 +79,14 @@ type ComplexityRoot struct {
 		StationNumber               func(childComplexity int) int
 	}
 
+	ChangeSet struct {
+		HasMoreChanges func(childComplexity int) int
+		Messages       func(childComplexity int) int
+		NewState       func(childComplexity int) int
+		OldState       func(childComplexity int) int
+		Threads        func(childComplexity int) int
+	}
+
 	DeleteDraftPayload struct {
 		ClientMutationID func(childComplexity int) int
 		DeletedDraftID   func(childComplexity int) int
@@ -97,6 +106,12 @@ type ComplexityRoot struct {
 	DeliveryStatusChangedEvent struct {
 		Message func(childComplexity int) int
 		State   func(childComplexity int) int
+	}
+
+	EntityChanges struct {
+		Created   func(childComplexity int) int
+		Destroyed func(childComplexity int) int
+		Updated   func(childComplexity int) int
 	}
 
 	Folder struct {
@@ -194,6 +209,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Changes           func(childComplexity int, since *string, maxChanges *int) int
 		MessageCategories func(childComplexity int) int
 		Node              func(childComplexity int, id string) int
 		Nodes             func(childComplexity int, ids []string) int
@@ -382,6 +398,7 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []string) ([]ent.Noder, error)
 	MessageCategories(ctx context.Context) ([]*model.MessageCategoryInfo, error)
+	Changes(ctx context.Context, since *string, maxChanges *int) (*inbox.ChangeSet, error)
 }
 type SubscriptionResolver interface {
 	MessageReceived(ctx context.Context) (<-chan *model.InboxEvent, error)
@@ -536,6 +553,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CareTeam.StationNumber(childComplexity), true
 
+	case "ChangeSet.hasMoreChanges":
+		if e.ComplexityRoot.ChangeSet.HasMoreChanges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeSet.HasMoreChanges(childComplexity), true
+	case "ChangeSet.messages":
+		if e.ComplexityRoot.ChangeSet.Messages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeSet.Messages(childComplexity), true
+	case "ChangeSet.newState":
+		if e.ComplexityRoot.ChangeSet.NewState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeSet.NewState(childComplexity), true
+	case "ChangeSet.oldState":
+		if e.ComplexityRoot.ChangeSet.OldState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeSet.OldState(childComplexity), true
+	case "ChangeSet.threads":
+		if e.ComplexityRoot.ChangeSet.Threads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeSet.Threads(childComplexity), true
+
 	case "DeleteDraftPayload.clientMutationId":
 		if e.ComplexityRoot.DeleteDraftPayload.ClientMutationID == nil {
 			break
@@ -593,6 +641,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeliveryStatusChangedEvent.State(childComplexity), true
+
+	case "EntityChanges.created":
+		if e.ComplexityRoot.EntityChanges.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityChanges.Created(childComplexity), true
+	case "EntityChanges.destroyed":
+		if e.ComplexityRoot.EntityChanges.Destroyed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityChanges.Destroyed(childComplexity), true
+	case "EntityChanges.updated":
+		if e.ComplexityRoot.EntityChanges.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityChanges.Updated(childComplexity), true
 
 	case "Folder.id":
 		if e.ComplexityRoot.Folder.ID == nil {
@@ -1053,6 +1120,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Query.changes":
+		if e.ComplexityRoot.Query.Changes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_changes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Changes(childComplexity, args["since"].(*string), args["maxChanges"].(*int)), true
 
 	case "Query.messageCategories":
 		if e.ComplexityRoot.Query.MessageCategories == nil {
@@ -1711,6 +1790,56 @@ type Query {
   ): [Node]!
   "The message categories a veteran can choose from when writing, in the order VA.gov shows them, with their labels."
   messageCategories: [MessageCategoryInfo!]!
+  """
+  Delta sync: the IDs of the viewer's threads and messages created, updated
+  or destroyed after the state token ` + "`" + `since` + "`" + `, oldest change first, with the
+  token to ask from next time (the shape of JMAP's ` + "`" + `Email/changes` + "`" + `). Every
+  subscription event's ` + "`" + `state` + "`" + ` is such a token, so a client that reconnects
+  asks from the last one it saw and misses nothing. Refetch the objects by
+  ID (` + "`" + `nodes` + "`" + `) to see what changed.
+
+  Without ` + "`" + `since` + "`" + `, answers the current state and no changes: take it before
+  a first full fetch, then ask from it.
+
+  Errors: ` + "`" + `CANNOT_CALCULATE_CHANGES` + "`" + ` (field ` + "`" + `since` + "`" + `) when the token cannot be
+  served: its changes are older than the retention (30 days by default),
+  it is another veteran's, or it is not a token VAMS made; refetch
+  everything and start again from a new state. ` + "`" + `INVALID_INPUT` + "`" + ` (field
+  ` + "`" + `maxChanges` + "`" + `) outside 1 to 5,000.
+  """
+  changes(
+    "A ` + "`" + `state` + "`" + ` from an earlier ` + "`" + `changes` + "`" + ` answer or subscription event."
+    since: String
+    "At most this many change-log entries per answer (default 500); when more remain, ` + "`" + `hasMoreChanges` + "`" + ` is true and the client asks again from ` + "`" + `newState` + "`" + `."
+    maxChanges: Int
+  ): ChangeSet!
+}
+
+"What changed in the viewer's inbox between two states."
+type ChangeSet {
+  "The ` + "`" + `since` + "`" + ` given (or the current state when none was)."
+  oldState: String!
+  "The state after these changes: pass it as ` + "`" + `since` + "`" + ` next time."
+  newState: String!
+  "More changes exist after ` + "`" + `newState` + "`" + `: ask again from it straight away."
+  hasMoreChanges: Boolean!
+  "Threads that changed: a new message, read state, folder, tags, deletion."
+  threads: EntityChanges!
+  "Messages that changed: new ones, drafts saved or deleted, delivery status, changes from the care team's side. Marking a thread read or unread is reported on the thread: refetch its messages."
+  messages: EntityChanges!
+}
+
+"""
+The IDs of one kind of object that changed. Each ID is in one list at most;
+one created and destroyed between the two states is in none.
+"""
+type EntityChanges {
+  "Created after the old state (and perhaps changed since)."
+  created: [ID!]!
+  "Existing at the old state and changed since."
+  updated: [ID!]!
+  "Deleted for good, or no longer visible to the viewer."
+  destroyed: [ID!]!
 }
 
 """
@@ -2878,7 +3007,7 @@ type Subscription {
 type MessageReceivedEvent {
   """
   The change-log position just after this event: the token a reconnecting
-  client passes to the delta-sync query (a later addition) to fetch what it missed.
+  client passes to ` + "`" + `Query.changes(since:)` + "`" + ` to fetch what it missed.
   """
   state: String!
   "The new message, read now through the viewer's scope."
@@ -2972,6 +3101,22 @@ func (ec *executionContext) childFields_CareTeam(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type CareTeam", field.Name)
 }
 
+func (ec *executionContext) childFields_ChangeSet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "oldState":
+		return ec.fieldContext_ChangeSet_oldState(ctx, field)
+	case "newState":
+		return ec.fieldContext_ChangeSet_newState(ctx, field)
+	case "hasMoreChanges":
+		return ec.fieldContext_ChangeSet_hasMoreChanges(ctx, field)
+	case "threads":
+		return ec.fieldContext_ChangeSet_threads(ctx, field)
+	case "messages":
+		return ec.fieldContext_ChangeSet_messages(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeSet", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteDraftPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedDraftId":
@@ -3012,6 +3157,18 @@ func (ec *executionContext) childFields_DeliveryStatusChangedEvent(ctx context.C
 		return ec.fieldContext_DeliveryStatusChangedEvent_message(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeliveryStatusChangedEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_EntityChanges(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "created":
+		return ec.fieldContext_EntityChanges_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_EntityChanges_updated(ctx, field)
+	case "destroyed":
+		return ec.fieldContext_EntityChanges_destroyed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EntityChanges", field.Name)
 }
 
 func (ec *executionContext) childFields_Folder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3776,6 +3933,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "maxChanges",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxChanges"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4355,6 +4534,139 @@ func (ec *executionContext) fieldContext_CareTeam_canAttach(_ context.Context, f
 	return graphql.NewScalarFieldContext("CareTeam", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _ChangeSet_oldState(ctx context.Context, field graphql.CollectedField, obj *inbox.ChangeSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeSet_oldState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeSet_oldState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeSet", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeSet_newState(ctx context.Context, field graphql.CollectedField, obj *inbox.ChangeSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeSet_newState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeSet_newState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeSet", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeSet_hasMoreChanges(ctx context.Context, field graphql.CollectedField, obj *inbox.ChangeSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeSet_hasMoreChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasMoreChanges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeSet_hasMoreChanges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeSet", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ChangeSet_threads(ctx context.Context, field graphql.CollectedField, obj *inbox.ChangeSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeSet_threads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Threads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v inbox.EntityChanges) graphql.Marshaler {
+			return ec.marshalNEntityChanges2githubᚗcomᚋvaᚋvamsᚋinternalᚋdomainᚋinboxᚐEntityChanges(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeSet_threads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeSet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntityChanges(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeSet_messages(ctx context.Context, field graphql.CollectedField, obj *inbox.ChangeSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeSet_messages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Messages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v inbox.EntityChanges) graphql.Marshaler {
+			return ec.marshalNEntityChanges2githubᚗcomᚋvaᚋvamsᚋinternalᚋdomainᚋinboxᚐEntityChanges(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeSet_messages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeSet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntityChanges(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DeleteDraftPayload_deletedDraftId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteDraftPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4578,6 +4890,75 @@ func (ec *executionContext) fieldContext_DeliveryStatusChangedEvent_message(_ co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EntityChanges_created(ctx context.Context, field graphql.CollectedField, obj *inbox.EntityChanges) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntityChanges_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntityChanges_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntityChanges", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EntityChanges_updated(ctx context.Context, field graphql.CollectedField, obj *inbox.EntityChanges) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntityChanges_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntityChanges_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntityChanges", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EntityChanges_destroyed(ctx context.Context, field graphql.CollectedField, obj *inbox.EntityChanges) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntityChanges_destroyed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Destroyed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntityChanges_destroyed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntityChanges", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Folder_id(ctx context.Context, field graphql.CollectedField, obj *ent.Folder) (ret graphql.Marshaler) {
@@ -6572,6 +6953,50 @@ func (ec *executionContext) fieldContext_Query_messageCategories(_ context.Conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MessageCategoryInfo(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Changes(ctx, fc.Args["since"].(*string), fc.Args["maxChanges"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *inbox.ChangeSet) graphql.Marshaler {
+			return ec.marshalNChangeSet2ᚖgithubᚗcomᚋvaᚋvamsᚋinternalᚋdomainᚋinboxᚐChangeSet(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeSet(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -10913,6 +11338,59 @@ func (ec *executionContext) _CareTeam(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var changeSetImplementors = []string{"ChangeSet"}
+
+func (ec *executionContext) _ChangeSet(ctx context.Context, sel ast.SelectionSet, obj *inbox.ChangeSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeSetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeSet")
+		case "oldState":
+			out.Values[i] = ec._ChangeSet_oldState(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newState":
+			out.Values[i] = ec._ChangeSet_newState(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasMoreChanges":
+			out.Values[i] = ec._ChangeSet_hasMoreChanges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "threads":
+			out.Values[i] = ec._ChangeSet_threads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "messages":
+			out.Values[i] = ec._ChangeSet_messages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deleteDraftPayloadImplementors = []string{"DeleteDraftPayload"}
 
 func (ec *executionContext) _DeleteDraftPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteDraftPayload) graphql.Marshaler {
@@ -11054,6 +11532,49 @@ func (ec *executionContext) _DeliveryStatusChangedEvent(ctx context.Context, sel
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DeliveryStatusChangedEvent_message(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var entityChangesImplementors = []string{"EntityChanges"}
+
+func (ec *executionContext) _EntityChanges(ctx context.Context, sel ast.SelectionSet, obj *inbox.EntityChanges) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, entityChangesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EntityChanges")
+		case "created":
+			out.Values[i] = ec._EntityChanges_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._EntityChanges_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "destroyed":
+			out.Values[i] = ec._EntityChanges_destroyed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11797,6 +12318,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_messageCategories(ctx, field)
+				})
+		case "changes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changes(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -13046,6 +13573,14 @@ func (ec *executionContext) marshalNCareTeam2ᚖgithubᚗcomᚋvaᚋvamsᚋent�
 	return ec._CareTeam(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNChangeSet2ᚖgithubᚗcomᚋvaᚋvamsᚋinternalᚋdomainᚋinboxᚐChangeSet(ctx context.Context, sel ast.SelectionSet, v *inbox.ChangeSet) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeSet!")
+		return graphql.Null
+	}
+	return ec._ChangeSet(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateFolderInput2githubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐCreateFolderInput(ctx context.Context, v any) (model.CreateFolderInput, error) {
 	res, err := ec.unmarshalInputCreateFolderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13116,6 +13651,10 @@ func (ec *executionContext) marshalNDeliveryStatusChangedEvent2ᚖgithubᚗcom�
 		return graphql.Null
 	}
 	return ec._DeliveryStatusChangedEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEntityChanges2githubᚗcomᚋvaᚋvamsᚋinternalᚋdomainᚋinboxᚐEntityChanges(ctx context.Context, sel ast.SelectionSet, v inbox.EntityChanges) graphql.Marshaler {
+	return ec._EntityChanges(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNFolder2ᚕᚖgithubᚗcomᚋvaᚋvamsᚋentᚐFolderᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Folder) graphql.Marshaler {

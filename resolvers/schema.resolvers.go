@@ -399,6 +399,18 @@ func (r *queryResolver) MessageCategories(ctx context.Context) ([]*model.Message
 	return out, nil
 }
 
+// Changes is the resolver for the changes field.
+func (r *queryResolver) Changes(ctx context.Context, since *string, maxChanges *int) (*inbox.ChangeSet, error) {
+	max := 0
+	if maxChanges != nil {
+		// An explicit 0 is out of range, not the default.
+		if max = *maxChanges; max == 0 {
+			max = -1
+		}
+	}
+	return r.Inbox.Changes(ctx, since, max)
+}
+
 // MessageReceived is the resolver for the messageReceived field.
 func (r *subscriptionResolver) MessageReceived(ctx context.Context) (<-chan *model.InboxEvent, error) {
 	return r.stream(ctx, r.clinicianMessages)

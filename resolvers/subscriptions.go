@@ -8,6 +8,7 @@ import (
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/graph/model"
 	"github.com/va/vams/internal/domain/events"
+	"github.com/va/vams/internal/domain/inbox"
 )
 
 // eventFilter turns one bus event into a payload, or nil to skip it. It runs
@@ -48,7 +49,7 @@ func (r *Resolver) stream(ctx context.Context, filter eventFilter) (<-chan *mode
 			if err != nil || p == nil {
 				continue // the entity is gone or not the viewer's: nothing to tell
 			}
-			p.ChangeID = e.ChangeID
+			p.Token = inbox.EncodeState(e.VeteranID, e.ChangeID)
 			if !send(ctx, out, p) {
 				return
 			}

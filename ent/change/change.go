@@ -18,6 +18,8 @@ const (
 	FieldID = "id"
 	// FieldVeteranID holds the string denoting the veteran_id field in the database.
 	FieldVeteranID = "veteran_id"
+	// FieldSeq holds the string denoting the seq field in the database.
+	FieldSeq = "seq"
 	// FieldEntityType holds the string denoting the entity_type field in the database.
 	FieldEntityType = "entity_type"
 	// FieldEntityID holds the string denoting the entity_id field in the database.
@@ -34,6 +36,7 @@ const (
 var Columns = []string{
 	FieldID,
 	FieldVeteranID,
+	FieldSeq,
 	FieldEntityType,
 	FieldEntityID,
 	FieldOp,
@@ -51,6 +54,8 @@ func ValidColumn(column string) bool {
 }
 
 var (
+	// DefaultSeq holds the default value on creation for the "seq" field.
+	DefaultSeq int64
 	// DefaultAt holds the default value on creation for the "at" field.
 	DefaultAt func() time.Time
 )
@@ -90,6 +95,11 @@ func ByID(opts ...sql.OrderTermOption) OrderOption {
 // ByVeteranID orders the results by the veteran_id field.
 func ByVeteranID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldVeteranID, opts...).ToFunc()
+}
+
+// BySeq orders the results by the seq field.
+func BySeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSeq, opts...).ToFunc()
 }
 
 // ByEntityType orders the results by the entity_type field.

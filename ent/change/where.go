@@ -59,6 +59,11 @@ func VeteranID(v string) predicate.Change {
 	return predicate.Change(sql.FieldEQ(FieldVeteranID, v))
 }
 
+// Seq applies equality check predicate on the "seq" field. It's identical to SeqEQ.
+func Seq(v int64) predicate.Change {
+	return predicate.Change(sql.FieldEQ(FieldSeq, v))
+}
+
 // EntityType applies equality check predicate on the "entity_type" field. It's identical to EntityTypeEQ.
 func EntityType(v string) predicate.Change {
 	return predicate.Change(sql.FieldEQ(FieldEntityType, v))
@@ -137,6 +142,46 @@ func VeteranIDEqualFold(v string) predicate.Change {
 // VeteranIDContainsFold applies the ContainsFold predicate on the "veteran_id" field.
 func VeteranIDContainsFold(v string) predicate.Change {
 	return predicate.Change(sql.FieldContainsFold(FieldVeteranID, v))
+}
+
+// SeqEQ applies the EQ predicate on the "seq" field.
+func SeqEQ(v int64) predicate.Change {
+	return predicate.Change(sql.FieldEQ(FieldSeq, v))
+}
+
+// SeqNEQ applies the NEQ predicate on the "seq" field.
+func SeqNEQ(v int64) predicate.Change {
+	return predicate.Change(sql.FieldNEQ(FieldSeq, v))
+}
+
+// SeqIn applies the In predicate on the "seq" field.
+func SeqIn(vs ...int64) predicate.Change {
+	return predicate.Change(sql.FieldIn(FieldSeq, vs...))
+}
+
+// SeqNotIn applies the NotIn predicate on the "seq" field.
+func SeqNotIn(vs ...int64) predicate.Change {
+	return predicate.Change(sql.FieldNotIn(FieldSeq, vs...))
+}
+
+// SeqGT applies the GT predicate on the "seq" field.
+func SeqGT(v int64) predicate.Change {
+	return predicate.Change(sql.FieldGT(FieldSeq, v))
+}
+
+// SeqGTE applies the GTE predicate on the "seq" field.
+func SeqGTE(v int64) predicate.Change {
+	return predicate.Change(sql.FieldGTE(FieldSeq, v))
+}
+
+// SeqLT applies the LT predicate on the "seq" field.
+func SeqLT(v int64) predicate.Change {
+	return predicate.Change(sql.FieldLT(FieldSeq, v))
+}
+
+// SeqLTE applies the LTE predicate on the "seq" field.
+func SeqLTE(v int64) predicate.Change {
+	return predicate.Change(sql.FieldLTE(FieldSeq, v))
 }
 
 // EntityTypeEQ applies the EQ predicate on the "entity_type" field.

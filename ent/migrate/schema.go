@@ -176,6 +176,7 @@ var (
 	ChangesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "veteran_id", Type: field.TypeString},
+		{Name: "seq", Type: field.TypeInt64, Default: 0},
 		{Name: "entity_type", Type: field.TypeString},
 		{Name: "entity_id", Type: field.TypeString},
 		{Name: "op", Type: field.TypeEnum, Enums: []string{"CREATED", "UPDATED", "DELETED"}},
@@ -188,9 +189,14 @@ var (
 		PrimaryKey: []*schema.Column{ChangesColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "change_veteran_id_id",
+				Name:    "change_veteran_id_seq",
+				Unique:  true,
+				Columns: []*schema.Column{ChangesColumns[1], ChangesColumns[2]},
+			},
+			{
+				Name:    "change_at",
 				Unique:  false,
-				Columns: []*schema.Column{ChangesColumns[1], ChangesColumns[0]},
+				Columns: []*schema.Column{ChangesColumns[6]},
 			},
 		},
 	}
@@ -482,6 +488,7 @@ var (
 		{Name: "signature_title", Type: field.TypeString, Default: ""},
 		{Name: "include_signature", Type: field.TypeBool, Default: false},
 		{Name: "last_active_at", Type: field.TypeTime, Nullable: true},
+		{Name: "change_seq", Type: field.TypeInt64, Default: 0},
 	}
 	// VeteransTable holds the schema information for the "veterans" table.
 	VeteransTable = &schema.Table{

@@ -183,8 +183,12 @@ func init() {
 	careteam.IDValidator = careteamDescID.Validators[0].(func(string) error)
 	changeFields := schema.Change{}.Fields()
 	_ = changeFields
+	// changeDescSeq is the schema descriptor for seq field.
+	changeDescSeq := changeFields[2].Descriptor()
+	// change.DefaultSeq holds the default value on creation for the seq field.
+	change.DefaultSeq = changeDescSeq.Default.(int64)
 	// changeDescAt is the schema descriptor for at field.
-	changeDescAt := changeFields[5].Descriptor()
+	changeDescAt := changeFields[6].Descriptor()
 	// change.DefaultAt holds the default value on creation for the at field.
 	change.DefaultAt = changeDescAt.Default.(func() time.Time)
 	facilityMixin := schema.Facility{}.Mixin()
@@ -486,6 +490,10 @@ func init() {
 	veteranDescIncludeSignature := veteranFields[7].Descriptor()
 	// veteran.DefaultIncludeSignature holds the default value on creation for the include_signature field.
 	veteran.DefaultIncludeSignature = veteranDescIncludeSignature.Default.(bool)
+	// veteranDescChangeSeq is the schema descriptor for change_seq field.
+	veteranDescChangeSeq := veteranFields[9].Descriptor()
+	// veteran.DefaultChangeSeq holds the default value on creation for the change_seq field.
+	veteran.DefaultChangeSeq = veteranDescChangeSeq.Default.(int64)
 	// veteranDescID is the schema descriptor for id field.
 	veteranDescID := veteranMixinFields0[0].Descriptor()
 	// veteran.DefaultID holds the default value on creation for the id field.

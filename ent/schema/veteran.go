@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -30,6 +31,9 @@ func (Veteran) Fields() []ent.Field {
 		// When the veteran last used VAMS (to the minute or so): active
 		// veterans get fast reconciliation scans, everyone else the slow sweep.
 		field.Time("last_active_at").Optional().Nillable(),
+		// The veteran's last change-log Seq: bumped under this row's lock in
+		// the writing transaction, which makes the change log commit-ordered.
+		field.Int64("change_seq").Default(0).Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

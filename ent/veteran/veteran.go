@@ -37,6 +37,8 @@ const (
 	FieldIncludeSignature = "include_signature"
 	// FieldLastActiveAt holds the string denoting the last_active_at field in the database.
 	FieldLastActiveAt = "last_active_at"
+	// FieldChangeSeq holds the string denoting the change_seq field in the database.
+	FieldChangeSeq = "change_seq"
 	// EdgeAssociations holds the string denoting the associations edge name in mutations.
 	EdgeAssociations = "associations"
 	// EdgeFolders holds the string denoting the folders edge name in mutations.
@@ -91,6 +93,7 @@ var Columns = []string{
 	FieldSignatureTitle,
 	FieldIncludeSignature,
 	FieldLastActiveAt,
+	FieldChangeSeq,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -127,6 +130,8 @@ var (
 	DefaultSignatureTitle string
 	// DefaultIncludeSignature holds the default value on creation for the "include_signature" field.
 	DefaultIncludeSignature bool
+	// DefaultChangeSeq holds the default value on creation for the "change_seq" field.
+	DefaultChangeSeq int64
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -194,6 +199,11 @@ func ByIncludeSignature(opts ...sql.OrderTermOption) OrderOption {
 // ByLastActiveAt orders the results by the last_active_at field.
 func ByLastActiveAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastActiveAt, opts...).ToFunc()
+}
+
+// ByChangeSeq orders the results by the change_seq field.
+func ByChangeSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChangeSeq, opts...).ToFunc()
 }
 
 // ByAssociationsCount orders the results by associations count.

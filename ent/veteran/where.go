@@ -120,6 +120,11 @@ func LastActiveAt(v time.Time) predicate.Veteran {
 	return predicate.Veteran(sql.FieldEQ(FieldLastActiveAt, v))
 }
 
+// ChangeSeq applies equality check predicate on the "change_seq" field. It's identical to ChangeSeqEQ.
+func ChangeSeq(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEQ(FieldChangeSeq, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Veteran {
 	return predicate.Veteran(sql.FieldEQ(FieldCreatedAt, v))
@@ -743,6 +748,46 @@ func LastActiveAtIsNil() predicate.Veteran {
 // LastActiveAtNotNil applies the NotNil predicate on the "last_active_at" field.
 func LastActiveAtNotNil() predicate.Veteran {
 	return predicate.Veteran(sql.FieldNotNull(FieldLastActiveAt))
+}
+
+// ChangeSeqEQ applies the EQ predicate on the "change_seq" field.
+func ChangeSeqEQ(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEQ(FieldChangeSeq, v))
+}
+
+// ChangeSeqNEQ applies the NEQ predicate on the "change_seq" field.
+func ChangeSeqNEQ(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldNEQ(FieldChangeSeq, v))
+}
+
+// ChangeSeqIn applies the In predicate on the "change_seq" field.
+func ChangeSeqIn(vs ...int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldIn(FieldChangeSeq, vs...))
+}
+
+// ChangeSeqNotIn applies the NotIn predicate on the "change_seq" field.
+func ChangeSeqNotIn(vs ...int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldNotIn(FieldChangeSeq, vs...))
+}
+
+// ChangeSeqGT applies the GT predicate on the "change_seq" field.
+func ChangeSeqGT(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldGT(FieldChangeSeq, v))
+}
+
+// ChangeSeqGTE applies the GTE predicate on the "change_seq" field.
+func ChangeSeqGTE(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldGTE(FieldChangeSeq, v))
+}
+
+// ChangeSeqLT applies the LT predicate on the "change_seq" field.
+func ChangeSeqLT(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldLT(FieldChangeSeq, v))
+}
+
+// ChangeSeqLTE applies the LTE predicate on the "change_seq" field.
+func ChangeSeqLTE(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldLTE(FieldChangeSeq, v))
 }
 
 // HasAssociations applies the HasEdge predicate on the "associations" edge.

@@ -1,16 +1,13 @@
 package model
 
-import (
-	"strconv"
-
-	"github.com/vektah/gqlparser/v2/gqlerror"
-)
+import "github.com/vektah/gqlparser/v2/gqlerror"
 
 // InboxEvent is hand-written: it is the payload of every Subscription field.
 // It carries IDs only, so each event's entities are read afresh through the
 // viewer's scope (with that event's own loaders) when it is sent.
 type InboxEvent struct {
-	ChangeID  int64
+	// Token is the delta-sync state token just after the event.
+	Token     string
 	ThreadID  string
 	MessageID string
 	// UnreadCount is the count when the event was sent (unreadCountChanged).
@@ -32,5 +29,5 @@ func (e *InboxEvent) State() (string, error) {
 			Extensions: map[string]any{"code": CodeResyncRequired},
 		}
 	}
-	return strconv.FormatInt(e.ChangeID, 10), nil
+	return e.Token, nil
 }

@@ -195,7 +195,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return fail(err)
 	}
 	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: a.Bus, Limiter: limiter, Clock: clk,
-		Capabilities: providers.CapabilitiesOf(ec.Providers...)})
+		Capabilities: providers.CapabilitiesOf(ec.Providers...), ChangeRetention: cfg.ChangeRetention})
 	ec.Inbox = a.Inbox
 	ec.Observe, ec.OnBreaker = a.Metrics.ObserveProvider, a.Metrics.SetBreaker
 	if ec.ReconcileInterval == 0 {

@@ -186,7 +186,29 @@ func (s *Store) Pending(ctx context.Context) (int, error) {
 type Tx struct {
 	Client *ent.Client
 	SQL    *sql.Tx
+	before []func() error
 	after  []func()
+	local  map[any]any
+}
+
+// BeforeCommit registers f to run, in registration order, after the
+// transaction's work succeeded and just before it commits; an error rolls
+// the transaction back. Work here takes its locks last, so it holds them
+// only for the commit (the change log's per-veteran counter).
+func (t *Tx) BeforeCommit(f func() error) { t.before = append(t.before, f) }
+
+// Local returns the value kept under key for this transaction, made by mk
+// on first use: per-transaction state such as changes waiting to be numbered.
+func (t *Tx) Local(key any, mk func() any) any {
+	if v, ok := t.local[key]; ok {
+		return v
+	}
+	if t.local == nil {
+		t.local = map[any]any{}
+	}
+	v := mk()
+	t.local[key] = v
+	return v
 }
 
 // OnCommit registers f to run after a successful commit (publishing domain
@@ -214,6 +236,12 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err := fn(tx); err != nil {
 		_ = etx.Rollback()
 		return err
+	}
+	for _, f := range tx.before {
+		if err := f(); err != nil {
+			_ = etx.Rollback()
+			return err
+		}
 	}
 	if err := etx.Commit(); err != nil {
 		return err

@@ -116,6 +116,7 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, river.WorkFunc(e.workReconcileAll))
 	river.AddWorker(workers, river.WorkFunc(e.workSweepAll))
 	river.AddWorker(workers, river.WorkFunc(e.workPruneKeys))
+	river.AddWorker(workers, river.WorkFunc(e.workPruneChanges))
 	rc := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
@@ -134,7 +135,9 @@ func New(cfg Config) (*Engine, error) {
 		}
 	}
 	rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(pruneEvery),
-		func() (river.JobArgs, *river.InsertOpts) { return pruneKeysArgs{}, nil }, nil))
+		func() (river.JobArgs, *river.InsertOpts) { return pruneKeysArgs{}, nil }, nil),
+		river.NewPeriodicJob(river.PeriodicInterval(pruneEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return pruneChangesArgs{}, nil }, nil))
 	var err error
 	if e.river, err = newRiver(cfg.Store, rc); err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)

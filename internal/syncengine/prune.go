@@ -7,8 +7,8 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// pruneEvery is how often forgotten idempotency keys are deleted; keys live
-// at least inbox.IdempotencyWindow either way.
+// pruneEvery is how often forgotten idempotency keys and change-log rows past
+// their retention are deleted; both live at least their window either way.
 const pruneEvery = time.Hour
 
 type pruneKeysArgs struct{}
@@ -19,6 +19,18 @@ func (e *Engine) workPruneKeys(ctx context.Context, _ *river.Job[pruneKeysArgs])
 	n, err := e.inbox.PruneIdempotencyRecords(ctx)
 	if n > 0 {
 		e.log.InfoContext(ctx, "idempotency keys pruned", "count", n)
+	}
+	return err
+}
+
+type pruneChangesArgs struct{}
+
+func (pruneChangesArgs) Kind() string { return "prune_change_log" }
+
+func (e *Engine) workPruneChanges(ctx context.Context, _ *river.Job[pruneChangesArgs]) error {
+	n, err := e.inbox.PruneChanges(ctx)
+	if n > 0 {
+		e.log.InfoContext(ctx, "change log pruned", "count", n)
 	}
 	return err
 }

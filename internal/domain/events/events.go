@@ -23,8 +23,9 @@ const (
 	TagChanged      Kind = "TAG_CHANGED"
 )
 
-// Event is one committed change in a veteran's inbox. ChangeID is the change
-// log's sequence number: clients resume delta sync from it.
+// Event is one committed change in a veteran's inbox. ChangeID is the
+// veteran's change-log number (Change.seq) just after the event: clients
+// resume delta sync from it.
 type Event struct {
 	ChangeID  int64
 	VeteranID string

@@ -184,6 +184,7 @@ func (s *Service) newMessageDraft(ctx context.Context, tx *store.Tx, vid string,
 	if err != nil {
 		return nil, nil, err
 	}
+	s.threadCreated(ctx, tx, vid, th.ID)
 	d, err := s.createDraft(ctx, tx, vid, th.ID, in.Body)
 	return th, d, err
 }

@@ -176,6 +176,7 @@ func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *
 		if err != nil {
 			return nil, err
 		}
+		s.threadCreated(ctx, tx, in.VeteranID, th.ID)
 	}
 	if m.ThreadExternalID != "" {
 		err := c.ProviderRef.Create().SetProvider(in.Provider).SetEntityType(providerref.EntityTypeTHREAD).

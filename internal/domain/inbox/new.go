@@ -1,6 +1,8 @@
 package inbox
 
 import (
+	"time"
+
 	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/store"
@@ -22,10 +24,17 @@ type Config struct {
 	// from the provider serving it (CanAttach). A provider missing from it
 	// takes nothing beyond text.
 	Capabilities providers.CapabilitySet
+	// ChangeRetention is how long the change log keeps a change (default
+	// DefaultChangeRetention); delta sync cannot answer from further back.
+	ChangeRetention time.Duration
 }
 
 // New returns the inbox service.
 func New(cfg Config) *Service {
-	return &Service{store: cfg.Store, outbox: cfg.Outbox, events: cfg.Events, limiter: cfg.Limiter, clock: clock.Or(cfg.Clock),
-		capabilities: cfg.Capabilities}
+	s := &Service{store: cfg.Store, outbox: cfg.Outbox, events: cfg.Events, limiter: cfg.Limiter, clock: clock.Or(cfg.Clock),
+		capabilities: cfg.Capabilities, changeRetention: cfg.ChangeRetention}
+	if s.changeRetention <= 0 {
+		s.changeRetention = DefaultChangeRetention
+	}
+	return s
 }

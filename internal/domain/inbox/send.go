@@ -88,8 +88,12 @@ func (s *Service) sendMessage(ctx context.Context, vid string, in SendMessage, f
 		if err != nil {
 			return nil, err
 		}
-		return tx.Client.Thread.Create().SetVeteranID(vid).SetCareTeamID(ct.ID).SetFolderID(sent).
+		th, err := tx.Client.Thread.Create().SetVeteranID(vid).SetCareTeamID(ct.ID).SetFolderID(sent).
 			SetSubject(strings.TrimSpace(in.Subject)).SetCategory(in.Category).SetLastMessageAt(out.now).Save(ctx)
+		if err == nil {
+			s.threadCreated(ctx, tx, vid, th.ID)
+		}
+		return th, err
 	})
 }
 

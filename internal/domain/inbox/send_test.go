@@ -136,7 +136,7 @@ func TestSendMessageStartsThreadInSentAndQueuesDelivery(t *testing.T) {
 		if delivered, _ := w.out.queued(); !slices.Equal(delivered, []string{msg.ID}) {
 			t.Errorf("deliveries %v, want [%s]", delivered, msg.ID)
 		}
-		if got := since(w.changes(t), logged); !slices.Equal(got, []string{"Message CREATED"}) {
+		if got := since(w.changes(t), logged); !slices.Equal(got, []string{"Thread CREATED", "Message CREATED"}) {
 			t.Errorf("changes %v", got)
 		}
 	})

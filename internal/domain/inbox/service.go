@@ -44,6 +44,8 @@ type Service struct {
 	limiter      SendLimiter
 	clock        clock.Clock
 	capabilities providers.CapabilitySet
+	// changeRetention: see Config.ChangeRetention.
+	changeRetention time.Duration
 
 	// systemFolders caches veteran ID + kind → folder ID: system folders are
 	// created once and never renamed, moved or deleted.

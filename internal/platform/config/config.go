@@ -46,7 +46,9 @@ type Config struct {
 
 	ReconcileInterval time.Duration // VAMS_RECONCILE_INTERVAL
 	SweepInterval     time.Duration // VAMS_SWEEP_INTERVAL
-	AllowedOrigins    []string      // VAMS_ALLOWED_ORIGINS, comma-separated
+	// ChangeRetention is how long delta sync can answer from (VAMS_CHANGE_RETENTION).
+	ChangeRetention time.Duration
+	AllowedOrigins  []string // VAMS_ALLOWED_ORIGINS, comma-separated
 
 	AuditKey string // VAMS_AUDIT_KEY: keys the actor hashes of the audit trail (random per data dir in demo)
 	// PersistedQueries, when set, is the path of the app's persisted-query
@@ -97,6 +99,11 @@ func Load() (Config, error) {
 		return c, fmt.Errorf("VAMS_SWEEP_INTERVAL: want a positive duration such as 24h")
 	}
 	c.SweepInterval = d
+	d, err = time.ParseDuration(env("VAMS_CHANGE_RETENTION", "720h"))
+	if err != nil || d <= 0 {
+		return c, fmt.Errorf("VAMS_CHANGE_RETENTION: want a positive duration such as 720h (30 days)")
+	}
+	c.ChangeRetention = d
 	for _, o := range strings.Split(os.Getenv("VAMS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
