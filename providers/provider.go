@@ -183,6 +183,10 @@ type Error struct {
 	Reason string // safe to show to the veteran; never contains PHI
 	// NewPatientID is set with ErrMoved.
 	NewPatientID string
+	// MaybeApplied is set when the request may have taken effect although
+	// no answer said so: the connection failed or timed out after the
+	// request went out, or the answer to a write could not be read.
+	MaybeApplied bool
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%v (code %s): %s", e.Kind, e.Code, e.Reason) }
@@ -199,6 +203,22 @@ func Retryable(err error) bool {
 	var pe *Error
 	// Errors that are not provider errors (network, timeout) are transient.
 	return !errors.As(err, &pe)
+}
+
+// OutcomeUnknown reports whether a failed call may still have taken effect
+// at the provider. A failure that is not a provider's answer (a cancelled
+// call) counts as unknown too. A delivery retried after one first asks the
+// provider whether it already holds the message, as neither MHV nor OH
+// honours an idempotency key.
+func OutcomeUnknown(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe.MaybeApplied
+	}
+	return true
 }
 
 // Announcement is a provider's notice that a new message exists (OH's Atom

@@ -168,8 +168,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		if err := a.openDemoSims(opts, secret, now); err != nil {
 			return fail(err)
 		}
-		mhvCfg = mhv.Config{BaseURL: cfg.PublicURL + edge.SimMHVPath + "/", AppToken: demoMHVAppToken, APIKey: demoMHVAPIKey, HTTPClient: opts.HTTPClient}
-		ohCfg = oh.Config{BaseURL: cfg.PublicURL + edge.SimOHPath, Authority: demo.OHAuthority, Credentials: oh.BearerToken(demoOHToken), HTTPClient: opts.HTTPClient}
+		mhvCfg, ohCfg = demoProviders(cfg, mhvCfg, ohCfg)
 	}
 	mhvClient, err := mhv.New(mhvCfg)
 	if err != nil {
@@ -245,7 +244,14 @@ func (a *App) buildEdge(verifier *auth.Verifier, publicationSecret []byte, log *
 		Metrics: promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}),
 		Demo:    demoMode, Issuer: a.Issuer}
 	if demoMode {
-		web.MHVSim, web.OHSim, web.DemoToken = a.MHVSim, a.OHSim, a.demoToken
+		web.DemoToken = a.demoToken
+		// A simulator in its own process is not mounted here.
+		if a.MHVSim != nil {
+			web.MHVSim = a.MHVSim
+		}
+		if a.OHSim != nil {
+			web.OHSim = a.OHSim
+		}
 	}
 	e := edge.New(web)
 	a.Handler, a.Operator = e.Public, e.Operator

@@ -1,12 +1,16 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"path/filepath"
 	"time"
 
 	"github.com/va/vams/internal/demo"
 	"github.com/va/vams/internal/edge"
+	"github.com/va/vams/internal/platform/config"
+	"github.com/va/vams/providers/mhv"
+	"github.com/va/vams/providers/oh"
 )
 
 // demoSims are the simulators demo mode runs in-process, each on its state
@@ -19,10 +23,13 @@ type demoSims struct {
 	dataDone        chan struct{}
 }
 
+// openDemoSims opens the in-process simulators. One whose base URL is
+// configured (VAMS_MHV_BASE_URL, VAMS_OH_BASE_URL) runs in its own process
+// (cmd/mhvsim, cmd/ohsim) and is not opened here.
 func (a *App) openDemoSims(opts Options, secret []byte, now time.Time) error {
 	history := !opts.SkipSeed && !opts.NoDemoHistory
 	a.MHVSim = opts.MHVSim
-	if a.MHVSim == nil {
+	if a.MHVSim == nil && a.Config.MHVBaseURL == "" {
 		seed := demo.MHVSeed(demoMHVAppToken, demoMHVAPIKey)
 		seed.Log = a.log
 		sim, err := demo.OpenMHV(filepath.Join(a.Config.DataDir, demo.MHVStateFile), seed, history, now)
@@ -32,7 +39,7 @@ func (a *App) openDemoSims(opts Options, secret []byte, now time.Time) error {
 		a.MHVSim, a.demo.ownsMHV = sim, true
 	}
 	a.OHSim = opts.OHSim
-	if a.OHSim == nil {
+	if a.OHSim == nil && a.Config.OHBaseURL == "" {
 		cfg := demo.OHConfig(a.Config.PublicURL+edge.IntakeOHPath, secret)
 		cfg.HTTPClient, cfg.Log = opts.HTTPClient, a.log
 		if opts.AdjustOHSim != nil {
@@ -45,6 +52,18 @@ func (a *App) openDemoSims(opts Options, secret []byte, now time.Time) error {
 		a.OHSim, a.demo.ownsOH = sim, true
 	}
 	return nil
+}
+
+// demoProviders points the adapters at the demo's simulators: mounted on
+// this server, or where VAMS_MHV_BASE_URL and VAMS_OH_BASE_URL say, with
+// the demo credentials unless others are configured.
+func demoProviders(cfg config.Config, m mhv.Config, o oh.Config) (mhv.Config, oh.Config) {
+	m.BaseURL = cmp.Or(cfg.MHVBaseURL, cfg.PublicURL+edge.SimMHVPath+"/")
+	m.AppToken, m.APIKey = cmp.Or(cfg.MHVAppToken, demoMHVAppToken), cmp.Or(cfg.MHVAPIKey, demoMHVAPIKey)
+	o.BaseURL = cmp.Or(cfg.OHBaseURL, cfg.PublicURL+edge.SimOHPath)
+	o.Authority = demo.OHAuthority
+	o.Credentials = oh.BearerToken(cmp.Or(cfg.OHToken, demoOHToken))
+	return m, o
 }
 
 // startDemoData adds the VAMS-only demo data (tags, Travel Claims, drafts)

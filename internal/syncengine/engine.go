@@ -70,6 +70,12 @@ type Config struct {
 	// (metrics); OnBreaker each circuit state change.
 	Observe   func(kind providerkind.Kind, call string, d time.Duration, err error)
 	OnBreaker func(kind providerkind.Kind, open bool)
+	// JobTimeout bounds one job's run (default 2m). A job still marked
+	// running RescueAfter after it started (default JobTimeout + 1m, not
+	// River's hour) belonged to a process that died, and is run again: a
+	// message must not wait an hour after a crash, and a rescued delivery
+	// first looks for its message at the provider.
+	JobTimeout, RescueAfter time.Duration
 	// EchoWait bounds how long a veteran-sent provider message waits for the
 	// local send it may echo before it is ingested as new (default 2m).
 	EchoWait time.Duration
@@ -102,6 +108,8 @@ func New(cfg Config) (*Engine, error) {
 	cfg.ActiveWindow = cmp.Or(cfg.ActiveWindow, 15*time.Minute)
 	cfg.SweepInterval = cmp.Or(cfg.SweepInterval, time.Hour)
 	cfg.Workers = cmp.Or(cfg.Workers, 10)
+	cfg.JobTimeout = cmp.Or(cfg.JobTimeout, 2*time.Minute)
+	cfg.RescueAfter = max(cmp.Or(cfg.RescueAfter, cfg.JobTimeout+time.Minute), cfg.JobTimeout)
 	cfg.Clock = clock.Or(cfg.Clock)
 	e := &Engine{cfg: cfg, store: cfg.Store, inbox: cfg.Inbox, clock: cfg.Clock, log: cfg.Log, providers: map[providerkind.Kind]*guarded{}}
 	for _, p := range cfg.Providers {
@@ -118,13 +126,14 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, river.WorkFunc(e.workPruneKeys))
 	river.AddWorker(workers, river.WorkFunc(e.workPruneChanges))
 	rc := &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		Workers:           workers,
-		FetchPollInterval: cfg.PollInterval,
-		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
-		RetryPolicy:       backoff{base: cfg.RetryBase, cap: cfg.RetryCap, clock: cfg.Clock},
-		Logger:            slog.New(slog.DiscardHandler),
-		JobTimeout:        2 * time.Minute,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		FetchPollInterval:    cfg.PollInterval,
+		FetchCooldown:        min(cfg.PollInterval, 100*time.Millisecond),
+		RetryPolicy:          backoff{base: cfg.RetryBase, cap: cfg.RetryCap, clock: cfg.Clock},
+		Logger:               slog.New(slog.DiscardHandler),
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
 	}
 	if cfg.ReconcileInterval > 0 {
 		rc.PeriodicJobs = []*river.PeriodicJob{

@@ -19,8 +19,10 @@ type deliverArgs struct {
 
 func (deliverArgs) Kind() string { return "deliver_message" }
 
-// workDeliver delivers one veteran message. The message's ID is the idempotency
-// key, so a retry after a lost answer does not create a second message.
+// workDeliver delivers one veteran message. A message whose last attempt
+// ended with an unknown outcome is first looked for at the provider
+// (findSent), so a retry after a lost answer or a crash does not deliver it
+// twice.
 func (e *Engine) workDeliver(ctx context.Context, job *river.Job[deliverArgs]) error {
 	ctx = viewer.System(ctx)
 	c := e.store.Client
@@ -43,6 +45,15 @@ func (e *Engine) workDeliver(ctx context.Context, job *river.Job[deliverArgs]) e
 		return e.fail(ctx, msg.ID, "", errors.New("no provider configured for care team"))
 	}
 	v := veteranOf(th.Edges.Veteran)
+	if inbox.InFlight(msg) {
+		receipt, found, err := e.findSent(ctx, p, v, msg, team)
+		if err != nil {
+			return e.lookupFailed(ctx, job, p, msg.ID, th.VeteranID, err)
+		}
+		if found {
+			return e.recordFound(ctx, p.Kind(), msg.ID, receipt)
+		}
+	}
 	inReplyTo, err := e.inbox.ReplyTarget(ctx, team.Provider, th.ID, msg.ID)
 	if err != nil {
 		return err
@@ -58,20 +69,33 @@ func (e *Engine) workDeliver(ctx context.Context, job *river.Job[deliverArgs]) e
 		out.Attachments = append(out.Attachments, providers.Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
 	}
 	receipt, err := p.Send(ctx, out)
-	switch {
-	case err == nil:
+	if err == nil {
 		return e.inbox.RecordDelivery(ctx, p.Kind(), msg.ID, receipt)
-	case e.rekey(ctx, th.VeteranID, err):
+	}
+	return e.sendFailed(ctx, job, p, msg.ID, th.VeteranID, err, providers.OutcomeUnknown(err))
+}
+
+// sendFailed decides what a failed attempt means. unknown says the provider
+// may hold the message: it then stays SENDING (the next attempt looks for it
+// first) instead of going back to QUEUED.
+func (e *Engine) sendFailed(ctx context.Context, job *river.Job[deliverArgs], p *guarded, msgID, veteranID string, err error, unknown bool) error {
+	postpone := func() {
+		if !unknown {
+			_ = e.inbox.PostponeDelivery(ctx, msgID)
+		}
+	}
+	switch {
+	case e.rekey(ctx, veteranID, err):
 		return err // retried under the veteran's new id
 	case p.Open():
 		// The provider is down: wait for it without spending attempts, so an
 		// outage delays the message but never fails it.
-		_ = e.inbox.PostponeDelivery(ctx, msg.ID)
+		postpone()
 		return river.JobSnooze(e.cfg.BreakerTimeout)
 	case providers.Retryable(err):
-		_ = e.inbox.PostponeDelivery(ctx, msg.ID)
+		postpone()
 		if job.Attempt >= job.MaxAttempts {
-			return e.fail(ctx, msg.ID, "", err)
+			return e.fail(ctx, msgID, "", err)
 		}
 		return err
 	default:
@@ -80,8 +104,21 @@ func (e *Engine) workDeliver(ctx context.Context, job *river.Job[deliverArgs]) e
 		if errors.As(err, &pe) && pe.Reason != "" {
 			reason = pe.Reason
 		}
-		return e.fail(ctx, msg.ID, reason, err)
+		return e.fail(ctx, msgID, reason, err)
 	}
+}
+
+// lookupFailed: the provider could not say whether it already holds the
+// message. It is never sent blind; a lookup the provider refuses is tried
+// again like a transient failure until the attempts are spent.
+func (e *Engine) lookupFailed(ctx context.Context, job *river.Job[deliverArgs], p *guarded, msgID, veteranID string, err error) error {
+	if providers.Retryable(err) || errors.Is(err, providers.ErrMoved) {
+		return e.sendFailed(ctx, job, p, msgID, veteranID, err, true)
+	}
+	if job.Attempt >= job.MaxAttempts {
+		return e.fail(ctx, msgID, "", err)
+	}
+	return err
 }
 
 // fail gives up on a delivery; providerReason, when the provider gave one,

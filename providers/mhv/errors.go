@@ -130,6 +130,14 @@ func unavailable(code string) *providers.Error {
 	return &providers.Error{Kind: providers.ErrUnavailable, Code: code, Reason: reasonUnavailable}
 }
 
+// lostAnswer is an unavailable MHV whose answer went missing after the
+// request went out: it may have acted (providers.OutcomeUnknown).
+func lostAnswer(code string) *providers.Error {
+	e := unavailable(code)
+	e.MaybeApplied = true
+	return e
+}
+
 func rejected(code, reason string) *providers.Error {
 	return &providers.Error{Kind: providers.ErrRejected, Code: code, Reason: reason}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -18,7 +19,11 @@ import (
 // simulator (mhvsim) honours it: a repeated key returns the original message
 // instead of creating a second one. Real MHV does not know this header and,
 // like any HTTP service behind the API gateway, ignores unknown headers.
-const IdempotencyHeader = "X-Idempotency-Key"
+// It is deliberately not (X-)Idempotency-Key: Go's HTTP client replays a
+// POST carrying that header when a kept-alive connection drops before the
+// answer, which against a provider that ignores the header delivers the
+// message twice.
+const IdempotencyHeader = "X-Vams-Send-Key"
 
 // Standard (non-S3) attachment limits enforced by vets-api before calling MHV.
 const (
@@ -33,12 +38,13 @@ const (
 //
 // Idempotency: MHV has no idempotency key, so a retried send could create a
 // second message. The adapter (1) sends IdempotencyKey in IdempotencyHeader,
-// which the simulator honours durably for its lifetime and which real MHV
+// which the simulator honours (unless told to ignore it) and real MHV
 // ignores, and (2) remembers receipts per key in-process so a retry within
-// the same process returns the first receipt without calling MHV. Against
-// real MHV a retry after a restart, of a send whose answer was lost, can still
-// duplicate; VAMS's outbox should therefore only retry sends that failed with
-// a retryable error, and must treat this residual risk as accepted.
+// the same process returns the first receipt without calling MHV. What
+// guards a retry against real MHV, after a lost answer or a crash, is the
+// sync engine: a failure whose outcome is unknown (providers.OutcomeUnknown)
+// makes the next attempt look for the message among the veteran's sent
+// messages before sending again.
 func (c *Client) Send(ctx context.Context, m providers.OutboundMessage) (providers.Receipt, error) {
 	memoKey := ""
 	if m.IdempotencyKey != "" {
@@ -58,11 +64,12 @@ func (c *Client) Send(ctx context.Context, m providers.OutboundMessage) (provide
 		return providers.Receipt{}, err
 	}
 	// An answer without a readable id (undecodable, or id 0) means MHV
-	// accepted the message but we cannot name it: report it as unavailable
-	// so it is retried under the same idempotency key.
+	// accepted the message but we cannot name it: its outcome is unknown,
+	// so the retry first looks for it at MHV.
 	wm, err := fetchJSON(ctx, c, m.Veteran.MHVCorrelationID, cl, decodeMessage)
-	if err == nil && wm.ID == 0 {
-		err = unavailable("decode")
+	var pe *providers.Error
+	if err == nil && wm.ID == 0 || errors.As(err, &pe) && pe.Code == "decode" {
+		err = lostAnswer("decode")
 	}
 	if err != nil {
 		return providers.Receipt{}, err

@@ -85,19 +85,20 @@ func (c *Client) baseHeaders(req *http.Request) {
 }
 
 // roundTrip sends req and reads the whole body. Transport failures and
-// timeouts become ErrUnavailable; the URL (which holds ids) is not kept.
+// timeouts become ErrUnavailable with an unknown outcome (the request may
+// have arrived); the URL (which holds ids) is not kept.
 func (c *Client) roundTrip(req *http.Request) (*http.Response, []byte, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctxErr := req.Context().Err(); ctxErr != nil && errors.Is(ctxErr, context.Canceled) {
 			return nil, nil, ctxErr
 		}
-		return nil, nil, unavailable("network")
+		return nil, nil, lostAnswer("network")
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return nil, nil, unavailable("network")
+		return nil, nil, lostAnswer("network")
 	}
 	return resp, body, nil
 }

@@ -7,7 +7,7 @@
 //   - Send: POST /{authority}/patients/{pid}/outbox/messages with a POOL
 //     receiver (care-team external id = pool id; "personnel:<id>" gives a
 //     PERSONNEL receiver), previousMessageId for replies, RTF text in code
-//     page 1252 after NormalizeText, and the X-Idempotency-Key header.
+//     page 1252 after NormalizeText, and the send key header (wire.IdempotencyHeader).
 //   - SetStatus: PUT …/inbox/messages/{id}/status/{OPENED|UNREAD|DELETED},
 //     version-checked; 409 → re-read → re-apply (ConflictRetries) →
 //     ErrConflict.

@@ -70,7 +70,9 @@ func transportError(err error) error {
 	} else if errors.Is(err, context.Canceled) {
 		code = "CANCELED"
 	}
-	return perr(providers.ErrUnavailable, code, reasonUnavailable)
+	e := perr(providers.ErrUnavailable, code, reasonUnavailable)
+	e.MaybeApplied = true // the request may have arrived
+	return e
 }
 
 // patientFromLocation extracts {patientId} from a 301 Location such as

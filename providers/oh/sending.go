@@ -16,7 +16,8 @@ import (
 // IdempotencyHeader carries OutboundMessage.IdempotencyKey on sends. It is a
 // VAMS convention the simulator honours (a repeat returns the original
 // message). Real OH ignores unknown headers, so VAMS's sync engine must still
-// match the Atom echo of its own sends to the pending send.
+// match the Atom echo of its own sends to the pending send, and look for a
+// send whose outcome was unknown before sending it again.
 const IdempotencyHeader = wire.IdempotencyHeader
 
 // Send posts the veteran's message to POST …/patients/{pid}/outbox/messages
@@ -62,9 +63,11 @@ func (c *Client) Send(ctx context.Context, m providers.OutboundMessage) (provide
 	}
 	id := lastSegment(resp.Header.Get("Location"))
 	if id == "" {
-		// Created but unnamed: report it as transient so the outbox retries;
-		// the echo matcher absorbs a duplicate.
-		return providers.Receipt{}, perr(providers.ErrUnavailable, "NO_LOCATION", reasonUnavailable)
+		// Created but unnamed: the outcome is unknown, so the retry first
+		// looks for the message at OH.
+		e := perr(providers.ErrUnavailable, "NO_LOCATION", reasonUnavailable)
+		e.MaybeApplied = true
+		return providers.Receipt{}, e
 	}
 	canon, _ := wire.SplitID(id)
 	rec := providers.Receipt{ExternalID: canon, ThreadExternalID: parentThread, SentAt: time.Now().UTC()}

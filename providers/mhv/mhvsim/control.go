@@ -20,6 +20,7 @@ func (s *Simulator) controlRoutes() {
 	m.HandleFunc("POST /control/status", s.ctlStatus)
 	m.HandleFunc("POST /control/outage", s.ctlOutage)
 	m.HandleFunc("GET /control/care-teams", s.ctlCareTeams)
+	m.HandleFunc("POST /control/faults", s.faults.Control)
 	for path, lose := range map[string]func(){"wipe": s.Wipe, "reset-ids": s.ResetIDs} {
 		m.HandleFunc("POST /control/"+path, func(w http.ResponseWriter, _ *http.Request) { lose(); w.WriteHeader(http.StatusNoContent) })
 	}

@@ -24,6 +24,7 @@
 //	GET  /control/care-teams        → [{"id","name",...,"associatedWith"}]
 //	POST /control/wipe              → 204 (every message gone; ids keep counting)
 //	POST /control/reset-ids         → 204 (wipe, and ids restart: new messages reuse old ids)
+//	POST /control/faults {"ignoreIdempotencyKey","loseAnswers","holdAnswers"} → 204 (package simfault)
 //
 // The command cmd/mhvsim runs the demo's simulator in its own process.
 package mhvsim

@@ -4,8 +4,13 @@ import "net/http"
 
 // IdempotencyHeader is the optional request header the simulator honours on
 // sends: a repeated key for the same patient returns the original message.
-// Real MHV has no such header and ignores it.
-const IdempotencyHeader = "X-Idempotency-Key"
+// Real MHV has no such header and ignores it; so does the simulator when
+// the faults say so (simfault.Settings.IgnoreIdempotencyKey).
+// It is deliberately not (X-)Idempotency-Key: Go's HTTP client replays a
+// POST carrying that header when a kept-alive connection drops before the
+// answer, which against a provider that ignores the header delivers the
+// message twice.
+const IdempotencyHeader = "X-Vams-Send-Key"
 
 const apiPrefix = "/v1/sm/patient/"
 
@@ -13,6 +18,10 @@ func (s *Simulator) routes() {
 	m := http.NewServeMux()
 	p := func(method, path string, h func(http.ResponseWriter, *http.Request, *patient)) {
 		m.HandleFunc(method+" "+apiPrefix+path, s.authed(h))
+	}
+	// Sends go through the armed faults outside the state lock.
+	send := func(path string, reply, multi bool) {
+		m.Handle("POST "+apiPrefix+path, s.faults.Send(s.authed(s.send(reply, multi))))
 	}
 	m.HandleFunc("GET "+apiPrefix+"session", s.session)
 	p("GET", "folder", s.folders)
@@ -27,11 +36,11 @@ func (s *Simulator) routes() {
 	p("GET", "message/{id}/allmessagesforthread/{page}", s.thread(true))
 	p("GET", "message/{id}/status", s.status)
 	p("GET", "message/{id}/attachment/{att}", s.attachment)
-	p("POST", "message", s.send(false, false))
-	p("POST", "message/renewal", s.send(false, false))
-	p("POST", "message/attach", s.send(false, true))
-	p("POST", "message/{id}/reply", s.send(true, false))
-	p("POST", "message/{id}/reply/attach", s.send(true, true))
+	send("message", false, false)
+	send("message/renewal", false, false)
+	send("message/attach", false, true)
+	send("message/{id}/reply", true, false)
+	send("message/{id}/reply/attach", true, true)
 	p("POST", "message/draft", s.draft(false))
 	p("POST", "message/{id}/replydraft", s.draft(true))
 	p("POST", "message/{id}/move/tofolder/{folder}", s.move(false))

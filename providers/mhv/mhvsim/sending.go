@@ -100,6 +100,9 @@ func (s *Simulator) readSend(w http.ResponseWriter, r *http.Request, p *patient,
 func (s *Simulator) send(reply, multi bool) func(http.ResponseWriter, *http.Request, *patient) {
 	return func(w http.ResponseWriter, r *http.Request, p *patient) {
 		key := r.Header.Get(IdempotencyHeader)
+		if s.faults.IgnoreKeys() {
+			key = ""
+		}
 		if key != "" {
 			if id, ok := s.idem[p.CorrelationID+"\x00"+key]; ok {
 				writeJSON(w, http.StatusOK, s.messageObject(s.msgs[id], p, false))

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/va/vams/providers/simfault"
 	"github.com/va/vams/providers/simstate"
 )
 
@@ -103,6 +104,7 @@ type Simulator struct {
 	latency   time.Duration
 	errorRate float64
 	rnd       *mrand.Rand
+	faults    simfault.Faults // not part of the saved state
 
 	seeded simstate.Seeds // SeedHistory batches applied
 	state  *simstate.Writer

@@ -233,6 +233,7 @@ func (s *Simulator) controlRoutes() {
 	}) error {
 		return s.Merge(in.ICN, in.NewPatientID)
 	}))
+	m.HandleFunc("POST /control/faults", s.faults.Control)
 	m.HandleFunc("GET /control/care-teams", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.CareTeams())
 	})

@@ -39,6 +39,7 @@
 //	GET  /control/care-teams                                → [{"id","name","externalNames",...,"associatedWith"}]
 //	POST /control/wipe                                      → 204 (every message gone; ids keep counting)
 //	POST /control/reset-ids                                 → 204 (wipe, and ids restart: new messages reuse old ids)
+//	POST /control/faults {"ignoreIdempotencyKey","loseAnswers","holdAnswers"} → 204 (package simfault)
 //
 // Each has a Go method twin (ClinicianMessage, Messages, SetStatus,
 // SetOutage, Merge, CareTeams, Wipe, ResetIDs) for tests in the same

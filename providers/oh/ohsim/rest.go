@@ -26,7 +26,7 @@ func (s *Simulator) routes() {
 	m.HandleFunc("GET /{authority}/pools/{poolIds}/recipient-access", s.getPoolAccess)
 	m.HandleFunc("GET /{authority}/patients/{patientId}/{box}/messages", s.listMessages)
 	m.HandleFunc("GET /{authority}/patients/{patientId}/{box}/messages/{messageIds}", s.getMessages)
-	m.HandleFunc("POST /{authority}/patients/{patientId}/outbox/messages", s.sendMessage)
+	m.Handle("POST /{authority}/patients/{patientId}/outbox/messages", s.faults.Send(http.HandlerFunc(s.sendMessage)))
 	m.HandleFunc("DELETE /{authority}/patients/{patientId}/inbox/messages/{messageIds}", s.deleteMessages)
 	m.HandleFunc("PUT /{authority}/patients/{patientId}/inbox/messages/{messageIds}/status/{status}", s.putStatus)
 	s.fhirRoutes(m)
@@ -426,6 +426,9 @@ func (s *Simulator) sendMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := r.Header.Get(wire.IdempotencyHeader)
+	if s.faults.IgnoreKeys() {
+		key = ""
+	}
 	s.mu.Lock()
 	icn, pid, ok := s.patientLocked(w, r)
 	if !ok {

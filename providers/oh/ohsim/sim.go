@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/va/vams/providers/oh/internal/wire"
+	"github.com/va/vams/providers/simfault"
 	"github.com/va/vams/providers/simstate"
 )
 
@@ -107,6 +108,7 @@ type Simulator struct {
 	order    []*msg
 	idem     map[string]int64 // ICN + "\x00" + key → entity
 	outage   Outage
+	faults   simfault.Faults // not part of the saved state
 	pending  int
 	closed   bool
 	seeded   simstate.Seeds // SeedHistory batches applied

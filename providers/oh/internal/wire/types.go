@@ -38,7 +38,11 @@ const (
 
 // IdempotencyHeader is a VAMS extension honoured only by the simulator; real
 // OH ignores unknown headers, which is why VAMS also matches echoes.
-const IdempotencyHeader = "X-Idempotency-Key"
+// It is deliberately not (X-)Idempotency-Key: Go's HTTP client replays a
+// POST carrying that header when a kept-alive connection drops before the
+// answer, which against a provider that ignores the header delivers the
+// message twice.
+const IdempotencyHeader = "X-Vams-Send-Key"
 
 // EMail is the swagger's EMail.
 type EMail struct {
