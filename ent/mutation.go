@@ -9119,6 +9119,7 @@ type SyncStateMutation struct {
 	status            *syncstate.Status
 	watermark         *time.Time
 	last_run_at       *time.Time
+	last_success_at   *time.Time
 	last_full_scan_at *time.Time
 	cursor            *string
 	last_error        *string
@@ -9546,6 +9547,55 @@ func (m *SyncStateMutation) ResetLastRunAt() {
 	delete(m.clearedFields, syncstate.FieldLastRunAt)
 }
 
+// SetLastSuccessAt sets the "last_success_at" field.
+func (m *SyncStateMutation) SetLastSuccessAt(t time.Time) {
+	m.last_success_at = &t
+}
+
+// LastSuccessAt returns the value of the "last_success_at" field in the mutation.
+func (m *SyncStateMutation) LastSuccessAt() (r time.Time, exists bool) {
+	v := m.last_success_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastSuccessAt returns the old "last_success_at" field's value of the SyncState entity.
+// If the SyncState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncStateMutation) OldLastSuccessAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastSuccessAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastSuccessAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastSuccessAt: %w", err)
+	}
+	return oldValue.LastSuccessAt, nil
+}
+
+// ClearLastSuccessAt clears the value of the "last_success_at" field.
+func (m *SyncStateMutation) ClearLastSuccessAt() {
+	m.last_success_at = nil
+	m.clearedFields[syncstate.FieldLastSuccessAt] = struct{}{}
+}
+
+// LastSuccessAtCleared returns if the "last_success_at" field was cleared in this mutation.
+func (m *SyncStateMutation) LastSuccessAtCleared() bool {
+	_, ok := m.clearedFields[syncstate.FieldLastSuccessAt]
+	return ok
+}
+
+// ResetLastSuccessAt resets all changes to the "last_success_at" field.
+func (m *SyncStateMutation) ResetLastSuccessAt() {
+	m.last_success_at = nil
+	delete(m.clearedFields, syncstate.FieldLastSuccessAt)
+}
+
 // SetLastFullScanAt sets the "last_full_scan_at" field.
 func (m *SyncStateMutation) SetLastFullScanAt(t time.Time) {
 	m.last_full_scan_at = &t
@@ -9701,7 +9751,7 @@ func (m *SyncStateMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SyncStateMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, syncstate.FieldCreatedAt)
 	}
@@ -9725,6 +9775,9 @@ func (m *SyncStateMutation) Fields() []string {
 	}
 	if m.last_run_at != nil {
 		fields = append(fields, syncstate.FieldLastRunAt)
+	}
+	if m.last_success_at != nil {
+		fields = append(fields, syncstate.FieldLastSuccessAt)
 	}
 	if m.last_full_scan_at != nil {
 		fields = append(fields, syncstate.FieldLastFullScanAt)
@@ -9759,6 +9812,8 @@ func (m *SyncStateMutation) Field(name string) (ent.Value, bool) {
 		return m.Watermark()
 	case syncstate.FieldLastRunAt:
 		return m.LastRunAt()
+	case syncstate.FieldLastSuccessAt:
+		return m.LastSuccessAt()
 	case syncstate.FieldLastFullScanAt:
 		return m.LastFullScanAt()
 	case syncstate.FieldCursor:
@@ -9790,6 +9845,8 @@ func (m *SyncStateMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldWatermark(ctx)
 	case syncstate.FieldLastRunAt:
 		return m.OldLastRunAt(ctx)
+	case syncstate.FieldLastSuccessAt:
+		return m.OldLastSuccessAt(ctx)
 	case syncstate.FieldLastFullScanAt:
 		return m.OldLastFullScanAt(ctx)
 	case syncstate.FieldCursor:
@@ -9861,6 +9918,13 @@ func (m *SyncStateMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastRunAt(v)
 		return nil
+	case syncstate.FieldLastSuccessAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastSuccessAt(v)
+		return nil
 	case syncstate.FieldLastFullScanAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -9918,6 +9982,9 @@ func (m *SyncStateMutation) ClearedFields() []string {
 	if m.FieldCleared(syncstate.FieldLastRunAt) {
 		fields = append(fields, syncstate.FieldLastRunAt)
 	}
+	if m.FieldCleared(syncstate.FieldLastSuccessAt) {
+		fields = append(fields, syncstate.FieldLastSuccessAt)
+	}
 	if m.FieldCleared(syncstate.FieldLastFullScanAt) {
 		fields = append(fields, syncstate.FieldLastFullScanAt)
 	}
@@ -9940,6 +10007,9 @@ func (m *SyncStateMutation) ClearField(name string) error {
 		return nil
 	case syncstate.FieldLastRunAt:
 		m.ClearLastRunAt()
+		return nil
+	case syncstate.FieldLastSuccessAt:
+		m.ClearLastSuccessAt()
 		return nil
 	case syncstate.FieldLastFullScanAt:
 		m.ClearLastFullScanAt()
@@ -9975,6 +10045,9 @@ func (m *SyncStateMutation) ResetField(name string) error {
 		return nil
 	case syncstate.FieldLastRunAt:
 		m.ResetLastRunAt()
+		return nil
+	case syncstate.FieldLastSuccessAt:
+		m.ResetLastSuccessAt()
 		return nil
 	case syncstate.FieldLastFullScanAt:
 		m.ResetLastFullScanAt()

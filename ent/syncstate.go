@@ -34,6 +34,8 @@ type SyncState struct {
 	Watermark *time.Time `json:"watermark,omitempty"`
 	// LastRunAt holds the value of the "last_run_at" field.
 	LastRunAt *time.Time `json:"last_run_at,omitempty"`
+	// LastSuccessAt holds the value of the "last_success_at" field.
+	LastSuccessAt *time.Time `json:"last_success_at,omitempty"`
 	// LastFullScanAt holds the value of the "last_full_scan_at" field.
 	LastFullScanAt *time.Time `json:"last_full_scan_at,omitempty"`
 	// Cursor holds the value of the "cursor" field.
@@ -50,7 +52,7 @@ func (*SyncState) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case syncstate.FieldID, syncstate.FieldProvider, syncstate.FieldVeteranID, syncstate.FieldScope, syncstate.FieldStatus, syncstate.FieldCursor, syncstate.FieldLastError:
 			values[i] = new(sql.NullString)
-		case syncstate.FieldCreatedAt, syncstate.FieldUpdatedAt, syncstate.FieldWatermark, syncstate.FieldLastRunAt, syncstate.FieldLastFullScanAt:
+		case syncstate.FieldCreatedAt, syncstate.FieldUpdatedAt, syncstate.FieldWatermark, syncstate.FieldLastRunAt, syncstate.FieldLastSuccessAt, syncstate.FieldLastFullScanAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -122,6 +124,13 @@ func (_m *SyncState) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastRunAt = new(time.Time)
 				*_m.LastRunAt = value.Time
+			}
+		case syncstate.FieldLastSuccessAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_success_at", values[i])
+			} else if value.Valid {
+				_m.LastSuccessAt = new(time.Time)
+				*_m.LastSuccessAt = value.Time
 			}
 		case syncstate.FieldLastFullScanAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -203,6 +212,11 @@ func (_m *SyncState) String() string {
 	builder.WriteString(", ")
 	if v := _m.LastRunAt; v != nil {
 		builder.WriteString("last_run_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.LastSuccessAt; v != nil {
+		builder.WriteString("last_success_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

@@ -112,6 +112,20 @@ func (_c *SyncStateCreate) SetNillableLastRunAt(v *time.Time) *SyncStateCreate {
 	return _c
 }
 
+// SetLastSuccessAt sets the "last_success_at" field.
+func (_c *SyncStateCreate) SetLastSuccessAt(v time.Time) *SyncStateCreate {
+	_c.mutation.SetLastSuccessAt(v)
+	return _c
+}
+
+// SetNillableLastSuccessAt sets the "last_success_at" field if the given value is not nil.
+func (_c *SyncStateCreate) SetNillableLastSuccessAt(v *time.Time) *SyncStateCreate {
+	if v != nil {
+		_c.SetLastSuccessAt(*v)
+	}
+	return _c
+}
+
 // SetLastFullScanAt sets the "last_full_scan_at" field.
 func (_c *SyncStateCreate) SetLastFullScanAt(v time.Time) *SyncStateCreate {
 	_c.mutation.SetLastFullScanAt(v)
@@ -338,6 +352,10 @@ func (_c *SyncStateCreate) createSpec() (*SyncState, *sqlgraph.CreateSpec) {
 		_spec.SetField(syncstate.FieldLastRunAt, field.TypeTime, value)
 		_node.LastRunAt = &value
 	}
+	if value, ok := _c.mutation.LastSuccessAt(); ok {
+		_spec.SetField(syncstate.FieldLastSuccessAt, field.TypeTime, value)
+		_node.LastSuccessAt = &value
+	}
 	if value, ok := _c.mutation.LastFullScanAt(); ok {
 		_spec.SetField(syncstate.FieldLastFullScanAt, field.TypeTime, value)
 		_node.LastFullScanAt = &value
@@ -459,6 +477,24 @@ func (u *SyncStateUpsert) UpdateLastRunAt() *SyncStateUpsert {
 // ClearLastRunAt clears the value of the "last_run_at" field.
 func (u *SyncStateUpsert) ClearLastRunAt() *SyncStateUpsert {
 	u.SetNull(syncstate.FieldLastRunAt)
+	return u
+}
+
+// SetLastSuccessAt sets the "last_success_at" field.
+func (u *SyncStateUpsert) SetLastSuccessAt(v time.Time) *SyncStateUpsert {
+	u.Set(syncstate.FieldLastSuccessAt, v)
+	return u
+}
+
+// UpdateLastSuccessAt sets the "last_success_at" field to the value that was provided on create.
+func (u *SyncStateUpsert) UpdateLastSuccessAt() *SyncStateUpsert {
+	u.SetExcluded(syncstate.FieldLastSuccessAt)
+	return u
+}
+
+// ClearLastSuccessAt clears the value of the "last_success_at" field.
+func (u *SyncStateUpsert) ClearLastSuccessAt() *SyncStateUpsert {
+	u.SetNull(syncstate.FieldLastSuccessAt)
 	return u
 }
 
@@ -631,6 +667,27 @@ func (u *SyncStateUpsertOne) UpdateLastRunAt() *SyncStateUpsertOne {
 func (u *SyncStateUpsertOne) ClearLastRunAt() *SyncStateUpsertOne {
 	return u.Update(func(s *SyncStateUpsert) {
 		s.ClearLastRunAt()
+	})
+}
+
+// SetLastSuccessAt sets the "last_success_at" field.
+func (u *SyncStateUpsertOne) SetLastSuccessAt(v time.Time) *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetLastSuccessAt(v)
+	})
+}
+
+// UpdateLastSuccessAt sets the "last_success_at" field to the value that was provided on create.
+func (u *SyncStateUpsertOne) UpdateLastSuccessAt() *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdateLastSuccessAt()
+	})
+}
+
+// ClearLastSuccessAt clears the value of the "last_success_at" field.
+func (u *SyncStateUpsertOne) ClearLastSuccessAt() *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.ClearLastSuccessAt()
 	})
 }
 
@@ -977,6 +1034,27 @@ func (u *SyncStateUpsertBulk) UpdateLastRunAt() *SyncStateUpsertBulk {
 func (u *SyncStateUpsertBulk) ClearLastRunAt() *SyncStateUpsertBulk {
 	return u.Update(func(s *SyncStateUpsert) {
 		s.ClearLastRunAt()
+	})
+}
+
+// SetLastSuccessAt sets the "last_success_at" field.
+func (u *SyncStateUpsertBulk) SetLastSuccessAt(v time.Time) *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetLastSuccessAt(v)
+	})
+}
+
+// UpdateLastSuccessAt sets the "last_success_at" field to the value that was provided on create.
+func (u *SyncStateUpsertBulk) UpdateLastSuccessAt() *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdateLastSuccessAt()
+	})
+}
+
+// ClearLastSuccessAt clears the value of the "last_success_at" field.
+func (u *SyncStateUpsertBulk) ClearLastSuccessAt() *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.ClearLastSuccessAt()
 	})
 }
 

@@ -89,6 +89,26 @@ func (_u *SyncStateUpdate) ClearLastRunAt() *SyncStateUpdate {
 	return _u
 }
 
+// SetLastSuccessAt sets the "last_success_at" field.
+func (_u *SyncStateUpdate) SetLastSuccessAt(v time.Time) *SyncStateUpdate {
+	_u.mutation.SetLastSuccessAt(v)
+	return _u
+}
+
+// SetNillableLastSuccessAt sets the "last_success_at" field if the given value is not nil.
+func (_u *SyncStateUpdate) SetNillableLastSuccessAt(v *time.Time) *SyncStateUpdate {
+	if v != nil {
+		_u.SetLastSuccessAt(*v)
+	}
+	return _u
+}
+
+// ClearLastSuccessAt clears the value of the "last_success_at" field.
+func (_u *SyncStateUpdate) ClearLastSuccessAt() *SyncStateUpdate {
+	_u.mutation.ClearLastSuccessAt()
+	return _u
+}
+
 // SetLastFullScanAt sets the "last_full_scan_at" field.
 func (_u *SyncStateUpdate) SetLastFullScanAt(v time.Time) *SyncStateUpdate {
 	_u.mutation.SetLastFullScanAt(v)
@@ -224,6 +244,12 @@ func (_u *SyncStateUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.LastRunAtCleared() {
 		_spec.ClearField(syncstate.FieldLastRunAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.LastSuccessAt(); ok {
+		_spec.SetField(syncstate.FieldLastSuccessAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastSuccessAtCleared() {
+		_spec.ClearField(syncstate.FieldLastSuccessAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.LastFullScanAt(); ok {
 		_spec.SetField(syncstate.FieldLastFullScanAt, field.TypeTime, value)
 	}
@@ -315,6 +341,26 @@ func (_u *SyncStateUpdateOne) SetNillableLastRunAt(v *time.Time) *SyncStateUpdat
 // ClearLastRunAt clears the value of the "last_run_at" field.
 func (_u *SyncStateUpdateOne) ClearLastRunAt() *SyncStateUpdateOne {
 	_u.mutation.ClearLastRunAt()
+	return _u
+}
+
+// SetLastSuccessAt sets the "last_success_at" field.
+func (_u *SyncStateUpdateOne) SetLastSuccessAt(v time.Time) *SyncStateUpdateOne {
+	_u.mutation.SetLastSuccessAt(v)
+	return _u
+}
+
+// SetNillableLastSuccessAt sets the "last_success_at" field if the given value is not nil.
+func (_u *SyncStateUpdateOne) SetNillableLastSuccessAt(v *time.Time) *SyncStateUpdateOne {
+	if v != nil {
+		_u.SetLastSuccessAt(*v)
+	}
+	return _u
+}
+
+// ClearLastSuccessAt clears the value of the "last_success_at" field.
+func (_u *SyncStateUpdateOne) ClearLastSuccessAt() *SyncStateUpdateOne {
+	_u.mutation.ClearLastSuccessAt()
 	return _u
 }
 
@@ -482,6 +528,12 @@ func (_u *SyncStateUpdateOne) sqlSave(ctx context.Context) (_node *SyncState, er
 	}
 	if _u.mutation.LastRunAtCleared() {
 		_spec.ClearField(syncstate.FieldLastRunAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastSuccessAt(); ok {
+		_spec.SetField(syncstate.FieldLastSuccessAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastSuccessAtCleared() {
+		_spec.ClearField(syncstate.FieldLastSuccessAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.LastFullScanAt(); ok {
 		_spec.SetField(syncstate.FieldLastFullScanAt, field.TypeTime, value)

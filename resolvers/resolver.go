@@ -52,3 +52,13 @@ func deref(s *string) string {
 func careTeamInfo(ctx context.Context, id string) (*loaders.CareTeamInfo, error) {
 	return loaders.For(ctx).CareTeam.Load(ctx, id)()
 }
+
+func importStatus(rep inbox.ImportReport) *model.ImportStatus {
+	out := &model.ImportStatus{State: model.ImportState(rep.State), UpdatedAt: rep.UpdatedAt,
+		HistoryCompleteSince: rep.CompleteSince, LastCheckedAt: rep.LastCheckedAt,
+		CareTeams: make([]*model.CareTeamSyncStatus, 0, len(rep.CareTeams))}
+	for _, t := range rep.CareTeams {
+		out.CareTeams = append(out.CareTeams, &model.CareTeamSyncStatus{CareTeam: t.CareTeam, LastSyncedAt: t.LastSyncedAt})
+	}
+	return out
+}

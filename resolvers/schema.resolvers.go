@@ -548,11 +548,11 @@ func (r *viewerResolver) Signature(ctx context.Context, obj *ent.Veteran) (*mode
 
 // ImportStatus is the resolver for the importStatus field.
 func (r *viewerResolver) ImportStatus(ctx context.Context, obj *ent.Veteran) (*model.ImportStatus, error) {
-	st, at, err := r.Inbox.ImportStatus(ctx)
+	rep, err := r.Inbox.ImportStatus(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &model.ImportStatus{State: model.ImportState(st), UpdatedAt: at}, nil
+	return importStatus(rep), nil
 }
 
 // Attachment returns graph.AttachmentResolver implementation.

@@ -361,6 +361,7 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"NOT_STARTED", "IN_PROGRESS", "COMPLETE", "ERROR"}, Default: "NOT_STARTED"},
 		{Name: "watermark", Type: field.TypeTime, Nullable: true},
 		{Name: "last_run_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_success_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_full_scan_at", Type: field.TypeTime, Nullable: true},
 		{Name: "cursor", Type: field.TypeString, Default: ""},
 		{Name: "last_error", Type: field.TypeString, Default: ""},

@@ -358,11 +358,11 @@ func init() {
 	// syncstate.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	syncstate.UpdateDefaultUpdatedAt = syncstateDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// syncstateDescCursor is the schema descriptor for cursor field.
-	syncstateDescCursor := syncstateFields[7].Descriptor()
+	syncstateDescCursor := syncstateFields[8].Descriptor()
 	// syncstate.DefaultCursor holds the default value on creation for the cursor field.
 	syncstate.DefaultCursor = syncstateDescCursor.Default.(string)
 	// syncstateDescLastError is the schema descriptor for last_error field.
-	syncstateDescLastError := syncstateFields[8].Descriptor()
+	syncstateDescLastError := syncstateFields[9].Descriptor()
 	// syncstate.DefaultLastError holds the default value on creation for the last_error field.
 	syncstate.DefaultLastError = syncstateDescLastError.Default.(string)
 	// syncstateDescID is the schema descriptor for id field.

@@ -28,6 +28,10 @@ func (SyncState) Fields() []ent.Field {
 		field.Enum("status").Values("NOT_STARTED", "IN_PROGRESS", "COMPLETE", "ERROR").Default("NOT_STARTED"),
 		field.Time("watermark").Optional().Nillable(),
 		field.Time("last_run_at").Optional().Nillable(),
+		// last_success_at is when a run last heard from the provider (a
+		// scan, sweep or import step that worked); last_run_at moves on
+		// failures too.
+		field.Time("last_success_at").Optional().Nillable(),
 		field.Time("last_full_scan_at").Optional().Nillable(),
 		field.String("cursor").Default(""),
 		field.String("last_error").Default(""),

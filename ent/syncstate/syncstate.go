@@ -34,6 +34,8 @@ const (
 	FieldWatermark = "watermark"
 	// FieldLastRunAt holds the string denoting the last_run_at field in the database.
 	FieldLastRunAt = "last_run_at"
+	// FieldLastSuccessAt holds the string denoting the last_success_at field in the database.
+	FieldLastSuccessAt = "last_success_at"
 	// FieldLastFullScanAt holds the string denoting the last_full_scan_at field in the database.
 	FieldLastFullScanAt = "last_full_scan_at"
 	// FieldCursor holds the string denoting the cursor field in the database.
@@ -55,6 +57,7 @@ var Columns = []string{
 	FieldStatus,
 	FieldWatermark,
 	FieldLastRunAt,
+	FieldLastSuccessAt,
 	FieldLastFullScanAt,
 	FieldCursor,
 	FieldLastError,
@@ -171,6 +174,11 @@ func ByWatermark(opts ...sql.OrderTermOption) OrderOption {
 // ByLastRunAt orders the results by the last_run_at field.
 func ByLastRunAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastRunAt, opts...).ToFunc()
+}
+
+// ByLastSuccessAt orders the results by the last_success_at field.
+func ByLastSuccessAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastSuccessAt, opts...).ToFunc()
 }
 
 // ByLastFullScanAt orders the results by the last_full_scan_at field.

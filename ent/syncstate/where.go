@@ -95,6 +95,11 @@ func LastRunAt(v time.Time) predicate.SyncState {
 	return predicate.SyncState(sql.FieldEQ(FieldLastRunAt, v))
 }
 
+// LastSuccessAt applies equality check predicate on the "last_success_at" field. It's identical to LastSuccessAtEQ.
+func LastSuccessAt(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldLastSuccessAt, v))
+}
+
 // LastFullScanAt applies equality check predicate on the "last_full_scan_at" field. It's identical to LastFullScanAtEQ.
 func LastFullScanAt(v time.Time) predicate.SyncState {
 	return predicate.SyncState(sql.FieldEQ(FieldLastFullScanAt, v))
@@ -468,6 +473,56 @@ func LastRunAtIsNil() predicate.SyncState {
 // LastRunAtNotNil applies the NotNil predicate on the "last_run_at" field.
 func LastRunAtNotNil() predicate.SyncState {
 	return predicate.SyncState(sql.FieldNotNull(FieldLastRunAt))
+}
+
+// LastSuccessAtEQ applies the EQ predicate on the "last_success_at" field.
+func LastSuccessAtEQ(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldLastSuccessAt, v))
+}
+
+// LastSuccessAtNEQ applies the NEQ predicate on the "last_success_at" field.
+func LastSuccessAtNEQ(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldNEQ(FieldLastSuccessAt, v))
+}
+
+// LastSuccessAtIn applies the In predicate on the "last_success_at" field.
+func LastSuccessAtIn(vs ...time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldIn(FieldLastSuccessAt, vs...))
+}
+
+// LastSuccessAtNotIn applies the NotIn predicate on the "last_success_at" field.
+func LastSuccessAtNotIn(vs ...time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldNotIn(FieldLastSuccessAt, vs...))
+}
+
+// LastSuccessAtGT applies the GT predicate on the "last_success_at" field.
+func LastSuccessAtGT(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldGT(FieldLastSuccessAt, v))
+}
+
+// LastSuccessAtGTE applies the GTE predicate on the "last_success_at" field.
+func LastSuccessAtGTE(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldGTE(FieldLastSuccessAt, v))
+}
+
+// LastSuccessAtLT applies the LT predicate on the "last_success_at" field.
+func LastSuccessAtLT(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldLT(FieldLastSuccessAt, v))
+}
+
+// LastSuccessAtLTE applies the LTE predicate on the "last_success_at" field.
+func LastSuccessAtLTE(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldLTE(FieldLastSuccessAt, v))
+}
+
+// LastSuccessAtIsNil applies the IsNil predicate on the "last_success_at" field.
+func LastSuccessAtIsNil() predicate.SyncState {
+	return predicate.SyncState(sql.FieldIsNull(FieldLastSuccessAt))
+}
+
+// LastSuccessAtNotNil applies the NotNil predicate on the "last_success_at" field.
+func LastSuccessAtNotNil() predicate.SyncState {
+	return predicate.SyncState(sql.FieldNotNull(FieldLastSuccessAt))
 }
 
 // LastFullScanAtEQ applies the EQ predicate on the "last_full_scan_at" field.

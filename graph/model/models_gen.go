@@ -23,6 +23,14 @@ type Author struct {
 	DisplayName string `json:"displayName"`
 }
 
+// How fresh VAMS's copy of the veteran's conversations with one care team is.
+type CareTeamSyncStatus struct {
+	// The care team.
+	CareTeam *ent.CareTeam `json:"careTeam"`
+	// When VAMS last synced the veteran's messages with this care team (a check that worked); null before the first.
+	LastSyncedAt *time.Time `json:"lastSyncedAt,omitempty"`
+}
+
 // A folder to create.
 type CreateFolderInput struct {
 	// The name, trimmed: letters A–Z and a–z, digits and spaces; not blank; at
@@ -135,8 +143,16 @@ type FolderPayload struct {
 type ImportStatus struct {
 	// Where the import stands, over all of VA's systems: ERROR if any failed, else IN_PROGRESS if any has not finished, else COMPLETE.
 	State ImportState `json:"state"`
-	// When an import last started, failed or finished (the latest over VA's systems); null when none has run.
+	// When this status last changed: the latest import step, check for new messages or failure over VA's systems; null when none has run.
 	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+	// How far back the veteran's history is complete: every message sent after
+	// this time is in VAMS. It moves back in time while the import runs (to about
+	// two years ago); null until every system has taken a first import step.
+	HistoryCompleteSince *time.Time `json:"historyCompleteSince,omitempty"`
+	// When VAMS last heard from any of the systems behind the veteran's care teams (a check that worked); null before the first.
+	LastCheckedAt *time.Time `json:"lastCheckedAt,omitempty"`
+	// Per care team of the viewer, when VAMS last synced the veteran's messages with it, in the order of `Viewer.careTeams`.
+	CareTeams []*CareTeamSyncStatus `json:"careTeams"`
 }
 
 // The result of markThreadRead and markThreadUnread.

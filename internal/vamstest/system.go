@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/va/vams/internal/platform/clock"
 	"io"
 	"log/slog"
 	"net/http"
@@ -49,6 +50,8 @@ type SystemOptions struct {
 	// import and waits until it (and, with DemoHistory, the VAMS-only demo
 	// data) is done.
 	NoImportWait bool
+	// Clock is VAMS's time (inbox and sync engine); default the system's.
+	Clock clock.Clock
 }
 
 // NewSystem starts VAMS on backend b.
@@ -80,7 +83,7 @@ func NewSystem(t testing.TB, b storetest.Backend, opts ...SystemOptions) *System
 	e.BreakerTimeout = cmp(e.BreakerTimeout, 300*time.Millisecond)
 	e.EchoWait = cmp(e.EchoWait, 3*time.Second)
 	e.ImportHorizon = cmp(e.ImportHorizon, demoHorizon)
-	ao := app.Options{Engine: e, NoDemoHistory: !o.DemoHistory}
+	ao := app.Options{Engine: e, NoDemoHistory: !o.DemoHistory, Clock: o.Clock}
 	if o.NoAtomPush {
 		ao.AdjustOHSim = func(c *ohsim.Config) { c.PublicationURL = "" }
 	}

@@ -93,7 +93,8 @@ func (s *Service) StartImport(ctx context.Context, st *ent.SyncState) error {
 // AdvanceImport records that the import reached back to watermark, where a
 // stopped import resumes.
 func (s *Service) AdvanceImport(ctx context.Context, st *ent.SyncState, watermark time.Time) error {
-	return s.store.Client.SyncState.UpdateOne(st).SetWatermark(watermark).Exec(ctx)
+	now := s.clock.Now().UTC()
+	return s.store.Client.SyncState.UpdateOne(st).SetWatermark(watermark).SetLastRunAt(now).SetLastSuccessAt(now).Exec(ctx)
 }
 
 // FailImport records why the import stopped.
@@ -120,7 +121,7 @@ func (s *Service) ImportedVeterans(ctx context.Context) ([]string, error) {
 // before watermark, and fullScan says this step finished a round.
 func (s *Service) AdvanceSweep(ctx context.Context, st *ent.SyncState, watermark time.Time, fullScan bool) error {
 	now := s.clock.Now().UTC()
-	upd := s.store.Client.SyncState.UpdateOne(st).SetStatus(syncstate.StatusCOMPLETE).SetLastRunAt(now).SetLastError("")
+	upd := s.store.Client.SyncState.UpdateOne(st).SetStatus(syncstate.StatusCOMPLETE).SetLastRunAt(now).SetLastSuccessAt(now).SetLastError("")
 	if fullScan {
 		upd.SetLastFullScanAt(now)
 	}
@@ -128,7 +129,11 @@ func (s *Service) AdvanceSweep(ctx context.Context, st *ent.SyncState, watermark
 }
 
 func (s *Service) setSyncStatus(ctx context.Context, st *ent.SyncState, status syncstate.Status, cause error) error {
-	upd := s.store.Client.SyncState.UpdateOne(st).SetStatus(status).SetLastRunAt(s.clock.Now().UTC())
+	now := s.clock.Now().UTC()
+	upd := s.store.Client.SyncState.UpdateOne(st).SetStatus(status).SetLastRunAt(now)
+	if status == syncstate.StatusCOMPLETE {
+		upd.SetLastSuccessAt(now)
+	}
 	if cause != nil {
 		upd.SetLastError(cause.Error())
 	} else {

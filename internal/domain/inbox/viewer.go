@@ -11,7 +11,6 @@ import (
 	"github.com/va/vams/ent/attachment"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/folder"
-	"github.com/va/vams/ent/syncstate"
 	"github.com/va/vams/ent/tag"
 	"github.com/va/vams/ent/thread"
 	"github.com/va/vams/internal/platform/ids"
@@ -107,51 +106,6 @@ func (s *Service) Tags(ctx context.Context) ([]*ent.Tag, error) {
 		return nil, err
 	}
 	return s.store.Client.Tag.Query().Where(tag.VeteranID(vid)).Order(ent.Asc(tag.FieldName)).All(ctx)
-}
-
-// ImportState says how far VAMS is with bringing in the veteran's messages.
-type ImportState string
-
-const (
-	ImportNotStarted ImportState = "NOT_STARTED"
-	ImportInProgress ImportState = "IN_PROGRESS"
-	ImportComplete   ImportState = "COMPLETE"
-	ImportError      ImportState = "ERROR"
-)
-
-// ImportScope is the sync-state scope of a veteran's initial import.
-const ImportScope = "import"
-
-// ImportStatus folds the per-provider import states into one: an error or
-// an import in progress anywhere shows; complete only when all are.
-func (s *Service) ImportStatus(ctx context.Context) (ImportState, *time.Time, error) {
-	vid, err := viewerID(ctx)
-	if err != nil {
-		return "", nil, err
-	}
-	states, err := s.store.Client.SyncState.Query().Where(syncstate.VeteranID(vid), syncstate.Scope(ImportScope)).All(ctx)
-	if err != nil {
-		return "", nil, err
-	}
-	if len(states) == 0 {
-		return ImportComplete, nil, nil // nothing to import from any provider
-	}
-	state := ImportComplete
-	var at *time.Time
-	for _, st := range states {
-		switch st.Status {
-		case syncstate.StatusERROR:
-			state = ImportError
-		case syncstate.StatusIN_PROGRESS, syncstate.StatusNOT_STARTED:
-			if state != ImportError {
-				state = ImportInProgress
-			}
-		}
-		if st.LastRunAt != nil && (at == nil || st.LastRunAt.After(*at)) {
-			at = st.LastRunAt
-		}
-	}
-	return state, at, nil
 }
 
 // Node fetches any object the viewer may see by ID: at most one statement,
