@@ -79,6 +79,11 @@ type ComplexityRoot struct {
 		StationNumber               func(childComplexity int) int
 	}
 
+	CareTeamSyncStatus struct {
+		CareTeam     func(childComplexity int) int
+		LastSyncedAt func(childComplexity int) int
+	}
+
 	ChangeSet struct {
 		HasMoreChanges func(childComplexity int) int
 		Messages       func(childComplexity int) int
@@ -129,8 +134,11 @@ type ComplexityRoot struct {
 	}
 
 	ImportStatus struct {
-		State     func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
+		CareTeams            func(childComplexity int) int
+		HistoryCompleteSince func(childComplexity int) int
+		LastCheckedAt        func(childComplexity int) int
+		State                func(childComplexity int) int
+		UpdatedAt            func(childComplexity int) int
 	}
 
 	MarkThreadPayload struct {
@@ -553,6 +561,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CareTeam.StationNumber(childComplexity), true
 
+	case "CareTeamSyncStatus.careTeam":
+		if e.ComplexityRoot.CareTeamSyncStatus.CareTeam == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeamSyncStatus.CareTeam(childComplexity), true
+	case "CareTeamSyncStatus.lastSyncedAt":
+		if e.ComplexityRoot.CareTeamSyncStatus.LastSyncedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeamSyncStatus.LastSyncedAt(childComplexity), true
+
 	case "ChangeSet.hasMoreChanges":
 		if e.ComplexityRoot.ChangeSet.HasMoreChanges == nil {
 			break
@@ -711,6 +732,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FolderPayload.Folder(childComplexity), true
 
+	case "ImportStatus.careTeams":
+		if e.ComplexityRoot.ImportStatus.CareTeams == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportStatus.CareTeams(childComplexity), true
+	case "ImportStatus.historyCompleteSince":
+		if e.ComplexityRoot.ImportStatus.HistoryCompleteSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportStatus.HistoryCompleteSince(childComplexity), true
+	case "ImportStatus.lastCheckedAt":
+		if e.ComplexityRoot.ImportStatus.LastCheckedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportStatus.LastCheckedAt(childComplexity), true
 	case "ImportStatus.state":
 		if e.ComplexityRoot.ImportStatus.State == nil {
 			break
@@ -1943,8 +1982,26 @@ enum ImportState {
 type ImportStatus {
   "Where the import stands, over all of VA's systems: ERROR if any failed, else IN_PROGRESS if any has not finished, else COMPLETE."
   state: ImportState!
-  "When an import last started, failed or finished (the latest over VA's systems); null when none has run."
+  "When this status last changed: the latest import step, check for new messages or failure over VA's systems; null when none has run."
   updatedAt: Time
+  """
+  How far back the veteran's history is complete: every message sent after
+  this time is in VAMS. It moves back in time while the import runs (to about
+  two years ago); null until every system has taken a first import step.
+  """
+  historyCompleteSince: Time
+  "When VAMS last heard from any of the systems behind the veteran's care teams (a check that worked); null before the first."
+  lastCheckedAt: Time
+  "Per care team of the viewer, when VAMS last synced the veteran's messages with it, in the order of ` + "`" + `Viewer.careTeams` + "`" + `."
+  careTeams: [CareTeamSyncStatus!]!
+}
+
+"How fresh VAMS's copy of the veteran's conversations with one care team is."
+type CareTeamSyncStatus {
+  "The care team."
+  careTeam: CareTeam!
+  "When VAMS last synced the veteran's messages with this care team (a check that worked); null before the first."
+  lastSyncedAt: Time
 }
 
 "Which system folder a folder is."
@@ -3101,6 +3158,16 @@ func (ec *executionContext) childFields_CareTeam(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type CareTeam", field.Name)
 }
 
+func (ec *executionContext) childFields_CareTeamSyncStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "careTeam":
+		return ec.fieldContext_CareTeamSyncStatus_careTeam(ctx, field)
+	case "lastSyncedAt":
+		return ec.fieldContext_CareTeamSyncStatus_lastSyncedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CareTeamSyncStatus", field.Name)
+}
+
 func (ec *executionContext) childFields_ChangeSet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "oldState":
@@ -3205,6 +3272,12 @@ func (ec *executionContext) childFields_ImportStatus(ctx context.Context, field 
 		return ec.fieldContext_ImportStatus_state(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_ImportStatus_updatedAt(ctx, field)
+	case "historyCompleteSince":
+		return ec.fieldContext_ImportStatus_historyCompleteSince(ctx, field)
+	case "lastCheckedAt":
+		return ec.fieldContext_ImportStatus_lastCheckedAt(ctx, field)
+	case "careTeams":
+		return ec.fieldContext_ImportStatus_careTeams(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImportStatus", field.Name)
 }
@@ -4534,6 +4607,61 @@ func (ec *executionContext) fieldContext_CareTeam_canAttach(_ context.Context, f
 	return graphql.NewScalarFieldContext("CareTeam", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _CareTeamSyncStatus_careTeam(ctx context.Context, field graphql.CollectedField, obj *model.CareTeamSyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeamSyncStatus_careTeam(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CareTeam, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CareTeam) graphql.Marshaler {
+			return ec.marshalNCareTeam2ᚖgithubᚗcomᚋvaᚋvamsᚋentᚐCareTeam(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeamSyncStatus_careTeam(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CareTeamSyncStatus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CareTeam(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CareTeamSyncStatus_lastSyncedAt(ctx context.Context, field graphql.CollectedField, obj *model.CareTeamSyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeamSyncStatus_lastSyncedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSyncedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeamSyncStatus_lastSyncedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CareTeamSyncStatus", field, false, false, "Time")
+}
+
 func (ec *executionContext) _ChangeSet_oldState(ctx context.Context, field graphql.CollectedField, obj *inbox.ChangeSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5198,6 +5326,84 @@ func (ec *executionContext) _ImportStatus_updatedAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_ImportStatus_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportStatus", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ImportStatus_historyCompleteSince(ctx context.Context, field graphql.CollectedField, obj *model.ImportStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportStatus_historyCompleteSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HistoryCompleteSince, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportStatus_historyCompleteSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportStatus", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ImportStatus_lastCheckedAt(ctx context.Context, field graphql.CollectedField, obj *model.ImportStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportStatus_lastCheckedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastCheckedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportStatus_lastCheckedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportStatus", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ImportStatus_careTeams(ctx context.Context, field graphql.CollectedField, obj *model.ImportStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportStatus_careTeams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CareTeams, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CareTeamSyncStatus) graphql.Marshaler {
+			return ec.marshalNCareTeamSyncStatus2ᚕᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐCareTeamSyncStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportStatus_careTeams(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportStatus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CareTeamSyncStatus(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _MarkThreadPayload_thread(ctx context.Context, field graphql.CollectedField, obj *model.MarkThreadPayload) (ret graphql.Marshaler) {
@@ -11338,6 +11544,44 @@ func (ec *executionContext) _CareTeam(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var careTeamSyncStatusImplementors = []string{"CareTeamSyncStatus"}
+
+func (ec *executionContext) _CareTeamSyncStatus(ctx context.Context, sel ast.SelectionSet, obj *model.CareTeamSyncStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, careTeamSyncStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CareTeamSyncStatus")
+		case "careTeam":
+			out.Values[i] = ec._CareTeamSyncStatus_careTeam(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastSyncedAt":
+			out.Values[i] = ec._CareTeamSyncStatus_lastSyncedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var changeSetImplementors = []string{"ChangeSet"}
 
 func (ec *executionContext) _ChangeSet(ctx context.Context, sel ast.SelectionSet, obj *inbox.ChangeSet) graphql.Marshaler {
@@ -11710,6 +11954,21 @@ func (ec *executionContext) _ImportStatus(ctx context.Context, sel ast.Selection
 		case "updatedAt":
 			out.Values[i] = ec._ImportStatus_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "historyCompleteSince":
+			out.Values[i] = ec._ImportStatus_historyCompleteSince(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastCheckedAt":
+			out.Values[i] = ec._ImportStatus_lastCheckedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "careTeams":
+			out.Values[i] = ec._ImportStatus_careTeams(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -13571,6 +13830,30 @@ func (ec *executionContext) marshalNCareTeam2ᚖgithubᚗcomᚋvaᚋvamsᚋent�
 		return graphql.Null
 	}
 	return ec._CareTeam(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCareTeamSyncStatus2ᚕᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐCareTeamSyncStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CareTeamSyncStatus) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCareTeamSyncStatus2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐCareTeamSyncStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCareTeamSyncStatus2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐCareTeamSyncStatus(ctx context.Context, sel ast.SelectionSet, v *model.CareTeamSyncStatus) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CareTeamSyncStatus!")
+		return graphql.Null
+	}
+	return ec._CareTeamSyncStatus(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNChangeSet2ᚖgithubᚗcomᚋvaᚋvamsᚋinternalᚋdomainᚋinboxᚐChangeSet(ctx context.Context, sel ast.SelectionSet, v *inbox.ChangeSet) graphql.Marshaler {
