@@ -9123,6 +9123,7 @@ type SyncStateMutation struct {
 	last_full_scan_at *time.Time
 	cursor            *string
 	last_error        *string
+	checked_at        *time.Time
 	clearedFields     map[string]struct{}
 	done              bool
 	oldValue          func(context.Context) (*SyncState, error)
@@ -9717,6 +9718,55 @@ func (m *SyncStateMutation) ResetLastError() {
 	m.last_error = nil
 }
 
+// SetCheckedAt sets the "checked_at" field.
+func (m *SyncStateMutation) SetCheckedAt(t time.Time) {
+	m.checked_at = &t
+}
+
+// CheckedAt returns the value of the "checked_at" field in the mutation.
+func (m *SyncStateMutation) CheckedAt() (r time.Time, exists bool) {
+	v := m.checked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCheckedAt returns the old "checked_at" field's value of the SyncState entity.
+// If the SyncState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncStateMutation) OldCheckedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCheckedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCheckedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCheckedAt: %w", err)
+	}
+	return oldValue.CheckedAt, nil
+}
+
+// ClearCheckedAt clears the value of the "checked_at" field.
+func (m *SyncStateMutation) ClearCheckedAt() {
+	m.checked_at = nil
+	m.clearedFields[syncstate.FieldCheckedAt] = struct{}{}
+}
+
+// CheckedAtCleared returns if the "checked_at" field was cleared in this mutation.
+func (m *SyncStateMutation) CheckedAtCleared() bool {
+	_, ok := m.clearedFields[syncstate.FieldCheckedAt]
+	return ok
+}
+
+// ResetCheckedAt resets all changes to the "checked_at" field.
+func (m *SyncStateMutation) ResetCheckedAt() {
+	m.checked_at = nil
+	delete(m.clearedFields, syncstate.FieldCheckedAt)
+}
+
 // Where appends a list predicates to the SyncStateMutation builder.
 func (m *SyncStateMutation) Where(ps ...predicate.SyncState) {
 	m.predicates = append(m.predicates, ps...)
@@ -9751,7 +9801,7 @@ func (m *SyncStateMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SyncStateMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, syncstate.FieldCreatedAt)
 	}
@@ -9788,6 +9838,9 @@ func (m *SyncStateMutation) Fields() []string {
 	if m.last_error != nil {
 		fields = append(fields, syncstate.FieldLastError)
 	}
+	if m.checked_at != nil {
+		fields = append(fields, syncstate.FieldCheckedAt)
+	}
 	return fields
 }
 
@@ -9820,6 +9873,8 @@ func (m *SyncStateMutation) Field(name string) (ent.Value, bool) {
 		return m.Cursor()
 	case syncstate.FieldLastError:
 		return m.LastError()
+	case syncstate.FieldCheckedAt:
+		return m.CheckedAt()
 	}
 	return nil, false
 }
@@ -9853,6 +9908,8 @@ func (m *SyncStateMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldCursor(ctx)
 	case syncstate.FieldLastError:
 		return m.OldLastError(ctx)
+	case syncstate.FieldCheckedAt:
+		return m.OldCheckedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown SyncState field %s", name)
 }
@@ -9946,6 +10003,13 @@ func (m *SyncStateMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastError(v)
 		return nil
+	case syncstate.FieldCheckedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCheckedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown SyncState field %s", name)
 }
@@ -9988,6 +10052,9 @@ func (m *SyncStateMutation) ClearedFields() []string {
 	if m.FieldCleared(syncstate.FieldLastFullScanAt) {
 		fields = append(fields, syncstate.FieldLastFullScanAt)
 	}
+	if m.FieldCleared(syncstate.FieldCheckedAt) {
+		fields = append(fields, syncstate.FieldCheckedAt)
+	}
 	return fields
 }
 
@@ -10013,6 +10080,9 @@ func (m *SyncStateMutation) ClearField(name string) error {
 		return nil
 	case syncstate.FieldLastFullScanAt:
 		m.ClearLastFullScanAt()
+		return nil
+	case syncstate.FieldCheckedAt:
+		m.ClearCheckedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown SyncState nullable field %s", name)
@@ -10057,6 +10127,9 @@ func (m *SyncStateMutation) ResetField(name string) error {
 		return nil
 	case syncstate.FieldLastError:
 		m.ResetLastError()
+		return nil
+	case syncstate.FieldCheckedAt:
+		m.ResetCheckedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown SyncState field %s", name)

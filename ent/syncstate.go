@@ -41,7 +41,9 @@ type SyncState struct {
 	// Cursor holds the value of the "cursor" field.
 	Cursor string `json:"cursor,omitempty"`
 	// LastError holds the value of the "last_error" field.
-	LastError    string `json:"last_error,omitempty"`
+	LastError string `json:"last_error,omitempty"`
+	// CheckedAt holds the value of the "checked_at" field.
+	CheckedAt    *time.Time `json:"checked_at,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -52,7 +54,7 @@ func (*SyncState) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case syncstate.FieldID, syncstate.FieldProvider, syncstate.FieldVeteranID, syncstate.FieldScope, syncstate.FieldStatus, syncstate.FieldCursor, syncstate.FieldLastError:
 			values[i] = new(sql.NullString)
-		case syncstate.FieldCreatedAt, syncstate.FieldUpdatedAt, syncstate.FieldWatermark, syncstate.FieldLastRunAt, syncstate.FieldLastSuccessAt, syncstate.FieldLastFullScanAt:
+		case syncstate.FieldCreatedAt, syncstate.FieldUpdatedAt, syncstate.FieldWatermark, syncstate.FieldLastRunAt, syncstate.FieldLastSuccessAt, syncstate.FieldLastFullScanAt, syncstate.FieldCheckedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -151,6 +153,13 @@ func (_m *SyncState) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastError = value.String
 			}
+		case syncstate.FieldCheckedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field checked_at", values[i])
+			} else if value.Valid {
+				_m.CheckedAt = new(time.Time)
+				*_m.CheckedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -230,6 +239,11 @@ func (_m *SyncState) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("last_error=")
 	builder.WriteString(_m.LastError)
+	builder.WriteString(", ")
+	if v := _m.CheckedAt; v != nil {
+		builder.WriteString("checked_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

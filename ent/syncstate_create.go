@@ -168,6 +168,20 @@ func (_c *SyncStateCreate) SetNillableLastError(v *string) *SyncStateCreate {
 	return _c
 }
 
+// SetCheckedAt sets the "checked_at" field.
+func (_c *SyncStateCreate) SetCheckedAt(v time.Time) *SyncStateCreate {
+	_c.mutation.SetCheckedAt(v)
+	return _c
+}
+
+// SetNillableCheckedAt sets the "checked_at" field if the given value is not nil.
+func (_c *SyncStateCreate) SetNillableCheckedAt(v *time.Time) *SyncStateCreate {
+	if v != nil {
+		_c.SetCheckedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *SyncStateCreate) SetID(v string) *SyncStateCreate {
 	_c.mutation.SetID(v)
@@ -368,6 +382,10 @@ func (_c *SyncStateCreate) createSpec() (*SyncState, *sqlgraph.CreateSpec) {
 		_spec.SetField(syncstate.FieldLastError, field.TypeString, value)
 		_node.LastError = value
 	}
+	if value, ok := _c.mutation.CheckedAt(); ok {
+		_spec.SetField(syncstate.FieldCheckedAt, field.TypeTime, value)
+		_node.CheckedAt = &value
+	}
 	return _node, _spec
 }
 
@@ -537,6 +555,24 @@ func (u *SyncStateUpsert) SetLastError(v string) *SyncStateUpsert {
 // UpdateLastError sets the "last_error" field to the value that was provided on create.
 func (u *SyncStateUpsert) UpdateLastError() *SyncStateUpsert {
 	u.SetExcluded(syncstate.FieldLastError)
+	return u
+}
+
+// SetCheckedAt sets the "checked_at" field.
+func (u *SyncStateUpsert) SetCheckedAt(v time.Time) *SyncStateUpsert {
+	u.Set(syncstate.FieldCheckedAt, v)
+	return u
+}
+
+// UpdateCheckedAt sets the "checked_at" field to the value that was provided on create.
+func (u *SyncStateUpsert) UpdateCheckedAt() *SyncStateUpsert {
+	u.SetExcluded(syncstate.FieldCheckedAt)
+	return u
+}
+
+// ClearCheckedAt clears the value of the "checked_at" field.
+func (u *SyncStateUpsert) ClearCheckedAt() *SyncStateUpsert {
+	u.SetNull(syncstate.FieldCheckedAt)
 	return u
 }
 
@@ -737,6 +773,27 @@ func (u *SyncStateUpsertOne) SetLastError(v string) *SyncStateUpsertOne {
 func (u *SyncStateUpsertOne) UpdateLastError() *SyncStateUpsertOne {
 	return u.Update(func(s *SyncStateUpsert) {
 		s.UpdateLastError()
+	})
+}
+
+// SetCheckedAt sets the "checked_at" field.
+func (u *SyncStateUpsertOne) SetCheckedAt(v time.Time) *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetCheckedAt(v)
+	})
+}
+
+// UpdateCheckedAt sets the "checked_at" field to the value that was provided on create.
+func (u *SyncStateUpsertOne) UpdateCheckedAt() *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdateCheckedAt()
+	})
+}
+
+// ClearCheckedAt clears the value of the "checked_at" field.
+func (u *SyncStateUpsertOne) ClearCheckedAt() *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.ClearCheckedAt()
 	})
 }
 
@@ -1104,6 +1161,27 @@ func (u *SyncStateUpsertBulk) SetLastError(v string) *SyncStateUpsertBulk {
 func (u *SyncStateUpsertBulk) UpdateLastError() *SyncStateUpsertBulk {
 	return u.Update(func(s *SyncStateUpsert) {
 		s.UpdateLastError()
+	})
+}
+
+// SetCheckedAt sets the "checked_at" field.
+func (u *SyncStateUpsertBulk) SetCheckedAt(v time.Time) *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetCheckedAt(v)
+	})
+}
+
+// UpdateCheckedAt sets the "checked_at" field to the value that was provided on create.
+func (u *SyncStateUpsertBulk) UpdateCheckedAt() *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdateCheckedAt()
+	})
+}
+
+// ClearCheckedAt clears the value of the "checked_at" field.
+func (u *SyncStateUpsertBulk) ClearCheckedAt() *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.ClearCheckedAt()
 	})
 }
 

@@ -157,6 +157,26 @@ func (_u *SyncStateUpdate) SetNillableLastError(v *string) *SyncStateUpdate {
 	return _u
 }
 
+// SetCheckedAt sets the "checked_at" field.
+func (_u *SyncStateUpdate) SetCheckedAt(v time.Time) *SyncStateUpdate {
+	_u.mutation.SetCheckedAt(v)
+	return _u
+}
+
+// SetNillableCheckedAt sets the "checked_at" field if the given value is not nil.
+func (_u *SyncStateUpdate) SetNillableCheckedAt(v *time.Time) *SyncStateUpdate {
+	if v != nil {
+		_u.SetCheckedAt(*v)
+	}
+	return _u
+}
+
+// ClearCheckedAt clears the value of the "checked_at" field.
+func (_u *SyncStateUpdate) ClearCheckedAt() *SyncStateUpdate {
+	_u.mutation.ClearCheckedAt()
+	return _u
+}
+
 // Mutation returns the SyncStateMutation object of the builder.
 func (_u *SyncStateUpdate) Mutation() *SyncStateMutation {
 	return _u.mutation
@@ -261,6 +281,12 @@ func (_u *SyncStateUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.LastError(); ok {
 		_spec.SetField(syncstate.FieldLastError, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.CheckedAt(); ok {
+		_spec.SetField(syncstate.FieldCheckedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CheckedAtCleared() {
+		_spec.ClearField(syncstate.FieldCheckedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -412,6 +438,26 @@ func (_u *SyncStateUpdateOne) SetNillableLastError(v *string) *SyncStateUpdateOn
 	return _u
 }
 
+// SetCheckedAt sets the "checked_at" field.
+func (_u *SyncStateUpdateOne) SetCheckedAt(v time.Time) *SyncStateUpdateOne {
+	_u.mutation.SetCheckedAt(v)
+	return _u
+}
+
+// SetNillableCheckedAt sets the "checked_at" field if the given value is not nil.
+func (_u *SyncStateUpdateOne) SetNillableCheckedAt(v *time.Time) *SyncStateUpdateOne {
+	if v != nil {
+		_u.SetCheckedAt(*v)
+	}
+	return _u
+}
+
+// ClearCheckedAt clears the value of the "checked_at" field.
+func (_u *SyncStateUpdateOne) ClearCheckedAt() *SyncStateUpdateOne {
+	_u.mutation.ClearCheckedAt()
+	return _u
+}
+
 // Mutation returns the SyncStateMutation object of the builder.
 func (_u *SyncStateUpdateOne) Mutation() *SyncStateMutation {
 	return _u.mutation
@@ -546,6 +592,12 @@ func (_u *SyncStateUpdateOne) sqlSave(ctx context.Context) (_node *SyncState, er
 	}
 	if value, ok := _u.mutation.LastError(); ok {
 		_spec.SetField(syncstate.FieldLastError, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.CheckedAt(); ok {
+		_spec.SetField(syncstate.FieldCheckedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CheckedAtCleared() {
+		_spec.ClearField(syncstate.FieldCheckedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &SyncState{config: _u.config}

@@ -12,6 +12,7 @@ import (
 	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/loaders"
+	"github.com/va/vams/internal/platform/ids"
 	"github.com/va/vams/internal/platform/viewer"
 )
 
@@ -20,6 +21,31 @@ type Resolver struct {
 	Inbox *inbox.Service
 	// Events feeds the subscriptions; nil disables them.
 	Events *events.Bus
+	// Freshness checks the providers while the veteran is active; nil: never.
+	Freshness Freshness
+}
+
+// Freshness keeps an active veteran's inbox in step with the providers
+// (syncengine.Engine).
+type Freshness interface {
+	// Freshen checks what is due and returns within a small budget.
+	Freshen(ctx context.Context, veteranID string)
+	// Hold keeps the checks going until release (a live subscription).
+	Hold(veteranID string) (release func())
+}
+
+// freshen is called by the thread list and thread reads.
+func (r *Resolver) freshen(ctx context.Context) {
+	if r.Freshness != nil {
+		r.Freshness.Freshen(ctx, viewerOf(ctx).VeteranID)
+	}
+}
+
+// freshenNode freshens when a node read is a thread's.
+func (r *Resolver) freshenNode(ctx context.Context, id string) {
+	if ids.Prefix(id) == ids.Thread {
+		r.freshen(ctx)
+	}
 }
 
 func viewerOf(ctx context.Context) viewer.Viewer {

@@ -372,6 +372,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*ent.Veteran, error) {
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (ent.Noder, error) {
+	r.freshenNode(ctx, id)
 	return r.Inbox.Node(ctx, id)
 }
 
@@ -519,6 +520,7 @@ func (r *viewerResolver) Threads(ctx context.Context, obj *ent.Veteran, folder *
 			CareTeamID: deref(filter.CareTeamID), TagID: deref(filter.TagID), Search: deref(filter.Search)}
 		q.Filter.UnreadOnly = filter.UnreadOnly != nil && *filter.UnreadOnly
 	}
+	r.freshen(ctx)
 	conn, err := r.Inbox.ListThreads(ctx, q)
 	if err != nil {
 		return nil, err

@@ -27,10 +27,15 @@ func (r *Resolver) stream(ctx context.Context, filter eventFilter) (<-chan *mode
 		return nil, errors.New("no viewer")
 	}
 	sub := r.Events.Subscribe(v.VeteranID)
+	release := func() {}
+	if r.Freshness != nil {
+		release = r.Freshness.Hold(v.VeteranID) // a subscriber is active
+	}
 	out := make(chan *model.InboxEvent)
 	go func() {
 		defer close(out)
 		defer sub.Close()
+		defer release()
 		for {
 			var e events.Event
 			var ok bool

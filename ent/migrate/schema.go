@@ -365,6 +365,7 @@ var (
 		{Name: "last_full_scan_at", Type: field.TypeTime, Nullable: true},
 		{Name: "cursor", Type: field.TypeString, Default: ""},
 		{Name: "last_error", Type: field.TypeString, Default: ""},
+		{Name: "checked_at", Type: field.TypeTime, Nullable: true},
 	}
 	// SyncStatesTable holds the schema information for the "sync_states" table.
 	SyncStatesTable = &schema.Table{

@@ -35,6 +35,10 @@ func (SyncState) Fields() []ent.Field {
 		field.Time("last_full_scan_at").Optional().Nillable(),
 		field.String("cursor").Default(""),
 		field.String("last_error").Default(""),
+		// checked_at is when an on-demand freshness check of the veteran at
+		// this provider last started (fast-scan row only): instances claim a
+		// check by a conditional update of it, so one runs per bound.
+		field.Time("checked_at").Optional().Nillable(),
 	}
 }
 

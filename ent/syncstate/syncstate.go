@@ -42,6 +42,8 @@ const (
 	FieldCursor = "cursor"
 	// FieldLastError holds the string denoting the last_error field in the database.
 	FieldLastError = "last_error"
+	// FieldCheckedAt holds the string denoting the checked_at field in the database.
+	FieldCheckedAt = "checked_at"
 	// Table holds the table name of the syncstate in the database.
 	Table = "sync_states"
 )
@@ -61,6 +63,7 @@ var Columns = []string{
 	FieldLastFullScanAt,
 	FieldCursor,
 	FieldLastError,
+	FieldCheckedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -194,6 +197,11 @@ func ByCursor(opts ...sql.OrderTermOption) OrderOption {
 // ByLastError orders the results by the last_error field.
 func ByLastError(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastError, opts...).ToFunc()
+}
+
+// ByCheckedAt orders the results by the checked_at field.
+func ByCheckedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCheckedAt, opts...).ToFunc()
 }
 
 var (

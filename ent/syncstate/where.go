@@ -115,6 +115,11 @@ func LastError(v string) predicate.SyncState {
 	return predicate.SyncState(sql.FieldEQ(FieldLastError, v))
 }
 
+// CheckedAt applies equality check predicate on the "checked_at" field. It's identical to CheckedAtEQ.
+func CheckedAt(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldCheckedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.SyncState {
 	return predicate.SyncState(sql.FieldEQ(FieldCreatedAt, v))
@@ -703,6 +708,56 @@ func LastErrorEqualFold(v string) predicate.SyncState {
 // LastErrorContainsFold applies the ContainsFold predicate on the "last_error" field.
 func LastErrorContainsFold(v string) predicate.SyncState {
 	return predicate.SyncState(sql.FieldContainsFold(FieldLastError, v))
+}
+
+// CheckedAtEQ applies the EQ predicate on the "checked_at" field.
+func CheckedAtEQ(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldCheckedAt, v))
+}
+
+// CheckedAtNEQ applies the NEQ predicate on the "checked_at" field.
+func CheckedAtNEQ(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldNEQ(FieldCheckedAt, v))
+}
+
+// CheckedAtIn applies the In predicate on the "checked_at" field.
+func CheckedAtIn(vs ...time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldIn(FieldCheckedAt, vs...))
+}
+
+// CheckedAtNotIn applies the NotIn predicate on the "checked_at" field.
+func CheckedAtNotIn(vs ...time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldNotIn(FieldCheckedAt, vs...))
+}
+
+// CheckedAtGT applies the GT predicate on the "checked_at" field.
+func CheckedAtGT(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldGT(FieldCheckedAt, v))
+}
+
+// CheckedAtGTE applies the GTE predicate on the "checked_at" field.
+func CheckedAtGTE(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldGTE(FieldCheckedAt, v))
+}
+
+// CheckedAtLT applies the LT predicate on the "checked_at" field.
+func CheckedAtLT(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldLT(FieldCheckedAt, v))
+}
+
+// CheckedAtLTE applies the LTE predicate on the "checked_at" field.
+func CheckedAtLTE(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldLTE(FieldCheckedAt, v))
+}
+
+// CheckedAtIsNil applies the IsNil predicate on the "checked_at" field.
+func CheckedAtIsNil() predicate.SyncState {
+	return predicate.SyncState(sql.FieldIsNull(FieldCheckedAt))
+}
+
+// CheckedAtNotNil applies the NotNil predicate on the "checked_at" field.
+func CheckedAtNotNil() predicate.SyncState {
+	return predicate.SyncState(sql.FieldNotNull(FieldCheckedAt))
 }
 
 // And groups predicates with the AND operator between them.

@@ -203,6 +203,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if ec.SweepInterval == 0 {
 		ec.SweepInterval = cfg.SweepInterval
 	}
+	if ec.FreshnessBound == 0 {
+		ec.FreshnessBound, ec.FreshnessBudget = cfg.FreshnessBound, cfg.FreshnessBudget
+	}
 	if a.Engine, err = syncengine.New(ec); err != nil {
 		return fail(err)
 	}
@@ -235,7 +238,7 @@ func (a *App) buildEdge(verifier *auth.Verifier, publicationSecret []byte, log *
 		}
 	}
 	web := edge.Config{Store: a.Store, Inbox: a.Inbox, Verifier: verifier, Log: log, Introspection: demoMode,
-		Bodies: a.Engine.FetchBodies, Extensions: []graphql.HandlerExtension{a.Metrics.Extension(), tracing.Extension()},
+		Bodies: a.Engine.FetchBodies, Freshness: a.Engine, Extensions: []graphql.HandlerExtension{a.Metrics.Extension(), tracing.Extension()},
 		Audit: a.Audit, Events: a.Bus, AllowedOrigins: cfg.AllowedOrigins, PersistedOnly: persisted != nil, PersistedQueries: persisted,
 		Intake: oh.PublicationHandler(oh.PublicationConfig{Secret: publicationSecret, Store: a.Engine.StoreAnnouncements, Log: log,
 			Reject: edge.WriteError}),

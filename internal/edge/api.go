@@ -20,6 +20,7 @@ import (
 	"github.com/va/vams/internal/loaders"
 	"github.com/va/vams/internal/ops"
 	"github.com/va/vams/internal/store"
+	"github.com/va/vams/resolvers"
 )
 
 // Limits bound what one request may cost.
@@ -42,6 +43,8 @@ type Config struct {
 	Introspection bool // demo mode only
 	// Bodies reads through to providers for bodies not yet in the store.
 	Bodies loaders.BodyFetcher
+	// Freshness checks the providers for an active veteran (nil: never).
+	Freshness resolvers.Freshness
 	// Extensions are added to the GraphQL server (metrics, audit…).
 	Extensions []graphql.HandlerExtension
 	// Audit, when set, records reads, mutations and downloads, and serves

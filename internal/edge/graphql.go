@@ -24,7 +24,7 @@ import (
 // presenter, audit and per-response loaders.
 func (h *Handler) newGraphQL() *handler.Server {
 	cfg := h.cfg
-	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Inbox: cfg.Inbox, Events: cfg.Events}}
+	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Inbox: cfg.Inbox, Events: cfg.Events, Freshness: cfg.Freshness}}
 	// Connections cost what they could return: a page of 100 threads four
 	// levels deep must not pass for a small query.
 	gcfg.Complexity.Viewer.Threads = func(child int, _ *string, _ *model.ThreadFilter, _ *model.ThreadOrder, first *int, _ *entgql.Cursor[string], last *int, _ *entgql.Cursor[string]) int {

@@ -76,6 +76,19 @@ type Config struct {
 	// message must not wait an hour after a crash, and a rescued delivery
 	// first looks for its message at the provider.
 	JobTimeout, RescueAfter time.Duration
+	// FreshnessBound is how stale an active veteran's view of a provider
+	// may get: a query or live subscription that finds the last check older
+	// starts a quick scan (0 turns freshness on demand off). A query waits
+	// for it at most FreshnessBudget (default 300ms); FreshnessScans bounds
+	// the checks running at once per provider (default 8).
+	FreshnessBound, FreshnessBudget time.Duration
+	FreshnessScans                  int
+	// BodyWorkers bounds the background body fetches running at once
+	// (default 2), so the backfill never crowds out interactive calls.
+	BodyWorkers int
+	// NoBodyBackfill leaves missing bodies to read-through on open (tests of
+	// read-through).
+	NoBodyBackfill bool
 	// EchoWait bounds how long a veteran-sent provider message waits for the
 	// local send it may echo before it is ingested as new (default 2m).
 	EchoWait time.Duration
@@ -90,6 +103,7 @@ type Engine struct {
 	log       *slog.Logger
 	providers map[providerkind.Kind]*guarded
 	river     *river.Client[*sql.Tx]
+	fresh     *freshness // nil when freshness on demand is off
 }
 
 // New builds the engine and its job queue; call Start to run workers.
@@ -110,10 +124,18 @@ func New(cfg Config) (*Engine, error) {
 	cfg.Workers = cmp.Or(cfg.Workers, 10)
 	cfg.JobTimeout = cmp.Or(cfg.JobTimeout, 2*time.Minute)
 	cfg.RescueAfter = max(cmp.Or(cfg.RescueAfter, cfg.JobTimeout+time.Minute), cfg.JobTimeout)
+	cfg.FreshnessBudget = cmp.Or(cfg.FreshnessBudget, 300*time.Millisecond)
+	cfg.FreshnessScans = cmp.Or(cfg.FreshnessScans, 8)
+	cfg.BodyWorkers = cmp.Or(cfg.BodyWorkers, 2)
 	cfg.Clock = clock.Or(cfg.Clock)
 	e := &Engine{cfg: cfg, store: cfg.Store, inbox: cfg.Inbox, clock: cfg.Clock, log: cfg.Log, providers: map[providerkind.Kind]*guarded{}}
+	var kinds []providerkind.Kind
 	for _, p := range cfg.Providers {
 		e.providers[p.Kind()] = guard(p, cfg)
+		kinds = append(kinds, p.Kind())
+	}
+	if cfg.FreshnessBound > 0 {
+		e.fresh = newFreshness(cfg, kinds)
 	}
 
 	workers := river.NewWorkers()
@@ -125,8 +147,10 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, river.WorkFunc(e.workSweepAll))
 	river.AddWorker(workers, river.WorkFunc(e.workPruneKeys))
 	river.AddWorker(workers, river.WorkFunc(e.workPruneChanges))
+	river.AddWorker(workers, river.WorkFunc(e.workBodies))
 	rc := &river.Config{
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers},
+			queueBodies: {MaxWorkers: cfg.BodyWorkers}},
 		Workers:              workers,
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, 100*time.Millisecond),
@@ -155,10 +179,20 @@ func New(cfg Config) (*Engine, error) {
 }
 
 // Start runs the workers until Stop.
-func (e *Engine) Start(ctx context.Context) error { return e.river.Start(ctx) }
+func (e *Engine) Start(ctx context.Context) error {
+	if err := e.river.Start(ctx); err != nil {
+		return err
+	}
+	e.startFresh()
+	return nil
+}
 
-// Stop waits for running jobs and stops; call it before closing the store.
-func (e *Engine) Stop(ctx context.Context) error { return e.river.Stop(ctx) }
+// Stop waits for running jobs and freshness checks and stops; call it
+// before closing the store.
+func (e *Engine) Stop(ctx context.Context) error {
+	e.stopFresh()
+	return e.river.Stop(ctx)
+}
 
 // Provider returns the provider of kind k (guarded by its circuit breaker).
 func (e *Engine) Provider(k providerkind.Kind) (providers.Provider, bool) {

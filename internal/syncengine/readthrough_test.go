@@ -11,6 +11,7 @@ import (
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store/storetest"
+	"github.com/va/vams/internal/syncengine"
 	"github.com/va/vams/internal/vamstest"
 )
 
@@ -20,7 +21,8 @@ import (
 // rest of the inbox answers.
 func TestBodiesReadThroughAndOutageFailsOnlyTheField(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		s := vamstest.NewSystem(t, b)
+		// The background backfill would fetch the bodies before anyone looks.
+		s := vamstest.NewSystem(t, b, vamstest.SystemOptions{Engine: syncengine.Config{NoBodyBackfill: true}})
 		ctx := viewer.System(context.Background())
 		var first, second struct{ ID string }
 		s.Control("mhv", http.MethodPost, "clinician-messages", map[string]any{"icn": vet1, "careTeam": "1013",

@@ -99,9 +99,9 @@ func (e *Engine) workReconcile(ctx context.Context, job *river.Job[reconcileArgs
 
 // Sync-state scopes.
 const (
-	scopeImport = inbox.ImportScope // first import, walking back to the horizon
-	scopeFast   = "fast_scan"       // recent activity
-	scopeSweep  = "slow_sweep"      // older windows, one per run, round and round
+	scopeImport = inbox.ImportScope   // first import, walking back to the horizon
+	scopeFast   = inbox.FastScanScope // recent activity
+	scopeSweep  = "slow_sweep"        // older windows, one per run, round and round
 )
 
 // Reconcile brings VAMS in line with what provider k holds for a veteran:
@@ -128,13 +128,9 @@ func (e *Engine) Reconcile(ctx context.Context, veteranID string, k providerkind
 		}
 		return e.inbox.RecordSyncRun(ctx, k, vet.ID, scopeFast, err)
 	}
-	now := e.clock.Now().UTC()
 	// Fast scan: recent activity, every run.
-	fast := providers.Window{Since: now.Add(-e.cfg.FastWindow), Until: now.Add(time.Minute)}
-	if err := e.scan(ctx, p, vet.ID, pv, fast); err != nil {
-		return e.inbox.RecordSyncRun(ctx, k, vet.ID, scopeFast, err)
-	}
-	if err := e.inbox.RecordSyncRun(ctx, k, vet.ID, scopeFast, nil); err != nil {
+	fast, err := e.quickScan(ctx, p, vet.ID, pv)
+	if err != nil {
 		return err
 	}
 	// Import, then the slow sweep: one older window per run.
@@ -142,7 +138,7 @@ func (e *Engine) Reconcile(ctx context.Context, veteranID string, k providerkind
 	if err != nil {
 		return err
 	}
-	horizon := now.Add(-e.cfg.ImportHorizon)
+	horizon := e.clock.Now().UTC().Add(-e.cfg.ImportHorizon)
 	if !inbox.Imported(imp) {
 		return e.importHistory(ctx, p, vet.ID, pv, imp, fast.Since, horizon)
 	}
@@ -163,6 +159,15 @@ func (e *Engine) Reconcile(ctx context.Context, veteranID string, k providerkind
 		next = fast.Since // wrap around
 	}
 	return e.inbox.AdvanceSweep(ctx, sweep, next, round)
+}
+
+// quickScan scans the veteran's recent activity at p (FastWindow back) and
+// records the run; it returns the window it covered.
+func (e *Engine) quickScan(ctx context.Context, p *guarded, vid string, pv providers.Veteran) (providers.Window, error) {
+	now := e.clock.Now().UTC()
+	fast := providers.Window{Since: now.Add(-e.cfg.FastWindow), Until: now.Add(time.Minute)}
+	err := e.scan(ctx, p, vid, pv, fast)
+	return fast, e.inbox.RecordSyncRun(ctx, p.Kind(), vid, scopeFast, err)
 }
 
 // importHistory is the first import: it walks every window from until back
@@ -201,11 +206,13 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 		return err
 	}
 	seen := make(map[string]bool, len(listed))
+	bodyless := false
 	for _, m := range listed {
 		seen[m.ExternalID] = true
 		if pending[m.ExternalID] {
 			continue // the veteran's own change is on its way out and wins
 		}
+		bodyless = bodyless || !m.BodyIncluded
 		if m.ThreadExternalID == m.ExternalID && m.InReplyToExternalID == "" && !m.BodyIncluded {
 			// A listing that says nothing of the conversation (OH lists no
 			// references) cannot place a new message: fetch it whole.
@@ -233,7 +240,13 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 	for ext := range pending {
 		seen[ext] = true
 	}
-	return e.inbox.TombstoneUnlisted(ctx, p.Kind(), vid, w, seen)
+	if err := e.inbox.TombstoneUnlisted(ctx, p.Kind(), vid, w, seen); err != nil {
+		return err
+	}
+	if bodyless && !e.cfg.NoBodyBackfill {
+		return e.queueBodies(ctx, vid)
+	}
+	return nil
 }
 
 // pendingWrites returns the provider ids of messages whose status write-back

@@ -141,3 +141,22 @@ func (s *Service) setSyncStatus(ctx context.Context, st *ent.SyncState, status s
 	}
 	return upd.Exec(ctx)
 }
+
+// ClaimFreshnessCheck claims the on-demand check of veteran vid at provider
+// k, due when the last one started at least bound ago. The conditional
+// update lets one caller in one instance win per bound; claimed reports
+// whether this caller did.
+func (s *Service) ClaimFreshnessCheck(ctx context.Context, k providerkind.Kind, vid string, bound time.Duration) (claimed bool, err error) {
+	st, err := s.SyncState(ctx, k, vid, FastScanScope)
+	if err != nil {
+		return false, err
+	}
+	now := s.clock.Now().UTC()
+	n, err := s.store.Client.SyncState.Update().Where(syncstate.ID(st.ID),
+		syncstate.Or(syncstate.CheckedAtIsNil(), syncstate.CheckedAtLTE(now.Add(-bound)))).
+		SetCheckedAt(now).Save(ctx)
+	return n == 1, err
+}
+
+// FastScanScope is the sync-state scope of the scan of recent activity.
+const FastScanScope = "fast_scan"

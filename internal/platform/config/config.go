@@ -49,6 +49,11 @@ type Config struct {
 	// ChangeRetention is how long delta sync can answer from (VAMS_CHANGE_RETENTION).
 	ChangeRetention time.Duration
 	AllowedOrigins  []string // VAMS_ALLOWED_ORIGINS, comma-separated
+	// FreshnessBound is how stale an active veteran's view of a provider may
+	// get before their next query checks it (VAMS_FRESHNESS_BOUND, default
+	// 5s; 0 turns freshness on demand off); FreshnessBudget is how long that
+	// query waits for the check (VAMS_FRESHNESS_BUDGET, default 300ms).
+	FreshnessBound, FreshnessBudget time.Duration
 
 	AuditKey string // VAMS_AUDIT_KEY: keys the actor hashes of the audit trail (random per data dir in demo)
 	// PersistedQueries, when set, is the path of the app's persisted-query
@@ -104,6 +109,12 @@ func Load() (Config, error) {
 		return c, fmt.Errorf("VAMS_CHANGE_RETENTION: want a positive duration such as 720h (30 days)")
 	}
 	c.ChangeRetention = d
+	if c.FreshnessBound, err = time.ParseDuration(env("VAMS_FRESHNESS_BOUND", "5s")); err != nil || c.FreshnessBound < 0 {
+		return c, fmt.Errorf("VAMS_FRESHNESS_BOUND: want a duration such as 5s (0 turns it off)")
+	}
+	if c.FreshnessBudget, err = time.ParseDuration(env("VAMS_FRESHNESS_BUDGET", "300ms")); err != nil || c.FreshnessBudget <= 0 {
+		return c, fmt.Errorf("VAMS_FRESHNESS_BUDGET: want a positive duration such as 300ms")
+	}
 	for _, o := range strings.Split(os.Getenv("VAMS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)

@@ -17,7 +17,7 @@ const apiPrefix = "/v1/sm/patient/"
 func (s *Simulator) routes() {
 	m := http.NewServeMux()
 	p := func(method, path string, h func(http.ResponseWriter, *http.Request, *patient)) {
-		m.HandleFunc(method+" "+apiPrefix+path, s.authed(h))
+		m.HandleFunc(method+" "+apiPrefix+path, s.counted(method+" "+path, s.authed(h)))
 	}
 	// Sends go through the armed faults outside the state lock.
 	send := func(path string, reply, multi bool) {

@@ -109,8 +109,9 @@ type Simulator struct {
 	seeded simstate.Seeds // SeedHistory batches applied
 	state  *simstate.Writer
 
-	api     *http.ServeMux
-	control *http.ServeMux
+	api      *http.ServeMux
+	control  *http.ServeMux
+	requests sync.Map // route → *atomic.Int64 (requests.go)
 }
 
 type patient struct {

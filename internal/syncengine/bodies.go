@@ -1,0 +1,77 @@
+package syncengine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/va/vams/ent/message"
+	"github.com/va/vams/internal/platform/viewer"
+	"github.com/va/vams/providers"
+)
+
+// Body backfill: MHV's listings carry no bodies, and a message without one
+// is invisible to a body-text search until it is opened. After a scan stores
+// such messages, their bodies are fetched in the background: one job per
+// thread (one provider call returns the thread's bodies), on their own
+// queue with few workers so interactive calls keep the provider's capacity,
+// and snoozed while the provider's circuit is open.
+
+// queueBodies is the backfill's own queue.
+const queueBodies = "bodies"
+
+// bodyBatch bounds the threads one scan queues and the messages one job
+// fetches; what is left over is queued by the next scan or job.
+const bodyBatch = 50
+
+type bodiesArgs struct {
+	ThreadID string `json:"thread_id"`
+}
+
+func (bodiesArgs) Kind() string { return "fetch_bodies" }
+
+// queueBodies queues a body fetch for each of the veteran's threads that has
+// messages stored without a body (one job per thread at a time).
+func (e *Engine) queueBodies(ctx context.Context, vid string) error {
+	threads, err := e.store.Client.Message.Query().
+		Where(message.VeteranID(vid), message.BodyLoaded(false), message.IsDraft(false)).
+		Unique(true).Limit(bodyBatch).Select(message.FieldThreadID).Strings(ctx)
+	if err != nil || len(threads) == 0 {
+		return err
+	}
+	params := make([]river.InsertManyParams, 0, len(threads))
+	for _, th := range threads {
+		params = append(params, river.InsertManyParams{Args: bodiesArgs{ThreadID: th},
+			InsertOpts: &river.InsertOpts{Queue: queueBodies, MaxAttempts: 8, UniqueOpts: river.UniqueOpts{ByArgs: true,
+				ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+					rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}})
+	}
+	_, err = e.river.InsertMany(ctx, params)
+	return err
+}
+
+// workBodies fetches the missing bodies of one thread and keeps them.
+func (e *Engine) workBodies(ctx context.Context, job *river.Job[bodiesArgs]) error {
+	ctx = viewer.System(ctx)
+	ids, err := e.store.Client.Message.Query().
+		Where(message.ThreadID(job.Args.ThreadID), message.BodyLoaded(false), message.IsDraft(false)).
+		Limit(bodyBatch).IDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	_, errs := e.FetchBodies(ctx, ids)
+	var retry error
+	for _, err := range errs {
+		switch {
+		case errors.Is(err, errCircuitOpen):
+			return river.JobSnooze(e.cfg.BreakerTimeout)
+		case providers.Retryable(err):
+			retry = err
+		}
+		// Anything else (gone at the provider, no body there) stays bodyless;
+		// read-through on open reports it.
+	}
+	return retry
+}

@@ -1,0 +1,48 @@
+package syncengine_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/va/vams/internal/platform/providerkind"
+	"github.com/va/vams/internal/store/storetest"
+	"github.com/va/vams/internal/vamstest"
+	"github.com/va/vams/providers/mhv/mhvsim"
+)
+
+// MHV's listings carry no bodies; after a scan stores such messages their
+// bodies are fetched in the background, one provider call per thread, so a
+// search for a word only the body holds finds the thread before anyone
+// opens it.
+func TestBackfilledBodiesAreSearchable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := vamstest.NewSystem(t, b)
+		var first struct{ ID string }
+		s.Control("mhv", http.MethodPost, "clinician-messages", map[string]any{"icn": vet1, "careTeam": "1013",
+			"subject": "Clinic note", "body": "Bring your inhaler and the spirometry results."}, &first)
+		s.Control("mhv", http.MethodPost, "clinician-messages", map[string]any{"icn": vet1, "inReplyTo": first.ID,
+			"body": "Also the audiogram."}, nil)
+		threadCalls := s.MHV().Requests(mhvsim.RouteFullThread)
+		reconcile(t, s, providerkind.MHV)
+
+		search := func(word string) int {
+			var out struct {
+				Viewer struct {
+					Threads struct {
+						Edges []struct{ Node struct{ ID string } }
+					}
+				}
+			}
+			s.MustDo(vet1, `query($q: String!) { viewer { threads(filter: {search: $q}) { edges { node { id } } } } }`,
+				map[string]any{"q": word}, &out)
+			return len(out.Viewer.Threads.Edges)
+		}
+		vamstest.Eventually(t, 30*time.Second, "the backfilled bodies in search", func() bool {
+			return search("spirometry") == 1 && search("audiogram") == 1
+		})
+		if n := s.MHV().Requests(mhvsim.RouteFullThread) - threadCalls; n != 1 {
+			t.Fatalf("backfilling one thread's two bodies took %d thread reads, want 1", n)
+		}
+	})
+}
