@@ -21,6 +21,7 @@ import (
 	"github.com/va/vams/ent/thread"
 	"github.com/va/vams/graph/model"
 	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/platform/gqlscalar"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -1741,7 +1742,11 @@ input field. Codes any operation can return:
 
 - ` + "`" + `NOT_FOUND` + "`" + `: an ID that does not exist, is another veteran's, or is of the
   wrong kind.
-- ` + "`" + `INVALID_INPUT` + "`" + `: an argument out of range (see the field).
+- ` + "`" + `INVALID_INPUT` + "`" + `: an argument out of range or a value that does not
+  decode, such as a date-time that is not RFC 3339 (see the field).
+- ` + "`" + `INVALID_CURSOR` + "`" + `: a pagination cursor that does not decode or does not
+  fit the list it was passed to; ` + "`" + `extensions.field` + "`" + ` names the argument
+  (` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `).
 - ` + "`" + `INVALID_TEXT` + "`" + `: a text input holds characters that cannot be saved, NUL
   (U+0000) or invalid UTF-8; checked before that field's other rules.
 - ` + "`" + `PROVIDER_UNAVAILABLE` + "`" + `: part of the veteran's messages cannot be loaded
@@ -1760,6 +1765,8 @@ input field. Codes any operation can return:
 - ` + "`" + `INTROSPECTION_DISABLED` + "`" + `: introspection is off (production).
 - ` + "`" + `GRAPHQL_PARSE_FAILED` + "`" + `, ` + "`" + `GRAPHQL_VALIDATION_FAILED` + "`" + `: the operation is not
   valid against this schema.
+- ` + "`" + `DEFER_NOT_SUPPORTED` + "`" + `: the operation uses ` + "`" + `@defer` + "`" + `, which VAMS does not
+  serve; ask for the fields without it.
 """
 schema {
   query: Query
@@ -1907,8 +1914,10 @@ type Viewer implements Node {
   and ` + "`" + `last` + "`" + ` default to 20 and are clamped to 100 without error.
 
   Errors: ` + "`" + `INVALID_INPUT` + "`" + ` (field ` + "`" + `first` + "`" + `) for both ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + `, or a
-  negative size; ` + "`" + `INVALID_INPUT` + "`" + ` (field ` + "`" + `after` + "`" + `, for ` + "`" + `before` + "`" + ` too) for a
-  cursor that does not fit this list or ordering; ` + "`" + `INVALID_INPUT` + "`" + ` (field
+  negative size; ` + "`" + `INVALID_CURSOR` + "`" + ` (field ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `) for a cursor
+  that does not decode or does not fit this list or ordering;
+  ` + "`" + `INVALID_INPUT` + "`" + ` (field ` + "`" + `filter.sentAfter` + "`" + ` or ` + "`" + `filter.sentBefore` + "`" + `) for a
+  date-time that is not RFC 3339; ` + "`" + `INVALID_INPUT` + "`" + ` (field
   ` + "`" + `filter.search` + "`" + `) for a search word over 100 bytes; ` + "`" + `INVALID_TEXT` + "`" + ` (field
   ` + "`" + `filter.search` + "`" + `); ` + "`" + `NOT_FOUND` + "`" + ` (field
   ` + "`" + `folder` + "`" + `) for a ` + "`" + `folder` + "`" + ` that is not a folder ID.
@@ -2243,8 +2252,8 @@ type Thread implements Node {
   and are clamped to 100 without error.
 
   Errors: ` + "`" + `INVALID_INPUT` + "`" + ` (field ` + "`" + `first` + "`" + `) for both ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + `, or a
-  negative size; ` + "`" + `INVALID_INPUT` + "`" + ` (field ` + "`" + `after` + "`" + `, for ` + "`" + `before` + "`" + ` too) for a
-  cursor that does not fit this list.
+  negative size; ` + "`" + `INVALID_CURSOR` + "`" + ` (field ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `) for a cursor
+  that does not decode or does not fit this list.
   """
   messages(
     "Page size reading forwards: default 20, at most 100 (larger values are clamped)."
@@ -13875,13 +13884,17 @@ func (ec *executionContext) unmarshalNCreateTagInput2githubᚗcomᚋvaᚋvamsᚋ
 }
 
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[string], error) {
-	var res entgql.Cursor[string]
-	err := res.UnmarshalGQL(v)
+	res, err := gqlscalar.UnmarshalCursor(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
-	return v
+	_ = sel
+	res := gqlscalar.MarshalCursor(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Cursor!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNDeleteDraftInput2githubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐDeleteDraftInput(ctx context.Context, v any) (model.DeleteDraftInput, error) {
@@ -14370,13 +14383,13 @@ func (ec *executionContext) marshalNThreadUpdatedEvent2ᚖgithubᚗcomᚋvaᚋva
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := gqlscalar.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := gqlscalar.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -14627,16 +14640,18 @@ func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(entgql.Cursor[string])
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := gqlscalar.UnmarshalCursor(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v *entgql.Cursor[string]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := gqlscalar.MarshalCursor(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalODeliveryStatus2ᚖgithubᚗcomᚋvaᚋvamsᚋentᚋmessageᚐDeliveryStatus(ctx context.Context, v any) (*message.DeliveryStatus, error) {
@@ -14814,7 +14829,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := gqlscalar.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -14824,7 +14839,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := gqlscalar.MarshalTime(*v)
 	return res
 }
 

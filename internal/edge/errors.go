@@ -15,6 +15,7 @@ import (
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/platform/gqlscalar"
 	"github.com/va/vams/providers"
 )
 
@@ -37,6 +38,13 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out := graphql.DefaultErrorPresenter(ctx, err)
 		if out.Extensions == nil {
 			out.Extensions = map[string]any{}
+		}
+		var ie *gqlscalar.InputError
+		if errors.As(err, &ie) {
+			out.Message = ie.Message
+			out.Extensions["code"] = ie.Code
+			out.Extensions["field"] = argumentName(ctx, out.Path)
+			return out
 		}
 		if e, ok := inbox.AsError(err); ok {
 			out.Message = e.Message
@@ -67,6 +75,32 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out.Extensions = map[string]any{"code": "INTERNAL", "correlationId": id}
 		return out
 	}
+}
+
+// argumentName names the argument (or input field, dotted) a coercion error
+// is about: the error's path past the field's own response path, as
+// viewer.threads.filter.sentAfter gives filter.sentAfter.
+func argumentName(ctx context.Context, p ast.Path) string {
+	n := 0
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		n = len(fc.Path())
+	}
+	if n > len(p) {
+		n = len(p)
+	}
+	var b strings.Builder
+	for _, e := range p[n:] {
+		switch e := e.(type) {
+		case ast.PathName:
+			if b.Len() > 0 {
+				b.WriteString(".")
+			}
+			b.WriteString(string(e))
+		case ast.PathIndex:
+			b.WriteString("[" + strconv.Itoa(int(e)) + "]")
+		}
+	}
+	return b.String()
 }
 
 // variablePath names a variable as the client wrote it: $input.category.

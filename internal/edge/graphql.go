@@ -61,6 +61,7 @@ func (h *Handler) newGraphQL() *handler.Server {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	}
 	srv.Use(queryBounds{})
+	srv.Use(noDefer{})
 	srv.Use(deadline(cfg.RequestTimeout))
 	srv.Use(depthLimit{max: cfg.MaxDepth, introspection: cfg.Introspection})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))

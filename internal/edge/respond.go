@@ -3,7 +3,9 @@ package edge
 import (
 	"encoding/json"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/va/vams/internal/auth"
 )
@@ -51,8 +53,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, status int, code, messag
 }
 
 // writeGraphQLError answers /graphql's own refusals (authentication, body
-// size) before any GraphQL runs, in the GraphQL response shape.
-func writeGraphQLError(w http.ResponseWriter, _ *http.Request, status int, code, message string) {
+// size) before any GraphQL runs, in the GraphQL response shape and the
+// media type the client asked for.
+func writeGraphQLError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
 	type ext struct {
 		Code string `json:"code"`
 	}
@@ -63,10 +66,35 @@ func writeGraphQLError(w http.ResponseWriter, _ *http.Request, status int, code,
 	body, _ := json.Marshal(struct {
 		Errors []gqlError `json:"errors"`
 	}{[]gqlError{{message, ext{code}}}})
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", responseMediaType(r))
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// responseMediaType picks the media type of a GraphQL answer from Accept as
+// gqlgen's transports do, so a refusal before GraphQL runs comes in the
+// same type as the answer would have: the first of application/json (also
+// for */*, application/* and no Accept) or
+// application/graphql-response+json listed; the latter when neither is.
+func responseMediaType(r *http.Request) string {
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return "application/json"
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case "*/*", "application/*", "application/json":
+			return "application/json"
+		case graphQLResponseJSON:
+			return graphQLResponseJSON
+		}
+	}
+	return graphQLResponseJSON
 }
 
 // internalError logs err under the request id and answers 500 in the

@@ -14,6 +14,7 @@ type Code string
 const (
 	CodeNotFound                  Code = "NOT_FOUND"
 	CodeInvalidInput              Code = "INVALID_INPUT"
+	CodeInvalidCursor             Code = "INVALID_CURSOR"
 	CodeSubjectRequired           Code = "SUBJECT_REQUIRED"
 	CodeSubjectTooLong            Code = "SUBJECT_TOO_LONG"
 	CodeBodyRequired              Code = "BODY_REQUIRED"

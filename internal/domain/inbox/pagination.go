@@ -133,16 +133,16 @@ type cursorParser func(*ent.Cursor) ([]any, bool)
 // cursor returns the cursor the page starts from (After, or Before when read
 // backwards) and its keyset values.
 func (p PageArgs) cursor(backward bool, parse cursorParser) (*ent.Cursor, []any, error) {
-	cur := p.After
+	cur, arg := p.After, "after"
 	if backward {
-		cur = p.Before
+		cur, arg = p.Before, "before"
 	}
 	if cur == nil {
 		return nil, nil, nil
 	}
 	vals, ok := parse(cur)
 	if !ok {
-		return nil, nil, newErr(CodeInvalidInput, "after", "The cursor is not valid.")
+		return nil, nil, newErr(CodeInvalidCursor, arg, "The cursor is not valid. Pass back a cursor this list returned.")
 	}
 	return cur, vals, nil
 }
