@@ -26,6 +26,7 @@ import (
 	"github.com/va/vams/ent/idempotencyrecord"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/providerref"
+	"github.com/va/vams/ent/publicationreplay"
 	"github.com/va/vams/ent/syncstate"
 	"github.com/va/vams/ent/tag"
 	"github.com/va/vams/ent/thread"
@@ -61,6 +62,8 @@ type Client struct {
 	Message *MessageClient
 	// ProviderRef is the client for interacting with the ProviderRef builders.
 	ProviderRef *ProviderRefClient
+	// PublicationReplay is the client for interacting with the PublicationReplay builders.
+	PublicationReplay *PublicationReplayClient
 	// SyncState is the client for interacting with the SyncState builders.
 	SyncState *SyncStateClient
 	// Tag is the client for interacting with the Tag builders.
@@ -91,6 +94,7 @@ func (c *Client) init() {
 	c.IdempotencyRecord = NewIdempotencyRecordClient(c.config)
 	c.Message = NewMessageClient(c.config)
 	c.ProviderRef = NewProviderRefClient(c.config)
+	c.PublicationReplay = NewPublicationReplayClient(c.config)
 	c.SyncState = NewSyncStateClient(c.config)
 	c.Tag = NewTagClient(c.config)
 	c.Thread = NewThreadClient(c.config)
@@ -198,6 +202,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		IdempotencyRecord: NewIdempotencyRecordClient(cfg),
 		Message:           NewMessageClient(cfg),
 		ProviderRef:       NewProviderRefClient(cfg),
+		PublicationReplay: NewPublicationReplayClient(cfg),
 		SyncState:         NewSyncStateClient(cfg),
 		Tag:               NewTagClient(cfg),
 		Thread:            NewThreadClient(cfg),
@@ -232,6 +237,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		IdempotencyRecord: NewIdempotencyRecordClient(cfg),
 		Message:           NewMessageClient(cfg),
 		ProviderRef:       NewProviderRefClient(cfg),
+		PublicationReplay: NewPublicationReplayClient(cfg),
 		SyncState:         NewSyncStateClient(cfg),
 		Tag:               NewTagClient(cfg),
 		Thread:            NewThreadClient(cfg),
@@ -267,7 +273,7 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.CareTeam, c.Change,
 		c.Facility, c.Folder, c.IdempotencyRecord, c.Message, c.ProviderRef,
-		c.SyncState, c.Tag, c.Thread, c.Veteran,
+		c.PublicationReplay, c.SyncState, c.Tag, c.Thread, c.Veteran,
 	} {
 		n.Use(hooks...)
 	}
@@ -279,7 +285,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.CareTeam, c.Change,
 		c.Facility, c.Folder, c.IdempotencyRecord, c.Message, c.ProviderRef,
-		c.SyncState, c.Tag, c.Thread, c.Veteran,
+		c.PublicationReplay, c.SyncState, c.Tag, c.Thread, c.Veteran,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -310,6 +316,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Message.mutate(ctx, m)
 	case *ProviderRefMutation:
 		return c.ProviderRef.mutate(ctx, m)
+	case *PublicationReplayMutation:
+		return c.PublicationReplay.mutate(ctx, m)
 	case *SyncStateMutation:
 		return c.SyncState.mutate(ctx, m)
 	case *TagMutation:
@@ -1975,6 +1983,139 @@ func (c *ProviderRefClient) mutate(ctx context.Context, m *ProviderRefMutation) 
 	}
 }
 
+// PublicationReplayClient is a client for the PublicationReplay schema.
+type PublicationReplayClient struct {
+	config
+}
+
+// NewPublicationReplayClient returns a client for the PublicationReplay from the given config.
+func NewPublicationReplayClient(c config) *PublicationReplayClient {
+	return &PublicationReplayClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `publicationreplay.Hooks(f(g(h())))`.
+func (c *PublicationReplayClient) Use(hooks ...Hook) {
+	c.hooks.PublicationReplay = append(c.hooks.PublicationReplay, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `publicationreplay.Intercept(f(g(h())))`.
+func (c *PublicationReplayClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PublicationReplay = append(c.inters.PublicationReplay, interceptors...)
+}
+
+// Create returns a builder for creating a PublicationReplay entity.
+func (c *PublicationReplayClient) Create() *PublicationReplayCreate {
+	mutation := newPublicationReplayMutation(c.config, OpCreate)
+	return &PublicationReplayCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PublicationReplay entities.
+func (c *PublicationReplayClient) CreateBulk(builders ...*PublicationReplayCreate) *PublicationReplayCreateBulk {
+	return &PublicationReplayCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PublicationReplayClient) MapCreateBulk(slice any, setFunc func(*PublicationReplayCreate, int)) *PublicationReplayCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PublicationReplayCreateBulk{err: fmt.Errorf("calling to PublicationReplayClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PublicationReplayCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PublicationReplayCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PublicationReplay.
+func (c *PublicationReplayClient) Update() *PublicationReplayUpdate {
+	mutation := newPublicationReplayMutation(c.config, OpUpdate)
+	return &PublicationReplayUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PublicationReplayClient) UpdateOne(_m *PublicationReplay) *PublicationReplayUpdateOne {
+	mutation := newPublicationReplayMutation(c.config, OpUpdateOne, withPublicationReplay(_m))
+	return &PublicationReplayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PublicationReplayClient) UpdateOneID(id int64) *PublicationReplayUpdateOne {
+	mutation := newPublicationReplayMutation(c.config, OpUpdateOne, withPublicationReplayID(id))
+	return &PublicationReplayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PublicationReplay.
+func (c *PublicationReplayClient) Delete() *PublicationReplayDelete {
+	mutation := newPublicationReplayMutation(c.config, OpDelete)
+	return &PublicationReplayDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PublicationReplayClient) DeleteOne(_m *PublicationReplay) *PublicationReplayDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PublicationReplayClient) DeleteOneID(id int64) *PublicationReplayDeleteOne {
+	builder := c.Delete().Where(publicationreplay.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PublicationReplayDeleteOne{builder}
+}
+
+// Query returns a query builder for PublicationReplay.
+func (c *PublicationReplayClient) Query() *PublicationReplayQuery {
+	return &PublicationReplayQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePublicationReplay},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PublicationReplay entity by its id.
+func (c *PublicationReplayClient) Get(ctx context.Context, id int64) (*PublicationReplay, error) {
+	return c.Query().Where(publicationreplay.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PublicationReplayClient) GetX(ctx context.Context, id int64) *PublicationReplay {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PublicationReplayClient) Hooks() []Hook {
+	return c.hooks.PublicationReplay
+}
+
+// Interceptors returns the client interceptors.
+func (c *PublicationReplayClient) Interceptors() []Interceptor {
+	return c.inters.PublicationReplay
+}
+
+func (c *PublicationReplayClient) mutate(ctx context.Context, m *PublicationReplayMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PublicationReplayCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PublicationReplayUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PublicationReplayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PublicationReplayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PublicationReplay mutation op: %q", m.Op())
+	}
+}
+
 // SyncStateClient is a client for the SyncState schema.
 type SyncStateClient struct {
 	config
@@ -2693,13 +2834,13 @@ func (c *VeteranClient) mutate(ctx context.Context, m *VeteranMutation) (Value, 
 type (
 	hooks struct {
 		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change, Facility,
-		Folder, IdempotencyRecord, Message, ProviderRef, SyncState, Tag, Thread,
-		Veteran []ent.Hook
+		Folder, IdempotencyRecord, Message, ProviderRef, PublicationReplay, SyncState,
+		Tag, Thread, Veteran []ent.Hook
 	}
 	inters struct {
 		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change, Facility,
-		Folder, IdempotencyRecord, Message, ProviderRef, SyncState, Tag, Thread,
-		Veteran []ent.Interceptor
+		Folder, IdempotencyRecord, Message, ProviderRef, PublicationReplay, SyncState,
+		Tag, Thread, Veteran []ent.Interceptor
 	}
 )
 

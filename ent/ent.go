@@ -23,6 +23,7 @@ import (
 	"github.com/va/vams/ent/idempotencyrecord"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/providerref"
+	"github.com/va/vams/ent/publicationreplay"
 	"github.com/va/vams/ent/syncstate"
 	"github.com/va/vams/ent/tag"
 	"github.com/va/vams/ent/thread"
@@ -98,6 +99,7 @@ func checkColumn(t, c string) error {
 			idempotencyrecord.Table: idempotencyrecord.ValidColumn,
 			message.Table:           message.ValidColumn,
 			providerref.Table:       providerref.ValidColumn,
+			publicationreplay.Table: publicationreplay.ValidColumn,
 			syncstate.Table:         syncstate.ValidColumn,
 			tag.Table:               tag.ValidColumn,
 			thread.Table:            thread.ValidColumn,

@@ -36,6 +36,8 @@ type Tx struct {
 	Message *MessageClient
 	// ProviderRef is the client for interacting with the ProviderRef builders.
 	ProviderRef *ProviderRefClient
+	// PublicationReplay is the client for interacting with the PublicationReplay builders.
+	PublicationReplay *PublicationReplayClient
 	// SyncState is the client for interacting with the SyncState builders.
 	SyncState *SyncStateClient
 	// Tag is the client for interacting with the Tag builders.
@@ -186,6 +188,7 @@ func (tx *Tx) init() {
 	tx.IdempotencyRecord = NewIdempotencyRecordClient(tx.config)
 	tx.Message = NewMessageClient(tx.config)
 	tx.ProviderRef = NewProviderRefClient(tx.config)
+	tx.PublicationReplay = NewPublicationReplayClient(tx.config)
 	tx.SyncState = NewSyncStateClient(tx.config)
 	tx.Tag = NewTagClient(tx.config)
 	tx.Thread = NewThreadClient(tx.config)

@@ -141,6 +141,18 @@ func (f ProviderRefFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProviderRefMutation", m)
 }
 
+// The PublicationReplayFunc type is an adapter to allow the use of ordinary
+// function as PublicationReplay mutator.
+type PublicationReplayFunc func(context.Context, *ent.PublicationReplayMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PublicationReplayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PublicationReplayMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PublicationReplayMutation", m)
+}
+
 // The SyncStateFunc type is an adapter to allow the use of ordinary
 // function as SyncState mutator.
 type SyncStateFunc func(context.Context, *ent.SyncStateMutation) (ent.Value, error)

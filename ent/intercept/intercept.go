@@ -20,6 +20,7 @@ import (
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/predicate"
 	"github.com/va/vams/ent/providerref"
+	"github.com/va/vams/ent/publicationreplay"
 	"github.com/va/vams/ent/syncstate"
 	"github.com/va/vams/ent/tag"
 	"github.com/va/vams/ent/thread"
@@ -379,6 +380,33 @@ func (f TraverseProviderRef) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ProviderRefQuery", q)
 }
 
+// The PublicationReplayFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PublicationReplayFunc func(context.Context, *ent.PublicationReplayQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PublicationReplayFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PublicationReplayQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PublicationReplayQuery", q)
+}
+
+// The TraversePublicationReplay type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePublicationReplay func(context.Context, *ent.PublicationReplayQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePublicationReplay) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePublicationReplay) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PublicationReplayQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PublicationReplayQuery", q)
+}
+
 // The SyncStateFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SyncStateFunc func(context.Context, *ent.SyncStateQuery) (ent.Value, error)
 
@@ -512,6 +540,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MessageQuery, predicate.Message, message.OrderOption]{typ: ent.TypeMessage, tq: q}, nil
 	case *ent.ProviderRefQuery:
 		return &query[*ent.ProviderRefQuery, predicate.ProviderRef, providerref.OrderOption]{typ: ent.TypeProviderRef, tq: q}, nil
+	case *ent.PublicationReplayQuery:
+		return &query[*ent.PublicationReplayQuery, predicate.PublicationReplay, publicationreplay.OrderOption]{typ: ent.TypePublicationReplay, tq: q}, nil
 	case *ent.SyncStateQuery:
 		return &query[*ent.SyncStateQuery, predicate.SyncState, syncstate.OrderOption]{typ: ent.TypeSyncState, tq: q}, nil
 	case *ent.TagQuery:

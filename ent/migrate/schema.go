@@ -350,6 +350,25 @@ var (
 			},
 		},
 	}
+	// PublicationReplaysColumns holds the columns for the "publication_replays" table.
+	PublicationReplaysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "key", Type: field.TypeString, Unique: true},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// PublicationReplaysTable holds the schema information for the "publication_replays" table.
+	PublicationReplaysTable = &schema.Table{
+		Name:       "publication_replays",
+		Columns:    PublicationReplaysColumns,
+		PrimaryKey: []*schema.Column{PublicationReplaysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "publicationreplay_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{PublicationReplaysColumns[2]},
+			},
+		},
+	}
 	// SyncStatesColumns holds the columns for the "sync_states" table.
 	SyncStatesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -543,6 +562,7 @@ var (
 		IdempotencyRecordsTable,
 		MessagesTable,
 		ProviderRefsTable,
+		PublicationReplaysTable,
 		SyncStatesTable,
 		TagsTable,
 		ThreadsTable,

@@ -39,6 +39,9 @@ type Message func(*sql.Selector)
 // ProviderRef is the predicate function for providerref builders.
 type ProviderRef func(*sql.Selector)
 
+// PublicationReplay is the predicate function for publicationreplay builders.
+type PublicationReplay func(*sql.Selector)
+
 // SyncState is the predicate function for syncstate builders.
 type SyncState func(*sql.Selector)
 

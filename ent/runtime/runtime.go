@@ -16,6 +16,7 @@ import (
 	"github.com/va/vams/ent/idempotencyrecord"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/providerref"
+	"github.com/va/vams/ent/publicationreplay"
 	"github.com/va/vams/ent/schema"
 	"github.com/va/vams/ent/syncstate"
 	"github.com/va/vams/ent/tag"
@@ -340,6 +341,12 @@ func init() {
 	providerref.DefaultID = providerrefDescID.Default.(func() string)
 	// providerref.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	providerref.IDValidator = providerrefDescID.Validators[0].(func(string) error)
+	publicationreplayFields := schema.PublicationReplay{}.Fields()
+	_ = publicationreplayFields
+	// publicationreplayDescKey is the schema descriptor for key field.
+	publicationreplayDescKey := publicationreplayFields[1].Descriptor()
+	// publicationreplay.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	publicationreplay.KeyValidator = publicationreplayDescKey.Validators[0].(func(string) error)
 	syncstateMixin := schema.SyncState{}.Mixin()
 	syncstateMixinFields0 := syncstateMixin[0].Fields()
 	_ = syncstateMixinFields0

@@ -240,7 +240,7 @@ func (a *App) buildEdge(verifier *auth.Verifier, publicationSecret []byte, log *
 	web := edge.Config{Store: a.Store, Inbox: a.Inbox, Verifier: verifier, Log: log, Introspection: demoMode,
 		Bodies: a.Engine.FetchBodies, Freshness: a.Engine, Extensions: []graphql.HandlerExtension{a.Metrics.Extension(), tracing.Extension()},
 		Audit: a.Audit, Events: a.Bus, AllowedOrigins: cfg.AllowedOrigins, PersistedOnly: persisted != nil, PersistedQueries: persisted,
-		Intake: oh.PublicationHandler(oh.PublicationConfig{Secret: publicationSecret, Store: a.Engine.StoreAnnouncements, Log: log,
+		Intake: oh.PublicationHandler(oh.PublicationConfig{Secret: publicationSecret, Store: a.Engine.StoreAnnouncements, Replays: a.Inbox, Log: log,
 			Reject: edge.WriteError}),
 		Ready:   http.HandlerFunc(a.ready),
 		Ops:     &ops.View{Client: a.Store.Client, Retry: a.Engine.RetryDelivery, Circuit: a.circuits},

@@ -22,11 +22,24 @@ type PublicationConfig struct {
 	// Store durably records the announcements before the push is
 	// acknowledged; an error makes OH push again later.
 	Store func(ctx context.Context, a []providers.Announcement) error
-	Log   *slog.Logger
+	// Replays remembers accepted pushes; the default is this process's
+	// memory, which a restart or a second instance does not share.
+	Replays ReplayCache
+	Log     *slog.Logger
 	// Reject answers a refused push; VAMS passes its one JSON error writer.
 	// code is a stable machine-readable reason, message fixed text. The
 	// default answers plain text.
 	Reject func(w http.ResponseWriter, r *http.Request, status int, code, message string)
+}
+
+// ReplayCache records accepted publications by what was signed (key) until
+// their signature goes stale (expires).
+type ReplayCache interface {
+	// FirstPublication is false when key was recorded before: a replay.
+	FirstPublication(ctx context.Context, key string, expires time.Time) (bool, error)
+	// ForgetPublication drops key, so a push whose announcements could not
+	// be stored is accepted when the provider retries it.
+	ForgetPublication(ctx context.Context, key string) error
 }
 
 // PublicationHandler authenticates a push (HMAC over timestamp and body),
@@ -47,7 +60,9 @@ func PublicationHandler(cfg PublicationConfig) http.Handler {
 			http.Error(w, message, status)
 		}
 	}
-	seen := &replayCache{seen: map[string]time.Time{}}
+	if cfg.Replays == nil {
+		cfg.Replays = &memoryReplays{seen: map[string]time.Time{}, now: cfg.Now}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", "POST")
@@ -61,12 +76,19 @@ func PublicationHandler(cfg PublicationConfig) http.Handler {
 		}
 		now := cfg.Now()
 		sig := r.Header.Get(SignatureHeader)
-		if err := VerifyPublication(cfg.Secret, sig, body, now, cfg.Window); err != nil {
+		key, expires, err := verifyPublication(cfg.Secret, sig, body, now, cfg.Window)
+		if err != nil {
 			cfg.Log.WarnContext(r.Context(), "publication rejected", "reason", err.Error())
 			cfg.Reject(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", "Publication signature missing, invalid, stale or replayed.")
 			return
 		}
-		if !seen.first(sig, now, cfg.Window) {
+		first, err := cfg.Replays.FirstPublication(r.Context(), key, expires)
+		if err != nil {
+			cfg.Log.ErrorContext(r.Context(), "recording publication failed", "error", err.Error())
+			cfg.Reject(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "Publication not stored; push again later.")
+			return
+		}
+		if !first {
 			cfg.Log.WarnContext(r.Context(), "publication rejected", "reason", "replayed signature")
 			cfg.Reject(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", "Publication signature missing, invalid, stale or replayed.")
 			return
@@ -87,7 +109,9 @@ func PublicationHandler(cfg PublicationConfig) http.Handler {
 		}
 		if len(out) > 0 {
 			if err := cfg.Store(r.Context(), out); err != nil {
-				seen.forget(sig)
+				if ferr := cfg.Replays.ForgetPublication(r.Context(), key); ferr != nil {
+					cfg.Log.ErrorContext(r.Context(), "forgetting publication failed", "error", ferr.Error())
+				}
 				cfg.Log.ErrorContext(r.Context(), "storing publication failed", "error", err.Error())
 				cfg.Reject(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "Publication not stored; push again later.")
 				return
@@ -97,30 +121,32 @@ func PublicationHandler(cfg PublicationConfig) http.Handler {
 	})
 }
 
-// replayCache remembers signatures inside the acceptance window, so a
-// captured push cannot be replayed while its timestamp is still fresh.
-type replayCache struct {
+// memoryReplays is the in-process ReplayCache.
+type memoryReplays struct {
 	mu   sync.Mutex
-	seen map[string]time.Time
+	seen map[string]time.Time // key → expiry
+	now  func() time.Time
 }
 
-func (c *replayCache) first(sig string, now time.Time, window time.Duration) bool {
+func (c *memoryReplays) FirstPublication(_ context.Context, key string, expires time.Time) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k, t := range c.seen {
-		if now.Sub(t) > 2*window {
+	now := c.now()
+	for k, exp := range c.seen {
+		if now.After(exp) {
 			delete(c.seen, k)
 		}
 	}
-	if _, ok := c.seen[sig]; ok {
-		return false
+	if _, ok := c.seen[key]; ok {
+		return false, nil
 	}
-	c.seen[sig] = now
-	return true
+	c.seen[key] = expires
+	return true, nil
 }
 
-func (c *replayCache) forget(sig string) {
+func (c *memoryReplays) ForgetPublication(_ context.Context, key string) error {
 	c.mu.Lock()
-	delete(c.seen, sig)
+	delete(c.seen, key)
 	c.mu.Unlock()
+	return nil
 }

@@ -45,9 +45,18 @@ func mac(secret []byte, t string, body []byte) []byte {
 // in constant time. Several v1 values are accepted so a secret can be
 // rotated by signing with both.
 func VerifyPublication(secret []byte, header string, body []byte, now time.Time, window time.Duration) error {
+	_, _, err := verifyPublication(secret, header, body, now, window)
+	return err
+}
+
+// verifyPublication is VerifyPublication, also returning what was signed,
+// as the replay cache keys it: the hex MAC over timestamp and body, the
+// same however the header spells it (order, spaces, case, repeated or
+// extra parts), and the instant the signature goes stale.
+func verifyPublication(secret []byte, header string, body []byte, now time.Time, window time.Duration) (key string, expires time.Time, err error) {
 	header = strings.TrimSpace(header)
 	if header == "" {
-		return ErrSignatureMissing
+		return "", time.Time{}, ErrSignatureMissing
 	}
 	var (
 		t    string
@@ -56,7 +65,7 @@ func VerifyPublication(secret []byte, header string, body []byte, now time.Time,
 	for _, part := range strings.Split(header, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
-			return ErrSignatureMalformed
+			return "", time.Time{}, ErrSignatureMalformed
 		}
 		switch k {
 		case "t":
@@ -64,21 +73,22 @@ func VerifyPublication(secret []byte, header string, body []byte, now time.Time,
 		case "v1":
 			s, err := hex.DecodeString(v)
 			if err != nil || len(s) != sha256.Size {
-				return ErrSignatureMalformed
+				return "", time.Time{}, ErrSignatureMalformed
 			}
 			sigs = append(sigs, s)
 		}
 	}
 	if t == "" || len(sigs) == 0 {
-		return ErrSignatureMalformed
+		return "", time.Time{}, ErrSignatureMalformed
 	}
 	sec, err := strconv.ParseInt(t, 10, 64)
 	if err != nil {
-		return ErrSignatureMalformed
+		return "", time.Time{}, ErrSignatureMalformed
 	}
-	d := now.Sub(time.Unix(sec, 0))
+	signed := time.Unix(sec, 0)
+	d := now.Sub(signed)
 	if d > window || d < -window {
-		return ErrSignatureStale
+		return "", time.Time{}, ErrSignatureStale
 	}
 	want := mac(secret, t, body)
 	ok := false
@@ -88,7 +98,7 @@ func VerifyPublication(secret []byte, header string, body []byte, now time.Time,
 		}
 	}
 	if !ok {
-		return ErrSignatureMismatch
+		return "", time.Time{}, ErrSignatureMismatch
 	}
-	return nil
+	return hex.EncodeToString(want), signed.Add(window), nil
 }
