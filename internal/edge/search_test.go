@@ -127,7 +127,7 @@ func TestSearchPagesByStableCursor(t *testing.T) {
 		if before.subjects() != "Appointment reminder" || before.Viewer.Threads.PageInfo.HasPreviousPage {
 			t.Fatalf("page before: [%s] %+v", before.subjects(), before.Viewer.Threads.PageInfo)
 		}
-		if r := w.Do(icnA, searchQuery, map[string]any{"s": "appointment", "first": 1, "after": *last.Viewer.Threads.PageInfo.StartCursor, "order": "OLDEST_FIRST"}); r.Code() != "INVALID_INPUT" {
+		if r := w.Do(icnA, searchQuery, map[string]any{"s": "appointment", "first": 1, "after": *last.Viewer.Threads.PageInfo.StartCursor, "order": "OLDEST_FIRST"}); r.Code() != "INVALID_CURSOR" {
 			t.Fatalf("a relevance cursor in another ordering: %+v", r.Errors)
 		}
 	})
