@@ -377,7 +377,7 @@ var (
 		{Name: "provider", Type: field.TypeEnum, Enums: []string{"MHV", "OH"}},
 		{Name: "veteran_id", Type: field.TypeString},
 		{Name: "scope", Type: field.TypeString},
-		{Name: "status", Type: field.TypeEnum, Enums: []string{"NOT_STARTED", "IN_PROGRESS", "COMPLETE", "ERROR"}, Default: "NOT_STARTED"},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"NOT_STARTED", "IN_PROGRESS", "COMPLETE", "ERROR", "SUSPECT"}, Default: "NOT_STARTED"},
 		{Name: "watermark", Type: field.TypeTime, Nullable: true},
 		{Name: "last_run_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_success_at", Type: field.TypeTime, Nullable: true},

@@ -25,7 +25,9 @@ func (SyncState) Fields() []ent.Field {
 		field.Enum("provider").GoType(providerkind.Kind("")).Immutable(),
 		field.String("veteran_id").Immutable(),
 		field.String("scope").Immutable(),
-		field.Enum("status").Values("NOT_STARTED", "IN_PROGRESS", "COMPLETE", "ERROR").Default("NOT_STARTED"),
+		// SUSPECT: a scan that would have tombstoned too much is held
+		// (inbox.EvidenceScope) until an operator releases or discards it.
+		field.Enum("status").Values("NOT_STARTED", "IN_PROGRESS", "COMPLETE", "ERROR", "SUSPECT").Default("NOT_STARTED"),
 		field.Time("watermark").Optional().Nillable(),
 		field.Time("last_run_at").Optional().Nillable(),
 		// last_success_at is when a run last heard from the provider (a

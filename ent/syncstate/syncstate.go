@@ -115,6 +115,7 @@ const (
 	StatusIN_PROGRESS Status = "IN_PROGRESS"
 	StatusCOMPLETE    Status = "COMPLETE"
 	StatusERROR       Status = "ERROR"
+	StatusSUSPECT     Status = "SUSPECT"
 )
 
 func (s Status) String() string {
@@ -124,7 +125,7 @@ func (s Status) String() string {
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
 func StatusValidator(s Status) error {
 	switch s {
-	case StatusNOT_STARTED, StatusIN_PROGRESS, StatusCOMPLETE, StatusERROR:
+	case StatusNOT_STARTED, StatusIN_PROGRESS, StatusCOMPLETE, StatusERROR, StatusSUSPECT:
 		return nil
 	default:
 		return fmt.Errorf("syncstate: invalid enum value for status field: %q", s)

@@ -27,6 +27,7 @@ import (
 	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/platform/config"
 	"github.com/va/vams/internal/platform/metrics"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/ratelimit"
 	"github.com/va/vams/internal/platform/tracing"
 	"github.com/va/vams/internal/store"
@@ -242,8 +243,11 @@ func (a *App) buildEdge(verifier *auth.Verifier, publicationSecret []byte, log *
 		Audit: a.Audit, Events: a.Bus, AllowedOrigins: cfg.AllowedOrigins, PersistedOnly: persisted != nil, PersistedQueries: persisted,
 		Intake: oh.PublicationHandler(oh.PublicationConfig{Secret: publicationSecret, Store: a.Engine.StoreAnnouncements, Replays: a.Inbox, Log: log,
 			Reject: edge.WriteError}),
-		Ready:   http.HandlerFunc(a.ready),
-		Ops:     &ops.View{Client: a.Store.Client, Retry: a.Engine.RetryDelivery, Circuit: a.circuits},
+		Ready: http.HandlerFunc(a.ready),
+		Ops: &ops.View{Client: a.Store.Client, Retry: a.Engine.RetryDelivery, Circuit: a.circuits,
+			Release: func(ctx context.Context, k, vid string, discard bool) error {
+				return a.Engine.ReleaseHeld(ctx, providerkind.Kind(k), vid, discard)
+			}},
 		Metrics: promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}),
 		Demo:    demoMode, Issuer: a.Issuer}
 	if demoMode {

@@ -13,6 +13,8 @@ import (
 //	GET  /ops/sync                      sync status per provider
 //	GET  /ops/deliveries/failed         failed deliveries, newest first
 //	POST /ops/deliveries/{id}/retry     re-queue one
+//	POST /ops/sync/{provider}/{veteranId}/release   apply a held scan's deletes
+//	POST /ops/sync/{provider}/{veteranId}/discard   keep VAMS's messages instead
 
 func (h *Handler) opsSync() http.Handler {
 	return answerJSON(h, "providers", "ops sync status failed", h.cfg.Ops.Sync)
@@ -47,4 +49,21 @@ func (h *Handler) opsRetry(w http.ResponseWriter, r *http.Request) {
 	default:
 		internalError(h.cfg.Log, writeError, w, r, "ops retry failed", err)
 	}
+}
+
+// opsHeld serves release and discard of a veteran's held scans.
+func (h *Handler) opsHeld(discard bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h.cfg.Ops.ReleaseHeld(r.Context(), r.PathValue("provider"), r.PathValue("veteranId"), discard)
+		switch {
+		case err == nil:
+			writeJSON(w, http.StatusOK, map[string]string{"status": "COMPLETE"})
+		case errors.Is(err, ops.ErrNotFound):
+			writeError(w, r, http.StatusNotFound, CodeNotFound, "No such provider.")
+		case errors.Is(err, ops.ErrNotHeld):
+			writeError(w, r, http.StatusConflict, CodeNotHeld, "Nothing is held for this veteran and provider.")
+		default:
+			internalError(h.cfg.Log, writeError, w, r, "ops release failed", err)
+		}
+	})
 }

@@ -16,6 +16,7 @@ const (
 	CodeInvalidInput = "INVALID_INPUT"
 	CodeNotFound     = "NOT_FOUND"
 	CodeNotRetryable = "NOT_RETRYABLE"
+	CodeNotHeld      = "NOT_HELD"
 	CodeInternal     = "INTERNAL"
 )
 

@@ -113,6 +113,8 @@ func (h *Handler) operatorRoutes(mux *http.ServeMux) {
 		mux.Handle("GET /ops/sync", h.operator(h.opsSync()))
 		mux.Handle("GET /ops/deliveries/failed", h.operator(h.opsFailed()))
 		mux.Handle("POST /ops/deliveries/{id}/retry", h.operator(http.HandlerFunc(h.opsRetry)))
+		mux.Handle("POST /ops/sync/{provider}/{veteranId}/release", h.operator(h.opsHeld(false)))
+		mux.Handle("POST /ops/sync/{provider}/{veteranId}/discard", h.operator(h.opsHeld(true)))
 	}
 	if c.Audit != nil {
 		mux.Handle("GET /ops/audit", h.operator(http.HandlerFunc(h.auditQuery)))

@@ -13,6 +13,7 @@ import (
 	"github.com/va/vams/ent/atomentry"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/syncstate"
+	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 )
 
@@ -24,6 +25,8 @@ var (
 	ErrNotFound = errors.New("ops: no such message")
 	// ErrNotRetryable: the message's delivery has not failed.
 	ErrNotRetryable = errors.New("ops: only failed deliveries can be retried")
+	// ErrNotHeld: no scan is held for that veteran and provider.
+	ErrNotHeld = errors.New("ops: nothing is held for this veteran and provider")
 )
 
 // View answers the operator's questions.
@@ -33,6 +36,17 @@ type View struct {
 	Retry func(ctx context.Context, messageID string) error
 	// Circuit returns each provider's circuit state, by provider kind.
 	Circuit func() map[string]string
+	// Release releases (or, with discard, discards) a veteran's held scans
+	// with a provider (Engine.ReleaseHeld).
+	Release func(ctx context.Context, provider, veteranID string, discard bool) error
+}
+
+// HeldSync is a veteran whose scans with a provider are held (SUSPECT):
+// the listing omitted too much of what VAMS holds to be taken as deletes.
+type HeldSync struct {
+	VeteranID string     `json:"veteranId"`
+	Reason    string     `json:"reason"`
+	Since     *time.Time `json:"since"`
 }
 
 // ProviderSync is one provider's sync status.
@@ -46,6 +60,7 @@ type ProviderSync struct {
 	LastError    string     `json:"lastError,omitempty"`
 	CircuitState string     `json:"circuit"`
 	PendingAtom  int        `json:"pendingAnnouncements,omitempty"`
+	Suspect      []HeldSync `json:"suspect"`
 }
 
 // Sync reports every provider's sync status, MHV then OH.
@@ -62,12 +77,15 @@ func (v *View) Sync(ctx context.Context) ([]*ProviderSync, error) {
 	by := map[string]*ProviderSync{}
 	seen := map[string]map[string]bool{}
 	for _, p := range []string{"MHV", "OH"} {
-		by[p] = &ProviderSync{Provider: p, CircuitState: circuits[p]}
+		by[p] = &ProviderSync{Provider: p, CircuitState: circuits[p], Suspect: []HeldSync{}}
 		seen[p] = map[string]bool{}
 	}
 	for _, st := range states {
 		p := by[string(st.Provider)]
 		seen[string(st.Provider)][st.VeteranID] = true
+		if st.Status == syncstate.StatusSUSPECT {
+			p.Suspect = append(p.Suspect, HeldSync{VeteranID: st.VeteranID, Reason: st.LastError, Since: st.LastRunAt})
+		}
 		if st.Status == syncstate.StatusERROR {
 			p.Errors++
 			p.LastError = st.LastError
@@ -143,6 +161,25 @@ func (v *View) RetryDelivery(ctx context.Context, messageID string) error {
 	m, gerr := v.Client.Message.Query().Where(message.ID(messageID)).Select(message.FieldDeliveryStatus).Only(viewer.System(ctx))
 	if gerr == nil && (m.DeliveryStatus == nil || *m.DeliveryStatus != message.DeliveryStatusFAILED) {
 		return ErrNotRetryable
+	}
+	return err
+}
+
+// ReleaseHeld is the operator's release or discard of a veteran's held
+// scans with provider ("MHV" or "OH"). It returns ErrNotFound for an
+// unknown provider and ErrNotHeld when nothing is held.
+func (v *View) ReleaseHeld(ctx context.Context, provider, veteranID string, discard bool) error {
+	if provider != "MHV" && provider != "OH" {
+		return ErrNotFound
+	}
+	err := v.Release(ctx, provider, veteranID, discard)
+	if err == nil {
+		return nil
+	}
+	n, cerr := v.Client.SyncState.Query().Where(syncstate.ProviderEQ(providerkind.Kind(provider)),
+		syncstate.VeteranID(veteranID), syncstate.StatusEQ(syncstate.StatusSUSPECT)).Count(viewer.System(ctx))
+	if cerr == nil && n == 0 {
+		return ErrNotHeld
 	}
 	return err
 }

@@ -70,6 +70,10 @@ type Config struct {
 	// (metrics); OnBreaker each circuit state change.
 	Observe   func(kind providerkind.Kind, call string, d time.Duration, err error)
 	OnBreaker func(kind providerkind.Kind, open bool)
+	// Evidence is when a scan's omissions are held instead of tombstoned
+	// (defaults: more than half, and at least 5, or all of what VAMS holds
+	// from the provider in the window).
+	Evidence inbox.Evidence
 	// JobTimeout bounds one job's run (default 2m). A job still marked
 	// running RescueAfter after it started (default JobTimeout + 1m, not
 	// River's hour) belonged to a process that died, and is run again: a

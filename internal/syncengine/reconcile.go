@@ -240,13 +240,25 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 	for ext := range pending {
 		seen[ext] = true
 	}
-	if err := e.inbox.TombstoneUnlisted(ctx, p.Kind(), vid, w, seen); err != nil {
+	held, err := e.inbox.TombstoneUnlisted(ctx, p.Kind(), vid, w, seen, e.cfg.Evidence)
+	if held > 0 {
+		e.log.WarnContext(ctx, "reconciliation held: the listing omits too much to be taken as deletes",
+			"provider", string(p.Kind()), "veteran_id", vid, "held", held)
+	}
+	if err != nil {
 		return err
 	}
 	if bodyless && !e.cfg.NoBodyBackfill {
 		return e.queueBodies(ctx, vid)
 	}
 	return nil
+}
+
+// ReleaseHeld is the operator's word on a veteran's SUSPECT sync state with
+// provider k: release applies the held deletes, discard keeps VAMS's
+// messages (inbox.ReleaseHeld).
+func (e *Engine) ReleaseHeld(ctx context.Context, k providerkind.Kind, veteranID string, discard bool) error {
+	return e.inbox.ReleaseHeld(viewer.System(ctx), k, veteranID, !discard)
 }
 
 // pendingWrites returns the provider ids of messages whose status write-back

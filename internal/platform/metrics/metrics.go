@@ -169,6 +169,7 @@ var (
 	outboxDepth = prometheus.NewDesc("vams_outbox_jobs", "Jobs waiting or retrying in the outbox, by kind.", []string{"kind"}, nil)
 	outboxAge   = prometheus.NewDesc("vams_outbox_oldest_job_age_seconds", "Age of the oldest waiting job.", nil, nil)
 	syncLag     = prometheus.NewDesc("vams_sync_last_run_age_seconds", "Seconds since the last reconciliation per provider.", []string{"provider"}, nil)
+	suspect     = prometheus.NewDesc("vams_sync_suspect", "Veterans whose scans with a provider are held as SUSPECT (a listing that omitted too much).", []string{"provider"}, nil)
 	ingestLag   = prometheus.NewDesc("vams_sync_newest_message_age_seconds", "Age of the newest message ingested per provider.", []string{"provider"}, nil)
 )
 
@@ -177,6 +178,7 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- outboxAge
 	ch <- syncLag
 	ch <- ingestLag
+	ch <- suspect
 }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
@@ -203,6 +205,10 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 		var last sql.NullTime
 		if c.scanTime(ctx, `SELECT MAX(last_run_at) FROM sync_states WHERE provider = `+c.param(1), &last, string(k)) && last.Valid {
 			ch <- prometheus.MustNewConstMetric(syncLag, prometheus.GaugeValue, now.Sub(last.Time).Seconds(), string(k))
+		}
+		var held float64
+		if c.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sync_states WHERE status = 'SUSPECT' AND provider = `+c.param(1), string(k)).Scan(&held) == nil {
+			ch <- prometheus.MustNewConstMetric(suspect, prometheus.GaugeValue, held, string(k))
 		}
 		var newest sql.NullTime
 		if c.scanTime(ctx, `SELECT MAX(m.sent_at) FROM messages m JOIN provider_refs r ON r.entity_id = m.id AND r.entity_type = 'MESSAGE'
