@@ -78,11 +78,22 @@ type ComplexityRoot struct {
 		Preferred                   func(childComplexity int) int
 		RequiresElectronicSignature func(childComplexity int) int
 		StationNumber               func(childComplexity int) int
+		Transition                  func(childComplexity int) int
 	}
 
 	CareTeamSyncStatus struct {
 		CareTeam     func(childComplexity int) int
 		LastSyncedAt func(childComplexity int) int
+	}
+
+	CareTeamTransition struct {
+		BlockedFrom    func(childComplexity int) int
+		BlockedUntil   func(childComplexity int) int
+		EndsAt         func(childComplexity int) int
+		GoLiveAt       func(childComplexity int) int
+		Phase          func(childComplexity int) int
+		RepliesBlocked func(childComplexity int) int
+		StartsAt       func(childComplexity int) int
 	}
 
 	ChangeSet struct {
@@ -355,6 +366,7 @@ type CareTeamResolver interface {
 	CanMessage(ctx context.Context, obj *ent.CareTeam) (bool, error)
 	CannotMessageReason(ctx context.Context, obj *ent.CareTeam) (*model.CannotMessageReason, error)
 	RequiresElectronicSignature(ctx context.Context, obj *ent.CareTeam) (bool, error)
+	Transition(ctx context.Context, obj *ent.CareTeam) (*model.CareTeamTransition, error)
 	CanAttach(ctx context.Context, obj *ent.CareTeam) (bool, error)
 }
 type DeliveryStatusChangedEventResolver interface {
@@ -561,6 +573,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CareTeam.StationNumber(childComplexity), true
+	case "CareTeam.transition":
+		if e.ComplexityRoot.CareTeam.Transition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeam.Transition(childComplexity), true
 
 	case "CareTeamSyncStatus.careTeam":
 		if e.ComplexityRoot.CareTeamSyncStatus.CareTeam == nil {
@@ -574,6 +592,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CareTeamSyncStatus.LastSyncedAt(childComplexity), true
+
+	case "CareTeamTransition.blockedFrom":
+		if e.ComplexityRoot.CareTeamTransition.BlockedFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeamTransition.BlockedFrom(childComplexity), true
+	case "CareTeamTransition.blockedUntil":
+		if e.ComplexityRoot.CareTeamTransition.BlockedUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeamTransition.BlockedUntil(childComplexity), true
+	case "CareTeamTransition.endsAt":
+		if e.ComplexityRoot.CareTeamTransition.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeamTransition.EndsAt(childComplexity), true
+	case "CareTeamTransition.goLiveAt":
+		if e.ComplexityRoot.CareTeamTransition.GoLiveAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeamTransition.GoLiveAt(childComplexity), true
+	case "CareTeamTransition.phase":
+		if e.ComplexityRoot.CareTeamTransition.Phase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeamTransition.Phase(childComplexity), true
+	case "CareTeamTransition.repliesBlocked":
+		if e.ComplexityRoot.CareTeamTransition.RepliesBlocked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeamTransition.RepliesBlocked(childComplexity), true
+	case "CareTeamTransition.startsAt":
+		if e.ComplexityRoot.CareTeamTransition.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeamTransition.StartsAt(childComplexity), true
 
 	case "ChangeSet.hasMoreChanges":
 		if e.ComplexityRoot.ChangeSet.HasMoreChanges == nil {
@@ -2102,6 +2163,11 @@ type CareTeam implements Node {
   """
   requiresElectronicSignature: Boolean!
   """
+  The move of the team's facility to a new health record system, while one
+  is under way (what the migration alerts need); null otherwise.
+  """
+  transition: CareTeamTransition
+  """
   Whether files can be attached to messages and replies to this team. When
   false, a sendMessage or replyToThread with attachments is refused with
   ATTACHMENTS_NOT_ACCEPTED and nothing is stored.
@@ -2321,6 +2387,28 @@ type Author {
   kind: AuthorKind!
   "The author's name as it was recorded when the message was written: the veteran's name, or the clinician's; a care team's message whose writer is not known shows the care team's name."
   displayName: String!
+}
+
+"""
+A facility's move to a new health record system, in VA's phases p0 to p7:
+new messages and replies to its teams pause from p3 until p6 starts; go-live
+is the start of p5.
+"""
+type CareTeamTransition {
+  "VA's phase in force (p0 to p7)."
+  phase: String!
+  "Whether new messages and replies to the team are paused now (p3 to p5); sends are refused with FACILITY_IN_TRANSITION."
+  repliesBlocked: Boolean!
+  "When the move began (p0)."
+  startsAt: Time!
+  "When the pause of new messages begins (p3)."
+  blockedFrom: Time!
+  "When the pause ends (p6): the team takes messages again."
+  blockedUntil: Time!
+  "When the new system goes live (p5)."
+  goLiveAt: Time!
+  "When the move is over and this field becomes null."
+  endsAt: Time!
 }
 
 "Delivery of a veteran's message to the care team."
@@ -3161,6 +3249,8 @@ func (ec *executionContext) childFields_CareTeam(ctx context.Context, field grap
 		return ec.fieldContext_CareTeam_cannotMessageReason(ctx, field)
 	case "requiresElectronicSignature":
 		return ec.fieldContext_CareTeam_requiresElectronicSignature(ctx, field)
+	case "transition":
+		return ec.fieldContext_CareTeam_transition(ctx, field)
 	case "canAttach":
 		return ec.fieldContext_CareTeam_canAttach(ctx, field)
 	}
@@ -3175,6 +3265,26 @@ func (ec *executionContext) childFields_CareTeamSyncStatus(ctx context.Context, 
 		return ec.fieldContext_CareTeamSyncStatus_lastSyncedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CareTeamSyncStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_CareTeamTransition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "phase":
+		return ec.fieldContext_CareTeamTransition_phase(ctx, field)
+	case "repliesBlocked":
+		return ec.fieldContext_CareTeamTransition_repliesBlocked(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_CareTeamTransition_startsAt(ctx, field)
+	case "blockedFrom":
+		return ec.fieldContext_CareTeamTransition_blockedFrom(ctx, field)
+	case "blockedUntil":
+		return ec.fieldContext_CareTeamTransition_blockedUntil(ctx, field)
+	case "goLiveAt":
+		return ec.fieldContext_CareTeamTransition_goLiveAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_CareTeamTransition_endsAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CareTeamTransition", field.Name)
 }
 
 func (ec *executionContext) childFields_ChangeSet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4593,6 +4703,38 @@ func (ec *executionContext) fieldContext_CareTeam_requiresElectronicSignature(_ 
 	return graphql.NewScalarFieldContext("CareTeam", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _CareTeam_transition(ctx context.Context, field graphql.CollectedField, obj *ent.CareTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeam_transition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CareTeam().Transition(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CareTeamTransition) graphql.Marshaler {
+			return ec.marshalOCareTeamTransition2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐCareTeamTransition(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeam_transition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CareTeam",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CareTeamTransition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CareTeam_canAttach(ctx context.Context, field graphql.CollectedField, obj *ent.CareTeam) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4669,6 +4811,167 @@ func (ec *executionContext) _CareTeamSyncStatus_lastSyncedAt(ctx context.Context
 }
 func (ec *executionContext) fieldContext_CareTeamSyncStatus_lastSyncedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareTeamSyncStatus", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CareTeamTransition_phase(ctx context.Context, field graphql.CollectedField, obj *model.CareTeamTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeamTransition_phase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeamTransition_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CareTeamTransition", field, false, false, "String")
+}
+
+func (ec *executionContext) _CareTeamTransition_repliesBlocked(ctx context.Context, field graphql.CollectedField, obj *model.CareTeamTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeamTransition_repliesBlocked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RepliesBlocked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeamTransition_repliesBlocked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CareTeamTransition", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CareTeamTransition_startsAt(ctx context.Context, field graphql.CollectedField, obj *model.CareTeamTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeamTransition_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeamTransition_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CareTeamTransition", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CareTeamTransition_blockedFrom(ctx context.Context, field graphql.CollectedField, obj *model.CareTeamTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeamTransition_blockedFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BlockedFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeamTransition_blockedFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CareTeamTransition", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CareTeamTransition_blockedUntil(ctx context.Context, field graphql.CollectedField, obj *model.CareTeamTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeamTransition_blockedUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BlockedUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeamTransition_blockedUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CareTeamTransition", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CareTeamTransition_goLiveAt(ctx context.Context, field graphql.CollectedField, obj *model.CareTeamTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeamTransition_goLiveAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GoLiveAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeamTransition_goLiveAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CareTeamTransition", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CareTeamTransition_endsAt(ctx context.Context, field graphql.CollectedField, obj *model.CareTeamTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeamTransition_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeamTransition_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CareTeamTransition", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ChangeSet_oldState(ctx context.Context, field graphql.CollectedField, obj *inbox.ChangeSet) (ret graphql.Marshaler) {
@@ -11530,6 +11833,12 @@ func (ec *executionContext) _CareTeam(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CareTeam_requiresElectronicSignature(ctx, field, obj)
 				})
+		case "transition":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CareTeam_transition(ctx, field, obj)
+				})
 		case "canAttach":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -11572,6 +11881,69 @@ func (ec *executionContext) _CareTeamSyncStatus(ctx context.Context, sel ast.Sel
 		case "lastSyncedAt":
 			out.Values[i] = ec._CareTeamSyncStatus_lastSyncedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var careTeamTransitionImplementors = []string{"CareTeamTransition"}
+
+func (ec *executionContext) _CareTeamTransition(ctx context.Context, sel ast.SelectionSet, obj *model.CareTeamTransition) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, careTeamTransitionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CareTeamTransition")
+		case "phase":
+			out.Values[i] = ec._CareTeamTransition_phase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "repliesBlocked":
+			out.Values[i] = ec._CareTeamTransition_repliesBlocked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startsAt":
+			out.Values[i] = ec._CareTeamTransition_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "blockedFrom":
+			out.Values[i] = ec._CareTeamTransition_blockedFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "blockedUntil":
+			out.Values[i] = ec._CareTeamTransition_blockedUntil(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "goLiveAt":
+			out.Values[i] = ec._CareTeamTransition_goLiveAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endsAt":
+			out.Values[i] = ec._CareTeamTransition_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -14634,6 +15006,13 @@ func (ec *executionContext) marshalOCannotMessageReason2ᚖgithubᚗcomᚋvaᚋv
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOCareTeamTransition2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐCareTeamTransition(ctx context.Context, sel ast.SelectionSet, v *model.CareTeamTransition) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CareTeamTransition(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[string], error) {

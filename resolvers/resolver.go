@@ -88,3 +88,11 @@ func importStatus(rep inbox.ImportReport) *model.ImportStatus {
 	}
 	return out
 }
+
+func transition(t *inbox.Transition) *model.CareTeamTransition {
+	if t == nil {
+		return nil
+	}
+	return &model.CareTeamTransition{Phase: t.Phase, RepliesBlocked: t.RepliesBlocked, StartsAt: t.StartsAt,
+		BlockedFrom: t.BlockedFrom, BlockedUntil: t.BlockedUntil, GoLiveAt: t.GoLiveAt, EndsAt: t.EndsAt}
+}

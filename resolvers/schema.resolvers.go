@@ -98,6 +98,15 @@ func (r *careTeamResolver) RequiresElectronicSignature(ctx context.Context, obj 
 	return obj.RequiresSignature, nil
 }
 
+// Transition is the resolver for the transition field.
+func (r *careTeamResolver) Transition(ctx context.Context, obj *ent.CareTeam) (*model.CareTeamTransition, error) {
+	info, err := careTeamInfo(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return transition(r.Inbox.CareTeamTransition(info.Facility.StationNumber)), nil
+}
+
 // CanAttach is the resolver for the canAttach field.
 func (r *careTeamResolver) CanAttach(ctx context.Context, obj *ent.CareTeam) (bool, error) {
 	return r.Inbox.CanAttach(obj), nil

@@ -31,6 +31,26 @@ type CareTeamSyncStatus struct {
 	LastSyncedAt *time.Time `json:"lastSyncedAt,omitempty"`
 }
 
+// A facility's move to a new health record system, in VA's phases p0 to p7:
+// new messages and replies to its teams pause from p3 until p6 starts; go-live
+// is the start of p5.
+type CareTeamTransition struct {
+	// VA's phase in force (p0 to p7).
+	Phase string `json:"phase"`
+	// Whether new messages and replies to the team are paused now (p3 to p5); sends are refused with FACILITY_IN_TRANSITION.
+	RepliesBlocked bool `json:"repliesBlocked"`
+	// When the move began (p0).
+	StartsAt time.Time `json:"startsAt"`
+	// When the pause of new messages begins (p3).
+	BlockedFrom time.Time `json:"blockedFrom"`
+	// When the pause ends (p6): the team takes messages again.
+	BlockedUntil time.Time `json:"blockedUntil"`
+	// When the new system goes live (p5).
+	GoLiveAt time.Time `json:"goLiveAt"`
+	// When the move is over and this field becomes null.
+	EndsAt time.Time `json:"endsAt"`
+}
+
 // A folder to create.
 type CreateFolderInput struct {
 	// The name, trimmed: letters A–Z and a–z, digits and spaces; not blank; at

@@ -150,6 +150,7 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, river.WorkFunc(e.workReconcileAll))
 	river.AddWorker(workers, river.WorkFunc(e.workSweepAll))
 	river.AddWorker(workers, river.WorkFunc(e.workPruneKeys))
+	river.AddWorker(workers, river.WorkFunc(e.workApplyCutovers))
 	river.AddWorker(workers, river.WorkFunc(e.workPruneChanges))
 	river.AddWorker(workers, river.WorkFunc(e.workBodies))
 	rc := &river.Config{
@@ -174,7 +175,9 @@ func New(cfg Config) (*Engine, error) {
 	rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(pruneEvery),
 		func() (river.JobArgs, *river.InsertOpts) { return pruneKeysArgs{}, nil }, nil),
 		river.NewPeriodicJob(river.PeriodicInterval(pruneEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return pruneChangesArgs{}, nil }, nil))
+			func() (river.JobArgs, *river.InsertOpts) { return pruneChangesArgs{}, nil }, nil),
+		river.NewPeriodicJob(river.PeriodicInterval(cutoverEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return applyCutoversArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
 	var err error
 	if e.river, err = newRiver(cfg.Store, rc); err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)

@@ -34,3 +34,19 @@ func (e *Engine) workPruneChanges(ctx context.Context, _ *river.Job[pruneChanges
 	}
 	return err
 }
+
+// cutoverEvery is how often the phase in force of every scheduled facility
+// is recorded; phases start on dates, so this bounds the lag at midnight.
+const cutoverEvery = 5 * time.Minute
+
+type applyCutoversArgs struct{}
+
+func (applyCutoversArgs) Kind() string { return "apply_cutovers" }
+
+func (e *Engine) workApplyCutovers(ctx context.Context, _ *river.Job[applyCutoversArgs]) error {
+	n, err := e.inbox.ApplyCutovers(ctx)
+	if n > 0 {
+		e.log.InfoContext(ctx, "facility cutover phases changed", "count", n)
+	}
+	return err
+}

@@ -52,6 +52,9 @@ type SystemOptions struct {
 	NoImportWait bool
 	// Clock is VAMS's time (inbox and sync engine); default the system's.
 	Clock clock.Clock
+	// CutoverSchedule is the path of a cutover schedule file
+	// (VAMS_CUTOVER_SCHEDULE).
+	CutoverSchedule string
 }
 
 // NewSystem starts VAMS on backend b.
@@ -75,7 +78,8 @@ func NewSystem(t testing.TB, b storetest.Backend, opts ...SystemOptions) *System
 	s.Server.Start()
 	t.Cleanup(s.Server.Close)
 	s.URL = s.Server.URL
-	s.cfg = config.Config{Mode: config.Demo, DataDir: t.TempDir(), PublicURL: s.URL, DatabaseURL: b.DatabaseURL(t), OHAuthority: "va"}
+	s.cfg = config.Config{Mode: config.Demo, DataDir: t.TempDir(), PublicURL: s.URL, DatabaseURL: b.DatabaseURL(t), OHAuthority: "va",
+		CutoverSchedule: o.CutoverSchedule}
 	e := o.Engine
 	e.PollInterval = cmp(e.PollInterval, 20*time.Millisecond)
 	e.RetryBase = cmp(e.RetryBase, 50*time.Millisecond)

@@ -27,12 +27,14 @@ type Config struct {
 	// ChangeRetention is how long the change log keeps a change (default
 	// DefaultChangeRetention); delta sync cannot answer from further back.
 	ChangeRetention time.Duration
+	// Cutovers are the facilities' cutover schedules (ParseCutovers).
+	Cutovers []Cutover
 }
 
 // New returns the inbox service.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, outbox: cfg.Outbox, events: cfg.Events, limiter: cfg.Limiter, clock: clock.Or(cfg.Clock),
-		capabilities: cfg.Capabilities, changeRetention: cfg.ChangeRetention}
+		capabilities: cfg.Capabilities, changeRetention: cfg.ChangeRetention, cutovers: cfg.Cutovers}
 	if s.changeRetention <= 0 {
 		s.changeRetention = DefaultChangeRetention
 	}

@@ -46,6 +46,7 @@ type Service struct {
 	capabilities providers.CapabilitySet
 	// changeRetention: see Config.ChangeRetention.
 	changeRetention time.Duration
+	cutovers        []Cutover
 
 	// systemFolders caches veteran ID + kind → folder ID: system folders are
 	// created once and never renamed, moved or deleted.

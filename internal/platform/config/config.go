@@ -59,6 +59,11 @@ type Config struct {
 	// PersistedQueries, when set, is the path of the app's persisted-query
 	// manifest, and only its operations are accepted (VAMS_PERSISTED_QUERIES).
 	PersistedQueries string
+	// CutoverSchedule is the path of the facilities' cutover schedules, a
+	// JSON list of {stationNumber, phases: {p0…p7: "YYYY-MM-DD"}, complete}
+	// (VAMS_CUTOVER_SCHEDULE); empty: phases only as the facilities table
+	// holds them.
+	CutoverSchedule string
 
 	// Deprecated names the deprecated variables set, each with what
 	// replaces it, for a warning at startup.
@@ -115,6 +120,7 @@ func Load() (Config, error) {
 	if c.FreshnessBudget, err = time.ParseDuration(env("VAMS_FRESHNESS_BUDGET", "300ms")); err != nil || c.FreshnessBudget <= 0 {
 		return c, fmt.Errorf("VAMS_FRESHNESS_BUDGET: want a positive duration such as 300ms")
 	}
+	c.CutoverSchedule = os.Getenv("VAMS_CUTOVER_SCHEDULE")
 	for _, o := range strings.Split(os.Getenv("VAMS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
