@@ -36,6 +36,7 @@ import (
 	"github.com/va/vams/providers"
 	"github.com/va/vams/providers/mhv"
 	"github.com/va/vams/providers/mhv/mhvsim"
+	"github.com/va/vams/providers/notify/notifysim"
 	"github.com/va/vams/providers/oh"
 	"github.com/va/vams/providers/oh/ohsim"
 )
@@ -93,6 +94,9 @@ type App struct {
 	Issuer  *auth.DevIssuer // demo mode only
 	MHVSim  *mhvsim.Simulator
 	OHSim   *ohsim.Simulator
+	// NotifySim is the notification service of demo mode, unless
+	// VAMS_NOTIFY_BASE_URL points at one in its own process.
+	NotifySim *notifysim.Simulator
 	// Handler serves the public listener (VAMS_ADDR). Operator serves the
 	// operator listener (VAMS_OPERATOR_ADDR): metrics, /ops/ and the audit
 	// trail, which Handler serves too in demo mode only.
@@ -263,6 +267,9 @@ func (a *App) buildEdge(verifier *auth.Verifier, publicationSecret []byte, log *
 		}
 		if a.OHSim != nil {
 			web.OHSim = a.OHSim
+		}
+		if a.NotifySim != nil {
+			web.NotifySim = a.NotifySim
 		}
 	}
 	e := edge.New(web)

@@ -10,6 +10,7 @@ import (
 	"github.com/va/vams/internal/edge"
 	"github.com/va/vams/internal/platform/config"
 	"github.com/va/vams/providers/mhv"
+	"github.com/va/vams/providers/notify/notifysim"
 	"github.com/va/vams/providers/oh"
 )
 
@@ -18,9 +19,9 @@ import (
 // "providers". Without SkipSeed or NoDemoHistory their first start adds the
 // demo mailboxes, which VAMS then brings in through its first import.
 type demoSims struct {
-	ownsMHV, ownsOH bool
-	stopData        context.CancelFunc
-	dataDone        chan struct{}
+	ownsMHV, ownsOH, ownsNotify bool
+	stopData                    context.CancelFunc
+	dataDone                    chan struct{}
 }
 
 // openDemoSims opens the in-process simulators. One whose base URL is
@@ -50,6 +51,15 @@ func (a *App) openDemoSims(opts Options, secret []byte, now time.Time) error {
 			return err
 		}
 		a.OHSim, a.demo.ownsOH = sim, true
+	}
+	if a.Config.NotifyBaseURL == "" {
+		cfg := demo.NotifyConfig()
+		cfg.StateFile, cfg.Log = filepath.Join(a.Config.DataDir, demo.NotifyStateFile), a.log
+		sim, err := notifysim.Open(cfg)
+		if err != nil {
+			return err
+		}
+		a.NotifySim, a.demo.ownsNotify = sim, true
 	}
 	return nil
 }
@@ -84,6 +94,10 @@ func (a *App) closeDemo() error {
 		a.demo.stopData()
 		<-a.demo.dataDone
 		a.demo.stopData = nil
+	}
+	if a.NotifySim != nil && a.demo.ownsNotify {
+		a.demo.ownsNotify = false
+		_ = a.NotifySim.Close() // its failure is logged by the state writer
 	}
 	if a.OHSim != nil && a.demo.ownsOH {
 		a.OHSim.Close()

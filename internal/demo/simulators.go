@@ -9,6 +9,7 @@ import (
 
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/providers/mhv/mhvsim"
+	"github.com/va/vams/providers/notify/notifysim"
 	"github.com/va/vams/providers/oh/ohsim"
 )
 
@@ -128,4 +129,32 @@ func OpenOH(stateFile string, cfg ohsim.Config, history bool, now time.Time) (*o
 		}
 	}
 	return sim, err
+}
+
+// NotifyStateFile is the demo notification simulator's state file.
+const NotifyStateFile = "notifysim.json"
+
+// The demo notification service's API key (VA Notify's
+// "<name>-<service id>-<secret>" form) and its templates' ids; never used
+// in production.
+const (
+	NotifyServiceID      = "5a1d0b2c-0000-4000-8000-00000000c0de"
+	NotifySecret         = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
+	NotifyAPIKey         = "vams-demo-" + NotifyServiceID + "-" + NotifySecret
+	NotifyPushTemplate   = "7c0a5c47-3f1e-4b3a-9d55-5b1c2a9e0001"
+	NotifyEmailTemplate  = "7c0a5c47-3f1e-4b3a-9d55-5b1c2a9e0002"
+	NotifyDigestTemplate = "7c0a5c47-3f1e-4b3a-9d55-5b1c2a9e0003"
+)
+
+// NotifyConfig is the demo notification service: VA's wording of the
+// secure-messaging push (features §1.7) and two emails that, like it, say
+// nothing of the message.
+func NotifyConfig() notifysim.Config {
+	return notifysim.Config{ServiceID: NotifyServiceID, Secret: NotifySecret, Templates: []notifysim.Template{
+		{ID: NotifyPushTemplate, Subject: "New Secure Message", Body: "Review your messages in the health care section of the VA app"},
+		{ID: NotifyEmailTemplate, Subject: "You have a new secure message",
+			Body: "You have a new secure message from your VA health care team. Sign in to VA.gov or the VA app to read it."},
+		{ID: NotifyDigestTemplate, Subject: "Your new secure messages",
+			Body: "You have ((count)) new secure messages from your VA health care team. Sign in to VA.gov or the VA app to read them."},
+	}}
 }

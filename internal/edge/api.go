@@ -70,8 +70,9 @@ type Config struct {
 	// the simulators, and the operator routes on the public listener too.
 	Demo   bool
 	Issuer *auth.DevIssuer
-	// MHVSim and OHSim are mounted under SimMHVPath and SimOHPath (demo).
-	MHVSim, OHSim http.Handler
+	// MHVSim, OHSim and NotifySim are mounted under SimMHVPath, SimOHPath
+	// and SimNotifyPath (demo).
+	MHVSim, OHSim, NotifySim http.Handler
 	// DemoToken issues the playground's demo tokens (demo; see Playground).
 	DemoToken func(n int) (DemoToken, error)
 	// Intake receives OH's Atom publication at IntakeOHPath.

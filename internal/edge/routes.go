@@ -14,6 +14,8 @@ const (
 	IntakeOHPath = "/intake/oh/atom"
 	SimMHVPath   = "/sim/mhv"
 	SimOHPath    = "/sim/oh"
+	// SimNotifyPath is the demo's notification service.
+	SimNotifyPath = "/sim/notify"
 )
 
 // routes is every route VAMS serves. The operator routes (metrics, ops,
@@ -36,6 +38,7 @@ func (h *Handler) routes() (public, operator http.Handler) {
 		}
 		mount(pub, SimMHVPath+"/", stripPrefix(SimMHVPath, c.MHVSim))
 		mount(pub, SimOHPath+"/", stripPrefix(SimOHPath, c.OHSim))
+		mount(pub, SimNotifyPath+"/", stripPrefix(SimNotifyPath, c.NotifySim))
 		h.operatorRoutes(pub)
 	}
 	op := http.NewServeMux()

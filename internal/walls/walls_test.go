@@ -41,13 +41,13 @@ var walls = []wall{
 	{
 		name:   "resolvers reach providers only through the domain core and the provider contract",
 		from:   []string{"resolvers/..."},
-		forbid: []string{"providers/mhv/...", "providers/oh/..."},
+		forbid: []string{"providers/mhv/...", "providers/oh/...", "providers/notify/..."},
 	},
 	{
 		name: "the domain core knows no API layer, sync orchestration or concrete provider",
 		from: []string{"internal/domain/..."},
 		forbid: []string{"graph/...", "resolvers/...", "internal/edge/...", "internal/ops/...",
-			"internal/syncengine/...", "internal/app/...", "providers/mhv/...", "providers/oh/..."},
+			"internal/syncengine/...", "internal/app/...", "providers/mhv/...", "providers/oh/...", "providers/notify/..."},
 	},
 }
 

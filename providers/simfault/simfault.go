@@ -51,10 +51,16 @@ func (f *Faults) Control(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "want {ignoreIdempotencyKey, loseAnswers >= 0, holdAnswers >= 0}", http.StatusBadRequest)
 		return
 	}
+	f.Set(s)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Set replaces the armed faults (a simulator whose own fault controls
+// embed Settings).
+func (f *Faults) Set(s Settings) {
 	f.mu.Lock()
 	f.s = s
 	f.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // take consumes one armed answer fault, if any.

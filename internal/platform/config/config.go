@@ -5,6 +5,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -43,6 +44,21 @@ type Config struct {
 	OHAuthority         string // VAMS_OH_AUTHORITY
 	OHToken             string // VAMS_OH_TOKEN
 	OHPublicationSecret string // VAMS_OH_PUBLICATION_SECRET: HMAC key of the Atom intake
+
+	// The notification service (VA Notify): its root URL, the API key
+	// ("<name>-<service id>-<secret>") and the templates of the new-message
+	// push, the new-message email and the daily digest. In production an
+	// empty NotifyBaseURL turns notifications off (logged at start); in demo
+	// mode the simulator on this server (or VAMS_NOTIFY_BASE_URL) is used.
+	NotifyBaseURL        string // VAMS_NOTIFY_BASE_URL
+	NotifyAPIKey         string // VAMS_NOTIFY_API_KEY
+	NotifyMobileApp      string // VAMS_NOTIFY_MOBILE_APP (default VA_FLAGSHIP_APP)
+	NotifyPushTemplate   string // VAMS_NOTIFY_PUSH_TEMPLATE_ID
+	NotifyEmailTemplate  string // VAMS_NOTIFY_EMAIL_TEMPLATE_ID
+	NotifyDigestTemplate string // VAMS_NOTIFY_DIGEST_TEMPLATE_ID
+	// NotifyDigestHour is the local hour (0–23, in each veteran's time zone)
+	// daily digests go at (VAMS_NOTIFY_DIGEST_HOUR, default 8).
+	NotifyDigestHour int
 
 	ReconcileInterval time.Duration // VAMS_RECONCILE_INTERVAL
 	SweepInterval     time.Duration // VAMS_SWEEP_INTERVAL
@@ -91,6 +107,13 @@ func Load() (Config, error) {
 		OHPublicationSecret: os.Getenv("VAMS_OH_PUBLICATION_SECRET"),
 		AuditKey:            os.Getenv("VAMS_AUDIT_KEY"),
 		PersistedQueries:    os.Getenv("VAMS_PERSISTED_QUERIES"),
+
+		NotifyBaseURL:        os.Getenv("VAMS_NOTIFY_BASE_URL"),
+		NotifyAPIKey:         os.Getenv("VAMS_NOTIFY_API_KEY"),
+		NotifyMobileApp:      env("VAMS_NOTIFY_MOBILE_APP", "VA_FLAGSHIP_APP"),
+		NotifyPushTemplate:   os.Getenv("VAMS_NOTIFY_PUSH_TEMPLATE_ID"),
+		NotifyEmailTemplate:  os.Getenv("VAMS_NOTIFY_EMAIL_TEMPLATE_ID"),
+		NotifyDigestTemplate: os.Getenv("VAMS_NOTIFY_DIGEST_TEMPLATE_ID"),
 	}
 	if old := os.Getenv("VAMS_METRICS_ADDR"); old != "" {
 		c.Deprecated = append(c.Deprecated, "VAMS_METRICS_ADDR: use VAMS_OPERATOR_ADDR")
@@ -121,6 +144,12 @@ func Load() (Config, error) {
 		return c, fmt.Errorf("VAMS_FRESHNESS_BUDGET: want a positive duration such as 300ms")
 	}
 	c.CutoverSchedule = os.Getenv("VAMS_CUTOVER_SCHEDULE")
+	if c.NotifyDigestHour, err = strconv.Atoi(env("VAMS_NOTIFY_DIGEST_HOUR", "8")); err != nil || c.NotifyDigestHour < 0 || c.NotifyDigestHour > 23 {
+		return c, fmt.Errorf("VAMS_NOTIFY_DIGEST_HOUR: want an hour from 0 to 23")
+	}
+	if c.NotifyBaseURL != "" && c.NotifyAPIKey == "" {
+		return c, fmt.Errorf("VAMS_NOTIFY_BASE_URL needs VAMS_NOTIFY_API_KEY")
+	}
 	for _, o := range strings.Split(os.Getenv("VAMS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
