@@ -393,16 +393,16 @@ type MessageReceivedEventResolver interface {
 	Thread(ctx context.Context, obj *model.InboxEvent) (*ent.Thread, error)
 }
 type MutationResolver interface {
-	SendMessage(ctx context.Context, input model.SendMessageInput) (*model.SendMessagePayload, error)
-	ReplyToThread(ctx context.Context, input model.ReplyToThreadInput) (*model.ReplyToThreadPayload, error)
+	SendMessage(ctx context.Context, input model.SendMessageInput) (*model.SentPayload, error)
+	ReplyToThread(ctx context.Context, input model.ReplyToThreadInput) (*model.SentPayload, error)
 	SaveDraft(ctx context.Context, input model.SaveDraftInput) (*model.SaveDraftPayload, error)
 	DeleteDraft(ctx context.Context, input model.DeleteDraftInput) (*model.DeleteDraftPayload, error)
-	SendDraft(ctx context.Context, input model.SendDraftInput) (*model.SendDraftPayload, error)
-	MarkThreadRead(ctx context.Context, input model.MarkThreadReadInput) (*model.MarkThreadPayload, error)
-	MarkThreadUnread(ctx context.Context, input model.MarkThreadUnreadInput) (*model.MarkThreadPayload, error)
-	MoveThread(ctx context.Context, input model.MoveThreadInput) (*model.MoveThreadPayload, error)
-	DeleteThread(ctx context.Context, input model.DeleteThreadInput) (*model.MoveThreadPayload, error)
-	RestoreThread(ctx context.Context, input model.RestoreThreadInput) (*model.MoveThreadPayload, error)
+	SendDraft(ctx context.Context, input model.SendDraftInput) (*model.SentPayload, error)
+	MarkThreadRead(ctx context.Context, input model.MarkThreadReadInput) (*model.ThreadPayload, error)
+	MarkThreadUnread(ctx context.Context, input model.MarkThreadUnreadInput) (*model.ThreadPayload, error)
+	MoveThread(ctx context.Context, input model.MoveThreadInput) (*model.ThreadPayload, error)
+	DeleteThread(ctx context.Context, input model.DeleteThreadInput) (*model.ThreadPayload, error)
+	RestoreThread(ctx context.Context, input model.RestoreThreadInput) (*model.ThreadPayload, error)
 	CreateFolder(ctx context.Context, input model.CreateFolderInput) (*model.FolderPayload, error)
 	RenameFolder(ctx context.Context, input model.RenameFolderInput) (*model.FolderPayload, error)
 	DeleteFolder(ctx context.Context, input model.DeleteFolderInput) (*model.DeleteFolderPayload, error)
@@ -5718,7 +5718,7 @@ func (ec *executionContext) fieldContext_ImportStatus_careTeams(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _MarkThreadPayload_thread(ctx context.Context, field graphql.CollectedField, obj *model.MarkThreadPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _MarkThreadPayload_thread(ctx context.Context, field graphql.CollectedField, obj *model.ThreadPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5750,7 +5750,7 @@ func (ec *executionContext) fieldContext_MarkThreadPayload_thread(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _MarkThreadPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.MarkThreadPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _MarkThreadPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.ThreadPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6296,7 +6296,7 @@ func (ec *executionContext) fieldContext_MessageReceivedEvent_thread(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _MoveThreadPayload_thread(ctx context.Context, field graphql.CollectedField, obj *model.MoveThreadPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _MoveThreadPayload_thread(ctx context.Context, field graphql.CollectedField, obj *model.ThreadPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6328,7 +6328,7 @@ func (ec *executionContext) fieldContext_MoveThreadPayload_thread(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _MoveThreadPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.MoveThreadPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _MoveThreadPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.ThreadPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6364,8 +6364,8 @@ func (ec *executionContext) _Mutation_sendMessage(ctx context.Context, field gra
 			return ec.Resolvers.Mutation().SendMessage(ctx, fc.Args["input"].(model.SendMessageInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.SendMessagePayload) graphql.Marshaler {
-			return ec.marshalNSendMessagePayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSendMessagePayload(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SentPayload) graphql.Marshaler {
+			return ec.marshalNSendMessagePayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSentPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6408,8 +6408,8 @@ func (ec *executionContext) _Mutation_replyToThread(ctx context.Context, field g
 			return ec.Resolvers.Mutation().ReplyToThread(ctx, fc.Args["input"].(model.ReplyToThreadInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ReplyToThreadPayload) graphql.Marshaler {
-			return ec.marshalNReplyToThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐReplyToThreadPayload(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SentPayload) graphql.Marshaler {
+			return ec.marshalNReplyToThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSentPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6540,8 +6540,8 @@ func (ec *executionContext) _Mutation_sendDraft(ctx context.Context, field graph
 			return ec.Resolvers.Mutation().SendDraft(ctx, fc.Args["input"].(model.SendDraftInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.SendDraftPayload) graphql.Marshaler {
-			return ec.marshalNSendDraftPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSendDraftPayload(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SentPayload) graphql.Marshaler {
+			return ec.marshalNSendDraftPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSentPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6584,8 +6584,8 @@ func (ec *executionContext) _Mutation_markThreadRead(ctx context.Context, field 
 			return ec.Resolvers.Mutation().MarkThreadRead(ctx, fc.Args["input"].(model.MarkThreadReadInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.MarkThreadPayload) graphql.Marshaler {
-			return ec.marshalNMarkThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐMarkThreadPayload(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreadPayload) graphql.Marshaler {
+			return ec.marshalNMarkThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐThreadPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6628,8 +6628,8 @@ func (ec *executionContext) _Mutation_markThreadUnread(ctx context.Context, fiel
 			return ec.Resolvers.Mutation().MarkThreadUnread(ctx, fc.Args["input"].(model.MarkThreadUnreadInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.MarkThreadPayload) graphql.Marshaler {
-			return ec.marshalNMarkThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐMarkThreadPayload(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreadPayload) graphql.Marshaler {
+			return ec.marshalNMarkThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐThreadPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6672,8 +6672,8 @@ func (ec *executionContext) _Mutation_moveThread(ctx context.Context, field grap
 			return ec.Resolvers.Mutation().MoveThread(ctx, fc.Args["input"].(model.MoveThreadInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.MoveThreadPayload) graphql.Marshaler {
-			return ec.marshalNMoveThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐMoveThreadPayload(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreadPayload) graphql.Marshaler {
+			return ec.marshalNMoveThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐThreadPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6716,8 +6716,8 @@ func (ec *executionContext) _Mutation_deleteThread(ctx context.Context, field gr
 			return ec.Resolvers.Mutation().DeleteThread(ctx, fc.Args["input"].(model.DeleteThreadInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.MoveThreadPayload) graphql.Marshaler {
-			return ec.marshalNMoveThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐMoveThreadPayload(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreadPayload) graphql.Marshaler {
+			return ec.marshalNMoveThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐThreadPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6760,8 +6760,8 @@ func (ec *executionContext) _Mutation_restoreThread(ctx context.Context, field g
 			return ec.Resolvers.Mutation().RestoreThread(ctx, fc.Args["input"].(model.RestoreThreadInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.MoveThreadPayload) graphql.Marshaler {
-			return ec.marshalNMoveThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐMoveThreadPayload(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreadPayload) graphql.Marshaler {
+			return ec.marshalNMoveThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐThreadPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7595,7 +7595,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _ReplyToThreadPayload_thread(ctx context.Context, field graphql.CollectedField, obj *model.ReplyToThreadPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReplyToThreadPayload_thread(ctx context.Context, field graphql.CollectedField, obj *model.SentPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7627,7 +7627,7 @@ func (ec *executionContext) fieldContext_ReplyToThreadPayload_thread(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _ReplyToThreadPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ReplyToThreadPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReplyToThreadPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.SentPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7659,7 +7659,7 @@ func (ec *executionContext) fieldContext_ReplyToThreadPayload_message(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _ReplyToThreadPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.ReplyToThreadPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReplyToThreadPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.SentPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7769,7 +7769,7 @@ func (ec *executionContext) fieldContext_SaveDraftPayload_clientMutationId(_ con
 	return graphql.NewScalarFieldContext("SaveDraftPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _SendDraftPayload_thread(ctx context.Context, field graphql.CollectedField, obj *model.SendDraftPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _SendDraftPayload_thread(ctx context.Context, field graphql.CollectedField, obj *model.SentPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7801,7 +7801,7 @@ func (ec *executionContext) fieldContext_SendDraftPayload_thread(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _SendDraftPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.SendDraftPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _SendDraftPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.SentPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7833,7 +7833,7 @@ func (ec *executionContext) fieldContext_SendDraftPayload_message(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _SendDraftPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.SendDraftPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _SendDraftPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.SentPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7856,7 +7856,7 @@ func (ec *executionContext) fieldContext_SendDraftPayload_clientMutationId(_ con
 	return graphql.NewScalarFieldContext("SendDraftPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _SendMessagePayload_thread(ctx context.Context, field graphql.CollectedField, obj *model.SendMessagePayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _SendMessagePayload_thread(ctx context.Context, field graphql.CollectedField, obj *model.SentPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7888,7 +7888,7 @@ func (ec *executionContext) fieldContext_SendMessagePayload_thread(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _SendMessagePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.SendMessagePayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _SendMessagePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.SentPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7920,7 +7920,7 @@ func (ec *executionContext) fieldContext_SendMessagePayload_message(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _SendMessagePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.SendMessagePayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _SendMessagePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.SentPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12371,7 +12371,7 @@ func (ec *executionContext) _ImportStatus(ctx context.Context, sel ast.Selection
 
 var markThreadPayloadImplementors = []string{"MarkThreadPayload"}
 
-func (ec *executionContext) _MarkThreadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MarkThreadPayload) graphql.Marshaler {
+func (ec *executionContext) _MarkThreadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ThreadPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, markThreadPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12656,7 +12656,7 @@ func (ec *executionContext) _MessageReceivedEvent(ctx context.Context, sel ast.S
 
 var moveThreadPayloadImplementors = []string{"MoveThreadPayload"}
 
-func (ec *executionContext) _MoveThreadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MoveThreadPayload) graphql.Marshaler {
+func (ec *executionContext) _MoveThreadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ThreadPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, moveThreadPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12998,7 +12998,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 var replyToThreadPayloadImplementors = []string{"ReplyToThreadPayload"}
 
-func (ec *executionContext) _ReplyToThreadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReplyToThreadPayload) graphql.Marshaler {
+func (ec *executionContext) _ReplyToThreadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SentPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, replyToThreadPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13084,7 +13084,7 @@ func (ec *executionContext) _SaveDraftPayload(ctx context.Context, sel ast.Selec
 
 var sendDraftPayloadImplementors = []string{"SendDraftPayload"}
 
-func (ec *executionContext) _SendDraftPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SendDraftPayload) graphql.Marshaler {
+func (ec *executionContext) _SendDraftPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SentPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sendDraftPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13127,7 +13127,7 @@ func (ec *executionContext) _SendDraftPayload(ctx context.Context, sel ast.Selec
 
 var sendMessagePayloadImplementors = []string{"SendMessagePayload"}
 
-func (ec *executionContext) _SendMessagePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SendMessagePayload) graphql.Marshaler {
+func (ec *executionContext) _SendMessagePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SentPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sendMessagePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -14432,7 +14432,7 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
-func (ec *executionContext) marshalNMarkThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐMarkThreadPayload(ctx context.Context, sel ast.SelectionSet, v *model.MarkThreadPayload) graphql.Marshaler {
+func (ec *executionContext) marshalNMarkThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐThreadPayload(ctx context.Context, sel ast.SelectionSet, v *model.ThreadPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MarkThreadPayload!")
 		return graphql.Null
@@ -14537,7 +14537,7 @@ func (ec *executionContext) unmarshalNMoveThreadInput2githubᚗcomᚋvaᚋvams�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNMoveThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐMoveThreadPayload(ctx context.Context, sel ast.SelectionSet, v *model.MoveThreadPayload) graphql.Marshaler {
+func (ec *executionContext) marshalNMoveThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐThreadPayload(ctx context.Context, sel ast.SelectionSet, v *model.ThreadPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MoveThreadPayload!")
 		return graphql.Null
@@ -14574,7 +14574,7 @@ func (ec *executionContext) unmarshalNReplyToThreadInput2githubᚗcomᚋvaᚋvam
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNReplyToThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐReplyToThreadPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReplyToThreadPayload) graphql.Marshaler {
+func (ec *executionContext) marshalNReplyToThreadPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSentPayload(ctx context.Context, sel ast.SelectionSet, v *model.SentPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReplyToThreadPayload!")
 		return graphql.Null
@@ -14605,7 +14605,7 @@ func (ec *executionContext) unmarshalNSendDraftInput2githubᚗcomᚋvaᚋvamsᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSendDraftPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSendDraftPayload(ctx context.Context, sel ast.SelectionSet, v *model.SendDraftPayload) graphql.Marshaler {
+func (ec *executionContext) marshalNSendDraftPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSentPayload(ctx context.Context, sel ast.SelectionSet, v *model.SentPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SendDraftPayload!")
 		return graphql.Null
@@ -14618,7 +14618,7 @@ func (ec *executionContext) unmarshalNSendMessageInput2githubᚗcomᚋvaᚋvams�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSendMessagePayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSendMessagePayload(ctx context.Context, sel ast.SelectionSet, v *model.SendMessagePayload) graphql.Marshaler {
+func (ec *executionContext) marshalNSendMessagePayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSentPayload(ctx context.Context, sel ast.SelectionSet, v *model.SentPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SendMessagePayload!")
 		return graphql.Null

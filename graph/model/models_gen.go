@@ -175,14 +175,6 @@ type ImportStatus struct {
 	CareTeams []*CareTeamSyncStatus `json:"careTeams"`
 }
 
-// The result of markThreadRead and markThreadUnread.
-type MarkThreadPayload struct {
-	// The thread, with its new `unreadCount`.
-	Thread *ent.Thread `json:"thread"`
-	// The `clientMutationId` of the input, unchanged.
-	ClientMutationID *string `json:"clientMutationId,omitempty"`
-}
-
 // A thread to mark read.
 type MarkThreadReadInput struct {
 	// The thread's ID.
@@ -216,14 +208,6 @@ type MoveThreadInput struct {
 	// The folder to move it to: Inbox, Trash or one of the veteran's own.
 	FolderID string `json:"folderId"`
 	// Any string; returned unchanged in the payload (Relay).
-	ClientMutationID *string `json:"clientMutationId,omitempty"`
-}
-
-// The result of moveThread, deleteThread and restoreThread.
-type MoveThreadPayload struct {
-	// The thread, in its new folder.
-	Thread *ent.Thread `json:"thread"`
-	// The `clientMutationId` of the input, unchanged.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -262,16 +246,6 @@ type ReplyToThreadInput struct {
 	// input within 24 hours answers with what the first call made and acts
 	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
 	// it every call acts. Returned unchanged in the payload.
-	ClientMutationID *string `json:"clientMutationId,omitempty"`
-}
-
-// The result of replyToThread.
-type ReplyToThreadPayload struct {
-	// The thread, with the reply as its last message.
-	Thread *ent.Thread `json:"thread"`
-	// The sent reply, with `deliveryStatus` QUEUED (a retry with the same `clientMutationId` shows its status now).
-	Message *ent.Message `json:"message"`
-	// The `clientMutationId` of the input, unchanged.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -330,16 +304,6 @@ type SendDraftInput struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
-// The result of sendDraft.
-type SendDraftPayload struct {
-	// The thread (in Sent for what was a new-message draft).
-	Thread *ent.Thread `json:"thread"`
-	// The sent message, with a new ID and `deliveryStatus` QUEUED (a retry with the same `clientMutationId` shows its status now).
-	Message *ent.Message `json:"message"`
-	// The `clientMutationId` of the input, unchanged.
-	ClientMutationID *string `json:"clientMutationId,omitempty"`
-}
-
 // A new conversation.
 type SendMessageInput struct {
 	// The care team to write to: one of `Viewer.careTeams` whose `canMessage` is true.
@@ -368,16 +332,6 @@ type SendMessageInput struct {
 	// input within 24 hours answers with what the first call made and acts
 	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
 	// it every call acts. Returned unchanged in the payload.
-	ClientMutationID *string `json:"clientMutationId,omitempty"`
-}
-
-// The result of sendMessage.
-type SendMessagePayload struct {
-	// The new thread, in Sent.
-	Thread *ent.Thread `json:"thread"`
-	// The sent message, with `deliveryStatus` QUEUED (a retry with the same `clientMutationId` shows its status now).
-	Message *ent.Message `json:"message"`
-	// The `clientMutationId` of the input, unchanged.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -459,14 +413,6 @@ type ThreadFilter struct {
 	// VAMS has not fetched yet. Results are ranked (see `RELEVANCE`). Each word
 	// at most 100 bytes (`INVALID_INPUT`, field `filter.search`).
 	Search *string `json:"search,omitempty"`
-}
-
-// The result of tagThread and untagThread.
-type ThreadPayload struct {
-	// The thread, with its tags.
-	Thread *ent.Thread `json:"thread"`
-	// The `clientMutationId` of the input, unchanged.
-	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // A tag to take off a thread.
