@@ -8,6 +8,7 @@ import (
 	"github.com/va/vams/ent"
 	"github.com/va/vams/graph/model"
 	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/loaders"
 )
 
 // Name is the resolver for the name field.
@@ -17,47 +18,39 @@ func (r *careTeamResolver) Name(ctx context.Context, obj *ent.CareTeam) (string,
 
 // FacilityName is the resolver for the facilityName field.
 func (r *careTeamResolver) FacilityName(ctx context.Context, obj *ent.CareTeam) (string, error) {
-	info, err := careTeamInfo(ctx, obj.ID)
-	if err != nil {
-		return "", err
-	}
-	return info.Facility.Name, nil
+	return fromDirectory(ctx, obj, func(d *loaders.CareTeamInfo) string { return d.Facility.Name })
 }
 
 // StationNumber is the resolver for the stationNumber field.
 func (r *careTeamResolver) StationNumber(ctx context.Context, obj *ent.CareTeam) (string, error) {
-	info, err := careTeamInfo(ctx, obj.ID)
-	if err != nil {
-		return "", err
-	}
-	return info.Facility.StationNumber, nil
+	return fromDirectory(ctx, obj, func(d *loaders.CareTeamInfo) string { return d.Facility.StationNumber })
+}
+
+// RequiresElectronicSignature is the resolver for the requiresElectronicSignature field.
+func (r *careTeamResolver) RequiresElectronicSignature(ctx context.Context, obj *ent.CareTeam) (bool, error) {
+	return obj.RequiresSignature, nil
 }
 
 // HealthCareSystemName is the resolver for the healthCareSystemName field.
 func (r *careTeamResolver) HealthCareSystemName(ctx context.Context, obj *ent.CareTeam) (string, error) {
-	info, err := careTeamInfo(ctx, obj.ID)
-	if err != nil {
-		return "", err
-	}
-	return info.Facility.HealthCareSystem, nil
+	return fromDirectory(ctx, obj, func(d *loaders.CareTeamInfo) string { return d.Facility.HealthCareSystem })
 }
 
 // Preferred is the resolver for the preferred field.
 func (r *careTeamResolver) Preferred(ctx context.Context, obj *ent.CareTeam) (bool, error) {
-	info, err := careTeamInfo(ctx, obj.ID)
-	if err != nil {
-		return false, err
-	}
-	return info.Association != nil && info.Association.Preferred, nil
+	return fromDirectory(ctx, obj, func(d *loaders.CareTeamInfo) bool { return d.Association != nil && d.Association.Preferred })
+}
+
+// CanAttach is the resolver for the canAttach field.
+func (r *careTeamResolver) CanAttach(ctx context.Context, obj *ent.CareTeam) (bool, error) {
+	return r.Inbox.CanAttach(obj), nil
 }
 
 // CanMessage is the resolver for the canMessage field.
 func (r *careTeamResolver) CanMessage(ctx context.Context, obj *ent.CareTeam) (bool, error) {
-	info, err := careTeamInfo(ctx, obj.ID)
-	if err != nil {
-		return false, err
-	}
-	return inbox.CareTeamBlock(info.Team, info.Facility, info.Association) == inbox.BlockNone, nil
+	return fromDirectory(ctx, obj, func(d *loaders.CareTeamInfo) bool {
+		return inbox.CareTeamBlock(d.Team, d.Facility, d.Association) == inbox.BlockNone
+	})
 }
 
 // CannotMessageReason is the resolver for the cannotMessageReason field.
@@ -74,11 +67,6 @@ func (r *careTeamResolver) CannotMessageReason(ctx context.Context, obj *ent.Car
 	return &reason, nil
 }
 
-// RequiresElectronicSignature is the resolver for the requiresElectronicSignature field.
-func (r *careTeamResolver) RequiresElectronicSignature(ctx context.Context, obj *ent.CareTeam) (bool, error) {
-	return obj.RequiresSignature, nil
-}
-
 // Transition is the resolver for the transition field.
 func (r *careTeamResolver) Transition(ctx context.Context, obj *ent.CareTeam) (*model.CareTeamTransition, error) {
 	info, err := careTeamInfo(ctx, obj.ID)
@@ -88,7 +76,13 @@ func (r *careTeamResolver) Transition(ctx context.Context, obj *ent.CareTeam) (*
 	return transition(r.Inbox.CareTeamTransition(info.Facility.StationNumber)), nil
 }
 
-// CanAttach is the resolver for the canAttach field.
-func (r *careTeamResolver) CanAttach(ctx context.Context, obj *ent.CareTeam) (bool, error) {
-	return r.Inbox.CanAttach(obj), nil
+// fromDirectory reads one field of the team's batch-loaded directory entry
+// (the team, its facility and the viewer's association).
+func fromDirectory[T any](ctx context.Context, obj *ent.CareTeam, field func(*loaders.CareTeamInfo) T) (T, error) {
+	d, err := careTeamInfo(ctx, obj.ID)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return field(d), nil
 }

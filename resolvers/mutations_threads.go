@@ -9,17 +9,6 @@ import (
 	"github.com/va/vams/graph/model"
 )
 
-// threadPayload answers a thread mutation with the thread as it now is, or with the
-// error alone.
-func threadPayload(key *string) func(*ent.Thread, error) (*model.ThreadPayload, error) {
-	return func(th *ent.Thread, err error) (*model.ThreadPayload, error) {
-		if err != nil {
-			return nil, err
-		}
-		return &model.ThreadPayload{Thread: th, ClientMutationID: key}, nil
-	}
-}
-
 // MarkThreadRead is the resolver for the markThreadRead field.
 func (r *mutationResolver) MarkThreadRead(ctx context.Context, input model.MarkThreadReadInput) (*model.ThreadPayload, error) {
 	return threadPayload(input.ClientMutationID)(r.Inbox.MarkThreadRead(ctx, input.ThreadID))
@@ -53,4 +42,12 @@ func (r *mutationResolver) TagThread(ctx context.Context, input model.TagThreadI
 // UntagThread is the resolver for the untagThread field.
 func (r *mutationResolver) UntagThread(ctx context.Context, input model.UntagThreadInput) (*model.ThreadPayload, error) {
 	return threadPayload(input.ClientMutationID)(r.Inbox.TagThread(ctx, input.ThreadID, input.TagID, true))
+}
+
+// threadPayload answers a thread mutation with the thread as it now is, or with the
+// error alone.
+func threadPayload(key *string) func(*ent.Thread, error) (*model.ThreadPayload, error) {
+	return answer(func(v *ent.Thread) *model.ThreadPayload {
+		return &model.ThreadPayload{Thread: v, ClientMutationID: key}
+	})
 }

@@ -68,6 +68,18 @@ func signature(in *model.ElectronicSignatureInput) *inbox.Signature {
 	return &inbox.Signature{FullName: in.FullName, Certified: in.Certified}
 }
 
+// answer makes a mutation's result from what the inbox returned: the
+// payload, or the error alone (a failed mutation has no payload).
+func answer[T, P any](payload func(T) P) func(T, error) (P, error) {
+	return func(v T, err error) (P, error) {
+		if err != nil {
+			var zero P
+			return zero, err
+		}
+		return payload(v), nil
+	}
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""

@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/message"
@@ -73,25 +74,23 @@ func send(ctx context.Context, out chan<- *model.InboxEvent, p *model.InboxEvent
 }
 
 func (r *Resolver) messageOf(ctx context.Context, id string) (*ent.Message, error) {
-	n, err := r.Inbox.Node(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	m, ok := n.(*ent.Message)
-	if !ok {
-		return nil, errors.New("not a message")
-	}
-	return m, nil
+	return nodeOf[*ent.Message](ctx, r.Inbox, id)
 }
 
 func (r *Resolver) threadOf(ctx context.Context, id string) (*ent.Thread, error) {
-	n, err := r.Inbox.Node(ctx, id)
+	return nodeOf[*ent.Thread](ctx, r.Inbox, id)
+}
+
+// nodeOf reads id through the viewer's scope and insists on its kind.
+func nodeOf[T ent.Noder](ctx context.Context, in *inbox.Service, id string) (T, error) {
+	var zero T
+	n, err := in.Node(ctx, id)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	t, ok := n.(*ent.Thread)
+	t, ok := n.(T)
 	if !ok {
-		return nil, errors.New("not a thread")
+		return zero, fmt.Errorf("not a %T", zero)
 	}
 	return t, nil
 }
