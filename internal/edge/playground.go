@@ -6,10 +6,12 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
+	"regexp"
 	"strconv"
 	"time"
 )
@@ -29,15 +31,34 @@ const (
 
 // playgroundCSP lets the page load nothing but this server's scripts, styles
 // and API; GraphiQL's stylesheet inlines its fonts and icons as data: URLs.
+// Subscriptions open a WebSocket to this server: CSP Level 3 lets 'self'
+// cover ws: and wss: on the page's host, but browsers that predate it
+// (Safari before 16) need the host named, so it is (playgroundCSPFor).
 const playgroundCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	"font-src 'self' data:; connect-src 'self'%s; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// cspHost is what a Host header must look like to be named in the CSP:
+// Go's server admits sub-delimiters (";" among them) that would end the
+// directive.
+var cspHost = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]+)?$|^\[[0-9A-Fa-f:.]+\](:[0-9]+)?$`)
+
+// playgroundCSPFor is the page's CSP for a request to host.
+func playgroundCSPFor(host string) string {
+	ws := ""
+	if cspHost.MatchString(host) {
+		ws = " ws://" + host + " wss://" + host
+	}
+	return fmt.Sprintf(playgroundCSP, ws)
+}
 
 // Playground serves GraphiQL at / (mounted in demo mode only).
 type Playground struct {
 	// Endpoint is the GraphQL endpoint's path.
 	Endpoint string
-	// SubscriptionEndpoint is where GraphiQL opens a graphql-ws connection
-	// for subscriptions; empty while VAMS has no subscription transport.
+	// SubscriptionEndpoint is the path where GraphiQL opens a
+	// graphql-transport-ws WebSocket for subscription operations (on the
+	// page's own host, ws: or wss: as the page is http: or https:); empty
+	// sends subscriptions over HTTP like everything else.
 	SubscriptionEndpoint string
 	// DemoToken, when set, issues a token for the n-th demo veteran
 	// (1-based; ErrNoDemoVeteran past the last), served at
@@ -73,9 +94,9 @@ func (p Playground) Routes(mux *http.ServeMux) {
 	if err := playgroundPage.Execute(&page, data); err != nil {
 		panic(err) // the template and its data are fixed: a bug
 	}
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", playgroundCSP)
+		w.Header().Set("Content-Security-Policy", playgroundCSPFor(r.Host))
 		w.Header().Set("Cache-Control", "no-cache")
 		_, _ = w.Write(page.Bytes())
 	})

@@ -3,6 +3,7 @@ package edge_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -34,22 +35,24 @@ document.addEventListener("securitypolicyviolation", e =>
 window.addEventListener("error", e => window.__problems.push("error: " + e.message));`
 
 // The playground loads from this server alone, under its CSP, prefills the
-// chosen demo veteran's token, and runs a query typed into the editor.
-func TestPlaygroundRunsQueryInHeadlessChromium(t *testing.T) {
+// chosen demo veteran's token, runs a query typed into the editor, and runs
+// a subscription over this server's WebSocket that shows a care team's
+// message when it arrives.
+func TestPlaygroundRunsQueryAndSubscriptionInHeadlessChromium(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		vamstest.MissingTool(t, "chromium is not installed (apt-get install chromium)")
 	}
 	s := vamstest.NewSystem(t, storetest.Backends(t)[0])
 	ctx := browser(t, chromium)
-	veteran := demo.Directory.Veterans[1]
+	veteran := demo.Directory.Veterans[2] // OH teams only: their messages arrive at once (Atom)
 
 	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument,
 		page.AddScriptToEvaluateOnNewDocumentParams{Source: recordProblems}); err != nil {
 		t.Fatal(err)
 	}
 	err = chromedp.Do(ctx,
-		chromedp.Navigate(s.URL+"/?veteran=2"),
+		chromedp.Navigate(s.URL+"/?veteran=3"),
 		chromedp.WaitVisible(chromedp.CSS(headersEditor)),
 	)
 	if err != nil {
@@ -59,34 +62,17 @@ func TestPlaygroundRunsQueryInHeadlessChromium(t *testing.T) {
 		t.Errorf("headers editor not prefilled with the demo token: %q", headers)
 	}
 
-	// Replace the sample query by typing, as a person would: the editor
-	// closes brackets itself, and typing "}" steps over them.
-	const query = "{ viewer { displayName } }"
-	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(queryEditor)),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector(`+jsString(queryEditor)+`).CodeMirror.execCommand("selectAll")`),
-		chromedp.SendKeys(chromedp.CSS(queryInput), query),
-	)
-	if err != nil {
-		t.Fatalf("typing the query: %v", err)
-	}
-	if typed := editorValue(t, ctx, queryEditor); strings.TrimSpace(typed) != query {
-		t.Fatalf("the query editor reads %q after typing %q", typed, query)
-	}
-	err = chromedp.Do(ctx,
-		// GraphiQL reads the operation name from the editor a moment after
-		// a change; run before that and it sends the sample's name (Inbox)
-		// with the typed query. The tab takes the new name at that moment.
-		chromedp.Poll[chromedp.Void](`document.querySelector(`+jsString(activeTab)+`)?.textContent !== "Inbox"`),
-		chromedp.Click(chromedp.CSS(runButton)),
-		chromedp.Poll[chromedp.Void](`(document.querySelector(`+jsString(responseEditor)+`)?.CodeMirror.getValue() ?? "").includes("displayName")`),
-	)
-	if err != nil {
-		t.Fatalf("running the query: %v; response: %s", err, editorValue(t, ctx, responseEditor))
-	}
+	run(t, ctx, "query Me { viewer { displayName } }", "Me")
+	waitForResponse(t, ctx, "displayName")
 	if response := editorValue(t, ctx, responseEditor); !strings.Contains(response, fmt.Sprintf(`"displayName": %q`, veteran.DisplayName)) {
-		t.Errorf("response does not name demo veteran 2 (%s): %s", veteran.DisplayName, response)
+		t.Errorf("response does not name demo veteran 3 (%s): %s", veteran.DisplayName, response)
 	}
+
+	run(t, ctx, "subscription Arrivals { messageReceived { message { body } } }", "Arrivals")
+	vamstest.Eventually(t, time.Minute, "the page's subscription to reach VAMS", func() bool { return s.App.Bus.Count() > 0 })
+	const body = "Your lab results are in and look normal."
+	s.Control("oh", http.MethodPost, "clinician-messages", map[string]any{"icn": veteran.ICN, "careTeam": "300100", "body": body}, nil)
+	waitForResponse(t, ctx, body)
 
 	problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__problems`))
 	if err != nil || len(problems) > 0 {
@@ -100,6 +86,45 @@ func TestPlaygroundRunsQueryInHeadlessChromium(t *testing.T) {
 		if !strings.HasPrefix(u, s.URL+"/") && !strings.HasPrefix(u, "data:") {
 			t.Errorf("loaded from off this server: %s", u)
 		}
+	}
+}
+
+// run replaces the editor's operation by typing it, as a person would (the
+// editor closes brackets itself, and typing "}" steps over them), and runs
+// it once GraphiQL has read its name.
+func run(t *testing.T, ctx context.Context, operation, name string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(queryEditor)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(`+jsString(queryEditor)+`).CodeMirror.execCommand("selectAll")`),
+		chromedp.SendKeys(chromedp.CSS(queryInput), operation),
+	)
+	if err != nil {
+		t.Fatalf("typing %q: %v", operation, err)
+	}
+	if typed := editorValue(t, ctx, queryEditor); strings.TrimSpace(typed) != operation {
+		t.Fatalf("the query editor reads %q after typing %q", typed, operation)
+	}
+	err = chromedp.Do(ctx,
+		// GraphiQL reads the operation name from the editor a moment after
+		// a change; run before that and it sends the previous name with the
+		// typed text (and a subscription over HTTP). The tab takes the new
+		// name at that moment.
+		chromedp.Poll[chromedp.Void](`document.querySelector(`+jsString(activeTab)+`)?.textContent === `+jsString(name)),
+		chromedp.Click(chromedp.CSS(runButton)),
+	)
+	if err != nil {
+		t.Fatalf("running %s: %v", name, err)
+	}
+}
+
+// waitForResponse waits until the response pane shows text.
+func waitForResponse(t *testing.T, ctx context.Context, text string) {
+	t.Helper()
+	err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](
+		`(document.querySelector(`+jsString(responseEditor)+`)?.CodeMirror.getValue() ?? "").includes(`+jsString(text)+`)`))
+	if err != nil {
+		t.Fatalf("waiting for %q in the response: %v; response: %s", text, err, editorValue(t, ctx, responseEditor))
 	}
 }
 

@@ -56,10 +56,25 @@ func TestPlaygroundPageNeedsNothingButItsEmbeddedAssets(t *testing.T) {
 		t.Fatalf("GET /: %d", res.StatusCode)
 	}
 	csp := res.Header.Get("Content-Security-Policy")
-	for _, want := range []string{"default-src 'none'", "script-src 'self';", "connect-src 'self'", "frame-ancestors 'none'"} {
+	host := strings.TrimPrefix(srv.URL, "http://")
+	// Subscriptions: a WebSocket to this host, named for browsers whose
+	// 'self' does not cover ws: (CSP before Level 3).
+	connect := "connect-src 'self' ws://" + host + " wss://" + host + ";"
+	for _, want := range []string{"default-src 'none'", "script-src 'self';", connect, "frame-ancestors 'none'"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("CSP %q lacks %q", csp, want)
 		}
+	}
+	// A Host header that would break out of the directive is not named.
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
+	req.Host = "example.com;script-src"
+	odd, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd.Body.Close()
+	if csp := odd.Header.Get("Content-Security-Policy"); strings.Contains(csp, "example.com") || !strings.Contains(csp, "connect-src 'self';") {
+		t.Errorf("a Host with a ';' reached the CSP: %q", csp)
 	}
 	if strings.Contains(csp, "unsafe") {
 		t.Errorf("CSP allows unsafe sources: %q", csp)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -226,16 +227,26 @@ func closeReason(code int) string {
 	return "unauthorized"
 }
 
-// websocketGate admits an upgrade only from an allowed browser origin (or no
-// Origin: the mobile app) and gives the connection its state.
+// websocketGate admits an upgrade only from an allowed browser origin, from
+// a page this server served (the playground: its origin's host is the
+// request's), or with no Origin (the mobile app), and gives the connection
+// its state. Browsers set Origin themselves, so a foreign page cannot pass
+// for this server's.
 func (h *Handler) websocketGate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if o := r.Header.Get("Origin"); o != "" && !slices.Contains(h.cfg.AllowedOrigins, strings.ToLower(o)) {
+		if o := r.Header.Get("Origin"); o != "" && !slices.Contains(h.cfg.AllowedOrigins, strings.ToLower(o)) && !sameHost(o, r.Host) {
 			writeGraphQLError(w, r, http.StatusForbidden, CodeForbidden, "origin not allowed")
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), liveConnKey{}, &liveConn{})))
 	})
+}
+
+// sameHost reports whether origin (scheme://host[:port]) names host, the
+// request's Host, port included.
+func sameHost(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && strings.EqualFold(u.Host, host)
 }
 
 // sseSlot holds an SSE stream (one subscription per connection) to the

@@ -339,7 +339,10 @@ func TestConnectionsPerVeteranAreCappedAndOriginsChecked(t *testing.T) {
 	}
 
 	url := "ws" + strings.TrimPrefix(e.Server.URL, "http") + "/graphql"
-	for origin, ok := range map[string]bool{"https://evil.example": false, "https://app.example.va.gov": true} {
+	self := e.Server.URL // a page this server served (the playground)
+	foreignPort := "http://" + strings.Split(strings.TrimPrefix(self, "http://"), ":")[0] + ":1"
+	for origin, ok := range map[string]bool{"https://evil.example": false, "https://app.example.va.gov": true,
+		self: true, foreignPort: false, "null": false} {
 		c, res, err := websocket.Dial(context.Background(), url, &websocket.DialOptions{
 			Subprotocols: []string{transportWS}, HTTPHeader: http.Header{"Origin": {origin}}})
 		if (err == nil) != ok {

@@ -31,7 +31,7 @@ func (h *Handler) routes() (public, operator http.Handler) {
 	pub.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mount(pub, "GET /readyz", c.Ready)
 	if c.Demo {
-		Playground{Endpoint: GraphQLPath, DemoToken: c.DemoToken}.Routes(pub)
+		Playground{Endpoint: GraphQLPath, SubscriptionEndpoint: GraphQLPath, DemoToken: c.DemoToken}.Routes(pub)
 		if c.Issuer != nil {
 			pub.Handle("GET "+auth.DevJWKSPath, c.Issuer.JWKSHandler())
 			pub.Handle("GET "+auth.DevDiscoveryPath, c.Issuer.DiscoveryHandler())
