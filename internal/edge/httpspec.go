@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/99designs/gqlgen/graphql/errcode"
 )
 
 // Codes of transport-level request errors (extensions.code).
@@ -14,6 +16,27 @@ const (
 )
 
 const graphQLResponseJSON = "application/graphql-response+json"
+
+// CodeComplexityLimit is gqlgen's code for an operation over MaxComplexity
+// (its constant is unexported).
+const CodeComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
+
+// requestErrorCodes refuse a request before anything runs: like a parse or
+// validation failure, they are request errors — 200 with errors (and no
+// data) under application/json, 400 without data under
+// application/graphql-response+json. gqlgen tells them from field errors by
+// their code's kind.
+var requestErrorCodes = []string{
+	CodeQueryTooLarge, CodeTooManyTokens, CodeTooManyFields, CodeTooManyIDs,
+	CodeQueryTooDeep, CodeComplexityLimit, CodeIntrospectionDisabled,
+	CodePersistedQueryRequired, CodeDeferNotSupported,
+}
+
+func init() {
+	for _, code := range requestErrorCodes {
+		errcode.RegisterErrorType(code, errcode.KindProtocol)
+	}
+}
 
 // specStatus makes gqlgen's transports answer request errors as GraphQL
 // over HTTP says. Under application/json (also what */* and no Accept get)

@@ -1,14 +1,18 @@
 package edge_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/va/vams/internal/edge"
 	"github.com/va/vams/internal/store/storetest"
+	"github.com/va/vams/internal/vamstest"
 )
 
 // Request errors follow GraphQL over HTTP: 200 with errors for
@@ -65,6 +69,70 @@ func TestRequestErrorsFollowGraphQLOverHTTP(t *testing.T) {
 					t.Fatalf("the body is echoed: %s", raw)
 				}
 			})
+		}
+	})
+}
+
+// Every limit refuses the request before anything runs, so it is a request
+// error as GraphQL over HTTP says: 200 with errors under application/json
+// and */*, 400 under application/graphql-response+json, and never a data
+// entry.
+func TestLimitRefusalsAreRequestErrors(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := setup(t, b)
+		shallow := vamstest.New(t, b, vamstest.Options{API: func(c *edge.Config) { c.MaxDepth = 2 }})
+		shallow.Veteran(icnA, "Alex Morgan")
+		prod := vamstest.New(t, b, vamstest.Options{API: func(c *edge.Config) { c.Introspection = false }})
+		prod.Veteran(icnA, "Alex Morgan")
+		safelisted := vamstest.New(t, b, vamstest.Options{API: func(c *edge.Config) { c.PersistedOnly, c.PersistedQueries = true, map[string]string{} }})
+		safelisted.Veteran(icnA, "Alex Morgan")
+		ids := make([]string, edge.MaxNodeIDs+1)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("id%d", i)
+		}
+		for _, c := range []struct {
+			name, query, code string
+			vars              map[string]any
+			env               *vamstest.Env
+		}{
+			{"16,000 repeated fields", `{ viewer { x1: ` + strings.Repeat("id ", 16000) + `} }`, edge.CodeQueryTooLarge, nil, w.Env},
+			{"many tokens", `{ viewer { id ` + strings.Repeat("@a", edge.MaxTokens) + ` } }`, edge.CodeTooManyTokens, nil, w.Env},
+			{"1,000 aliases", `{ viewer { ` + repeat(1000, func(i int) string { return fmt.Sprintf("a%d:id ", i) }) + `} }`, edge.CodeTooManyFields, nil, w.Env},
+			{"nodes with too many ids", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, edge.CodeTooManyIDs, map[string]any{"ids": ids}, w.Env},
+			{"too deep", `{ viewer { threads { edges { node { id } } } } }`, edge.CodeQueryTooDeep, nil, shallow},
+			{"too costly", `{ viewer { threads(first: 100) { edges { node { id messages(first: 100) { edges { node { id body } } } } } } } }`, edge.CodeComplexityLimit, nil, w.Env},
+			{"introspection off", `{ __schema { types { name } } }`, edge.CodeIntrospectionDisabled, nil, prod},
+			{"not on the safelist", `{ viewer { id } }`, edge.CodePersistedQueryRequired, nil, safelisted},
+			{"@defer", `{ viewer { id ... @defer { unreadCount } } }`, edge.CodeDeferNotSupported, nil, w.Env},
+		} {
+			for _, accept := range []struct {
+				header string
+				status int
+			}{{"application/json", 200}, {"*/*", 200}, {"application/graphql-response+json", 400}} {
+				t.Run(c.name+", "+accept.header, func(t *testing.T) {
+					body, _ := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
+					req, _ := http.NewRequest("POST", c.env.Server.URL+"/graphql", bytes.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Accept", accept.header)
+					req.Header.Set("Authorization", "Bearer "+c.env.Token(icnA))
+					res, err := http.DefaultClient.Do(req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer res.Body.Close()
+					raw, _ := io.ReadAll(res.Body)
+					var out map[string]json.RawMessage
+					_ = json.Unmarshal(raw, &out)
+					var errs []struct{ Extensions map[string]any }
+					_ = json.Unmarshal(out["errors"], &errs)
+					if res.StatusCode != accept.status || len(errs) != 1 || errs[0].Extensions["code"] != c.code {
+						t.Fatalf("%d %.300s, want %d and one %s", res.StatusCode, raw, accept.status, c.code)
+					}
+					if _, ok := out["data"]; ok {
+						t.Fatalf("a request error carries data: %.300s", raw)
+					}
+				})
+			}
 		}
 	})
 }

@@ -12,11 +12,6 @@ import (
 // CodeDeferNotSupported refuses an operation using @defer.
 const CodeDeferNotSupported = "DEFER_NOT_SUPPORTED"
 
-// A refused @defer is a request error, like a validation failure: 200 with
-// errors under application/json, 400 without data under
-// application/graphql-response+json.
-func init() { errcode.RegisterErrorType(CodeDeferNotSupported, errcode.KindProtocol) }
-
 // noDefer refuses @defer before anything runs. gqlparser's prelude declares
 // the directive, so validation lets it through, but VAMS serves no
 // incremental delivery transport: over plain JSON gqlgen answered the
