@@ -136,3 +136,41 @@ func TestLimitRefusalsAreRequestErrors(t *testing.T) {
 		}
 	})
 }
+
+// A client listing a JSON type before text/event-stream (urql's queries
+// do) gets a JSON answer, request errors at their 4xx; one listing the
+// stream first (graphql-sse) still streams.
+func TestEventStreamOnlyWhenListedFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := setup(t, b)
+		const urqlAccept = "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed"
+		big := `{ viewer { x1: ` + strings.Repeat("id ", 16000) + `} }`
+		for _, c := range []struct {
+			name, accept, query, contentType string
+			status                           int
+		}{
+			{"urql's query", urqlAccept, `{ viewer { id } }`, "application/graphql-response+json", 200},
+			{"urql's refused query", urqlAccept, big, "application/graphql-response+json", 400},
+			{"json, then the stream", "application/json, text/event-stream", big, "application/json", 200},
+			{"the stream only", "text/event-stream", `{ viewer { id } }`, "text/event-stream", 200},
+			{"the stream first", "text/event-stream, application/json", `{ viewer { id } }`, "text/event-stream", 200},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				body, _ := json.Marshal(map[string]any{"query": c.query})
+				req, _ := http.NewRequest("POST", w.Server.URL+"/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Accept", c.accept)
+				req.Header.Set("Authorization", "Bearer "+w.Token(icnA))
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Body.Close()
+				raw, _ := io.ReadAll(res.Body)
+				if res.StatusCode != c.status || !strings.HasPrefix(res.Header.Get("Content-Type"), c.contentType) {
+					t.Fatalf("%d %s %.200s, want %d %s", res.StatusCode, res.Header.Get("Content-Type"), raw, c.status, c.contentType)
+				}
+			})
+		}
+	})
+}

@@ -98,6 +98,35 @@ func responseMediaType(r *http.Request) string {
 	return graphQLResponseJSON
 }
 
+// preferListedJSON drops text/event-stream from an Accept that lists a JSON
+// type before it. gqlgen's SSE transport claims every POST whose Accept
+// names text/event-stream at all, and urql names it, after
+// application/graphql-response+json, on every query: those were answered
+// as event streams (200 even for a request error, and each took one of the
+// veteran's connection slots). A client that lists text/event-stream first
+// (graphql-sse, urql's subscriptions) still streams.
+func preferListedJSON(h http.Header) {
+	var keep []string
+	listedJSON, stream := false, false
+	for part := range strings.SplitSeq(h.Get("Accept"), ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		switch {
+		case err != nil:
+		case mt == "text/event-stream" && !listedJSON:
+			return
+		case mt == "text/event-stream":
+			stream = true
+			continue
+		case mt == "*/*", mt == "application/*", mt == "application/json", mt == graphQLResponseJSON:
+			listedJSON = true
+		}
+		keep = append(keep, part)
+	}
+	if stream {
+		h.Set("Accept", strings.Join(keep, ","))
+	}
+}
+
 // internalError logs err under the request id and answers 500 in the
 // endpoint's shape without err's text.
 func internalError(log *slog.Logger, write errorWriter, w http.ResponseWriter, r *http.Request, what string, err error) {

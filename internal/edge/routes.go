@@ -102,6 +102,7 @@ func (h *Handler) graphQLRoute() http.Handler {
 			return
 		}
 		r.Header.Del("Upgrade") // only a websocket upgrade may skip the header check
+		preferListedJSON(r.Header)
 		api.ServeHTTP(w, r)
 	})
 }
