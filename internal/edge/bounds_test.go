@@ -19,26 +19,39 @@ func repeat(n int, f func(i int) string) string {
 	return b.String()
 }
 
+// attack is a query shape that cost seconds of CPU before the limits, and
+// the limit's code that refuses it.
+type attack struct {
+	name, query, code string
+	vars              map[string]any
+}
+
+func nodeIDs(n int) []any {
+	ids := make([]any, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("id%d", i)
+	}
+	return ids
+}
+
+func attacks() []attack {
+	return []attack{
+		{"16,000 repeated fields", `{ viewer { x1: ` + strings.Repeat("id ", 16000) + `} }`, edge.CodeQueryTooLarge, nil},
+		{"many tokens in a small text", `{ viewer { id ` + strings.Repeat("@a", edge.MaxTokens) + ` } }`, edge.CodeTooManyTokens, nil},
+		{"1,000 aliases", `{ viewer { ` + repeat(1000, func(i int) string { return fmt.Sprintf("a%d:id ", i) }) + `} }`, edge.CodeTooManyFields, nil},
+		{"aliased lists", `{ ` + repeat(200, func(i int) string { return fmt.Sprintf("a%d:viewer{careTeams{canMessage}} ", i) }) + `}`, edge.CodeTooManyFields, nil},
+		{"nodes with too many ids", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, edge.CodeTooManyIDs, map[string]any{"ids": nodeIDs(edge.MaxNodeIDs + 1)}},
+	}
+}
+
 // The attack shapes that cost seconds of CPU in validation are refused by
 // a limit checked on the query text before it is parsed or validated: not
 // one SQL statement runs.
 func TestQueryShapeLimitsRefuseBeforeValidation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		w := setup(t, b)
-		ids := make([]any, edge.MaxNodeIDs+1)
-		for i := range ids {
-			ids[i] = fmt.Sprintf("id%d", i)
-		}
-		for _, c := range []struct {
-			name, query, code string
-			vars              map[string]any
-		}{
-			{"16,000 repeated fields", `{ viewer { x1: ` + strings.Repeat("id ", 16000) + `} }`, edge.CodeQueryTooLarge, nil},
-			{"many tokens in a small text", `{ viewer { id ` + strings.Repeat("@a", edge.MaxTokens) + ` } }`, edge.CodeTooManyTokens, nil},
-			{"1,000 aliases", `{ viewer { ` + repeat(1000, func(i int) string { return fmt.Sprintf("a%d:id ", i) }) + `} }`, edge.CodeTooManyFields, nil},
-			{"aliased lists", `{ ` + repeat(200, func(i int) string { return fmt.Sprintf("a%d:viewer{careTeams{canMessage}} ", i) }) + `}`, edge.CodeTooManyFields, nil},
-			{"nodes with too many ids", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, edge.CodeTooManyIDs, map[string]any{"ids": ids}},
-		} {
+		ids := nodeIDs(edge.MaxNodeIDs + 1)
+		for _, c := range attacks() {
 			t.Run(c.name, func(t *testing.T) {
 				w.Do(icnA, `{ viewer { id } }`, nil)
 				w.Counter.Reset()

@@ -3,7 +3,6 @@ package edge_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,6 +13,31 @@ import (
 	"github.com/va/vams/internal/store/storetest"
 	"github.com/va/vams/internal/vamstest"
 )
+
+// postQuery posts a GraphQL request as JSON with the Accept given and
+// returns the answer.
+func postQuery(t *testing.T, url, token, accept string, req map[string]any) (*http.Response, []byte) {
+	t.Helper()
+	body, _ := json.Marshal(req)
+	return do(t, http.MethodPost, url+"/graphql", token, accept, bytes.NewReader(body))
+}
+
+func do(t *testing.T, method, url, token, accept string, body io.Reader) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, body)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", accept)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res, raw
+}
 
 // Request errors follow GraphQL over HTTP: 200 with errors for
 // application/json (and */*, which Apollo Client sends), 4xx without a data
@@ -37,21 +61,13 @@ func TestRequestErrorsFollowGraphQLOverHTTP(t *testing.T) {
 			{"GET mutation", "GET", "application/json", `mutation { markThreadRead(input: {threadId: "x"}) { thread { id } } }`, 405, "METHOD_NOT_ALLOWED"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				var req *http.Request
+				var res *http.Response
+				var raw []byte
 				if c.method == "GET" {
-					req, _ = http.NewRequest("GET", w.Server.URL+"/graphql?query="+url.QueryEscape(c.body), nil)
+					res, raw = do(t, "GET", w.Server.URL+"/graphql?query="+url.QueryEscape(c.body), tok, c.accept, nil)
 				} else {
-					req, _ = http.NewRequest("POST", w.Server.URL+"/graphql", strings.NewReader(c.body))
-					req.Header.Set("Content-Type", "application/json")
+					res, raw = do(t, "POST", w.Server.URL+"/graphql", tok, c.accept, strings.NewReader(c.body))
 				}
-				req.Header.Set("Accept", c.accept)
-				req.Header.Set("Authorization", "Bearer "+tok)
-				res, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer res.Body.Close()
-				raw, _ := io.ReadAll(res.Body)
 				var body map[string]json.RawMessage
 				_ = json.Unmarshal(raw, &body)
 				var errs []struct {
@@ -86,41 +102,28 @@ func TestLimitRefusalsAreRequestErrors(t *testing.T) {
 		prod.Veteran(icnA, "Alex Morgan")
 		safelisted := vamstest.New(t, b, vamstest.Options{API: func(c *edge.Config) { c.PersistedOnly, c.PersistedQueries = true, map[string]string{} }})
 		safelisted.Veteran(icnA, "Alex Morgan")
-		ids := make([]string, edge.MaxNodeIDs+1)
-		for i := range ids {
-			ids[i] = fmt.Sprintf("id%d", i)
+		type refusal struct {
+			attack
+			env *vamstest.Env
 		}
-		for _, c := range []struct {
-			name, query, code string
-			vars              map[string]any
-			env               *vamstest.Env
-		}{
-			{"16,000 repeated fields", `{ viewer { x1: ` + strings.Repeat("id ", 16000) + `} }`, edge.CodeQueryTooLarge, nil, w.Env},
-			{"many tokens", `{ viewer { id ` + strings.Repeat("@a", edge.MaxTokens) + ` } }`, edge.CodeTooManyTokens, nil, w.Env},
-			{"1,000 aliases", `{ viewer { ` + repeat(1000, func(i int) string { return fmt.Sprintf("a%d:id ", i) }) + `} }`, edge.CodeTooManyFields, nil, w.Env},
-			{"nodes with too many ids", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, edge.CodeTooManyIDs, map[string]any{"ids": ids}, w.Env},
-			{"too deep", `{ viewer { threads { edges { node { id } } } } }`, edge.CodeQueryTooDeep, nil, shallow},
-			{"too costly", `{ viewer { threads(first: 100) { edges { node { id messages(first: 100) { edges { node { id body } } } } } } } }`, edge.CodeComplexityLimit, nil, w.Env},
-			{"introspection off", `{ __schema { types { name } } }`, edge.CodeIntrospectionDisabled, nil, prod},
-			{"not on the safelist", `{ viewer { id } }`, edge.CodePersistedQueryRequired, nil, safelisted},
-			{"@defer", `{ viewer { id ... @defer { unreadCount } } }`, edge.CodeDeferNotSupported, nil, w.Env},
-		} {
+		var cases []refusal
+		for _, a := range attacks() {
+			cases = append(cases, refusal{a, w.Env})
+		}
+		cases = append(cases, []refusal{
+			{attack{"too deep", `{ viewer { threads { edges { node { id } } } } }`, edge.CodeQueryTooDeep, nil}, shallow},
+			{attack{"too costly", `{ viewer { threads(first: 100) { edges { node { id messages(first: 100) { edges { node { id body } } } } } } } }`, edge.CodeComplexityLimit, nil}, w.Env},
+			{attack{"introspection off", `{ __schema { types { name } } }`, edge.CodeIntrospectionDisabled, nil}, prod},
+			{attack{"not on the safelist", `{ viewer { id } }`, edge.CodePersistedQueryRequired, nil}, safelisted},
+			{attack{"@defer", `{ viewer { id ... @defer { unreadCount } } }`, edge.CodeDeferNotSupported, nil}, w.Env},
+		}...)
+		for _, c := range cases {
 			for _, accept := range []struct {
 				header string
 				status int
 			}{{"application/json", 200}, {"*/*", 200}, {"application/graphql-response+json", 400}} {
 				t.Run(c.name+", "+accept.header, func(t *testing.T) {
-					body, _ := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
-					req, _ := http.NewRequest("POST", c.env.Server.URL+"/graphql", bytes.NewReader(body))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Accept", accept.header)
-					req.Header.Set("Authorization", "Bearer "+c.env.Token(icnA))
-					res, err := http.DefaultClient.Do(req)
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer res.Body.Close()
-					raw, _ := io.ReadAll(res.Body)
+					res, raw := postQuery(t, c.env.Server.URL, c.env.Token(icnA), accept.header, map[string]any{"query": c.query, "variables": c.vars})
 					var out map[string]json.RawMessage
 					_ = json.Unmarshal(raw, &out)
 					var errs []struct{ Extensions map[string]any }
@@ -156,17 +159,7 @@ func TestEventStreamOnlyWhenListedFirst(t *testing.T) {
 			{"the stream first", "text/event-stream, application/json", `{ viewer { id } }`, "text/event-stream", 200},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				body, _ := json.Marshal(map[string]any{"query": c.query})
-				req, _ := http.NewRequest("POST", w.Server.URL+"/graphql", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Accept", c.accept)
-				req.Header.Set("Authorization", "Bearer "+w.Token(icnA))
-				res, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer res.Body.Close()
-				raw, _ := io.ReadAll(res.Body)
+				res, raw := postQuery(t, w.Server.URL, w.Token(icnA), c.accept, map[string]any{"query": c.query})
 				if res.StatusCode != c.status || !strings.HasPrefix(res.Header.Get("Content-Type"), c.contentType) {
 					t.Fatalf("%d %s %.200s, want %d %s", res.StatusCode, res.Header.Get("Content-Type"), raw, c.status, c.contentType)
 				}
