@@ -58,6 +58,8 @@ func main() {
 	syncN := flag.Int("sync", envInt("BENCH_SYNC", 300), "messages per sync throughput figure (0 skips)")
 	reuse := flag.Bool("reuse", os.Getenv("BENCH_REUSE") == "1", "reuse an already generated database of the same size")
 	profile := flag.String("profile", os.Getenv("BENCH_PROFILE"), "directory for the server's CPU and allocation profiles under load, per operation (the server then runs in its own process)")
+	scenario := flag.String("scenario", os.Getenv("BENCH_SCENARIO"), `"attacks" runs only the attack shapes (no data set); empty runs everything`)
+	attacks := flag.Int("attacks", envInt("BENCH_ATTACKS", 10), "requests per attack shape, for the server CPU each costs (0 skips)")
 	serveAddr := flag.String("serve", "", "only serve VAMS at this address over an existing database (-database or -data-dir), no seeding, sync workers off")
 	operatorAddr := flag.String("operator-addr", "", "with -serve: the operator listener (metrics, /ops/, /debug/pprof/)")
 	databaseURL := flag.String("database", "", "with -serve: the PostgreSQL URL of the database to serve")
@@ -83,6 +85,26 @@ func main() {
 	defer stop()
 	opts := bench.Options{Clients: *clients, Duration: *dur, SingleOps: *single, HeavyMix: 0.3, Out: os.Stdout, Log: os.Stderr,
 		ProfileDir: *profile, Spawn: spawn}
+	runAttacks := func() {
+		if *attacks <= 0 {
+			return
+		}
+		at, err := target(server, "vams_bench_attacks", true)
+		if err != nil {
+			fatal(err)
+		}
+		if err := bench.Attacks(ctx, at, *attacks, opts); err != nil {
+			fatal(err)
+		}
+	}
+	switch *scenario {
+	case "":
+	case "attacks":
+		runAttacks()
+		return
+	default:
+		fatal(fmt.Errorf("BENCH_SCENARIO %q: want attacks or nothing", *scenario))
+	}
 
 	pristine, err := prepare(ctx, server, sz, *reuse)
 	if err != nil {
@@ -119,6 +141,7 @@ func main() {
 			fatal(err)
 		}
 	}
+	runAttacks()
 	if *syncN > 0 {
 		st, err := target(server, "vams_bench_sync", true)
 		if err != nil {

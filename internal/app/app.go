@@ -65,8 +65,8 @@ type Options struct {
 	// NoDemoHistory leaves the demo mailboxes out: the simulators hold the
 	// demo directory only (tests that need no history import in no time).
 	NoDemoHistory bool
-	// SendLimiter bounds each veteran's sends; nil means the default
-	// ratelimit.PerVeteran (20 an hour, burst 5).
+	// SendLimiter bounds each veteran's sends; nil means a
+	// ratelimit.PerVeteran at the configured rate (sendLimit).
 	SendLimiter inbox.SendLimiter
 	// MHVSim and OHSim, when set, are used instead of new simulators, so a
 	// test can restart VAMS while the providers keep their state.
@@ -188,7 +188,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Metrics = metrics.New(a.Store.DB, a.Store.Dialect, a.Bus.Count)
 	limiter := opts.SendLimiter
 	if limiter == nil {
-		limiter = ratelimit.NewPerVeteran(ratelimit.DefaultPerHour, ratelimit.DefaultBurst)
+		limiter = ratelimit.NewPerVeteran(sendLimit(cfg))
 	}
 	// The outbox needs only the store, so the inbox is built whole with it
 	// and the engine, which runs what the outbox queues, gets the inbox.
@@ -343,4 +343,20 @@ func loadCutovers(path string) ([]inbox.Cutover, error) {
 		return nil, fmt.Errorf("VAMS_CUTOVER_SCHEDULE: %w", err)
 	}
 	return inbox.ParseCutovers(data)
+}
+
+// sendLimit is the configured send rate, or the mode's default: the
+// conduct rule's in production, a generous one in demo mode.
+func sendLimit(cfg config.Config) (perHour float64, burst int) {
+	perHour, burst = ratelimit.DefaultPerHour, ratelimit.DefaultBurst
+	if cfg.Mode == config.Demo {
+		perHour, burst = ratelimit.DemoPerHour, ratelimit.DemoBurst
+	}
+	if cfg.SendsPerHour > 0 {
+		perHour = cfg.SendsPerHour
+	}
+	if cfg.SendBurst > 0 {
+		burst = cfg.SendBurst
+	}
+	return perHour, burst
 }

@@ -15,16 +15,7 @@ import (
 func TestRetriedSendReachesTheProviderOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		s := vamstest.NewSystem(t, b)
-		var teams struct {
-			Viewer struct{ CareTeams []struct{ ID, Name string } }
-		}
-		s.MustDo(demo.Veteran1ICN, `{ viewer { careTeams { id name } } }`, nil, &teams)
-		team := ""
-		for _, ct := range teams.Viewer.CareTeams {
-			if ct.Name == "Primary Care Team Blue" { // served by MHV
-				team = ct.ID
-			}
-		}
+		team := teamNamed(s, demo.Veteran1ICN, "Primary Care Team Blue") // served by MHV
 		const subject = "Refill, sent once"
 		in := map[string]any{"in": map[string]any{"careTeamId": team, "category": "MEDICATIONS", "subject": subject,
 			"body": "Please refill my lisinopril.", "clientMutationId": "compose-7f3c9a52"}}

@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -81,6 +82,13 @@ type Config struct {
 	// holds them.
 	CutoverSchedule string
 
+	// SendsPerHour and SendBurst bound each veteran's sends, a token bucket
+	// per veteran in each process (VAMS_SEND_LIMIT_PER_HOUR,
+	// VAMS_SEND_LIMIT_BURST); zero takes the mode's default (see
+	// internal/platform/ratelimit).
+	SendsPerHour float64
+	SendBurst    int
+
 	// Deprecated names the deprecated variables set, each with what
 	// replaces it, for a warning at startup.
 	Deprecated []string
@@ -149,6 +157,16 @@ func Load() (Config, error) {
 	}
 	if c.NotifyBaseURL != "" && c.NotifyAPIKey == "" {
 		return c, fmt.Errorf("VAMS_NOTIFY_BASE_URL needs VAMS_NOTIFY_API_KEY")
+	}
+	if v := os.Getenv("VAMS_SEND_LIMIT_PER_HOUR"); v != "" {
+		if c.SendsPerHour, err = strconv.ParseFloat(v, 64); err != nil || !(c.SendsPerHour > 0) || math.IsInf(c.SendsPerHour, 0) {
+			return c, fmt.Errorf("VAMS_SEND_LIMIT_PER_HOUR: want a positive number of sends an hour such as 20")
+		}
+	}
+	if v := os.Getenv("VAMS_SEND_LIMIT_BURST"); v != "" {
+		if c.SendBurst, err = strconv.Atoi(v); err != nil || c.SendBurst <= 0 {
+			return c, fmt.Errorf("VAMS_SEND_LIMIT_BURST: want a positive number of sends at once such as 5")
+		}
 	}
 	for _, o := range strings.Split(os.Getenv("VAMS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {

@@ -36,3 +36,35 @@ func TestOperatorAddrFallsBackToDeprecatedMetricsAddr(t *testing.T) {
 		})
 	}
 }
+
+// The send limit's variables take positive numbers; unset, they leave the
+// mode's default (zero here).
+func TestSendLimitVariables(t *testing.T) {
+	for _, c := range []struct {
+		name, perHour, burst string
+		wantPerHour          float64
+		wantBurst            int
+		ok                   bool
+	}{
+		{"unset", "", "", 0, 0, true},
+		{"both", "120", "30", 120, 30, true},
+		{"a fraction an hour", "0.5", "", 0.5, 0, true},
+		{"zero rate", "0", "", 0, 0, false},
+		{"negative burst", "", "-1", 0, 0, false},
+		{"not a number", "many", "", 0, 0, false},
+		{"infinite", "Inf", "", 0, 0, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("VAMS_MODE", "demo")
+			t.Setenv("VAMS_SEND_LIMIT_PER_HOUR", c.perHour)
+			t.Setenv("VAMS_SEND_LIMIT_BURST", c.burst)
+			cfg, err := Load()
+			if (err == nil) != c.ok {
+				t.Fatalf("Load: %v, want ok=%v", err, c.ok)
+			}
+			if c.ok && (cfg.SendsPerHour != c.wantPerHour || cfg.SendBurst != c.wantBurst) {
+				t.Fatalf("%v an hour, burst %d; want %v, %d", cfg.SendsPerHour, cfg.SendBurst, c.wantPerHour, c.wantBurst)
+			}
+		})
+	}
+}

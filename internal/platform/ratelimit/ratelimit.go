@@ -11,10 +11,14 @@ import (
 
 // Defaults: MHV's conduct rules forbid "an excessive number of messages"
 // without a number; 20 an hour with a burst of 5 leaves room for a veteran
-// writing to several teams in one sitting.
+// writing to several teams in one sitting. The demo's person trying every
+// feature in a sitting would hit that after five sends, so demo mode
+// allows far more (still a bound: the simulators keep what they get).
 const (
 	DefaultPerHour = 20
 	DefaultBurst   = 5
+	DemoPerHour    = 600
+	DemoBurst      = 100
 )
 
 // PerVeteran is a token bucket per veteran. It satisfies inbox.SendLimiter.
