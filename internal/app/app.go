@@ -166,7 +166,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// the adapters reach them over real HTTP like they reach MHV and OH.
 	secret := []byte(cfg.OHPublicationSecret)
 	mhvCfg := mhv.Config{BaseURL: cfg.MHVBaseURL, AppToken: cfg.MHVAppToken, APIKey: cfg.MHVAPIKey, HTTPClient: opts.HTTPClient}
-	ohCfg := oh.Config{BaseURL: cfg.OHBaseURL, Authority: cfg.OHAuthority, Credentials: oh.BearerToken(cfg.OHToken), HTTPClient: opts.HTTPClient}
+	ohCfg := oh.Config{BaseURL: cfg.OHBaseURL, Authority: cfg.OHAuthority, Credentials: oh.BearerToken(cfg.OHToken), HTTPClient: opts.HTTPClient,
+		Now: clk.Now}
 	if demoMode {
 		if len(secret) == 0 {
 			secret = []byte(demoPublicationKey)

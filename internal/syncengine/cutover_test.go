@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store/storetest"
 	"github.com/va/vams/internal/vamstest"
@@ -56,12 +54,12 @@ func TestCutoverFollowsItsSchedule(t *testing.T) {
 		if err := os.WriteFile(path, []byte(schedule), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		var skew atomic.Int64
-		clk := clock.Func(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) })
+		clk := vamstest.NewClock()
+		start := clk.Now()
 		s := vamstest.NewSystem(t, b, vamstest.SystemOptions{Clock: clk, CutoverSchedule: path})
 		team := teamID(t, s, cardiology)
 		at := func(days int) transitionView {
-			skew.Store(int64(time.Duration(days) * 24 * time.Hour))
+			clk.Set(start.AddDate(0, 0, days))
 			if _, err := s.App.Inbox.ApplyCutovers(viewer.System(context.Background())); err != nil {
 				t.Fatal(err)
 			}

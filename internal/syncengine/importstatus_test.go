@@ -2,11 +2,9 @@ package syncengine_test
 
 import (
 	"context"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store/storetest"
@@ -45,8 +43,7 @@ func importStatus(t *testing.T, s *vamstest.System) (importStatusView, map[strin
 // heard from its system; a system that is down stops its teams' clocks only.
 func TestImportStatusFollowsTheScans(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		var skew atomic.Int64
-		clk := clock.Func(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) })
+		clk := vamstest.NewClock()
 		s := vamstest.NewSystem(t, b, vamstest.SystemOptions{Clock: clk})
 		st, synced := importStatus(t, s)
 		if st.State != "COMPLETE" || st.HistoryCompleteSince == nil || time.Since(*st.HistoryCompleteSince) < 130*24*time.Hour {
@@ -61,7 +58,7 @@ func TestImportStatusFollowsTheScans(t *testing.T) {
 			}
 		}
 		before := synced
-		skew.Store(int64(time.Hour))
+		clk.Advance(time.Hour)
 		s.MHV().SetOutage(mhvsim.Outage{Down: true})
 		ctx := viewer.System(context.Background())
 		v, err := s.App.Store.Client.Veteran.Query().All(ctx)

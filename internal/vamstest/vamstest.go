@@ -24,7 +24,6 @@ import (
 	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/edge"
-	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
@@ -45,9 +44,8 @@ type Env struct {
 	Counter *storetest.Counter
 	Log     *LogBuffer
 	Audit   *audit.Recorder // with Options.Audit
-
-	mu  sync.Mutex
-	now time.Time
+	// Clock is the inbox's clock; tests move it with Advance or Set.
+	*Clock
 }
 
 // Options tune New.
@@ -69,12 +67,12 @@ func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	e := &Env{T: t, Counter: &storetest.Counter{}, Log: &LogBuffer{}, now: time.Now().UTC()}
+	e := &Env{T: t, Counter: &storetest.Counter{}, Log: &LogBuffer{}, Clock: NewClockAt(time.Now().UTC())}
 	e.Store = b.Open(t, storetest.Options{WrapDriver: e.Counter.Wrap})
 	e.Bus = events.NewBus()
 	// The adapters' own declarations, as app.New collects them.
 	caps := providers.CapabilitySet{providerkind.MHV: mhv.Capabilities, providerkind.OH: oh.Capabilities}
-	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Events: e.Bus, Outbox: o.Outbox, Limiter: o.Limiter, Clock: clock.Func(e.Now),
+	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Events: e.Bus, Outbox: o.Outbox, Limiter: o.Limiter, Clock: e.Clock,
 		Capabilities: caps})
 	log := slog.New(slog.NewJSONHandler(e.Log, nil))
 	// The listener exists first so the issuer can name its URL; the server
@@ -110,20 +108,6 @@ func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	e.Server.Config.Handler = edge.New(cfg).Public
 	e.Server.Start()
 	return e
-}
-
-// Now is the clock the inbox uses; tests move it with Advance.
-func (e *Env) Now() time.Time {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.now
-}
-
-// Advance moves the clock forward.
-func (e *Env) Advance(d time.Duration) {
-	e.mu.Lock()
-	e.now = e.now.Add(d)
-	e.mu.Unlock()
 }
 
 // System is a context acting as VAMS itself.

@@ -31,6 +31,7 @@ type authorName struct {
 type authorCache struct {
 	mu    sync.Mutex
 	names map[string]authorName // authority + "/" + personnel id
+	now   func() time.Time
 }
 
 // message maps a wire message and, for a care team's message with a known
@@ -47,7 +48,7 @@ func (c *Client) message(ctx context.Context, v providers.Veteran, m wire.Messag
 func (c *Client) authorName(ctx context.Context, authority string, personnelID int64) string {
 	id := strconv.FormatInt(personnelID, 10)
 	key := authority + "/" + id
-	now := time.Now()
+	now := c.authors.now()
 	c.authors.mu.Lock()
 	a, ok := c.authors.names[key]
 	c.authors.mu.Unlock()

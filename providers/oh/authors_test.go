@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/va/vams/internal/vamstest"
 	"github.com/va/vams/providers"
 	"github.com/va/vams/providers/oh"
 	"github.com/va/vams/providers/oh/ohsim"
@@ -112,5 +113,48 @@ func TestCommunicationReadMatchesCernersShape(t *testing.T) {
 	if got.ResourceType != rec.ResourceType || got.Status != rec.Status || got.Sender != rec.Sender ||
 		len(got.Recipient) != 1 || len(got.InResponseTo) != 1 || got.InResponseTo[0].Reference != "Communication/"+first {
 		t.Errorf("simulator Communication %+v, recorded %+v", got, rec)
+	}
+}
+
+// A writer's name is kept a day; a name that cannot be had (here a
+// Practitioner without one) is asked for again after ten minutes, so its
+// messages show the care team meanwhile without a read each. Both follow
+// the clock VAMS passes in.
+func TestWriterNamesExpireByTheInjectedClock(t *testing.T) {
+	clk := vamstest.NewClock()
+	e := newEnv(t, withStaff(
+		ohsim.Personnel{ID: 11875977, Family: "Stratford", Given: []string{"Angela"}},
+		ohsim.Personnel{ID: 12093978}, // no name at all
+	), func(_ *ohsim.Config, c *oh.Config) { c.Now = clk.Now })
+	named, err := e.sim.ClinicianMessage(ohsim.ClinicianMessage{ICN: icn, CareTeam: poolPC, Body: "a", Author: "11875977"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nameless, err := e.sim.ClinicianMessage(ohsim.ClinicianMessage{ICN: icn, CareTeam: poolPC, Body: "b", Author: "12093978"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		after time.Duration // since the case before
+		reads int           // Practitioner reads so far
+	}{
+		{"first reads ask for both", 0, 2},
+		{"both cached at 9 minutes", 9 * time.Minute, 2},
+		{"the miss is asked again at 11 minutes", 2 * time.Minute, 3},
+		{"the name still cached at 23h58, the miss asked again", 23*time.Hour + 47*time.Minute, 4},
+		{"the name asked again after a day", 3 * time.Minute, 5},
+	}
+	for _, c := range cases {
+		clk.Advance(c.after)
+		for id, want := range map[string]string{named: "Stratford, Angela", nameless: ""} {
+			m, err := e.c.GetMessage(t.Context(), e.vet, id)
+			if err != nil || m.AuthorName != want {
+				t.Errorf("%s: author %q (%v), want %q", c.name, m.AuthorName, err, want)
+			}
+		}
+		if n := e.count("GET practitioner"); n != c.reads {
+			t.Errorf("%s: %d Practitioner reads, want %d", c.name, n, c.reads)
+		}
 	}
 }

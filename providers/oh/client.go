@@ -49,6 +49,9 @@ type Config struct {
 	// {authority}/Practitioner/{id} reads for clinicians' names (default
 	// BaseURL + "/fhir/r4", where the simulator serves them).
 	FHIRBaseURL string
+	// Now is the time the name cache expires by (default time.Now); VAMS
+	// passes its one clock.
+	Now func() time.Time
 }
 
 // Client is the OH provider: Millennium Messaging Web Services (REST 10.8).
@@ -89,6 +92,10 @@ func New(cfg Config) (*Client, error) {
 		c.fhir = c.base + "/fhir/r4"
 	}
 	c.authors.names = map[string]authorName{}
+	c.authors.now = cfg.Now
+	if c.authors.now == nil {
+		c.authors.now = time.Now
+	}
 	return c, nil
 }
 
