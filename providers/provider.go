@@ -124,6 +124,18 @@ type Window struct {
 type Capabilities struct {
 	// Attachments is whether files can go with a message.
 	Attachments bool
+	// Text is what the provider keeps of text it is sent (OH keeps only
+	// Windows-1252); nil keeps it unchanged. Matching a provider's copy of
+	// a veteran's message to VAMS's compares the two through it.
+	Text func(string) string
+}
+
+// Kept is what the provider keeps of text s.
+func (c Capabilities) Kept(s string) string {
+	if c.Text == nil {
+		return s
+	}
+	return c.Text(s)
 }
 
 // CapabilitySet is each provider kind's capabilities; a kind it lacks has

@@ -25,12 +25,12 @@ func tagPayload(key *string) func(*ent.Tag, error) (*model.TagPayload, error) {
 
 // CreateFolder is the resolver for the createFolder field.
 func (r *mutationResolver) CreateFolder(ctx context.Context, input model.CreateFolderInput) (*model.FolderPayload, error) {
-	return folderPayload(input.ClientMutationID)(r.Inbox.CreateFolder(ctx, inbox.NewFolder{Name: input.Name, Key: deref(input.ClientMutationID)}))
+	return folderPayload(input.ClientMutationID)(r.Inbox.CreateFolder(ctx, inbox.NewFolder{Name: input.Name, Key: key(ctx, input.ClientMutationID)}))
 }
 
 // CreateTag is the resolver for the createTag field.
 func (r *mutationResolver) CreateTag(ctx context.Context, input model.CreateTagInput) (*model.TagPayload, error) {
-	return tagPayload(input.ClientMutationID)(r.Inbox.CreateTag(ctx, inbox.NewTag{Name: input.Name, Key: deref(input.ClientMutationID)}))
+	return tagPayload(input.ClientMutationID)(r.Inbox.CreateTag(ctx, inbox.NewTag{Name: input.Name, Key: key(ctx, input.ClientMutationID)}))
 }
 
 // RenameFolder is the resolver for the renameFolder field.

@@ -25,7 +25,7 @@ func sentPayload(key *string) func(*ent.Thread, *ent.Message, error) (*model.Sen
 func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMessageInput) (*model.SentPayload, error) {
 	return sentPayload(input.ClientMutationID)(r.Inbox.SendMessage(ctx, inbox.SendMessage{
 		CareTeamID: input.CareTeamID, Category: input.Category, Subject: input.Subject, Body: input.Body,
-		Attachments: files(input.Attachments), Signature: signature(input.ElectronicSignature), Key: deref(input.ClientMutationID),
+		Attachments: files(input.Attachments), Signature: signature(input.ElectronicSignature), Key: key(ctx, input.ClientMutationID),
 	}))
 }
 
@@ -33,7 +33,7 @@ func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMess
 func (r *mutationResolver) ReplyToThread(ctx context.Context, input model.ReplyToThreadInput) (*model.SentPayload, error) {
 	return sentPayload(input.ClientMutationID)(r.Inbox.ReplyToThread(ctx, inbox.Reply{
 		ThreadID: input.ThreadID, Body: input.Body, Attachments: files(input.Attachments), Signature: signature(input.ElectronicSignature),
-		Key: deref(input.ClientMutationID),
+		Key: key(ctx, input.ClientMutationID),
 	}))
 }
 
@@ -41,7 +41,7 @@ func (r *mutationResolver) ReplyToThread(ctx context.Context, input model.ReplyT
 func (r *mutationResolver) SaveDraft(ctx context.Context, input model.SaveDraftInput) (*model.SaveDraftPayload, error) {
 	th, d, err := r.Inbox.SaveDraft(ctx, inbox.Draft{
 		DraftID: deref(input.DraftID), CareTeamID: deref(input.CareTeamID), Category: input.Category,
-		Subject: input.Subject, ThreadID: deref(input.ThreadID), Body: input.Body, Key: deref(input.ClientMutationID),
+		Subject: input.Subject, ThreadID: deref(input.ThreadID), Body: input.Body, Key: key(ctx, input.ClientMutationID),
 	})
 	if err != nil {
 		return nil, err
@@ -61,5 +61,5 @@ func (r *mutationResolver) DeleteDraft(ctx context.Context, input model.DeleteDr
 // SendDraft is the resolver for the sendDraft field.
 func (r *mutationResolver) SendDraft(ctx context.Context, input model.SendDraftInput) (*model.SentPayload, error) {
 	return sentPayload(input.ClientMutationID)(r.Inbox.SendDraft(ctx, inbox.SendDraft{DraftID: input.DraftID,
-		Signature: signature(input.ElectronicSignature), Key: deref(input.ClientMutationID)}))
+		Signature: signature(input.ElectronicSignature), Key: key(ctx, input.ClientMutationID)}))
 }

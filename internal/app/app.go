@@ -205,7 +205,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return fail(err)
 	}
 	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: a.Bus, Limiter: limiter, Clock: clk,
-		Capabilities: providers.CapabilitiesOf(ec.Providers...), ChangeRetention: cfg.ChangeRetention, Cutovers: cutovers})
+		Capabilities: providers.CapabilitiesOf(ec.Providers...), ChangeRetention: cfg.ChangeRetention, Cutovers: cutovers,
+		OnIDConflict: func(ctx context.Context, c inbox.IDConflict) {
+			a.Metrics.IDConflict(c.Provider)
+			log.WarnContext(ctx, "provider id reused for a different message: stored as a new message, the old one kept",
+				"provider", string(c.Provider), "veteran_id", c.VeteranID, "external_id", c.ExternalID,
+				"old_message_id", c.Old, "new_message_id", c.New)
+		}})
 	ec.Inbox = a.Inbox
 	ec.Observe, ec.OnBreaker = a.Metrics.ObserveProvider, a.Metrics.SetBreaker
 	if ec.ReconcileInterval == 0 {

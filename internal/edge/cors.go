@@ -20,7 +20,7 @@ var apiHeaders = [][2]string{
 
 var (
 	corsMethods = "GET, POST, OPTIONS"
-	corsHeaders = "Authorization, Content-Type, Apollo-Require-Preflight, X-Apollo-Operation-Name"
+	corsHeaders = "Authorization, Content-Type, Apollo-Require-Preflight, X-Apollo-Operation-Name, Idempotency-Key"
 )
 
 // cors sets the API's security headers and answers CORS for the origins

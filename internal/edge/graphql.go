@@ -69,6 +69,7 @@ func (h *Handler) newGraphQL() *handler.Server {
 	if cfg.Audit != nil {
 		srv.Use(auditor{rec: cfg.Audit, log: cfg.Log})
 	}
+	srv.Use(headerKeyGate{})
 	srv.Use(perResponseLoaders{client: cfg.Store.Client, bodies: cfg.Bodies})
 	for _, ext := range cfg.Extensions {
 		srv.Use(ext)

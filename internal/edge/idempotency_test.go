@@ -247,3 +247,53 @@ func TestKeysMustBeStorableText(t *testing.T) {
 		}
 	})
 }
+
+// TestIdempotencyKeyHeaderKeysARequestWithOneMutation: over HTTP, the
+// Idempotency-Key header keys a request's one mutation as clientMutationId
+// does (a repeat answers the same and writes nothing, other input under it
+// is IDEMPOTENCY_KEY_REUSED); a clientMutationId in the input wins over the
+// header; a header on a request with several mutations is refused for each
+// that has no clientMutationId of its own, and nothing is written.
+func TestIdempotencyKeyHeaderKeysARequestWithOneMutation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := setup(t, b)
+		const one = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { thread { id } message { id } } }`
+		in := func(body string) map[string]any {
+			return map[string]any{"input": map[string]any{"careTeamId": w.team, "category": "OTHER", "subject": "Header key", "body": body}}
+		}
+		first := w.DoWithHeader(icnA, one, in("Refill, please."), "Idempotency-Key", "hdr-1")
+		if len(first.Errors) > 0 {
+			t.Fatalf("first: %+v", first.Errors)
+		}
+		after := snapshot(t, w)
+		for i := range 2 {
+			again := w.DoWithHeader(icnA, one, in("Refill, please."), "Idempotency-Key", "hdr-1")
+			if len(again.Errors) > 0 || string(again.Data) != string(first.Data) {
+				t.Fatalf("repeat %d: %s (%+v), first %s", i+1, again.Data, again.Errors, first.Data)
+			}
+		}
+		if snapshot(t, w) != after {
+			t.Fatal("a repeat under the header wrote")
+		}
+		if r := w.DoWithHeader(icnA, one, in("Something else."), "Idempotency-Key", "hdr-1"); r.Code() != string(inbox.CodeIdempotencyKeyReused) {
+			t.Fatalf("other input under the header's key: %+v, want IDEMPOTENCY_KEY_REUSED", r.Errors)
+		}
+		// The input's own key wins: the header's key is not consulted.
+		own := in("Refill, please.")
+		own["input"].(map[string]any)["clientMutationId"] = "own-1"
+		if r := w.DoWithHeader(icnA, one, own, "Idempotency-Key", "hdr-1"); len(r.Errors) > 0 || string(r.Data) == string(first.Data) {
+			t.Fatalf("clientMutationId with the header: %s (%+v); want a new send under its own key", r.Data, r.Errors)
+		}
+		after = snapshot(t, w)
+		const two = `mutation($a: SendMessageInput!, $b: SendMessageInput!) {
+			a: sendMessage(input: $a) { message { id } } b: sendMessage(input: $b) { message { id } } }`
+		vars := map[string]any{"a": in("One.")["input"], "b": in("Two.")["input"]}
+		r := w.DoWithHeader(icnA, two, vars, "Idempotency-Key", "hdr-2")
+		if len(r.Errors) != 2 || r.Code() != string(inbox.CodeInvalidInput) || r.Errors[0].Extensions["field"] != "clientMutationId" {
+			t.Fatalf("header on two mutations: %+v, want INVALID_INPUT on clientMutationId for each", r.Errors)
+		}
+		if snapshot(t, w) != after {
+			t.Fatal("a refused header wrote")
+		}
+	})
+}

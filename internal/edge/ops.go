@@ -24,6 +24,10 @@ func (h *Handler) opsFailed() http.Handler {
 	return answerJSON(h, "failed", "ops failed deliveries failed", h.cfg.Ops.FailedDeliveries)
 }
 
+func (h *Handler) opsUnknown() http.Handler {
+	return answerJSON(h, "unknown", "ops unknown deliveries failed", h.cfg.Ops.UnknownDeliveries)
+}
+
 // answerJSON answers {key: what read returns}, or an internal error logged
 // as what.
 func answerJSON[T any](h *Handler, key, what string, read func(context.Context) (T, error)) http.Handler {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/va/vams/internal/auth"
+	"github.com/va/vams/resolvers"
 )
 
 // Paths other parts of VAMS name (the demo's adapters and OH simulator).
@@ -103,7 +104,9 @@ func (h *Handler) graphQLRoute() http.Handler {
 		}
 		r.Header.Del("Upgrade") // only a websocket upgrade may skip the header check
 		preferListedJSON(r.Header)
-		api.ServeHTTP(w, r)
+		// A WebSocket's headers are the connection's, not an action's: only
+		// a plain request's Idempotency-Key keys its mutation.
+		api.ServeHTTP(w, r.WithContext(resolvers.WithIdempotencyHeader(r.Context(), r.Header.Get(resolvers.IdempotencyHeader))))
 	})
 }
 
@@ -116,6 +119,7 @@ func (h *Handler) operatorRoutes(mux *http.ServeMux) {
 	if c.Ops != nil {
 		mux.Handle("GET /ops/sync", h.operator(h.opsSync()))
 		mux.Handle("GET /ops/deliveries/failed", h.operator(h.opsFailed()))
+		mux.Handle("GET /ops/deliveries/unknown", h.operator(h.opsUnknown()))
 		mux.Handle("POST /ops/deliveries/{id}/retry", h.operator(http.HandlerFunc(h.opsRetry)))
 		mux.Handle("POST /ops/sync/{provider}/{veteranId}/release", h.operator(h.opsHeld(false)))
 		mux.Handle("POST /ops/sync/{provider}/{veteranId}/discard", h.operator(h.opsHeld(true)))

@@ -126,7 +126,21 @@ type FailedDelivery struct {
 
 // FailedDeliveries lists up to MaxFailed failed deliveries, newest first.
 func (v *View) FailedDeliveries(ctx context.Context) ([]FailedDelivery, error) {
-	msgs, err := v.Client.Message.Query().Where(message.DeliveryStatusEQ(message.DeliveryStatusFAILED)).
+	return v.deliveries(ctx, message.DeliveryStatusFAILED)
+}
+
+// UnknownDeliveries lists up to MaxFailed messages handed to a provider
+// whose outcome VAMS does not know (SENDING), newest first. One is SENDING
+// for seconds while a delivery runs; one still listed minutes later had its
+// attempts spent without the provider saying whether it holds it, and is
+// left SENDING (never FAILED: it may have been delivered) until a scan finds
+// the provider's copy. Reason is empty.
+func (v *View) UnknownDeliveries(ctx context.Context) ([]FailedDelivery, error) {
+	return v.deliveries(ctx, message.DeliveryStatusSENDING)
+}
+
+func (v *View) deliveries(ctx context.Context, st message.DeliveryStatus) ([]FailedDelivery, error) {
+	msgs, err := v.Client.Message.Query().Where(message.DeliveryStatusEQ(st)).
 		Select(message.FieldID, message.FieldThreadID, message.FieldVeteranID, message.FieldSentAt, message.FieldDeliveryError).
 		Order(ent.Desc(message.FieldSentAt)).Limit(MaxFailed).All(viewer.System(ctx))
 	if err != nil {

@@ -72,7 +72,19 @@ func (e *Engine) workDeliver(ctx context.Context, job *river.Job[deliverArgs]) e
 	if err == nil {
 		return e.inbox.RecordDelivery(ctx, p.Kind(), msg.ID, receipt)
 	}
-	return e.sendFailed(ctx, job, p, msg.ID, th.VeteranID, err, providers.OutcomeUnknown(err))
+	unknown := providers.OutcomeUnknown(err)
+	if unknown && job.Attempt >= job.MaxAttempts && providers.Retryable(err) && !p.Open() {
+		// The last attempt may have delivered it: ask once more before
+		// giving up, so a message the provider holds is never FAILED.
+		found, ok, lerr := e.findSent(ctx, p, v, msg, team)
+		switch {
+		case lerr == nil && ok:
+			return e.recordFound(ctx, p.Kind(), msg.ID, found)
+		case lerr == nil:
+			return e.fail(ctx, msg.ID, "", err) // the provider says it does not hold it
+		}
+	}
+	return e.sendFailed(ctx, job, p, msg.ID, th.VeteranID, err, unknown)
 }
 
 // sendFailed decides what a failed attempt means. unknown says the provider
@@ -94,6 +106,9 @@ func (e *Engine) sendFailed(ctx context.Context, job *river.Job[deliverArgs], p 
 		return river.JobSnooze(e.cfg.BreakerTimeout)
 	case providers.Retryable(err):
 		postpone()
+		if job.Attempt >= job.MaxAttempts && unknown {
+			return e.leaveUnknown(ctx, p, msgID, err)
+		}
 		if job.Attempt >= job.MaxAttempts {
 			return e.fail(ctx, msgID, "", err)
 		}
@@ -110,15 +125,27 @@ func (e *Engine) sendFailed(ctx context.Context, job *river.Job[deliverArgs], p 
 
 // lookupFailed: the provider could not say whether it already holds the
 // message. It is never sent blind; a lookup the provider refuses is tried
-// again like a transient failure until the attempts are spent.
+// again like a transient failure until the attempts are spent, and then
+// the delivery is left unknown, never FAILED.
 func (e *Engine) lookupFailed(ctx context.Context, job *river.Job[deliverArgs], p *guarded, msgID, veteranID string, err error) error {
 	if providers.Retryable(err) || errors.Is(err, providers.ErrMoved) {
 		return e.sendFailed(ctx, job, p, msgID, veteranID, err, true)
 	}
 	if job.Attempt >= job.MaxAttempts {
-		return e.fail(ctx, msgID, "", err)
+		return e.leaveUnknown(ctx, p, msgID, err)
 	}
 	return err
+}
+
+// leaveUnknown stops retrying a delivery whose outcome nobody knows: the
+// attempts are spent and the provider could not say whether it holds the
+// message. It is not FAILED (it may have been delivered) but stays SENDING,
+// where a scan's echo matching still records the provider's copy, and
+// operators find it at /ops/deliveries/unknown.
+func (e *Engine) leaveUnknown(ctx context.Context, p *guarded, messageID string, cause error) error {
+	e.log.WarnContext(ctx, "delivery outcome unknown after the last attempt; left SENDING",
+		"message_id", messageID, "provider", string(p.Kind()), "error", cause.Error())
+	return river.JobCancel(cause)
 }
 
 // fail gives up on a delivery; providerReason, when the provider gave one,

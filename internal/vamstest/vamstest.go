@@ -166,14 +166,24 @@ func (e *Env) Do(icn, query string, vars map[string]any) Response {
 	return post(e.T, e.Server.URL, token, query, vars)
 }
 
-// post sends one GraphQL operation as JSON, with token when it is set.
-func post(t testing.TB, baseURL, token, query string, vars map[string]any) Response {
+// DoWithHeader is Do with one more request header (e.g. Idempotency-Key).
+func (e *Env) DoWithHeader(icn, query string, vars map[string]any, name, value string) Response {
+	e.T.Helper()
+	return post(e.T, e.Server.URL, e.Token(icn), query, vars, name, value)
+}
+
+// post sends one GraphQL operation as JSON, with token when it is set and
+// the header pairs in extra.
+func post(t testing.TB, baseURL, token, query string, vars map[string]any, extra ...string) Response {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, baseURL+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		req.Header.Set(extra[i], extra[i+1])
 	}
 	return send(t, req)
 }

@@ -104,8 +104,9 @@ func (c *Client) Kind() providerkind.Kind { return providerkind.OH }
 
 // Capabilities is what OH takes with a message through this adapter: no
 // files, since the API posts attachments by media id, uploaded through a
-// media service outside it (Send refuses them too).
-var Capabilities = providers.Capabilities{}
+// media service outside it (Send refuses them too); text as NormalizeText
+// leaves it.
+var Capabilities = providers.Capabilities{Text: NormalizeText}
 
 // Capabilities reports the package's Capabilities.
 func (c *Client) Capabilities() providers.Capabilities { return Capabilities }

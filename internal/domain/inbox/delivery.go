@@ -52,20 +52,36 @@ func Delivered(m *ent.Message) bool {
 }
 
 // RecordDelivery marks a veteran's message delivered and remembers the
-// provider's ids, so the echo of the send is recognised. Idempotent.
+// provider's ids, so the echo of the send is recognised. Idempotent. The
+// provider has just said what its ids name: one VAMS held for another
+// message is taken over (an id reset, counted as a conflict).
 func (s *Service) RecordDelivery(ctx context.Context, provider providerkind.Kind, messageID string, r providers.Receipt) error {
-	return s.store.InTx(ctx, func(tx *store.Tx) error {
+	var conflict *IDConflict
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
 		c := tx.Client
+		conflict = nil
 		msg, err := c.Message.Get(ctx, messageID)
 		if err != nil {
 			return err
 		}
-		err = c.ProviderRef.Create().SetProvider(provider).SetEntityType(providerref.EntityTypeMESSAGE).
-			SetEntityID(messageID).SetExternalID(r.ExternalID).OnConflict().DoNothing().Exec(ctx)
-		if err != nil && !isNoRows(err) {
+		ref, err := providerRef(ctx, c, provider, providerref.EntityTypeMESSAGE, r.ExternalID)
+		if err != nil {
 			return err
 		}
-		if r.ThreadExternalID != "" {
+		if ref != nil && ref.EntityID != messageID {
+			conflict = &IDConflict{Provider: provider, VeteranID: msg.VeteranID, ExternalID: r.ExternalID, Old: ref.EntityID, New: messageID}
+			if err := s.markIDReset(ctx, c, provider, msg.VeteranID, r.ExternalID); err != nil {
+				return err
+			}
+		}
+		if err := repoint(ctx, c, provider, providerref.EntityTypeMESSAGE, r.ExternalID, messageID); err != nil {
+			return err
+		}
+		if r.ThreadExternalID != "" && conflict != nil {
+			if err := repoint(ctx, c, provider, providerref.EntityTypeTHREAD, r.ThreadExternalID, msg.ThreadID); err != nil {
+				return err
+			}
+		} else if r.ThreadExternalID != "" {
 			err = c.ProviderRef.Create().SetProvider(provider).SetEntityType(providerref.EntityTypeTHREAD).
 				SetEntityID(msg.ThreadID).SetExternalID(r.ThreadExternalID).OnConflict().DoNothing().Exec(ctx)
 			if err != nil && !isNoRows(err) {
@@ -81,6 +97,10 @@ func (s *Service) RecordDelivery(ctx context.Context, provider providerkind.Kind
 		return s.change(ctx, tx, msg.VeteranID, EntityMessage, msg.ID, change.OpUPDATED,
 			events.Event{Kind: events.DeliveryChanged, ThreadID: msg.ThreadID, MessageID: msg.ID})
 	})
+	if err == nil && conflict != nil && s.onIDConflict != nil {
+		s.onIDConflict(ctx, *conflict)
+	}
+	return err
 }
 
 // setDeliveryStatus records a delivery attempt's outcome; reason is shown to

@@ -5,7 +5,6 @@ import (
 	stdsql "database/sql"
 	"errors"
 	"strings"
-	"unicode"
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/careteam"
@@ -45,15 +44,30 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (msgID string, create
 	if m.ExternalID == "" {
 		return "", false, errors.New("inbox: provider message without id")
 	}
+	var conflict *IDConflict
 	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		c := tx.Client
+		conflict = nil // a retried transaction starts afresh
 		ref, err := providerRef(ctx, c, in.Provider, providerref.EntityTypeMESSAGE, m.ExternalID)
 		if err != nil {
 			return err
 		}
 		if ref != nil {
-			msgID = ref.EntityID
-			return s.applyState(ctx, tx, in, ref)
+			held, err := c.Message.Get(ctx, ref.EntityID)
+			if err != nil {
+				return err
+			}
+			if s.sameMessage(in.Provider, held, m) {
+				msgID = ref.EntityID
+				return s.applyState(ctx, tx, in, ref, held)
+			}
+			// The id now names another message: store that one, leave
+			// the old one be.
+			conflict = &IDConflict{Provider: in.Provider, VeteranID: in.VeteranID, ExternalID: m.ExternalID, Old: held.ID,
+				oldThread: held.ThreadID}
+			if err := s.supersede(ctx, tx, in, ref); err != nil {
+				return err
+			}
 		}
 		ct, err := c.CareTeam.Query().Where(careteam.ProviderEQ(in.Provider), careteam.ProviderID(m.CareTeamExternalID)).Only(ctx)
 		if err != nil {
@@ -66,7 +80,11 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (msgID string, create
 				return err
 			}
 		}
-		th, err := s.threadFor(ctx, tx, in, ct)
+		stale := ""
+		if conflict != nil {
+			stale = conflict.oldThread
+		}
+		th, err := s.threadFor(ctx, tx, in, ct, stale)
 		if err != nil {
 			return err
 		}
@@ -74,22 +92,11 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (msgID string, create
 		created = err == nil
 		return err
 	})
-	return msgID, created, err
-}
-
-// fingerprint compares bodies across providers' text normalisation (OH keeps
-// Windows-1252 only): letters and digits, lower-cased.
-func fingerprint(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			b.WriteRune(r)
-		}
-		if b.Len() >= 200 {
-			break
-		}
+	if err == nil && conflict != nil && s.onIDConflict != nil {
+		conflict.New = msgID
+		s.onIDConflict(ctx, *conflict)
 	}
-	return b.String()
+	return msgID, created, err
 }
 
 // matchEcho finds the local send that a veteran-sent provider message echoes.
@@ -103,7 +110,7 @@ func (s *Service) matchEcho(ctx context.Context, tx *store.Tx, in Incoming, ct *
 	}
 	fp := fingerprint(in.Message.Body)
 	for _, p := range pending {
-		if in.Message.BodyIncluded && fp != "" && fingerprint(p.Body) == fp {
+		if in.Message.BodyIncluded && fp != "" && s.bodyPrint(in.Provider, p.Body) == fp {
 			if err := tx.Client.ProviderRef.Create().SetProvider(in.Provider).
 				SetEntityType(providerref.EntityTypeMESSAGE).SetEntityID(p.ID).SetExternalID(in.Message.ExternalID).
 				SetVersion(in.Message.Version).Exec(ctx); err != nil {
@@ -119,15 +126,21 @@ func (s *Service) matchEcho(ctx context.Context, tx *store.Tx, in Incoming, ct *
 }
 
 // threadFor finds the VAMS thread of a provider message, or starts one.
-func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *ent.CareTeam) (*ent.Thread, error) {
+// For a message under a reused id (stale is the thread of the message VAMS
+// held under it) the provider's thread and parent ids came from the same
+// restarted sequence: its parent id is not trusted, nor a thread id naming
+// the old message's thread; a new thread takes the thread id over. A thread
+// id naming another thread is one taken over since the reset.
+func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *ent.CareTeam, stale string) (*ent.Thread, error) {
 	c := tx.Client
 	m := in.Message
+	reused := stale != ""
 	lookup := func(t providerref.EntityType, ext string) (string, error) {
-		if ext == "" {
+		if ext == "" || reused && t == providerref.EntityTypeMESSAGE {
 			return "", nil
 		}
 		ref, err := providerRef(ctx, c, in.Provider, t, ext)
-		if err != nil || ref == nil {
+		if err != nil || ref == nil || ref.EntityID == stale {
 			return "", err
 		}
 		return ref.EntityID, nil
@@ -178,7 +191,11 @@ func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *
 		}
 		s.threadCreated(ctx, tx, in.VeteranID, th.ID)
 	}
-	if m.ThreadExternalID != "" {
+	if m.ThreadExternalID != "" && reused {
+		if err := repoint(ctx, c, in.Provider, providerref.EntityTypeTHREAD, m.ThreadExternalID, th.ID); err != nil {
+			return nil, err
+		}
+	} else if m.ThreadExternalID != "" {
 		err := c.ProviderRef.Create().SetProvider(in.Provider).SetEntityType(providerref.EntityTypeTHREAD).
 			SetEntityID(th.ID).SetExternalID(m.ThreadExternalID).OnConflict().DoNothing().Exec(ctx)
 		if err != nil && !isNoRows(err) {
@@ -267,13 +284,9 @@ func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming,
 // docs/adr/0003-sync-conflict-policy.md): read state only moves forward,
 // a provider delete tombstones the message and trashes a thread whose every
 // message the provider deleted, and a message that reappears is restored.
-func (s *Service) applyState(ctx context.Context, tx *store.Tx, in Incoming, ref *ent.ProviderRef) error {
+func (s *Service) applyState(ctx context.Context, tx *store.Tx, in Incoming, ref *ent.ProviderRef, msg *ent.Message) error {
 	c := tx.Client
 	m := in.Message
-	msg, err := c.Message.Get(ctx, ref.EntityID)
-	if err != nil {
-		return err
-	}
 	up := c.Message.UpdateOne(msg)
 	changed := false
 	threadUp := c.Thread.UpdateOneID(msg.ThreadID)

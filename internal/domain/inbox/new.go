@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"context"
 	"time"
 
 	"github.com/va/vams/internal/domain/events"
@@ -29,12 +30,17 @@ type Config struct {
 	ChangeRetention time.Duration
 	// Cutovers are the facilities' cutover schedules (ParseCutovers).
 	Cutovers []Cutover
+	// OnIDConflict hears, after commit, of each provider message stored
+	// under an id VAMS held for another message (for a log line and a
+	// metric; ids only).
+	OnIDConflict func(context.Context, IDConflict)
 }
 
 // New returns the inbox service.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, outbox: cfg.Outbox, events: cfg.Events, limiter: cfg.Limiter, clock: clock.Or(cfg.Clock),
-		capabilities: cfg.Capabilities, changeRetention: cfg.ChangeRetention, cutovers: cfg.Cutovers}
+		capabilities: cfg.Capabilities, changeRetention: cfg.ChangeRetention, cutovers: cfg.Cutovers,
+		onIDConflict: cfg.OnIDConflict}
 	if s.changeRetention <= 0 {
 		s.changeRetention = DefaultChangeRetention
 	}

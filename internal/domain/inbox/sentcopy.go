@@ -28,7 +28,7 @@ func (s *Service) SentCopy(ctx context.Context, k providerkind.Kind, messageID s
 	if err != nil {
 		return providers.Message{}, false, err
 	}
-	fp := fingerprint(msg.Body)
+	fp := s.bodyPrint(k, msg.Body)
 	if fp == "" {
 		return providers.Message{}, false, nil
 	}

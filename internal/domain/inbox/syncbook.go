@@ -21,7 +21,7 @@ import (
 
 // StoreAnnouncement records a provider's announcement of a new message in
 // tx, once: stored is false when an earlier or concurrent push of the same
-// entry stored it already.
+// entry stored it and it still waits to be processed.
 func (s *Service) StoreAnnouncement(ctx context.Context, tx *store.Tx, a providers.Announcement) (entryID string, stored bool, err error) {
 	// Concurrent duplicate pushes race here: ON CONFLICT DO NOTHING lets
 	// exactly one of them insert the entry.
@@ -35,10 +35,25 @@ func (s *Service) StoreAnnouncement(ctx context.Context, tx *store.Tx, a provide
 	if err != nil {
 		return "", false, err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return "", false, nil
+	if n, err := res.RowsAffected(); err == nil && n > 0 {
+		return id, true, nil
 	}
-	return id, true, nil
+	// An entry id already dealt with is announced again: a re-sent event,
+	// or a provider whose id sequence restarted announcing a new message
+	// under an old message's id (the entry id derives from it). Only a
+	// fresh read can tell them apart (Ingest compares the content), so
+	// the entry is processed again; a re-send is then a no-op. A
+	// duplicate of an entry still waiting adds nothing.
+	n, err := tx.Client.AtomEntry.Update().Where(atomentry.EntryID(a.EntryID), atomentry.ProcessedAtNotNil()).
+		ClearProcessedAt().SetLastError("").Save(ctx)
+	if err != nil || n == 0 {
+		return "", false, err
+	}
+	entry, err := tx.Client.AtomEntry.Query().Where(atomentry.EntryID(a.EntryID)).Only(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	return entry.ID, true, nil
 }
 
 // FinishAnnouncement records that an announced message was dealt with:

@@ -29,6 +29,7 @@ type Metrics struct {
 	providerCalls   *prometheus.HistogramVec
 	providerErrors  *prometheus.CounterVec
 	breakerOpen     *prometheus.GaugeVec
+	idConflicts     *prometheus.CounterVec
 	subscriberCount prometheus.GaugeFunc
 	// registered is every collector in Registry, for Names.
 	registered []prometheus.Collector
@@ -57,8 +58,12 @@ func New(db *sql.DB, dialect string, subscribers func() int) *Metrics {
 		breakerOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "vams_provider_circuit_open", Help: "1 while a provider's circuit breaker is open.",
 		}, []string{"provider"}),
+		idConflicts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vams_sync_id_conflicts_total",
+			Help: "Provider messages that arrived under an id VAMS held for a different message (an id reset), by provider.",
+		}, []string{"provider"}),
 	}
-	m.registered = []prometheus.Collector{m.operations, m.errors, m.providerCalls, m.providerErrors, m.breakerOpen,
+	m.registered = []prometheus.Collector{m.operations, m.errors, m.providerCalls, m.providerErrors, m.breakerOpen, m.idConflicts,
 		collectors.NewDBStatsCollector(db, "vams"), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&dbCollector{db: db, dialect: dialect}}
 	if subscribers != nil {
@@ -101,6 +106,10 @@ func (m *Metrics) SetBreaker(k providerkind.Kind, open bool) {
 	}
 	m.breakerOpen.WithLabelValues(string(k)).Set(v)
 }
+
+// IDConflict counts a provider message stored under an id VAMS held for
+// another message.
+func (m *Metrics) IDConflict(k providerkind.Kind) { m.idConflicts.WithLabelValues(string(k)).Inc() }
 
 // ObserveProvider records one provider call.
 func (m *Metrics) ObserveProvider(k providerkind.Kind, call string, d time.Duration, err error) {
