@@ -109,7 +109,7 @@ func New(cfg Config) *Handler {
 	}
 	cfg.AllowedOrigins = normalizeOrigins(cfg.AllowedOrigins)
 	cfg.Realtime.defaults()
-	h := &Handler{cfg: cfg, conns: &connLimiter{max: cfg.Realtime.MaxConnsPerVeteran, n: map[string]int{}}}
+	h := &Handler{cfg: cfg, conns: &connLimiter{max: cfg.Realtime.MaxConnsPerVeteran}}
 	h.gql = h.newGraphQL()
 	h.Public, h.Operator = h.routes()
 	return h

@@ -17,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/va/vams/internal/auth"
+	"github.com/va/vams/internal/platform/holds"
 	"github.com/va/vams/internal/platform/viewer"
 )
 
@@ -107,29 +108,11 @@ func (c *liveConn) closeWith(code int, reason string) {
 
 // connLimiter counts live connections per veteran.
 type connLimiter struct {
-	mu  sync.Mutex
 	max int
-	n   map[string]int
+	n   holds.Counter
 }
 
-func (l *connLimiter) acquire(vid string) (release func(), ok bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.n[vid] >= l.max {
-		return nil, false
-	}
-	l.n[vid]++
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			if l.n[vid]--; l.n[vid] <= 0 {
-				delete(l.n, vid)
-			}
-		})
-	}, true
-}
+func (l *connLimiter) acquire(vid string) (release func(), ok bool) { return l.n.Acquire(vid, l.max) }
 
 // acceptor records the accepted socket in the connection's state. Origins
 // are checked before the upgrade (websocketGate) against the CORS

@@ -2,11 +2,13 @@ package syncengine
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/va/vams/internal/platform/holds"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 )
@@ -29,9 +31,9 @@ type freshness struct {
 
 	mu      sync.Mutex
 	checked map[string]time.Time // veteran/provider → when its last check started here or was found done
-	held    map[string]int       // veteran → live subscriptions
 	stopped bool
 	wg      sync.WaitGroup
+	held    holds.Counter // veterans with a live subscription
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -39,7 +41,7 @@ type freshness struct {
 
 func newFreshness(cfg Config, kinds []providerkind.Kind) *freshness {
 	f := &freshness{bound: cfg.FreshnessBound, budget: cfg.FreshnessBudget, slots: map[providerkind.Kind]chan struct{}{},
-		checked: map[string]time.Time{}, held: map[string]int{}}
+		checked: map[string]time.Time{}}
 	for _, k := range kinds {
 		f.slots[k] = make(chan struct{}, cfg.FreshnessScans)
 	}
@@ -101,22 +103,11 @@ func (e *Engine) Hold(veteranID string) (release func()) {
 	if f == nil || veteranID == "" {
 		return func() {}
 	}
-	f.mu.Lock()
-	f.held[veteranID]++
-	f.mu.Unlock()
+	release, _ = f.held.Acquire(veteranID, math.MaxInt)
 	for k := range e.providers {
 		e.startCheck(veteranID, k)
 	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			if f.held[veteranID]--; f.held[veteranID] <= 0 {
-				delete(f.held, veteranID)
-			}
-		})
-	}
+	return release
 }
 
 // startCheck starts the veteran's check at k when it is due and k's
@@ -208,11 +199,8 @@ func (e *Engine) keepFresh() {
 		case <-tick.C:
 		}
 		now := e.clock.Now()
+		held := f.held.Keys()
 		f.mu.Lock()
-		held := make([]string, 0, len(f.held))
-		for vid := range f.held {
-			held = append(held, vid)
-		}
 		for key, at := range f.checked {
 			if now.Sub(at) >= f.bound {
 				delete(f.checked, key)
