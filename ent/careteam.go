@@ -40,6 +40,10 @@ type CareTeam struct {
 	RequiresSignature bool `json:"requires_signature,omitempty"`
 	// AlternateNames holds the value of the "alternate_names" field.
 	AlternateNames []string `json:"alternate_names,omitempty"`
+	// ReplacedByID holds the value of the "replaced_by_id" field.
+	ReplacedByID *string `json:"replaced_by_id,omitempty"`
+	// ReplacedAt holds the value of the "replaced_at" field.
+	ReplacedAt *time.Time `json:"replaced_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CareTeamQuery when eager-loading is set.
 	Edges        CareTeamEdges `json:"edges"`
@@ -54,14 +58,19 @@ type CareTeamEdges struct {
 	Associations []*Association `json:"associations,omitempty"`
 	// Threads holds the value of the threads edge.
 	Threads []*Thread `json:"threads,omitempty"`
+	// ReplacedBy holds the value of the replaced_by edge.
+	ReplacedBy *CareTeam `json:"replaced_by,omitempty"`
+	// Replaces holds the value of the replaces edge.
+	Replaces []*CareTeam `json:"replaces,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [3]map[string]int
 
 	namedAssociations map[string][]*Association
 	namedThreads      map[string][]*Thread
+	namedReplaces     map[string][]*CareTeam
 }
 
 // FacilityOrErr returns the Facility value or an error if the edge
@@ -93,6 +102,26 @@ func (e CareTeamEdges) ThreadsOrErr() ([]*Thread, error) {
 	return nil, &NotLoadedError{edge: "threads"}
 }
 
+// ReplacedByOrErr returns the ReplacedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e CareTeamEdges) ReplacedByOrErr() (*CareTeam, error) {
+	if e.ReplacedBy != nil {
+		return e.ReplacedBy, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: careteam.Label}
+	}
+	return nil, &NotLoadedError{edge: "replaced_by"}
+}
+
+// ReplacesOrErr returns the Replaces value or an error if the edge
+// was not loaded in eager-loading.
+func (e CareTeamEdges) ReplacesOrErr() ([]*CareTeam, error) {
+	if e.loadedTypes[4] {
+		return e.Replaces, nil
+	}
+	return nil, &NotLoadedError{edge: "replaces"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*CareTeam) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -102,9 +131,9 @@ func (*CareTeam) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case careteam.FieldActive, careteam.FieldRequiresSignature:
 			values[i] = new(sql.NullBool)
-		case careteam.FieldID, careteam.FieldName, careteam.FieldDisplayName, careteam.FieldFacilityID, careteam.FieldProvider, careteam.FieldProviderID:
+		case careteam.FieldID, careteam.FieldName, careteam.FieldDisplayName, careteam.FieldFacilityID, careteam.FieldProvider, careteam.FieldProviderID, careteam.FieldReplacedByID:
 			values[i] = new(sql.NullString)
-		case careteam.FieldCreatedAt, careteam.FieldUpdatedAt:
+		case careteam.FieldCreatedAt, careteam.FieldUpdatedAt, careteam.FieldReplacedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -189,6 +218,20 @@ func (_m *CareTeam) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field alternate_names: %w", err)
 				}
 			}
+		case careteam.FieldReplacedByID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field replaced_by_id", values[i])
+			} else if value.Valid {
+				_m.ReplacedByID = new(string)
+				*_m.ReplacedByID = value.String
+			}
+		case careteam.FieldReplacedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field replaced_at", values[i])
+			} else if value.Valid {
+				_m.ReplacedAt = new(time.Time)
+				*_m.ReplacedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -215,6 +258,16 @@ func (_m *CareTeam) QueryAssociations() *AssociationQuery {
 // QueryThreads queries the "threads" edge of the CareTeam entity.
 func (_m *CareTeam) QueryThreads() *ThreadQuery {
 	return NewCareTeamClient(_m.config).QueryThreads(_m)
+}
+
+// QueryReplacedBy queries the "replaced_by" edge of the CareTeam entity.
+func (_m *CareTeam) QueryReplacedBy() *CareTeamQuery {
+	return NewCareTeamClient(_m.config).QueryReplacedBy(_m)
+}
+
+// QueryReplaces queries the "replaces" edge of the CareTeam entity.
+func (_m *CareTeam) QueryReplaces() *CareTeamQuery {
+	return NewCareTeamClient(_m.config).QueryReplaces(_m)
 }
 
 // Update returns a builder for updating this CareTeam.
@@ -269,6 +322,16 @@ func (_m *CareTeam) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("alternate_names=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AlternateNames))
+	builder.WriteString(", ")
+	if v := _m.ReplacedByID; v != nil {
+		builder.WriteString("replaced_by_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ReplacedAt; v != nil {
+		builder.WriteString("replaced_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -318,6 +381,30 @@ func (_m *CareTeam) appendNamedThreads(name string, edges ...*Thread) {
 		_m.Edges.namedThreads[name] = []*Thread{}
 	} else {
 		_m.Edges.namedThreads[name] = append(_m.Edges.namedThreads[name], edges...)
+	}
+}
+
+// NamedReplaces returns the Replaces named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *CareTeam) NamedReplaces(name string) ([]*CareTeam, error) {
+	if _m.Edges.namedReplaces == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedReplaces[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *CareTeam) appendNamedReplaces(name string, edges ...*CareTeam) {
+	if _m.Edges.namedReplaces == nil {
+		_m.Edges.namedReplaces = make(map[string][]*CareTeam)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedReplaces[name] = []*CareTeam{}
+	} else {
+		_m.Edges.namedReplaces[name] = append(_m.Edges.namedReplaces[name], edges...)
 	}
 }
 

@@ -119,6 +119,34 @@ func (_c *CareTeamCreate) SetAlternateNames(v []string) *CareTeamCreate {
 	return _c
 }
 
+// SetReplacedByID sets the "replaced_by_id" field.
+func (_c *CareTeamCreate) SetReplacedByID(v string) *CareTeamCreate {
+	_c.mutation.SetReplacedByID(v)
+	return _c
+}
+
+// SetNillableReplacedByID sets the "replaced_by_id" field if the given value is not nil.
+func (_c *CareTeamCreate) SetNillableReplacedByID(v *string) *CareTeamCreate {
+	if v != nil {
+		_c.SetReplacedByID(*v)
+	}
+	return _c
+}
+
+// SetReplacedAt sets the "replaced_at" field.
+func (_c *CareTeamCreate) SetReplacedAt(v time.Time) *CareTeamCreate {
+	_c.mutation.SetReplacedAt(v)
+	return _c
+}
+
+// SetNillableReplacedAt sets the "replaced_at" field if the given value is not nil.
+func (_c *CareTeamCreate) SetNillableReplacedAt(v *time.Time) *CareTeamCreate {
+	if v != nil {
+		_c.SetReplacedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CareTeamCreate) SetID(v string) *CareTeamCreate {
 	_c.mutation.SetID(v)
@@ -166,6 +194,26 @@ func (_c *CareTeamCreate) AddThreads(v ...*Thread) *CareTeamCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddThreadIDs(ids...)
+}
+
+// SetReplacedBy sets the "replaced_by" edge to the CareTeam entity.
+func (_c *CareTeamCreate) SetReplacedBy(v *CareTeam) *CareTeamCreate {
+	return _c.SetReplacedByID(v.ID)
+}
+
+// AddReplaceIDs adds the "replaces" edge to the CareTeam entity by IDs.
+func (_c *CareTeamCreate) AddReplaceIDs(ids ...string) *CareTeamCreate {
+	_c.mutation.AddReplaceIDs(ids...)
+	return _c
+}
+
+// AddReplaces adds the "replaces" edges to the CareTeam entity.
+func (_c *CareTeamCreate) AddReplaces(v ...*CareTeam) *CareTeamCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReplaceIDs(ids...)
 }
 
 // Mutation returns the CareTeamMutation object of the builder.
@@ -356,6 +404,10 @@ func (_c *CareTeamCreate) createSpec() (*CareTeam, *sqlgraph.CreateSpec) {
 		_spec.SetField(careteam.FieldAlternateNames, field.TypeJSON, value)
 		_node.AlternateNames = value
 	}
+	if value, ok := _c.mutation.ReplacedAt(); ok {
+		_spec.SetField(careteam.FieldReplacedAt, field.TypeTime, value)
+		_node.ReplacedAt = &value
+	}
 	if nodes := _c.mutation.FacilityIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -398,6 +450,39 @@ func (_c *CareTeamCreate) createSpec() (*CareTeam, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(thread.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReplacedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   careteam.ReplacedByTable,
+			Columns: []string{careteam.ReplacedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(careteam.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ReplacedByID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReplacesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   careteam.ReplacesTable,
+			Columns: []string{careteam.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(careteam.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -568,6 +653,42 @@ func (u *CareTeamUpsert) UpdateAlternateNames() *CareTeamUpsert {
 // ClearAlternateNames clears the value of the "alternate_names" field.
 func (u *CareTeamUpsert) ClearAlternateNames() *CareTeamUpsert {
 	u.SetNull(careteam.FieldAlternateNames)
+	return u
+}
+
+// SetReplacedByID sets the "replaced_by_id" field.
+func (u *CareTeamUpsert) SetReplacedByID(v string) *CareTeamUpsert {
+	u.Set(careteam.FieldReplacedByID, v)
+	return u
+}
+
+// UpdateReplacedByID sets the "replaced_by_id" field to the value that was provided on create.
+func (u *CareTeamUpsert) UpdateReplacedByID() *CareTeamUpsert {
+	u.SetExcluded(careteam.FieldReplacedByID)
+	return u
+}
+
+// ClearReplacedByID clears the value of the "replaced_by_id" field.
+func (u *CareTeamUpsert) ClearReplacedByID() *CareTeamUpsert {
+	u.SetNull(careteam.FieldReplacedByID)
+	return u
+}
+
+// SetReplacedAt sets the "replaced_at" field.
+func (u *CareTeamUpsert) SetReplacedAt(v time.Time) *CareTeamUpsert {
+	u.Set(careteam.FieldReplacedAt, v)
+	return u
+}
+
+// UpdateReplacedAt sets the "replaced_at" field to the value that was provided on create.
+func (u *CareTeamUpsert) UpdateReplacedAt() *CareTeamUpsert {
+	u.SetExcluded(careteam.FieldReplacedAt)
+	return u
+}
+
+// ClearReplacedAt clears the value of the "replaced_at" field.
+func (u *CareTeamUpsert) ClearReplacedAt() *CareTeamUpsert {
+	u.SetNull(careteam.FieldReplacedAt)
 	return u
 }
 
@@ -752,6 +873,48 @@ func (u *CareTeamUpsertOne) UpdateAlternateNames() *CareTeamUpsertOne {
 func (u *CareTeamUpsertOne) ClearAlternateNames() *CareTeamUpsertOne {
 	return u.Update(func(s *CareTeamUpsert) {
 		s.ClearAlternateNames()
+	})
+}
+
+// SetReplacedByID sets the "replaced_by_id" field.
+func (u *CareTeamUpsertOne) SetReplacedByID(v string) *CareTeamUpsertOne {
+	return u.Update(func(s *CareTeamUpsert) {
+		s.SetReplacedByID(v)
+	})
+}
+
+// UpdateReplacedByID sets the "replaced_by_id" field to the value that was provided on create.
+func (u *CareTeamUpsertOne) UpdateReplacedByID() *CareTeamUpsertOne {
+	return u.Update(func(s *CareTeamUpsert) {
+		s.UpdateReplacedByID()
+	})
+}
+
+// ClearReplacedByID clears the value of the "replaced_by_id" field.
+func (u *CareTeamUpsertOne) ClearReplacedByID() *CareTeamUpsertOne {
+	return u.Update(func(s *CareTeamUpsert) {
+		s.ClearReplacedByID()
+	})
+}
+
+// SetReplacedAt sets the "replaced_at" field.
+func (u *CareTeamUpsertOne) SetReplacedAt(v time.Time) *CareTeamUpsertOne {
+	return u.Update(func(s *CareTeamUpsert) {
+		s.SetReplacedAt(v)
+	})
+}
+
+// UpdateReplacedAt sets the "replaced_at" field to the value that was provided on create.
+func (u *CareTeamUpsertOne) UpdateReplacedAt() *CareTeamUpsertOne {
+	return u.Update(func(s *CareTeamUpsert) {
+		s.UpdateReplacedAt()
+	})
+}
+
+// ClearReplacedAt clears the value of the "replaced_at" field.
+func (u *CareTeamUpsertOne) ClearReplacedAt() *CareTeamUpsertOne {
+	return u.Update(func(s *CareTeamUpsert) {
+		s.ClearReplacedAt()
 	})
 }
 
@@ -1103,6 +1266,48 @@ func (u *CareTeamUpsertBulk) UpdateAlternateNames() *CareTeamUpsertBulk {
 func (u *CareTeamUpsertBulk) ClearAlternateNames() *CareTeamUpsertBulk {
 	return u.Update(func(s *CareTeamUpsert) {
 		s.ClearAlternateNames()
+	})
+}
+
+// SetReplacedByID sets the "replaced_by_id" field.
+func (u *CareTeamUpsertBulk) SetReplacedByID(v string) *CareTeamUpsertBulk {
+	return u.Update(func(s *CareTeamUpsert) {
+		s.SetReplacedByID(v)
+	})
+}
+
+// UpdateReplacedByID sets the "replaced_by_id" field to the value that was provided on create.
+func (u *CareTeamUpsertBulk) UpdateReplacedByID() *CareTeamUpsertBulk {
+	return u.Update(func(s *CareTeamUpsert) {
+		s.UpdateReplacedByID()
+	})
+}
+
+// ClearReplacedByID clears the value of the "replaced_by_id" field.
+func (u *CareTeamUpsertBulk) ClearReplacedByID() *CareTeamUpsertBulk {
+	return u.Update(func(s *CareTeamUpsert) {
+		s.ClearReplacedByID()
+	})
+}
+
+// SetReplacedAt sets the "replaced_at" field.
+func (u *CareTeamUpsertBulk) SetReplacedAt(v time.Time) *CareTeamUpsertBulk {
+	return u.Update(func(s *CareTeamUpsert) {
+		s.SetReplacedAt(v)
+	})
+}
+
+// UpdateReplacedAt sets the "replaced_at" field to the value that was provided on create.
+func (u *CareTeamUpsertBulk) UpdateReplacedAt() *CareTeamUpsertBulk {
+	return u.Update(func(s *CareTeamUpsert) {
+		s.UpdateReplacedAt()
+	})
+}
+
+// ClearReplacedAt clears the value of the "replaced_at" field.
+func (u *CareTeamUpsertBulk) ClearReplacedAt() *CareTeamUpsertBulk {
+	return u.Update(func(s *CareTeamUpsert) {
+		s.ClearReplacedAt()
 	})
 }
 

@@ -30,10 +30,13 @@ type CareTeamQuery struct {
 	withFacility          *FacilityQuery
 	withAssociations      *AssociationQuery
 	withThreads           *ThreadQuery
+	withReplacedBy        *CareTeamQuery
+	withReplaces          *CareTeamQuery
 	loadTotal             []func(context.Context, []*CareTeam) error
 	modifiers             []func(*sql.Selector)
 	withNamedAssociations map[string]*AssociationQuery
 	withNamedThreads      map[string]*ThreadQuery
+	withNamedReplaces     map[string]*CareTeamQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -129,6 +132,50 @@ func (_q *CareTeamQuery) QueryThreads() *ThreadQuery {
 			sqlgraph.From(careteam.Table, careteam.FieldID, selector),
 			sqlgraph.To(thread.Table, thread.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, careteam.ThreadsTable, careteam.ThreadsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReplacedBy chains the current query on the "replaced_by" edge.
+func (_q *CareTeamQuery) QueryReplacedBy() *CareTeamQuery {
+	query := (&CareTeamClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(careteam.Table, careteam.FieldID, selector),
+			sqlgraph.To(careteam.Table, careteam.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, careteam.ReplacedByTable, careteam.ReplacedByColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReplaces chains the current query on the "replaces" edge.
+func (_q *CareTeamQuery) QueryReplaces() *CareTeamQuery {
+	query := (&CareTeamClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(careteam.Table, careteam.FieldID, selector),
+			sqlgraph.To(careteam.Table, careteam.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, careteam.ReplacesTable, careteam.ReplacesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -331,6 +378,8 @@ func (_q *CareTeamQuery) Clone() *CareTeamQuery {
 		withFacility:     _q.withFacility.Clone(),
 		withAssociations: _q.withAssociations.Clone(),
 		withThreads:      _q.withThreads.Clone(),
+		withReplacedBy:   _q.withReplacedBy.Clone(),
+		withReplaces:     _q.withReplaces.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -368,6 +417,28 @@ func (_q *CareTeamQuery) WithThreads(opts ...func(*ThreadQuery)) *CareTeamQuery 
 		opt(query)
 	}
 	_q.withThreads = query
+	return _q
+}
+
+// WithReplacedBy tells the query-builder to eager-load the nodes that are connected to
+// the "replaced_by" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CareTeamQuery) WithReplacedBy(opts ...func(*CareTeamQuery)) *CareTeamQuery {
+	query := (&CareTeamClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReplacedBy = query
+	return _q
+}
+
+// WithReplaces tells the query-builder to eager-load the nodes that are connected to
+// the "replaces" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CareTeamQuery) WithReplaces(opts ...func(*CareTeamQuery)) *CareTeamQuery {
+	query := (&CareTeamClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReplaces = query
 	return _q
 }
 
@@ -449,10 +520,12 @@ func (_q *CareTeamQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Car
 	var (
 		nodes       = []*CareTeam{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [5]bool{
 			_q.withFacility != nil,
 			_q.withAssociations != nil,
 			_q.withThreads != nil,
+			_q.withReplacedBy != nil,
+			_q.withReplaces != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -496,6 +569,19 @@ func (_q *CareTeamQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Car
 			return nil, err
 		}
 	}
+	if query := _q.withReplacedBy; query != nil {
+		if err := _q.loadReplacedBy(ctx, query, nodes, nil,
+			func(n *CareTeam, e *CareTeam) { n.Edges.ReplacedBy = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withReplaces; query != nil {
+		if err := _q.loadReplaces(ctx, query, nodes,
+			func(n *CareTeam) { n.Edges.Replaces = []*CareTeam{} },
+			func(n *CareTeam, e *CareTeam) { n.Edges.Replaces = append(n.Edges.Replaces, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedAssociations {
 		if err := _q.loadAssociations(ctx, query, nodes,
 			func(n *CareTeam) { n.appendNamedAssociations(name) },
@@ -507,6 +593,13 @@ func (_q *CareTeamQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Car
 		if err := _q.loadThreads(ctx, query, nodes,
 			func(n *CareTeam) { n.appendNamedThreads(name) },
 			func(n *CareTeam, e *Thread) { n.appendNamedThreads(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedReplaces {
+		if err := _q.loadReplaces(ctx, query, nodes,
+			func(n *CareTeam) { n.appendNamedReplaces(name) },
+			func(n *CareTeam, e *CareTeam) { n.appendNamedReplaces(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -607,6 +700,71 @@ func (_q *CareTeamQuery) loadThreads(ctx context.Context, query *ThreadQuery, no
 	}
 	return nil
 }
+func (_q *CareTeamQuery) loadReplacedBy(ctx context.Context, query *CareTeamQuery, nodes []*CareTeam, init func(*CareTeam), assign func(*CareTeam, *CareTeam)) error {
+	ids := make([]string, 0, len(nodes))
+	nodeids := make(map[string][]*CareTeam)
+	for i := range nodes {
+		if nodes[i].ReplacedByID == nil {
+			continue
+		}
+		fk := *nodes[i].ReplacedByID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(careteam.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "replaced_by_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *CareTeamQuery) loadReplaces(ctx context.Context, query *CareTeamQuery, nodes []*CareTeam, init func(*CareTeam), assign func(*CareTeam, *CareTeam)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*CareTeam)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(careteam.FieldReplacedByID)
+	}
+	query.Where(predicate.CareTeam(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(careteam.ReplacesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ReplacedByID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "replaced_by_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "replaced_by_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *CareTeamQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -638,6 +796,9 @@ func (_q *CareTeamQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withFacility != nil {
 			_spec.Node.AddColumnOnce(careteam.FieldFacilityID)
+		}
+		if _q.withReplacedBy != nil {
+			_spec.Node.AddColumnOnce(careteam.FieldReplacedByID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {
@@ -755,6 +916,20 @@ func (_q *CareTeamQuery) WithNamedThreads(name string, opts ...func(*ThreadQuery
 		_q.withNamedThreads = make(map[string]*ThreadQuery)
 	}
 	_q.withNamedThreads[name] = query
+	return _q
+}
+
+// WithNamedReplaces tells the query-builder to eager-load the nodes that are connected to the "replaces"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CareTeamQuery) WithNamedReplaces(name string, opts ...func(*CareTeamQuery)) *CareTeamQuery {
+	query := (&CareTeamClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedReplaces == nil {
+		_q.withNamedReplaces = make(map[string]*CareTeamQuery)
+	}
+	_q.withNamedReplaces[name] = query
 	return _q
 }
 

@@ -156,6 +156,46 @@ func (_u *CareTeamUpdate) ClearAlternateNames() *CareTeamUpdate {
 	return _u
 }
 
+// SetReplacedByID sets the "replaced_by_id" field.
+func (_u *CareTeamUpdate) SetReplacedByID(v string) *CareTeamUpdate {
+	_u.mutation.SetReplacedByID(v)
+	return _u
+}
+
+// SetNillableReplacedByID sets the "replaced_by_id" field if the given value is not nil.
+func (_u *CareTeamUpdate) SetNillableReplacedByID(v *string) *CareTeamUpdate {
+	if v != nil {
+		_u.SetReplacedByID(*v)
+	}
+	return _u
+}
+
+// ClearReplacedByID clears the value of the "replaced_by_id" field.
+func (_u *CareTeamUpdate) ClearReplacedByID() *CareTeamUpdate {
+	_u.mutation.ClearReplacedByID()
+	return _u
+}
+
+// SetReplacedAt sets the "replaced_at" field.
+func (_u *CareTeamUpdate) SetReplacedAt(v time.Time) *CareTeamUpdate {
+	_u.mutation.SetReplacedAt(v)
+	return _u
+}
+
+// SetNillableReplacedAt sets the "replaced_at" field if the given value is not nil.
+func (_u *CareTeamUpdate) SetNillableReplacedAt(v *time.Time) *CareTeamUpdate {
+	if v != nil {
+		_u.SetReplacedAt(*v)
+	}
+	return _u
+}
+
+// ClearReplacedAt clears the value of the "replaced_at" field.
+func (_u *CareTeamUpdate) ClearReplacedAt() *CareTeamUpdate {
+	_u.mutation.ClearReplacedAt()
+	return _u
+}
+
 // SetFacility sets the "facility" edge to the Facility entity.
 func (_u *CareTeamUpdate) SetFacility(v *Facility) *CareTeamUpdate {
 	return _u.SetFacilityID(v.ID)
@@ -189,6 +229,26 @@ func (_u *CareTeamUpdate) AddThreads(v ...*Thread) *CareTeamUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddThreadIDs(ids...)
+}
+
+// SetReplacedBy sets the "replaced_by" edge to the CareTeam entity.
+func (_u *CareTeamUpdate) SetReplacedBy(v *CareTeam) *CareTeamUpdate {
+	return _u.SetReplacedByID(v.ID)
+}
+
+// AddReplaceIDs adds the "replaces" edge to the CareTeam entity by IDs.
+func (_u *CareTeamUpdate) AddReplaceIDs(ids ...string) *CareTeamUpdate {
+	_u.mutation.AddReplaceIDs(ids...)
+	return _u
+}
+
+// AddReplaces adds the "replaces" edges to the CareTeam entity.
+func (_u *CareTeamUpdate) AddReplaces(v ...*CareTeam) *CareTeamUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReplaceIDs(ids...)
 }
 
 // Mutation returns the CareTeamMutation object of the builder.
@@ -242,6 +302,33 @@ func (_u *CareTeamUpdate) RemoveThreads(v ...*Thread) *CareTeamUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveThreadIDs(ids...)
+}
+
+// ClearReplacedBy clears the "replaced_by" edge to the CareTeam entity.
+func (_u *CareTeamUpdate) ClearReplacedBy() *CareTeamUpdate {
+	_u.mutation.ClearReplacedBy()
+	return _u
+}
+
+// ClearReplaces clears all "replaces" edges to the CareTeam entity.
+func (_u *CareTeamUpdate) ClearReplaces() *CareTeamUpdate {
+	_u.mutation.ClearReplaces()
+	return _u
+}
+
+// RemoveReplaceIDs removes the "replaces" edge to CareTeam entities by IDs.
+func (_u *CareTeamUpdate) RemoveReplaceIDs(ids ...string) *CareTeamUpdate {
+	_u.mutation.RemoveReplaceIDs(ids...)
+	return _u
+}
+
+// RemoveReplaces removes "replaces" edges to CareTeam entities.
+func (_u *CareTeamUpdate) RemoveReplaces(v ...*CareTeam) *CareTeamUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReplaceIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -353,6 +440,12 @@ func (_u *CareTeamUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.AlternateNamesCleared() {
 		_spec.ClearField(careteam.FieldAlternateNames, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ReplacedAt(); ok {
+		_spec.SetField(careteam.FieldReplacedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReplacedAtCleared() {
+		_spec.ClearField(careteam.FieldReplacedAt, field.TypeTime)
 	}
 	if _u.mutation.FacilityCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -466,6 +559,80 @@ func (_u *CareTeamUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(thread.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReplacedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   careteam.ReplacedByTable,
+			Columns: []string{careteam.ReplacedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(careteam.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReplacedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   careteam.ReplacedByTable,
+			Columns: []string{careteam.ReplacedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(careteam.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReplacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   careteam.ReplacesTable,
+			Columns: []string{careteam.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(careteam.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReplacesIDs(); len(nodes) > 0 && !_u.mutation.ReplacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   careteam.ReplacesTable,
+			Columns: []string{careteam.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(careteam.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReplacesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   careteam.ReplacesTable,
+			Columns: []string{careteam.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(careteam.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -617,6 +784,46 @@ func (_u *CareTeamUpdateOne) ClearAlternateNames() *CareTeamUpdateOne {
 	return _u
 }
 
+// SetReplacedByID sets the "replaced_by_id" field.
+func (_u *CareTeamUpdateOne) SetReplacedByID(v string) *CareTeamUpdateOne {
+	_u.mutation.SetReplacedByID(v)
+	return _u
+}
+
+// SetNillableReplacedByID sets the "replaced_by_id" field if the given value is not nil.
+func (_u *CareTeamUpdateOne) SetNillableReplacedByID(v *string) *CareTeamUpdateOne {
+	if v != nil {
+		_u.SetReplacedByID(*v)
+	}
+	return _u
+}
+
+// ClearReplacedByID clears the value of the "replaced_by_id" field.
+func (_u *CareTeamUpdateOne) ClearReplacedByID() *CareTeamUpdateOne {
+	_u.mutation.ClearReplacedByID()
+	return _u
+}
+
+// SetReplacedAt sets the "replaced_at" field.
+func (_u *CareTeamUpdateOne) SetReplacedAt(v time.Time) *CareTeamUpdateOne {
+	_u.mutation.SetReplacedAt(v)
+	return _u
+}
+
+// SetNillableReplacedAt sets the "replaced_at" field if the given value is not nil.
+func (_u *CareTeamUpdateOne) SetNillableReplacedAt(v *time.Time) *CareTeamUpdateOne {
+	if v != nil {
+		_u.SetReplacedAt(*v)
+	}
+	return _u
+}
+
+// ClearReplacedAt clears the value of the "replaced_at" field.
+func (_u *CareTeamUpdateOne) ClearReplacedAt() *CareTeamUpdateOne {
+	_u.mutation.ClearReplacedAt()
+	return _u
+}
+
 // SetFacility sets the "facility" edge to the Facility entity.
 func (_u *CareTeamUpdateOne) SetFacility(v *Facility) *CareTeamUpdateOne {
 	return _u.SetFacilityID(v.ID)
@@ -650,6 +857,26 @@ func (_u *CareTeamUpdateOne) AddThreads(v ...*Thread) *CareTeamUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddThreadIDs(ids...)
+}
+
+// SetReplacedBy sets the "replaced_by" edge to the CareTeam entity.
+func (_u *CareTeamUpdateOne) SetReplacedBy(v *CareTeam) *CareTeamUpdateOne {
+	return _u.SetReplacedByID(v.ID)
+}
+
+// AddReplaceIDs adds the "replaces" edge to the CareTeam entity by IDs.
+func (_u *CareTeamUpdateOne) AddReplaceIDs(ids ...string) *CareTeamUpdateOne {
+	_u.mutation.AddReplaceIDs(ids...)
+	return _u
+}
+
+// AddReplaces adds the "replaces" edges to the CareTeam entity.
+func (_u *CareTeamUpdateOne) AddReplaces(v ...*CareTeam) *CareTeamUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReplaceIDs(ids...)
 }
 
 // Mutation returns the CareTeamMutation object of the builder.
@@ -703,6 +930,33 @@ func (_u *CareTeamUpdateOne) RemoveThreads(v ...*Thread) *CareTeamUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveThreadIDs(ids...)
+}
+
+// ClearReplacedBy clears the "replaced_by" edge to the CareTeam entity.
+func (_u *CareTeamUpdateOne) ClearReplacedBy() *CareTeamUpdateOne {
+	_u.mutation.ClearReplacedBy()
+	return _u
+}
+
+// ClearReplaces clears all "replaces" edges to the CareTeam entity.
+func (_u *CareTeamUpdateOne) ClearReplaces() *CareTeamUpdateOne {
+	_u.mutation.ClearReplaces()
+	return _u
+}
+
+// RemoveReplaceIDs removes the "replaces" edge to CareTeam entities by IDs.
+func (_u *CareTeamUpdateOne) RemoveReplaceIDs(ids ...string) *CareTeamUpdateOne {
+	_u.mutation.RemoveReplaceIDs(ids...)
+	return _u
+}
+
+// RemoveReplaces removes "replaces" edges to CareTeam entities.
+func (_u *CareTeamUpdateOne) RemoveReplaces(v ...*CareTeam) *CareTeamUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReplaceIDs(ids...)
 }
 
 // Where appends a list predicates to the CareTeamUpdate builder.
@@ -845,6 +1099,12 @@ func (_u *CareTeamUpdateOne) sqlSave(ctx context.Context) (_node *CareTeam, err 
 	if _u.mutation.AlternateNamesCleared() {
 		_spec.ClearField(careteam.FieldAlternateNames, field.TypeJSON)
 	}
+	if value, ok := _u.mutation.ReplacedAt(); ok {
+		_spec.SetField(careteam.FieldReplacedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReplacedAtCleared() {
+		_spec.ClearField(careteam.FieldReplacedAt, field.TypeTime)
+	}
 	if _u.mutation.FacilityCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -957,6 +1217,80 @@ func (_u *CareTeamUpdateOne) sqlSave(ctx context.Context) (_node *CareTeam, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(thread.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReplacedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   careteam.ReplacedByTable,
+			Columns: []string{careteam.ReplacedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(careteam.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReplacedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   careteam.ReplacedByTable,
+			Columns: []string{careteam.ReplacedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(careteam.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReplacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   careteam.ReplacesTable,
+			Columns: []string{careteam.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(careteam.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReplacesIDs(); len(nodes) > 0 && !_u.mutation.ReplacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   careteam.ReplacesTable,
+			Columns: []string{careteam.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(careteam.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReplacesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   careteam.ReplacesTable,
+			Columns: []string{careteam.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(careteam.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

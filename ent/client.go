@@ -21,6 +21,7 @@ import (
 	"github.com/va/vams/ent/auditevent"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
+	"github.com/va/vams/ent/cutoverschedule"
 	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/idempotencyrecord"
@@ -52,6 +53,8 @@ type Client struct {
 	CareTeam *CareTeamClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
+	// CutoverSchedule is the client for interacting with the CutoverSchedule builders.
+	CutoverSchedule *CutoverScheduleClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
 	// Folder is the client for interacting with the Folder builders.
@@ -89,6 +92,7 @@ func (c *Client) init() {
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.CareTeam = NewCareTeamClient(c.config)
 	c.Change = NewChangeClient(c.config)
+	c.CutoverSchedule = NewCutoverScheduleClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
 	c.Folder = NewFolderClient(c.config)
 	c.IdempotencyRecord = NewIdempotencyRecordClient(c.config)
@@ -197,6 +201,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AuditEvent:        NewAuditEventClient(cfg),
 		CareTeam:          NewCareTeamClient(cfg),
 		Change:            NewChangeClient(cfg),
+		CutoverSchedule:   NewCutoverScheduleClient(cfg),
 		Facility:          NewFacilityClient(cfg),
 		Folder:            NewFolderClient(cfg),
 		IdempotencyRecord: NewIdempotencyRecordClient(cfg),
@@ -232,6 +237,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AuditEvent:        NewAuditEventClient(cfg),
 		CareTeam:          NewCareTeamClient(cfg),
 		Change:            NewChangeClient(cfg),
+		CutoverSchedule:   NewCutoverScheduleClient(cfg),
 		Facility:          NewFacilityClient(cfg),
 		Folder:            NewFolderClient(cfg),
 		IdempotencyRecord: NewIdempotencyRecordClient(cfg),
@@ -272,8 +278,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.CareTeam, c.Change,
-		c.Facility, c.Folder, c.IdempotencyRecord, c.Message, c.ProviderRef,
-		c.PublicationReplay, c.SyncState, c.Tag, c.Thread, c.Veteran,
+		c.CutoverSchedule, c.Facility, c.Folder, c.IdempotencyRecord, c.Message,
+		c.ProviderRef, c.PublicationReplay, c.SyncState, c.Tag, c.Thread, c.Veteran,
 	} {
 		n.Use(hooks...)
 	}
@@ -284,8 +290,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.CareTeam, c.Change,
-		c.Facility, c.Folder, c.IdempotencyRecord, c.Message, c.ProviderRef,
-		c.PublicationReplay, c.SyncState, c.Tag, c.Thread, c.Veteran,
+		c.CutoverSchedule, c.Facility, c.Folder, c.IdempotencyRecord, c.Message,
+		c.ProviderRef, c.PublicationReplay, c.SyncState, c.Tag, c.Thread, c.Veteran,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -306,6 +312,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.CareTeam.mutate(ctx, m)
 	case *ChangeMutation:
 		return c.Change.mutate(ctx, m)
+	case *CutoverScheduleMutation:
+		return c.CutoverSchedule.mutate(ctx, m)
 	case *FacilityMutation:
 		return c.Facility.mutate(ctx, m)
 	case *FolderMutation:
@@ -1071,6 +1079,38 @@ func (c *CareTeamClient) QueryThreads(_m *CareTeam) *ThreadQuery {
 	return query
 }
 
+// QueryReplacedBy queries the replaced_by edge of a CareTeam.
+func (c *CareTeamClient) QueryReplacedBy(_m *CareTeam) *CareTeamQuery {
+	query := (&CareTeamClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(careteam.Table, careteam.FieldID, id),
+			sqlgraph.To(careteam.Table, careteam.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, careteam.ReplacedByTable, careteam.ReplacedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReplaces queries the replaces edge of a CareTeam.
+func (c *CareTeamClient) QueryReplaces(_m *CareTeam) *CareTeamQuery {
+	query := (&CareTeamClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(careteam.Table, careteam.FieldID, id),
+			sqlgraph.To(careteam.Table, careteam.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, careteam.ReplacesTable, careteam.ReplacesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *CareTeamClient) Hooks() []Hook {
 	hooks := c.hooks.CareTeam
@@ -1228,6 +1268,139 @@ func (c *ChangeClient) mutate(ctx context.Context, m *ChangeMutation) (Value, er
 		return (&ChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Change mutation op: %q", m.Op())
+	}
+}
+
+// CutoverScheduleClient is a client for the CutoverSchedule schema.
+type CutoverScheduleClient struct {
+	config
+}
+
+// NewCutoverScheduleClient returns a client for the CutoverSchedule from the given config.
+func NewCutoverScheduleClient(c config) *CutoverScheduleClient {
+	return &CutoverScheduleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cutoverschedule.Hooks(f(g(h())))`.
+func (c *CutoverScheduleClient) Use(hooks ...Hook) {
+	c.hooks.CutoverSchedule = append(c.hooks.CutoverSchedule, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cutoverschedule.Intercept(f(g(h())))`.
+func (c *CutoverScheduleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CutoverSchedule = append(c.inters.CutoverSchedule, interceptors...)
+}
+
+// Create returns a builder for creating a CutoverSchedule entity.
+func (c *CutoverScheduleClient) Create() *CutoverScheduleCreate {
+	mutation := newCutoverScheduleMutation(c.config, OpCreate)
+	return &CutoverScheduleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CutoverSchedule entities.
+func (c *CutoverScheduleClient) CreateBulk(builders ...*CutoverScheduleCreate) *CutoverScheduleCreateBulk {
+	return &CutoverScheduleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CutoverScheduleClient) MapCreateBulk(slice any, setFunc func(*CutoverScheduleCreate, int)) *CutoverScheduleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CutoverScheduleCreateBulk{err: fmt.Errorf("calling to CutoverScheduleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CutoverScheduleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CutoverScheduleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CutoverSchedule.
+func (c *CutoverScheduleClient) Update() *CutoverScheduleUpdate {
+	mutation := newCutoverScheduleMutation(c.config, OpUpdate)
+	return &CutoverScheduleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CutoverScheduleClient) UpdateOne(_m *CutoverSchedule) *CutoverScheduleUpdateOne {
+	mutation := newCutoverScheduleMutation(c.config, OpUpdateOne, withCutoverSchedule(_m))
+	return &CutoverScheduleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CutoverScheduleClient) UpdateOneID(id int64) *CutoverScheduleUpdateOne {
+	mutation := newCutoverScheduleMutation(c.config, OpUpdateOne, withCutoverScheduleID(id))
+	return &CutoverScheduleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CutoverSchedule.
+func (c *CutoverScheduleClient) Delete() *CutoverScheduleDelete {
+	mutation := newCutoverScheduleMutation(c.config, OpDelete)
+	return &CutoverScheduleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CutoverScheduleClient) DeleteOne(_m *CutoverSchedule) *CutoverScheduleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CutoverScheduleClient) DeleteOneID(id int64) *CutoverScheduleDeleteOne {
+	builder := c.Delete().Where(cutoverschedule.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CutoverScheduleDeleteOne{builder}
+}
+
+// Query returns a query builder for CutoverSchedule.
+func (c *CutoverScheduleClient) Query() *CutoverScheduleQuery {
+	return &CutoverScheduleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCutoverSchedule},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CutoverSchedule entity by its id.
+func (c *CutoverScheduleClient) Get(ctx context.Context, id int64) (*CutoverSchedule, error) {
+	return c.Query().Where(cutoverschedule.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CutoverScheduleClient) GetX(ctx context.Context, id int64) *CutoverSchedule {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CutoverScheduleClient) Hooks() []Hook {
+	return c.hooks.CutoverSchedule
+}
+
+// Interceptors returns the client interceptors.
+func (c *CutoverScheduleClient) Interceptors() []Interceptor {
+	return c.inters.CutoverSchedule
+}
+
+func (c *CutoverScheduleClient) mutate(ctx context.Context, m *CutoverScheduleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CutoverScheduleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CutoverScheduleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CutoverScheduleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CutoverScheduleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CutoverSchedule mutation op: %q", m.Op())
 	}
 }
 
@@ -2833,14 +3006,14 @@ func (c *VeteranClient) mutate(ctx context.Context, m *VeteranMutation) (Value, 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change, Facility,
-		Folder, IdempotencyRecord, Message, ProviderRef, PublicationReplay, SyncState,
-		Tag, Thread, Veteran []ent.Hook
+		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change,
+		CutoverSchedule, Facility, Folder, IdempotencyRecord, Message, ProviderRef,
+		PublicationReplay, SyncState, Tag, Thread, Veteran []ent.Hook
 	}
 	inters struct {
-		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change, Facility,
-		Folder, IdempotencyRecord, Message, ProviderRef, PublicationReplay, SyncState,
-		Tag, Thread, Veteran []ent.Interceptor
+		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change,
+		CutoverSchedule, Facility, Folder, IdempotencyRecord, Message, ProviderRef,
+		PublicationReplay, SyncState, Tag, Thread, Veteran []ent.Interceptor
 	}
 )
 

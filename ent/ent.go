@@ -18,6 +18,7 @@ import (
 	"github.com/va/vams/ent/auditevent"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
+	"github.com/va/vams/ent/cutoverschedule"
 	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/idempotencyrecord"
@@ -94,6 +95,7 @@ func checkColumn(t, c string) error {
 			auditevent.Table:        auditevent.ValidColumn,
 			careteam.Table:          careteam.ValidColumn,
 			change.Table:            change.ValidColumn,
+			cutoverschedule.Table:   cutoverschedule.ValidColumn,
 			facility.Table:          facility.ValidColumn,
 			folder.Table:            folder.ValidColumn,
 			idempotencyrecord.Table: idempotencyrecord.ValidColumn,

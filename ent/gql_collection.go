@@ -173,6 +173,34 @@ func (_q *CareTeamQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			_q.WithNamedThreads(alias, func(wq *ThreadQuery) {
 				*wq = *query
 			})
+
+		case "replacedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CareTeamClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, careteamImplementors)...); err != nil {
+				return err
+			}
+			_q.withReplacedBy = query
+			if _, ok := fieldSeen[careteam.FieldReplacedByID]; !ok {
+				selectedFields = append(selectedFields, careteam.FieldReplacedByID)
+				fieldSeen[careteam.FieldReplacedByID] = struct{}{}
+			}
+
+		case "replaces":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CareTeamClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, careteamImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedReplaces(alias, func(wq *CareTeamQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[careteam.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, careteam.FieldCreatedAt)
@@ -222,6 +250,16 @@ func (_q *CareTeamQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[careteam.FieldAlternateNames]; !ok {
 				selectedFields = append(selectedFields, careteam.FieldAlternateNames)
 				fieldSeen[careteam.FieldAlternateNames] = struct{}{}
+			}
+		case "replacedByID":
+			if _, ok := fieldSeen[careteam.FieldReplacedByID]; !ok {
+				selectedFields = append(selectedFields, careteam.FieldReplacedByID)
+				fieldSeen[careteam.FieldReplacedByID] = struct{}{}
+			}
+		case "replacedAt":
+			if _, ok := fieldSeen[careteam.FieldReplacedAt]; !ok {
+				selectedFields = append(selectedFields, careteam.FieldReplacedAt)
+				fieldSeen[careteam.FieldReplacedAt] = struct{}{}
 			}
 		case "id":
 		case "__typename":

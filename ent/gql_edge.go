@@ -28,6 +28,26 @@ func (_m *CareTeam) Threads(ctx context.Context) (result []*Thread, err error) {
 	return result, err
 }
 
+func (_m *CareTeam) ReplacedBy(ctx context.Context) (*CareTeam, error) {
+	result, err := _m.Edges.ReplacedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReplacedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *CareTeam) Replaces(ctx context.Context) (result []*CareTeam, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedReplaces(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ReplacesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReplaces().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Folder) Veteran(ctx context.Context) (*Veteran, error) {
 	result, err := _m.Edges.VeteranOrErr()
 	if IsNotLoaded(err) {

@@ -17,6 +17,7 @@ import (
 	"github.com/va/vams/ent/auditevent"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
+	"github.com/va/vams/ent/cutoverschedule"
 	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/idempotencyrecord"
@@ -46,6 +47,7 @@ const (
 	TypeAuditEvent        = "AuditEvent"
 	TypeCareTeam          = "CareTeam"
 	TypeChange            = "Change"
+	TypeCutoverSchedule   = "CutoverSchedule"
 	TypeFacility          = "Facility"
 	TypeFolder            = "Folder"
 	TypeIdempotencyRecord = "IdempotencyRecord"
@@ -3276,6 +3278,7 @@ type CareTeamMutation struct {
 	requires_signature    *bool
 	alternate_names       *[]string
 	appendalternate_names []string
+	replaced_at           *time.Time
 	clearedFields         map[string]struct{}
 	facility              *string
 	clearedfacility       bool
@@ -3285,6 +3288,11 @@ type CareTeamMutation struct {
 	threads               map[string]struct{}
 	removedthreads        map[string]struct{}
 	clearedthreads        bool
+	replaced_by           *string
+	clearedreplaced_by    bool
+	replaces              map[string]struct{}
+	removedreplaces       map[string]struct{}
+	clearedreplaces       bool
 	done                  bool
 	oldValue              func(context.Context) (*CareTeam, error)
 	predicates            []predicate.CareTeam
@@ -3783,6 +3791,104 @@ func (m *CareTeamMutation) ResetAlternateNames() {
 	delete(m.clearedFields, careteam.FieldAlternateNames)
 }
 
+// SetReplacedByID sets the "replaced_by_id" field.
+func (m *CareTeamMutation) SetReplacedByID(s string) {
+	m.replaced_by = &s
+}
+
+// ReplacedByID returns the value of the "replaced_by_id" field in the mutation.
+func (m *CareTeamMutation) ReplacedByID() (r string, exists bool) {
+	v := m.replaced_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReplacedByID returns the old "replaced_by_id" field's value of the CareTeam entity.
+// If the CareTeam object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CareTeamMutation) OldReplacedByID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReplacedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReplacedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReplacedByID: %w", err)
+	}
+	return oldValue.ReplacedByID, nil
+}
+
+// ClearReplacedByID clears the value of the "replaced_by_id" field.
+func (m *CareTeamMutation) ClearReplacedByID() {
+	m.replaced_by = nil
+	m.clearedFields[careteam.FieldReplacedByID] = struct{}{}
+}
+
+// ReplacedByIDCleared returns if the "replaced_by_id" field was cleared in this mutation.
+func (m *CareTeamMutation) ReplacedByIDCleared() bool {
+	_, ok := m.clearedFields[careteam.FieldReplacedByID]
+	return ok
+}
+
+// ResetReplacedByID resets all changes to the "replaced_by_id" field.
+func (m *CareTeamMutation) ResetReplacedByID() {
+	m.replaced_by = nil
+	delete(m.clearedFields, careteam.FieldReplacedByID)
+}
+
+// SetReplacedAt sets the "replaced_at" field.
+func (m *CareTeamMutation) SetReplacedAt(t time.Time) {
+	m.replaced_at = &t
+}
+
+// ReplacedAt returns the value of the "replaced_at" field in the mutation.
+func (m *CareTeamMutation) ReplacedAt() (r time.Time, exists bool) {
+	v := m.replaced_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReplacedAt returns the old "replaced_at" field's value of the CareTeam entity.
+// If the CareTeam object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CareTeamMutation) OldReplacedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReplacedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReplacedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReplacedAt: %w", err)
+	}
+	return oldValue.ReplacedAt, nil
+}
+
+// ClearReplacedAt clears the value of the "replaced_at" field.
+func (m *CareTeamMutation) ClearReplacedAt() {
+	m.replaced_at = nil
+	m.clearedFields[careteam.FieldReplacedAt] = struct{}{}
+}
+
+// ReplacedAtCleared returns if the "replaced_at" field was cleared in this mutation.
+func (m *CareTeamMutation) ReplacedAtCleared() bool {
+	_, ok := m.clearedFields[careteam.FieldReplacedAt]
+	return ok
+}
+
+// ResetReplacedAt resets all changes to the "replaced_at" field.
+func (m *CareTeamMutation) ResetReplacedAt() {
+	m.replaced_at = nil
+	delete(m.clearedFields, careteam.FieldReplacedAt)
+}
+
 // ClearFacility clears the "facility" edge to the Facility entity.
 func (m *CareTeamMutation) ClearFacility() {
 	m.clearedfacility = true
@@ -3918,6 +4024,87 @@ func (m *CareTeamMutation) ResetThreads() {
 	m.removedthreads = nil
 }
 
+// ClearReplacedBy clears the "replaced_by" edge to the CareTeam entity.
+func (m *CareTeamMutation) ClearReplacedBy() {
+	m.clearedreplaced_by = true
+	m.clearedFields[careteam.FieldReplacedByID] = struct{}{}
+}
+
+// ReplacedByCleared reports if the "replaced_by" edge to the CareTeam entity was cleared.
+func (m *CareTeamMutation) ReplacedByCleared() bool {
+	return m.ReplacedByIDCleared() || m.clearedreplaced_by
+}
+
+// ReplacedByIDs returns the "replaced_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ReplacedByID instead. It exists only for internal usage by the builders.
+func (m *CareTeamMutation) ReplacedByIDs() (ids []string) {
+	if id := m.replaced_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetReplacedBy resets all changes to the "replaced_by" edge.
+func (m *CareTeamMutation) ResetReplacedBy() {
+	m.replaced_by = nil
+	m.clearedreplaced_by = false
+}
+
+// AddReplaceIDs adds the "replaces" edge to the CareTeam entity by ids.
+func (m *CareTeamMutation) AddReplaceIDs(ids ...string) {
+	if m.replaces == nil {
+		m.replaces = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.replaces[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReplaces clears the "replaces" edge to the CareTeam entity.
+func (m *CareTeamMutation) ClearReplaces() {
+	m.clearedreplaces = true
+}
+
+// ReplacesCleared reports if the "replaces" edge to the CareTeam entity was cleared.
+func (m *CareTeamMutation) ReplacesCleared() bool {
+	return m.clearedreplaces
+}
+
+// RemoveReplaceIDs removes the "replaces" edge to the CareTeam entity by IDs.
+func (m *CareTeamMutation) RemoveReplaceIDs(ids ...string) {
+	if m.removedreplaces == nil {
+		m.removedreplaces = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.replaces, ids[i])
+		m.removedreplaces[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReplaces returns the removed IDs of the "replaces" edge to the CareTeam entity.
+func (m *CareTeamMutation) RemovedReplacesIDs() (ids []string) {
+	for id := range m.removedreplaces {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReplacesIDs returns the "replaces" edge IDs in the mutation.
+func (m *CareTeamMutation) ReplacesIDs() (ids []string) {
+	for id := range m.replaces {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReplaces resets all changes to the "replaces" edge.
+func (m *CareTeamMutation) ResetReplaces() {
+	m.replaces = nil
+	m.clearedreplaces = false
+	m.removedreplaces = nil
+}
+
 // Where appends a list predicates to the CareTeamMutation builder.
 func (m *CareTeamMutation) Where(ps ...predicate.CareTeam) {
 	m.predicates = append(m.predicates, ps...)
@@ -3952,7 +4139,7 @@ func (m *CareTeamMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CareTeamMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, careteam.FieldCreatedAt)
 	}
@@ -3983,6 +4170,12 @@ func (m *CareTeamMutation) Fields() []string {
 	if m.alternate_names != nil {
 		fields = append(fields, careteam.FieldAlternateNames)
 	}
+	if m.replaced_by != nil {
+		fields = append(fields, careteam.FieldReplacedByID)
+	}
+	if m.replaced_at != nil {
+		fields = append(fields, careteam.FieldReplacedAt)
+	}
 	return fields
 }
 
@@ -4011,6 +4204,10 @@ func (m *CareTeamMutation) Field(name string) (ent.Value, bool) {
 		return m.RequiresSignature()
 	case careteam.FieldAlternateNames:
 		return m.AlternateNames()
+	case careteam.FieldReplacedByID:
+		return m.ReplacedByID()
+	case careteam.FieldReplacedAt:
+		return m.ReplacedAt()
 	}
 	return nil, false
 }
@@ -4040,6 +4237,10 @@ func (m *CareTeamMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldRequiresSignature(ctx)
 	case careteam.FieldAlternateNames:
 		return m.OldAlternateNames(ctx)
+	case careteam.FieldReplacedByID:
+		return m.OldReplacedByID(ctx)
+	case careteam.FieldReplacedAt:
+		return m.OldReplacedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown CareTeam field %s", name)
 }
@@ -4119,6 +4320,20 @@ func (m *CareTeamMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAlternateNames(v)
 		return nil
+	case careteam.FieldReplacedByID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReplacedByID(v)
+		return nil
+	case careteam.FieldReplacedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReplacedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CareTeam field %s", name)
 }
@@ -4152,6 +4367,12 @@ func (m *CareTeamMutation) ClearedFields() []string {
 	if m.FieldCleared(careteam.FieldAlternateNames) {
 		fields = append(fields, careteam.FieldAlternateNames)
 	}
+	if m.FieldCleared(careteam.FieldReplacedByID) {
+		fields = append(fields, careteam.FieldReplacedByID)
+	}
+	if m.FieldCleared(careteam.FieldReplacedAt) {
+		fields = append(fields, careteam.FieldReplacedAt)
+	}
 	return fields
 }
 
@@ -4168,6 +4389,12 @@ func (m *CareTeamMutation) ClearField(name string) error {
 	switch name {
 	case careteam.FieldAlternateNames:
 		m.ClearAlternateNames()
+		return nil
+	case careteam.FieldReplacedByID:
+		m.ClearReplacedByID()
+		return nil
+	case careteam.FieldReplacedAt:
+		m.ClearReplacedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown CareTeam nullable field %s", name)
@@ -4207,13 +4434,19 @@ func (m *CareTeamMutation) ResetField(name string) error {
 	case careteam.FieldAlternateNames:
 		m.ResetAlternateNames()
 		return nil
+	case careteam.FieldReplacedByID:
+		m.ResetReplacedByID()
+		return nil
+	case careteam.FieldReplacedAt:
+		m.ResetReplacedAt()
+		return nil
 	}
 	return fmt.Errorf("unknown CareTeam field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CareTeamMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 5)
 	if m.facility != nil {
 		edges = append(edges, careteam.EdgeFacility)
 	}
@@ -4222,6 +4455,12 @@ func (m *CareTeamMutation) AddedEdges() []string {
 	}
 	if m.threads != nil {
 		edges = append(edges, careteam.EdgeThreads)
+	}
+	if m.replaced_by != nil {
+		edges = append(edges, careteam.EdgeReplacedBy)
+	}
+	if m.replaces != nil {
+		edges = append(edges, careteam.EdgeReplaces)
 	}
 	return edges
 }
@@ -4246,18 +4485,31 @@ func (m *CareTeamMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case careteam.EdgeReplacedBy:
+		if id := m.replaced_by; id != nil {
+			return []ent.Value{*id}
+		}
+	case careteam.EdgeReplaces:
+		ids := make([]ent.Value, 0, len(m.replaces))
+		for id := range m.replaces {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CareTeamMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 5)
 	if m.removedassociations != nil {
 		edges = append(edges, careteam.EdgeAssociations)
 	}
 	if m.removedthreads != nil {
 		edges = append(edges, careteam.EdgeThreads)
+	}
+	if m.removedreplaces != nil {
+		edges = append(edges, careteam.EdgeReplaces)
 	}
 	return edges
 }
@@ -4278,13 +4530,19 @@ func (m *CareTeamMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case careteam.EdgeReplaces:
+		ids := make([]ent.Value, 0, len(m.removedreplaces))
+		for id := range m.removedreplaces {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CareTeamMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 5)
 	if m.clearedfacility {
 		edges = append(edges, careteam.EdgeFacility)
 	}
@@ -4293,6 +4551,12 @@ func (m *CareTeamMutation) ClearedEdges() []string {
 	}
 	if m.clearedthreads {
 		edges = append(edges, careteam.EdgeThreads)
+	}
+	if m.clearedreplaced_by {
+		edges = append(edges, careteam.EdgeReplacedBy)
+	}
+	if m.clearedreplaces {
+		edges = append(edges, careteam.EdgeReplaces)
 	}
 	return edges
 }
@@ -4307,6 +4571,10 @@ func (m *CareTeamMutation) EdgeCleared(name string) bool {
 		return m.clearedassociations
 	case careteam.EdgeThreads:
 		return m.clearedthreads
+	case careteam.EdgeReplacedBy:
+		return m.clearedreplaced_by
+	case careteam.EdgeReplaces:
+		return m.clearedreplaces
 	}
 	return false
 }
@@ -4317,6 +4585,9 @@ func (m *CareTeamMutation) ClearEdge(name string) error {
 	switch name {
 	case careteam.EdgeFacility:
 		m.ClearFacility()
+		return nil
+	case careteam.EdgeReplacedBy:
+		m.ClearReplacedBy()
 		return nil
 	}
 	return fmt.Errorf("unknown CareTeam unique edge %s", name)
@@ -4334,6 +4605,12 @@ func (m *CareTeamMutation) ResetEdge(name string) error {
 		return nil
 	case careteam.EdgeThreads:
 		m.ResetThreads()
+		return nil
+	case careteam.EdgeReplacedBy:
+		m.ResetReplacedBy()
+		return nil
+	case careteam.EdgeReplaces:
+		m.ResetReplaces()
 		return nil
 	}
 	return fmt.Errorf("unknown CareTeam edge %s", name)
@@ -4975,6 +5252,500 @@ func (m *ChangeMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ChangeMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Change edge %s", name)
+}
+
+// CutoverScheduleMutation represents an operation that mutates the CutoverSchedule nodes in the graph.
+type CutoverScheduleMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int64
+	created_at     *time.Time
+	updated_at     *time.Time
+	station_number *string
+	schedule       *string
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*CutoverSchedule, error)
+	predicates     []predicate.CutoverSchedule
+}
+
+var _ ent.Mutation = (*CutoverScheduleMutation)(nil)
+
+// cutoverscheduleOption allows management of the mutation configuration using functional options.
+type cutoverscheduleOption func(*CutoverScheduleMutation)
+
+// newCutoverScheduleMutation creates new mutation for the CutoverSchedule entity.
+func newCutoverScheduleMutation(c config, op Op, opts ...cutoverscheduleOption) *CutoverScheduleMutation {
+	m := &CutoverScheduleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCutoverSchedule,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCutoverScheduleID sets the ID field of the mutation.
+func withCutoverScheduleID(id int64) cutoverscheduleOption {
+	return func(m *CutoverScheduleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CutoverSchedule
+		)
+		m.oldValue = func(ctx context.Context) (*CutoverSchedule, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CutoverSchedule.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCutoverSchedule sets the old CutoverSchedule of the mutation.
+func withCutoverSchedule(node *CutoverSchedule) cutoverscheduleOption {
+	return func(m *CutoverScheduleMutation) {
+		m.oldValue = func(context.Context) (*CutoverSchedule, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CutoverScheduleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CutoverScheduleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CutoverSchedule entities.
+func (m *CutoverScheduleMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CutoverScheduleMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CutoverScheduleMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CutoverSchedule.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CutoverScheduleMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CutoverScheduleMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CutoverSchedule entity.
+// If the CutoverSchedule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CutoverScheduleMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CutoverScheduleMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CutoverScheduleMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CutoverScheduleMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CutoverSchedule entity.
+// If the CutoverSchedule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CutoverScheduleMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CutoverScheduleMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetStationNumber sets the "station_number" field.
+func (m *CutoverScheduleMutation) SetStationNumber(s string) {
+	m.station_number = &s
+}
+
+// StationNumber returns the value of the "station_number" field in the mutation.
+func (m *CutoverScheduleMutation) StationNumber() (r string, exists bool) {
+	v := m.station_number
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStationNumber returns the old "station_number" field's value of the CutoverSchedule entity.
+// If the CutoverSchedule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CutoverScheduleMutation) OldStationNumber(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStationNumber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStationNumber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStationNumber: %w", err)
+	}
+	return oldValue.StationNumber, nil
+}
+
+// ResetStationNumber resets all changes to the "station_number" field.
+func (m *CutoverScheduleMutation) ResetStationNumber() {
+	m.station_number = nil
+}
+
+// SetSchedule sets the "schedule" field.
+func (m *CutoverScheduleMutation) SetSchedule(s string) {
+	m.schedule = &s
+}
+
+// Schedule returns the value of the "schedule" field in the mutation.
+func (m *CutoverScheduleMutation) Schedule() (r string, exists bool) {
+	v := m.schedule
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSchedule returns the old "schedule" field's value of the CutoverSchedule entity.
+// If the CutoverSchedule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CutoverScheduleMutation) OldSchedule(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSchedule is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSchedule requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSchedule: %w", err)
+	}
+	return oldValue.Schedule, nil
+}
+
+// ResetSchedule resets all changes to the "schedule" field.
+func (m *CutoverScheduleMutation) ResetSchedule() {
+	m.schedule = nil
+}
+
+// Where appends a list predicates to the CutoverScheduleMutation builder.
+func (m *CutoverScheduleMutation) Where(ps ...predicate.CutoverSchedule) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CutoverScheduleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CutoverScheduleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CutoverSchedule, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CutoverScheduleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CutoverScheduleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CutoverSchedule).
+func (m *CutoverScheduleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CutoverScheduleMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.created_at != nil {
+		fields = append(fields, cutoverschedule.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, cutoverschedule.FieldUpdatedAt)
+	}
+	if m.station_number != nil {
+		fields = append(fields, cutoverschedule.FieldStationNumber)
+	}
+	if m.schedule != nil {
+		fields = append(fields, cutoverschedule.FieldSchedule)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CutoverScheduleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cutoverschedule.FieldCreatedAt:
+		return m.CreatedAt()
+	case cutoverschedule.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case cutoverschedule.FieldStationNumber:
+		return m.StationNumber()
+	case cutoverschedule.FieldSchedule:
+		return m.Schedule()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CutoverScheduleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cutoverschedule.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case cutoverschedule.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case cutoverschedule.FieldStationNumber:
+		return m.OldStationNumber(ctx)
+	case cutoverschedule.FieldSchedule:
+		return m.OldSchedule(ctx)
+	}
+	return nil, fmt.Errorf("unknown CutoverSchedule field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CutoverScheduleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cutoverschedule.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case cutoverschedule.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case cutoverschedule.FieldStationNumber:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStationNumber(v)
+		return nil
+	case cutoverschedule.FieldSchedule:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSchedule(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CutoverSchedule field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CutoverScheduleMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CutoverScheduleMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CutoverScheduleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown CutoverSchedule numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CutoverScheduleMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CutoverScheduleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CutoverScheduleMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown CutoverSchedule nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CutoverScheduleMutation) ResetField(name string) error {
+	switch name {
+	case cutoverschedule.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case cutoverschedule.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case cutoverschedule.FieldStationNumber:
+		m.ResetStationNumber()
+		return nil
+	case cutoverschedule.FieldSchedule:
+		m.ResetSchedule()
+		return nil
+	}
+	return fmt.Errorf("unknown CutoverSchedule field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CutoverScheduleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CutoverScheduleMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CutoverScheduleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CutoverScheduleMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CutoverScheduleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CutoverScheduleMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CutoverScheduleMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CutoverSchedule unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CutoverScheduleMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CutoverSchedule edge %s", name)
 }
 
 // FacilityMutation represents an operation that mutates the Facility nodes in the graph.

@@ -26,6 +26,8 @@ type Tx struct {
 	CareTeam *CareTeamClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
+	// CutoverSchedule is the client for interacting with the CutoverSchedule builders.
+	CutoverSchedule *CutoverScheduleClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
 	// Folder is the client for interacting with the Folder builders.
@@ -183,6 +185,7 @@ func (tx *Tx) init() {
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.CareTeam = NewCareTeamClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
+	tx.CutoverSchedule = NewCutoverScheduleClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Folder = NewFolderClient(tx.config)
 	tx.IdempotencyRecord = NewIdempotencyRecordClient(tx.config)

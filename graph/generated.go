@@ -68,6 +68,7 @@ type ComplexityRoot struct {
 	}
 
 	CareTeam struct {
+		AlternateNames              func(childComplexity int) int
 		CanAttach                   func(childComplexity int) int
 		CanMessage                  func(childComplexity int) int
 		CannotMessageReason         func(childComplexity int) int
@@ -79,6 +80,12 @@ type ComplexityRoot struct {
 		RequiresElectronicSignature func(childComplexity int) int
 		StationNumber               func(childComplexity int) int
 		Transition                  func(childComplexity int) int
+	}
+
+	CareTeamNameChange struct {
+		CareTeam     func(childComplexity int) int
+		ChangedAt    func(childComplexity int) int
+		PreviousName func(childComplexity int) int
 	}
 
 	CareTeamSyncStatus struct {
@@ -337,15 +344,16 @@ type ComplexityRoot struct {
 	}
 
 	Viewer struct {
-		CareTeams    func(childComplexity int) int
-		DisplayName  func(childComplexity int) int
-		Folders      func(childComplexity int) int
-		ID           func(childComplexity int) int
-		ImportStatus func(childComplexity int) int
-		Signature    func(childComplexity int) int
-		Tags         func(childComplexity int) int
-		Threads      func(childComplexity int, folder *string, filter *model.ThreadFilter, orderBy *model.ThreadOrder, first *int, after *entgql.Cursor[string], last *int, before *entgql.Cursor[string]) int
-		UnreadCount  func(childComplexity int) int
+		CareTeamChanges func(childComplexity int) int
+		CareTeams       func(childComplexity int) int
+		DisplayName     func(childComplexity int) int
+		Folders         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		ImportStatus    func(childComplexity int) int
+		Signature       func(childComplexity int) int
+		Tags            func(childComplexity int) int
+		Threads         func(childComplexity int, folder *string, filter *model.ThreadFilter, orderBy *model.ThreadOrder, first *int, after *entgql.Cursor[string], last *int, before *entgql.Cursor[string]) int
+		UnreadCount     func(childComplexity int) int
 	}
 }
 
@@ -367,6 +375,7 @@ type CareTeamResolver interface {
 	CannotMessageReason(ctx context.Context, obj *ent.CareTeam) (*model.CannotMessageReason, error)
 	RequiresElectronicSignature(ctx context.Context, obj *ent.CareTeam) (bool, error)
 	Transition(ctx context.Context, obj *ent.CareTeam) (*model.CareTeamTransition, error)
+	AlternateNames(ctx context.Context, obj *ent.CareTeam) ([]string, error)
 	CanAttach(ctx context.Context, obj *ent.CareTeam) (bool, error)
 }
 type DeliveryStatusChangedEventResolver interface {
@@ -446,6 +455,7 @@ type ViewerResolver interface {
 	Folders(ctx context.Context, obj *ent.Veteran) ([]*ent.Folder, error)
 	Threads(ctx context.Context, obj *ent.Veteran, folder *string, filter *model.ThreadFilter, orderBy *model.ThreadOrder, first *int, after *entgql.Cursor[string], last *int, before *entgql.Cursor[string]) (*ent.ThreadConnection, error)
 	CareTeams(ctx context.Context, obj *ent.Veteran) ([]*ent.CareTeam, error)
+	CareTeamChanges(ctx context.Context, obj *ent.Veteran) ([]*model.CareTeamNameChange, error)
 	Tags(ctx context.Context, obj *ent.Veteran) ([]*ent.Tag, error)
 	Signature(ctx context.Context, obj *ent.Veteran) (*model.Signature, error)
 	ImportStatus(ctx context.Context, obj *ent.Veteran) (*model.ImportStatus, error)
@@ -513,6 +523,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Author.Kind(childComplexity), true
 
+	case "CareTeam.alternateNames":
+		if e.ComplexityRoot.CareTeam.AlternateNames == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeam.AlternateNames(childComplexity), true
 	case "CareTeam.canAttach":
 		if e.ComplexityRoot.CareTeam.CanAttach == nil {
 			break
@@ -579,6 +595,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CareTeam.Transition(childComplexity), true
+
+	case "CareTeamNameChange.careTeam":
+		if e.ComplexityRoot.CareTeamNameChange.CareTeam == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeamNameChange.CareTeam(childComplexity), true
+	case "CareTeamNameChange.changedAt":
+		if e.ComplexityRoot.CareTeamNameChange.ChangedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeamNameChange.ChangedAt(childComplexity), true
+	case "CareTeamNameChange.previousName":
+		if e.ComplexityRoot.CareTeamNameChange.PreviousName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareTeamNameChange.PreviousName(childComplexity), true
 
 	case "CareTeamSyncStatus.careTeam":
 		if e.ComplexityRoot.CareTeamSyncStatus.CareTeam == nil {
@@ -1602,6 +1637,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateSignaturePayload.Signature(childComplexity), true
 
+	case "Viewer.careTeamChanges":
+		if e.ComplexityRoot.Viewer.CareTeamChanges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.CareTeamChanges(childComplexity), true
 	case "Viewer.careTeams":
 		if e.ComplexityRoot.Viewer.CareTeams == nil {
 			break
@@ -2008,6 +2049,14 @@ type Viewer implements Node {
   case-insensitively.
   """
   careTeams: [CareTeam!]!
+  """
+  Care teams whose names changed when their facility moved to a new health
+  record system: each team the veteran was associated with that another
+  team replaced, with the new team (what the "is now" alert lists). The
+  conversations with the old team are the new team's now, and replies go to
+  it. Newest change first, then by previous name.
+  """
+  careTeamChanges: [CareTeamNameChange!]!
   "The veteran's tags, by name."
   tags: [Tag!]!
   "The veteran's message signature preference."
@@ -2167,6 +2216,12 @@ type CareTeam implements Node {
   is under way (what the migration alerts need); null otherwise.
   """
   transition: CareTeamTransition
+  """
+  Other names veterans have known this team by, such as the names of the
+  teams it replaced when its facility moved to a new health record system
+  (see ` + "`" + `Viewer.careTeamChanges` + "`" + `); empty when none.
+  """
+  alternateNames: [String!]!
   """
   Whether files can be attached to messages and replies to this team. When
   false, a sendMessage or replyToThread with attachments is refused with
@@ -2409,6 +2464,19 @@ type CareTeamTransition {
   goLiveAt: Time!
   "When the move is over and this field becomes null."
   endsAt: Time!
+}
+
+"""
+A care team that replaced another at its facility's move to a new health
+record system: "{previousName} is now {careTeam.name}".
+"""
+type CareTeamNameChange {
+  "The name veterans knew the old team by."
+  previousName: String!
+  "The team that took over its conversations and takes its messages now."
+  careTeam: CareTeam!
+  "When the change took effect (the facility's go-live)."
+  changedAt: Time!
 }
 
 "Delivery of a veteran's message to the care team."
@@ -3251,10 +3319,24 @@ func (ec *executionContext) childFields_CareTeam(ctx context.Context, field grap
 		return ec.fieldContext_CareTeam_requiresElectronicSignature(ctx, field)
 	case "transition":
 		return ec.fieldContext_CareTeam_transition(ctx, field)
+	case "alternateNames":
+		return ec.fieldContext_CareTeam_alternateNames(ctx, field)
 	case "canAttach":
 		return ec.fieldContext_CareTeam_canAttach(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CareTeam", field.Name)
+}
+
+func (ec *executionContext) childFields_CareTeamNameChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "previousName":
+		return ec.fieldContext_CareTeamNameChange_previousName(ctx, field)
+	case "careTeam":
+		return ec.fieldContext_CareTeamNameChange_careTeam(ctx, field)
+	case "changedAt":
+		return ec.fieldContext_CareTeamNameChange_changedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CareTeamNameChange", field.Name)
 }
 
 func (ec *executionContext) childFields_CareTeamSyncStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3705,6 +3787,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_threads(ctx, field)
 	case "careTeams":
 		return ec.fieldContext_Viewer_careTeams(ctx, field)
+	case "careTeamChanges":
+		return ec.fieldContext_Viewer_careTeamChanges(ctx, field)
 	case "tags":
 		return ec.fieldContext_Viewer_tags(ctx, field)
 	case "signature":
@@ -4735,6 +4819,29 @@ func (ec *executionContext) fieldContext_CareTeam_transition(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _CareTeam_alternateNames(ctx context.Context, field graphql.CollectedField, obj *ent.CareTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeam_alternateNames(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CareTeam().AlternateNames(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeam_alternateNames(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CareTeam", field, true, true, "String")
+}
+
 func (ec *executionContext) _CareTeam_canAttach(ctx context.Context, field graphql.CollectedField, obj *ent.CareTeam) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4756,6 +4863,84 @@ func (ec *executionContext) _CareTeam_canAttach(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_CareTeam_canAttach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareTeam", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _CareTeamNameChange_previousName(ctx context.Context, field graphql.CollectedField, obj *model.CareTeamNameChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeamNameChange_previousName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeamNameChange_previousName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CareTeamNameChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _CareTeamNameChange_careTeam(ctx context.Context, field graphql.CollectedField, obj *model.CareTeamNameChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeamNameChange_careTeam(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CareTeam, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CareTeam) graphql.Marshaler {
+			return ec.marshalNCareTeam2ᚖgithubᚗcomᚋvaᚋvamsᚋentᚐCareTeam(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeamNameChange_careTeam(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CareTeamNameChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CareTeam(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CareTeamNameChange_changedAt(ctx context.Context, field graphql.CollectedField, obj *model.CareTeamNameChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareTeamNameChange_changedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareTeamNameChange_changedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CareTeamNameChange", field, false, false, "Time")
 }
 
 func (ec *executionContext) _CareTeamSyncStatus_careTeam(ctx context.Context, field graphql.CollectedField, obj *model.CareTeamSyncStatus) (ret graphql.Marshaler) {
@@ -9205,6 +9390,38 @@ func (ec *executionContext) fieldContext_Viewer_careTeams(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Viewer_careTeamChanges(ctx context.Context, field graphql.CollectedField, obj *ent.Veteran) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_careTeamChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().CareTeamChanges(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CareTeamNameChange) graphql.Marshaler {
+			return ec.marshalNCareTeamNameChange2ᚕᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐCareTeamNameChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_careTeamChanges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CareTeamNameChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Viewer_tags(ctx context.Context, field graphql.CollectedField, obj *ent.Veteran) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11839,12 +12056,61 @@ func (ec *executionContext) _CareTeam(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CareTeam_transition(ctx, field, obj)
 				})
+		case "alternateNames":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CareTeam_alternateNames(ctx, field, obj)
+				})
 		case "canAttach":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CareTeam_canAttach(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var careTeamNameChangeImplementors = []string{"CareTeamNameChange"}
+
+func (ec *executionContext) _CareTeamNameChange(ctx context.Context, sel ast.SelectionSet, obj *model.CareTeamNameChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, careTeamNameChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CareTeamNameChange")
+		case "previousName":
+			out.Values[i] = ec._CareTeamNameChange_previousName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "careTeam":
+			out.Values[i] = ec._CareTeamNameChange_careTeam(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changedAt":
+			out.Values[i] = ec._CareTeamNameChange_changedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13736,6 +14002,12 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_careTeams(ctx, field, obj)
 				})
+		case "careTeamChanges":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_careTeamChanges(ctx, field, obj)
+				})
 		case "tags":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -14213,6 +14485,30 @@ func (ec *executionContext) marshalNCareTeam2ᚖgithubᚗcomᚋvaᚋvamsᚋent�
 	return ec._CareTeam(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCareTeamNameChange2ᚕᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐCareTeamNameChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CareTeamNameChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCareTeamNameChange2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐCareTeamNameChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCareTeamNameChange2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐCareTeamNameChange(ctx context.Context, sel ast.SelectionSet, v *model.CareTeamNameChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CareTeamNameChange!")
+		return graphql.Null
+	}
+	return ec._CareTeamNameChange(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCareTeamSyncStatus2ᚕᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐCareTeamSyncStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CareTeamSyncStatus) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14659,6 +14955,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNTag2ᚕᚖgithubᚗcomᚋvaᚋvamsᚋentᚐTagᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Tag) graphql.Marshaler {

@@ -69,11 +69,13 @@ func (r *careTeamResolver) CannotMessageReason(ctx context.Context, obj *ent.Car
 
 // Transition is the resolver for the transition field.
 func (r *careTeamResolver) Transition(ctx context.Context, obj *ent.CareTeam) (*model.CareTeamTransition, error) {
-	info, err := careTeamInfo(ctx, obj.ID)
-	if err != nil {
-		return nil, err
-	}
-	return transition(r.Inbox.CareTeamTransition(info.Facility.StationNumber)), nil
+	return fromDirectory(ctx, obj, func(d *loaders.CareTeamInfo) *model.CareTeamTransition { return transition(d.Transition) })
+}
+
+// AlternateNames is the resolver for the alternateNames field: the names of
+// the teams this one replaced at a cutover.
+func (r *careTeamResolver) AlternateNames(ctx context.Context, obj *ent.CareTeam) ([]string, error) {
+	return fromDirectory(ctx, obj, func(d *loaders.CareTeamInfo) []string { return append([]string{}, d.PreviousNames...) })
 }
 
 // fromDirectory reads one field of the team's batch-loaded directory entry

@@ -56,6 +56,19 @@ func (r *viewerResolver) CareTeams(ctx context.Context, obj *ent.Veteran) ([]*en
 	return r.Inbox.CareTeams(ctx)
 }
 
+// CareTeamChanges is the resolver for the careTeamChanges field.
+func (r *viewerResolver) CareTeamChanges(ctx context.Context, obj *ent.Veteran) ([]*model.CareTeamNameChange, error) {
+	changes, err := r.Inbox.CareTeamChanges(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.CareTeamNameChange, len(changes))
+	for i, c := range changes {
+		out[i] = &model.CareTeamNameChange{PreviousName: c.PreviousName, CareTeam: c.CareTeam, ChangedAt: c.ChangedAt}
+	}
+	return out, nil
+}
+
 // Tags is the resolver for the tags field.
 func (r *viewerResolver) Tags(ctx context.Context, obj *ent.Veteran) ([]*ent.Tag, error) {
 	return r.Inbox.Tags(ctx)

@@ -38,12 +38,20 @@ const (
 	FieldRequiresSignature = "requires_signature"
 	// FieldAlternateNames holds the string denoting the alternate_names field in the database.
 	FieldAlternateNames = "alternate_names"
+	// FieldReplacedByID holds the string denoting the replaced_by_id field in the database.
+	FieldReplacedByID = "replaced_by_id"
+	// FieldReplacedAt holds the string denoting the replaced_at field in the database.
+	FieldReplacedAt = "replaced_at"
 	// EdgeFacility holds the string denoting the facility edge name in mutations.
 	EdgeFacility = "facility"
 	// EdgeAssociations holds the string denoting the associations edge name in mutations.
 	EdgeAssociations = "associations"
 	// EdgeThreads holds the string denoting the threads edge name in mutations.
 	EdgeThreads = "threads"
+	// EdgeReplacedBy holds the string denoting the replaced_by edge name in mutations.
+	EdgeReplacedBy = "replaced_by"
+	// EdgeReplaces holds the string denoting the replaces edge name in mutations.
+	EdgeReplaces = "replaces"
 	// Table holds the table name of the careteam in the database.
 	Table = "care_teams"
 	// FacilityTable is the table that holds the facility relation/edge.
@@ -67,6 +75,14 @@ const (
 	ThreadsInverseTable = "threads"
 	// ThreadsColumn is the table column denoting the threads relation/edge.
 	ThreadsColumn = "care_team_id"
+	// ReplacedByTable is the table that holds the replaced_by relation/edge.
+	ReplacedByTable = "care_teams"
+	// ReplacedByColumn is the table column denoting the replaced_by relation/edge.
+	ReplacedByColumn = "replaced_by_id"
+	// ReplacesTable is the table that holds the replaces relation/edge.
+	ReplacesTable = "care_teams"
+	// ReplacesColumn is the table column denoting the replaces relation/edge.
+	ReplacesColumn = "replaced_by_id"
 )
 
 // Columns holds all SQL columns for careteam fields.
@@ -82,6 +98,8 @@ var Columns = []string{
 	FieldActive,
 	FieldRequiresSignature,
 	FieldAlternateNames,
+	FieldReplacedByID,
+	FieldReplacedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -183,6 +201,16 @@ func ByRequiresSignature(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRequiresSignature, opts...).ToFunc()
 }
 
+// ByReplacedByID orders the results by the replaced_by_id field.
+func ByReplacedByID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReplacedByID, opts...).ToFunc()
+}
+
+// ByReplacedAt orders the results by the replaced_at field.
+func ByReplacedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReplacedAt, opts...).ToFunc()
+}
+
 // ByFacilityField orders the results by facility field.
 func ByFacilityField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -217,6 +245,27 @@ func ByThreads(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newThreadsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByReplacedByField orders the results by replaced_by field.
+func ByReplacedByField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReplacedByStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByReplacesCount orders the results by replaces count.
+func ByReplacesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newReplacesStep(), opts...)
+	}
+}
+
+// ByReplaces orders the results by replaces terms.
+func ByReplaces(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReplacesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newFacilityStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -236,6 +285,20 @@ func newThreadsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ThreadsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ThreadsTable, ThreadsColumn),
+	)
+}
+func newReplacedByStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, ReplacedByTable, ReplacedByColumn),
+	)
+}
+func newReplacesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ReplacesTable, ReplacesColumn),
 	)
 }
 

@@ -106,6 +106,16 @@ func RequiresSignature(v bool) predicate.CareTeam {
 	return predicate.CareTeam(sql.FieldEQ(FieldRequiresSignature, v))
 }
 
+// ReplacedByID applies equality check predicate on the "replaced_by_id" field. It's identical to ReplacedByIDEQ.
+func ReplacedByID(v string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldEQ(FieldReplacedByID, v))
+}
+
+// ReplacedAt applies equality check predicate on the "replaced_at" field. It's identical to ReplacedAtEQ.
+func ReplacedAt(v time.Time) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldEQ(FieldReplacedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CareTeam {
 	return predicate.CareTeam(sql.FieldEQ(FieldCreatedAt, v))
@@ -506,6 +516,131 @@ func AlternateNamesNotNil() predicate.CareTeam {
 	return predicate.CareTeam(sql.FieldNotNull(FieldAlternateNames))
 }
 
+// ReplacedByIDEQ applies the EQ predicate on the "replaced_by_id" field.
+func ReplacedByIDEQ(v string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldEQ(FieldReplacedByID, v))
+}
+
+// ReplacedByIDNEQ applies the NEQ predicate on the "replaced_by_id" field.
+func ReplacedByIDNEQ(v string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldNEQ(FieldReplacedByID, v))
+}
+
+// ReplacedByIDIn applies the In predicate on the "replaced_by_id" field.
+func ReplacedByIDIn(vs ...string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldIn(FieldReplacedByID, vs...))
+}
+
+// ReplacedByIDNotIn applies the NotIn predicate on the "replaced_by_id" field.
+func ReplacedByIDNotIn(vs ...string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldNotIn(FieldReplacedByID, vs...))
+}
+
+// ReplacedByIDGT applies the GT predicate on the "replaced_by_id" field.
+func ReplacedByIDGT(v string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldGT(FieldReplacedByID, v))
+}
+
+// ReplacedByIDGTE applies the GTE predicate on the "replaced_by_id" field.
+func ReplacedByIDGTE(v string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldGTE(FieldReplacedByID, v))
+}
+
+// ReplacedByIDLT applies the LT predicate on the "replaced_by_id" field.
+func ReplacedByIDLT(v string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldLT(FieldReplacedByID, v))
+}
+
+// ReplacedByIDLTE applies the LTE predicate on the "replaced_by_id" field.
+func ReplacedByIDLTE(v string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldLTE(FieldReplacedByID, v))
+}
+
+// ReplacedByIDContains applies the Contains predicate on the "replaced_by_id" field.
+func ReplacedByIDContains(v string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldContains(FieldReplacedByID, v))
+}
+
+// ReplacedByIDHasPrefix applies the HasPrefix predicate on the "replaced_by_id" field.
+func ReplacedByIDHasPrefix(v string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldHasPrefix(FieldReplacedByID, v))
+}
+
+// ReplacedByIDHasSuffix applies the HasSuffix predicate on the "replaced_by_id" field.
+func ReplacedByIDHasSuffix(v string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldHasSuffix(FieldReplacedByID, v))
+}
+
+// ReplacedByIDIsNil applies the IsNil predicate on the "replaced_by_id" field.
+func ReplacedByIDIsNil() predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldIsNull(FieldReplacedByID))
+}
+
+// ReplacedByIDNotNil applies the NotNil predicate on the "replaced_by_id" field.
+func ReplacedByIDNotNil() predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldNotNull(FieldReplacedByID))
+}
+
+// ReplacedByIDEqualFold applies the EqualFold predicate on the "replaced_by_id" field.
+func ReplacedByIDEqualFold(v string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldEqualFold(FieldReplacedByID, v))
+}
+
+// ReplacedByIDContainsFold applies the ContainsFold predicate on the "replaced_by_id" field.
+func ReplacedByIDContainsFold(v string) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldContainsFold(FieldReplacedByID, v))
+}
+
+// ReplacedAtEQ applies the EQ predicate on the "replaced_at" field.
+func ReplacedAtEQ(v time.Time) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldEQ(FieldReplacedAt, v))
+}
+
+// ReplacedAtNEQ applies the NEQ predicate on the "replaced_at" field.
+func ReplacedAtNEQ(v time.Time) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldNEQ(FieldReplacedAt, v))
+}
+
+// ReplacedAtIn applies the In predicate on the "replaced_at" field.
+func ReplacedAtIn(vs ...time.Time) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldIn(FieldReplacedAt, vs...))
+}
+
+// ReplacedAtNotIn applies the NotIn predicate on the "replaced_at" field.
+func ReplacedAtNotIn(vs ...time.Time) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldNotIn(FieldReplacedAt, vs...))
+}
+
+// ReplacedAtGT applies the GT predicate on the "replaced_at" field.
+func ReplacedAtGT(v time.Time) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldGT(FieldReplacedAt, v))
+}
+
+// ReplacedAtGTE applies the GTE predicate on the "replaced_at" field.
+func ReplacedAtGTE(v time.Time) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldGTE(FieldReplacedAt, v))
+}
+
+// ReplacedAtLT applies the LT predicate on the "replaced_at" field.
+func ReplacedAtLT(v time.Time) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldLT(FieldReplacedAt, v))
+}
+
+// ReplacedAtLTE applies the LTE predicate on the "replaced_at" field.
+func ReplacedAtLTE(v time.Time) predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldLTE(FieldReplacedAt, v))
+}
+
+// ReplacedAtIsNil applies the IsNil predicate on the "replaced_at" field.
+func ReplacedAtIsNil() predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldIsNull(FieldReplacedAt))
+}
+
+// ReplacedAtNotNil applies the NotNil predicate on the "replaced_at" field.
+func ReplacedAtNotNil() predicate.CareTeam {
+	return predicate.CareTeam(sql.FieldNotNull(FieldReplacedAt))
+}
+
 // HasFacility applies the HasEdge predicate on the "facility" edge.
 func HasFacility() predicate.CareTeam {
 	return predicate.CareTeam(func(s *sql.Selector) {
@@ -567,6 +702,52 @@ func HasThreads() predicate.CareTeam {
 func HasThreadsWith(preds ...predicate.Thread) predicate.CareTeam {
 	return predicate.CareTeam(func(s *sql.Selector) {
 		step := newThreadsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasReplacedBy applies the HasEdge predicate on the "replaced_by" edge.
+func HasReplacedBy() predicate.CareTeam {
+	return predicate.CareTeam(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, ReplacedByTable, ReplacedByColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasReplacedByWith applies the HasEdge predicate on the "replaced_by" edge with a given conditions (other predicates).
+func HasReplacedByWith(preds ...predicate.CareTeam) predicate.CareTeam {
+	return predicate.CareTeam(func(s *sql.Selector) {
+		step := newReplacedByStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasReplaces applies the HasEdge predicate on the "replaces" edge.
+func HasReplaces() predicate.CareTeam {
+	return predicate.CareTeam(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ReplacesTable, ReplacesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasReplacesWith applies the HasEdge predicate on the "replaces" edge with a given conditions (other predicates).
+func HasReplacesWith(preds ...predicate.CareTeam) predicate.CareTeam {
+	return predicate.CareTeam(func(s *sql.Selector) {
+		step := newReplacesStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -81,6 +81,18 @@ func (f ChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ChangeMutation", m)
 }
 
+// The CutoverScheduleFunc type is an adapter to allow the use of ordinary
+// function as CutoverSchedule mutator.
+type CutoverScheduleFunc func(context.Context, *ent.CutoverScheduleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CutoverScheduleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CutoverScheduleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CutoverScheduleMutation", m)
+}
+
 // The FacilityFunc type is an adapter to allow the use of ordinary
 // function as Facility mutator.
 type FacilityFunc func(context.Context, *ent.FacilityMutation) (ent.Value, error)

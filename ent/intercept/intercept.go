@@ -14,6 +14,7 @@ import (
 	"github.com/va/vams/ent/auditevent"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
+	"github.com/va/vams/ent/cutoverschedule"
 	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/idempotencyrecord"
@@ -243,6 +244,33 @@ func (f TraverseChange) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ChangeQuery", q)
+}
+
+// The CutoverScheduleFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CutoverScheduleFunc func(context.Context, *ent.CutoverScheduleQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CutoverScheduleFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CutoverScheduleQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CutoverScheduleQuery", q)
+}
+
+// The TraverseCutoverSchedule type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCutoverSchedule func(context.Context, *ent.CutoverScheduleQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCutoverSchedule) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCutoverSchedule) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CutoverScheduleQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CutoverScheduleQuery", q)
 }
 
 // The FacilityFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -530,6 +558,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.CareTeamQuery, predicate.CareTeam, careteam.OrderOption]{typ: ent.TypeCareTeam, tq: q}, nil
 	case *ent.ChangeQuery:
 		return &query[*ent.ChangeQuery, predicate.Change, change.OrderOption]{typ: ent.TypeChange, tq: q}, nil
+	case *ent.CutoverScheduleQuery:
+		return &query[*ent.CutoverScheduleQuery, predicate.CutoverSchedule, cutoverschedule.OrderOption]{typ: ent.TypeCutoverSchedule, tq: q}, nil
 	case *ent.FacilityQuery:
 		return &query[*ent.FacilityQuery, predicate.Facility, facility.OrderOption]{typ: ent.TypeFacility, tq: q}, nil
 	case *ent.FolderQuery:

@@ -149,6 +149,8 @@ var (
 		{Name: "active", Type: field.TypeBool, Default: true},
 		{Name: "requires_signature", Type: field.TypeBool, Default: false},
 		{Name: "alternate_names", Type: field.TypeJSON, Nullable: true},
+		{Name: "replaced_at", Type: field.TypeTime, Nullable: true},
+		{Name: "replaced_by_id", Type: field.TypeString, Nullable: true},
 		{Name: "facility_id", Type: field.TypeString},
 	}
 	// CareTeamsTable holds the schema information for the "care_teams" table.
@@ -158,8 +160,14 @@ var (
 		PrimaryKey: []*schema.Column{CareTeamsColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
+				Symbol:     "care_teams_care_teams_replaces",
+				Columns:    []*schema.Column{CareTeamsColumns[11]},
+				RefColumns: []*schema.Column{CareTeamsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
 				Symbol:     "care_teams_facilities_care_teams",
-				Columns:    []*schema.Column{CareTeamsColumns[10]},
+				Columns:    []*schema.Column{CareTeamsColumns[12]},
 				RefColumns: []*schema.Column{FacilitiesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -199,6 +207,20 @@ var (
 				Columns: []*schema.Column{ChangesColumns[6]},
 			},
 		},
+	}
+	// CutoverSchedulesColumns holds the columns for the "cutover_schedules" table.
+	CutoverSchedulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "station_number", Type: field.TypeString, Unique: true},
+		{Name: "schedule", Type: field.TypeString, Size: 2147483647},
+	}
+	// CutoverSchedulesTable holds the schema information for the "cutover_schedules" table.
+	CutoverSchedulesTable = &schema.Table{
+		Name:       "cutover_schedules",
+		Columns:    CutoverSchedulesColumns,
+		PrimaryKey: []*schema.Column{CutoverSchedulesColumns[0]},
 	}
 	// FacilitiesColumns holds the columns for the "facilities" table.
 	FacilitiesColumns = []*schema.Column{
@@ -557,6 +579,7 @@ var (
 		AuditEventsTable,
 		CareTeamsTable,
 		ChangesTable,
+		CutoverSchedulesTable,
 		FacilitiesTable,
 		FoldersTable,
 		IdempotencyRecordsTable,
@@ -575,7 +598,8 @@ func init() {
 	AssociationsTable.ForeignKeys[0].RefTable = CareTeamsTable
 	AssociationsTable.ForeignKeys[1].RefTable = VeteransTable
 	AttachmentsTable.ForeignKeys[0].RefTable = MessagesTable
-	CareTeamsTable.ForeignKeys[0].RefTable = FacilitiesTable
+	CareTeamsTable.ForeignKeys[0].RefTable = CareTeamsTable
+	CareTeamsTable.ForeignKeys[1].RefTable = FacilitiesTable
 	FoldersTable.ForeignKeys[0].RefTable = VeteransTable
 	MessagesTable.ForeignKeys[0].RefTable = ThreadsTable
 	TagsTable.ForeignKeys[0].RefTable = VeteransTable

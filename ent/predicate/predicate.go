@@ -24,6 +24,9 @@ type CareTeam func(*sql.Selector)
 // Change is the predicate function for change builders.
 type Change func(*sql.Selector)
 
+// CutoverSchedule is the predicate function for cutoverschedule builders.
+type CutoverSchedule func(*sql.Selector)
+
 // Facility is the predicate function for facility builders.
 type Facility func(*sql.Selector)
 

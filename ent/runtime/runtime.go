@@ -11,6 +11,7 @@ import (
 	"github.com/va/vams/ent/auditevent"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
+	"github.com/va/vams/ent/cutoverschedule"
 	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/idempotencyrecord"
@@ -192,6 +193,25 @@ func init() {
 	changeDescAt := changeFields[6].Descriptor()
 	// change.DefaultAt holds the default value on creation for the at field.
 	change.DefaultAt = changeDescAt.Default.(func() time.Time)
+	cutoverscheduleMixin := schema.CutoverSchedule{}.Mixin()
+	cutoverscheduleMixinFields0 := cutoverscheduleMixin[0].Fields()
+	_ = cutoverscheduleMixinFields0
+	cutoverscheduleFields := schema.CutoverSchedule{}.Fields()
+	_ = cutoverscheduleFields
+	// cutoverscheduleDescCreatedAt is the schema descriptor for created_at field.
+	cutoverscheduleDescCreatedAt := cutoverscheduleMixinFields0[0].Descriptor()
+	// cutoverschedule.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cutoverschedule.DefaultCreatedAt = cutoverscheduleDescCreatedAt.Default.(func() time.Time)
+	// cutoverscheduleDescUpdatedAt is the schema descriptor for updated_at field.
+	cutoverscheduleDescUpdatedAt := cutoverscheduleMixinFields0[1].Descriptor()
+	// cutoverschedule.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cutoverschedule.DefaultUpdatedAt = cutoverscheduleDescUpdatedAt.Default.(func() time.Time)
+	// cutoverschedule.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cutoverschedule.UpdateDefaultUpdatedAt = cutoverscheduleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cutoverscheduleDescStationNumber is the schema descriptor for station_number field.
+	cutoverscheduleDescStationNumber := cutoverscheduleFields[1].Descriptor()
+	// cutoverschedule.StationNumberValidator is a validator for the "station_number" field. It is called by the builders before save.
+	cutoverschedule.StationNumberValidator = cutoverscheduleDescStationNumber.Validators[0].(func(string) error)
 	facilityMixin := schema.Facility{}.Mixin()
 	facilityHooks := schema.Facility{}.Hooks()
 	facility.Hooks[0] = facilityHooks[0]

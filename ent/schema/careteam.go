@@ -30,6 +30,12 @@ func (CareTeam) Fields() []ent.Field {
 		field.Bool("requires_signature").Default(false),
 		// OH pools may carry several external names that route to one pool.
 		field.Strings("alternate_names").Optional(),
+		// Set at its facility's go-live when a cutover's crosswalk names the
+		// team that replaces this one: its threads moved there, and it takes
+		// no new messages.
+		field.String("replaced_by_id").Optional().Nillable(),
+		// When the replacement took effect (the go-live the crosswalk applied at).
+		field.Time("replaced_at").Optional().Nillable(),
 	}
 }
 
@@ -38,6 +44,7 @@ func (CareTeam) Edges() []ent.Edge {
 		edge.From("facility", Facility.Type).Ref("care_teams").Field("facility_id").Unique().Required(),
 		edge.To("associations", Association.Type),
 		edge.To("threads", Thread.Type),
+		edge.To("replaces", CareTeam.Type).From("replaced_by").Field("replaced_by_id").Unique(),
 	}
 }
 

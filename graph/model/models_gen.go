@@ -23,6 +23,17 @@ type Author struct {
 	DisplayName string `json:"displayName"`
 }
 
+// A care team that replaced another at its facility's move to a new health
+// record system: "{previousName} is now {careTeam.name}".
+type CareTeamNameChange struct {
+	// The name veterans knew the old team by.
+	PreviousName string `json:"previousName"`
+	// The team that took over its conversations and takes its messages now.
+	CareTeam *ent.CareTeam `json:"careTeam"`
+	// When the change took effect (the facility's go-live).
+	ChangedAt time.Time `json:"changedAt"`
+}
+
 // How fresh VAMS's copy of the veteran's conversations with one care team is.
 type CareTeamSyncStatus struct {
 	// The care team.

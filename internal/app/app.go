@@ -31,6 +31,7 @@ import (
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/ratelimit"
 	"github.com/va/vams/internal/platform/tracing"
+	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/internal/syncengine"
 	"github.com/va/vams/providers"
@@ -200,12 +201,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	cutovers, err := loadCutovers(cfg.CutoverSchedule)
-	if err != nil {
+	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: a.Bus, Limiter: limiter, Clock: clk,
+		Capabilities: providers.CapabilitiesOf(ec.Providers...), ChangeRetention: cfg.ChangeRetention})
+	if err := putCutovers(ctx, a.Inbox, cfg.CutoverSchedule); err != nil {
 		return fail(err)
 	}
 	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: a.Bus, Limiter: limiter, Clock: clk,
-		Capabilities: providers.CapabilitiesOf(ec.Providers...), ChangeRetention: cfg.ChangeRetention, Cutovers: cutovers,
+		Capabilities: providers.CapabilitiesOf(ec.Providers...), ChangeRetention: cfg.ChangeRetention,
 		OnIDConflict: func(ctx context.Context, c inbox.IDConflict) {
 			a.Metrics.IDConflict(c.Provider)
 			log.WarnContext(ctx, "provider id reused for a different message: stored as a new message, the old one kept",
@@ -340,16 +342,27 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(body))
 }
 
-// loadCutovers reads the cutover schedule file, if one is configured.
-func loadCutovers(path string) ([]inbox.Cutover, error) {
+// putCutovers records the configured cutover schedules, if any, in the
+// database, where every instance reads them: the configuration is applied
+// at every start and replaces what an operator put for the same stations.
+func putCutovers(ctx context.Context, in *inbox.Service, path string) error {
 	if path == "" {
-		return nil, nil
+		return nil
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("VAMS_CUTOVER_SCHEDULE: %w", err)
+		return fmt.Errorf("VAMS_CUTOVER_SCHEDULE: %w", err)
 	}
-	return inbox.ParseCutovers(data)
+	cs, err := inbox.ParseCutovers(data)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if _, err := in.PutCutover(viewer.System(ctx), c.Schedule); err != nil {
+			return fmt.Errorf("VAMS_CUTOVER_SCHEDULE: %w", err)
+		}
+	}
+	return nil
 }
 
 // sendLimit is the configured send rate, or the mode's default: the

@@ -3,6 +3,7 @@ package edge
 import (
 	"context"
 	"errors"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -70,7 +71,7 @@ func (h *Handler) newGraphQL() *handler.Server {
 		srv.Use(auditor{rec: cfg.Audit, log: cfg.Log})
 	}
 	srv.Use(headerKeyGate{})
-	srv.Use(perResponseLoaders{client: cfg.Store.Client, bodies: cfg.Bodies})
+	srv.Use(perResponseLoaders{client: cfg.Store.Client, now: cfg.Inbox.Clock, bodies: cfg.Bodies})
 	for _, ext := range cfg.Extensions {
 		srv.Use(ext)
 	}
@@ -97,11 +98,12 @@ func pageCost(first, last *int) int {
 // own loaders, so no cached value outlives the data it read.
 type perResponseLoaders struct {
 	client *ent.Client
+	now    func() time.Time
 	bodies loaders.BodyFetcher
 }
 
 func (perResponseLoaders) ExtensionName() string                   { return "PerResponseLoaders" }
 func (perResponseLoaders) Validate(graphql.ExecutableSchema) error { return nil }
 func (e perResponseLoaders) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	return next(loaders.With(ctx, loaders.New(e.client, e.bodies)))
+	return next(loaders.With(ctx, loaders.New(e.client, e.now, e.bodies)))
 }

@@ -124,6 +124,10 @@ func (h *Handler) operatorRoutes(mux *http.ServeMux) {
 		mux.Handle("POST /ops/sync/{provider}/{veteranId}/release", h.operator(h.opsHeld(false)))
 		mux.Handle("POST /ops/sync/{provider}/{veteranId}/discard", h.operator(h.opsHeld(true)))
 	}
+	if c.Inbox != nil {
+		mux.Handle("GET /ops/cutovers", h.operator(http.HandlerFunc(h.opsCutovers)))
+		mux.Handle("PUT /ops/cutovers/{stationNumber}", h.operator(http.HandlerFunc(h.opsPutCutover)))
+	}
 	if c.Audit != nil {
 		mux.Handle("GET /ops/audit", h.operator(http.HandlerFunc(h.auditQuery)))
 		mux.Handle("GET /ops/audit/verify", h.operator(http.HandlerFunc(h.auditVerify)))

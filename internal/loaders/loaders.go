@@ -56,10 +56,11 @@ const wait = 500 * time.Microsecond
 type BodyFetcher func(ctx context.Context, ids []string) (map[string]string, map[string]error)
 
 // New returns fresh loaders reading through client (and fetch, when bodies
-// may be missing from the store).
-func New(client *ent.Client, fetch BodyFetcher) *Loaders {
+// may be missing from the store); now is VAMS's clock, which decides the
+// cutover phase in force.
+func New(client *ent.Client, now func() time.Time, fetch BodyFetcher) *Loaders {
 	l := &Loaders{
-		careTeams: careTeams(client),
+		careTeams: careTeams(client, now),
 		folders: byID(func(ctx context.Context, ids []string) ([]*ent.Folder, error) {
 			return client.Folder.Query().Where(folder.IDIn(ids...)).All(ctx)
 		}, func(f *ent.Folder) string { return f.ID }),
@@ -187,9 +188,9 @@ func byID[V any](query func(context.Context, []string) ([]V, error), id func(V) 
 
 // careTeams loads teams, their facilities and the viewer's associations in
 // one statement (inbox.LoadCareTeams).
-func careTeams(client *ent.Client) dataloader.BatchFunc[string, *CareTeamInfo] {
+func careTeams(client *ent.Client, now func() time.Time) dataloader.BatchFunc[string, *CareTeamInfo] {
 	return func(ctx context.Context, keys []string) []*dataloader.Result[*CareTeamInfo] {
-		found, err := inbox.LoadCareTeams(ctx, client, viewerID(ctx), keys)
+		found, err := inbox.LoadCareTeams(ctx, client, viewerID(ctx), keys, now())
 		return results(keys, found, err, notFound[*CareTeamInfo])
 	}
 }

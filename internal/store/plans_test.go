@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -107,7 +108,7 @@ func TestHotPathPlansUseIndexes(t *testing.T) {
 				if err != nil || len(conn.Edges) == 0 {
 					return err
 				}
-				l := loaders.New(s.Client, nil)
+				l := loaders.New(s.Client, time.Now, nil)
 				var p loaders.Page
 				var msgIDs []string
 				for _, e := range conn.Edges {
@@ -145,7 +146,7 @@ func TestHotPathPlansUseIndexes(t *testing.T) {
 				for i, e := range conn.Edges {
 					ids[i] = e.Node.ID
 				}
-				_, errs := loaders.New(s.Client, nil).Attachments.LoadMany(vctx, ids)()
+				_, errs := loaders.New(s.Client, time.Now, nil).Attachments.LoadMany(vctx, ids)()
 				for _, err := range errs {
 					if err != nil {
 						return err
@@ -158,7 +159,7 @@ func TestHotPathPlansUseIndexes(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				l := loaders.New(s.Client, nil)
+				l := loaders.New(s.Client, time.Now, nil)
 				keys := make([]string, len(fs))
 				for i, f := range fs {
 					keys[i] = f.ID

@@ -35,8 +35,10 @@ func (e *Engine) workPruneChanges(ctx context.Context, _ *river.Job[pruneChanges
 	return err
 }
 
-// cutoverEvery is how often the phase in force of every scheduled facility
-// is recorded; phases start on dates, so this bounds the lag at midnight.
+// cutoverEvery is how often the crosswalks of facilities past go-live are
+// applied. The phase in force needs no job (it is computed from the schedule
+// when read); sends are paused for two days from go-live, so this lag only
+// delays the new team names, by at most this much.
 const cutoverEvery = 5 * time.Minute
 
 type applyCutoversArgs struct{}
@@ -46,7 +48,7 @@ func (applyCutoversArgs) Kind() string { return "apply_cutovers" }
 func (e *Engine) workApplyCutovers(ctx context.Context, _ *river.Job[applyCutoversArgs]) error {
 	n, err := e.inbox.ApplyCutovers(ctx)
 	if n > 0 {
-		e.log.InfoContext(ctx, "facility cutover phases changed", "count", n)
+		e.log.InfoContext(ctx, "care teams replaced at go-live", "count", n)
 	}
 	return err
 }

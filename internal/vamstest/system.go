@@ -55,6 +55,8 @@ type SystemOptions struct {
 	// CutoverSchedule is the path of a cutover schedule file
 	// (VAMS_CUTOVER_SCHEDULE).
 	CutoverSchedule string
+	// AdjustOHSim changes the OH simulator's configuration (extra pools).
+	AdjustOHSim func(*ohsim.Config)
 }
 
 // NewSystem starts VAMS on backend b.
@@ -88,8 +90,13 @@ func NewSystem(t testing.TB, b storetest.Backend, opts ...SystemOptions) *System
 	e.EchoWait = cmp(e.EchoWait, 3*time.Second)
 	e.ImportHorizon = cmp(e.ImportHorizon, demoHorizon)
 	ao := app.Options{Engine: e, NoDemoHistory: !o.DemoHistory, Clock: o.Clock}
-	if o.NoAtomPush {
-		ao.AdjustOHSim = func(c *ohsim.Config) { c.PublicationURL = "" }
+	ao.AdjustOHSim = func(c *ohsim.Config) {
+		if o.NoAtomPush {
+			c.PublicationURL = ""
+		}
+		if o.AdjustOHSim != nil {
+			o.AdjustOHSim(c)
+		}
 	}
 	s.opts = ao
 	s.start(ao)

@@ -2,23 +2,29 @@ package inbox
 
 import (
 	"context"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/association"
 	"github.com/va/vams/ent/careteam"
+	"github.com/va/vams/ent/cutoverschedule"
 	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // CareTeamInfo is a care team with what deciding and showing whether the
-// veteran can message it needs: its facility and the veteran's association
-// (nil when not associated).
+// veteran can message it needs: its facility (CutoverPhase is the phase in
+// force when loaded), the veteran's association (nil when not associated),
+// the facility's transition (nil unless one is under way) and the names of
+// the teams it replaced.
 type CareTeamInfo struct {
-	Team        *ent.CareTeam
-	Facility    *ent.Facility
-	Association *ent.Association
+	Team          *ent.CareTeam
+	Facility      *ent.Facility
+	Association   *ent.Association
+	Transition    *Transition
+	PreviousNames []string
 }
 
 // Block is whether the veteran can message the team, and why not.
@@ -37,9 +43,11 @@ func (s *Service) checkCanAttach(ct *ent.CareTeam, files []checkedFile) error {
 	return nil
 }
 
-// LoadCareTeams loads teams with their facilities and the veteran's
-// associations in one statement.
-func LoadCareTeams(ctx context.Context, client *ent.Client, vid string, ids []string) (map[string]*CareTeamInfo, error) {
+// LoadCareTeams loads teams with their facilities, cutover schedules and the
+// veteran's associations in one statement, and the names of the teams they
+// replaced in a second. The phase in force is computed from the schedule at
+// now; a facility without one keeps the phase its row holds.
+func LoadCareTeams(ctx context.Context, client *ent.Client, vid string, ids []string, now time.Time) (map[string]*CareTeamInfo, error) {
 	var rows []struct {
 		ID                string            `sql:"id"`
 		Name              string            `sql:"name"`
@@ -49,10 +57,12 @@ func LoadCareTeams(ctx context.Context, client *ent.Client, vid string, ids []st
 		ProviderID        string            `sql:"provider_id"`
 		Active            bool              `sql:"active"`
 		RequiresSignature bool              `sql:"requires_signature"`
+		ReplacedByID      sql.NullString    `sql:"replaced_by_id"`
 		FacilityName      string            `sql:"facility_name"`
 		StationNumber     string            `sql:"station_number"`
 		HealthCareSystem  string            `sql:"health_care_system"`
 		CutoverPhase      string            `sql:"cutover_phase"`
+		Schedule          sql.NullString    `sql:"schedule"`
 		AssociationID     sql.NullString    `sql:"association_id"`
 		Preferred         sql.NullBool      `sql:"preferred"`
 		Blocked           sql.NullBool      `sql:"blocked"`
@@ -60,12 +70,16 @@ func LoadCareTeams(ctx context.Context, client *ent.Client, vid string, ids []st
 	err := client.CareTeam.Query().Where(careteam.IDIn(ids...)).Modify(func(s *sql.Selector) {
 		f := sql.Table(facility.Table).As("f")
 		a := sql.Table(association.Table).As("a")
+		cs := sql.Table(cutoverschedule.Table).As("cs")
 		s.Join(f).On(s.C(careteam.FieldFacilityID), f.C(facility.FieldID)).
+			LeftJoin(cs).On(cs.C(cutoverschedule.FieldStationNumber), f.C(facility.FieldStationNumber)).
 			LeftJoin(a).OnP(sql.And(sql.ColumnsEQ(a.C(association.FieldCareTeamID), s.C(careteam.FieldID)), sql.EQ(a.C(association.FieldVeteranID), vid)))
 		s.Select(s.C(careteam.FieldID), s.C(careteam.FieldName), s.C(careteam.FieldDisplayName), s.C(careteam.FieldFacilityID),
-			s.C(careteam.FieldProvider), s.C(careteam.FieldProviderID), s.C(careteam.FieldActive), s.C(careteam.FieldRequiresSignature)).
+			s.C(careteam.FieldProvider), s.C(careteam.FieldProviderID), s.C(careteam.FieldActive), s.C(careteam.FieldRequiresSignature),
+			s.C(careteam.FieldReplacedByID)).
 			AppendSelectAs(f.C(facility.FieldName), "facility_name").
 			AppendSelect(f.C(facility.FieldStationNumber), f.C(facility.FieldHealthCareSystem), f.C(facility.FieldCutoverPhase)).
+			AppendSelect(cs.C(cutoverschedule.FieldSchedule)).
 			AppendSelectAs(a.C(association.FieldID), "association_id").
 			AppendSelect(a.C(association.FieldPreferred), a.C(association.FieldBlocked))
 	}).Scan(ctx, &rows)
@@ -76,9 +90,18 @@ func LoadCareTeams(ctx context.Context, client *ent.Client, vid string, ids []st
 	for _, r := range rows {
 		info := &CareTeamInfo{
 			Team: &ent.CareTeam{ID: r.ID, Name: r.Name, DisplayName: r.DisplayName, FacilityID: r.FacilityID,
-				Provider: r.Provider, ProviderID: r.ProviderID, Active: r.Active, RequiresSignature: r.RequiresSignature},
+				Provider: r.Provider, ProviderID: r.ProviderID, Active: r.Active, RequiresSignature: r.RequiresSignature,
+				ReplacedByID: nullString(r.ReplacedByID)},
 			Facility: &ent.Facility{ID: r.FacilityID, Name: r.FacilityName, StationNumber: r.StationNumber,
 				HealthCareSystem: r.HealthCareSystem, CutoverPhase: r.CutoverPhase},
+		}
+		if r.Schedule.Valid {
+			c, err := storedCutover(r.Schedule.String)
+			if err != nil {
+				return nil, err
+			}
+			info.Facility.CutoverPhase = c.PhaseAt(now)
+			info.Transition = c.transitionAt(info.Facility.CutoverPhase)
 		}
 		if r.AssociationID.Valid {
 			info.Association = &ent.Association{ID: r.AssociationID.String, VeteranID: vid, CareTeamID: r.ID,
@@ -86,5 +109,27 @@ func LoadCareTeams(ctx context.Context, client *ent.Client, vid string, ids []st
 		}
 		found[r.ID] = info
 	}
-	return found, nil
+	return found, previousNames(ctx, client, found)
+}
+
+// previousNames fills in the names of the teams each found team replaced.
+func previousNames(ctx context.Context, client *ent.Client, found map[string]*CareTeamInfo) error {
+	ids := make([]string, 0, len(found))
+	for id := range found {
+		ids = append(ids, id)
+	}
+	old, err := client.CareTeam.Query().Where(careteam.ReplacedByIDIn(ids...)).
+		Order(ent.Asc(careteam.FieldDisplayName)).Select(careteam.FieldReplacedByID, careteam.FieldDisplayName).All(ctx)
+	for _, o := range old {
+		info := found[*o.ReplacedByID]
+		info.PreviousNames = append(info.PreviousNames, o.DisplayName)
+	}
+	return err
+}
+
+func nullString(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
 }

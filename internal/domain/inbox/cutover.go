@@ -7,25 +7,40 @@ import (
 	"slices"
 	"time"
 
-	"github.com/va/vams/ent/facility"
+	"github.com/va/vams/ent/cutoverschedule"
 )
 
 // cutoverPhases are VA's phases of a facility's move to a new health record
 // system, in order; each schedule gives every phase's start date.
 var cutoverPhases = []string{"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"}
 
+// goLivePhase is the index of p5 in cutoverPhases: the new system is live
+// from its start, and the crosswalk applies then.
+const goLivePhase = 5
+
 // CutoverSchedule is one facility's cutover as operators configure it:
-// each phase's start date (YYYY-MM-DD, UTC), and optionally the date it
-// ends (default the day after p7 starts). Go-live is p5's start.
+// each phase's start date (YYYY-MM-DD, UTC), optionally the date it ends
+// (default the day after p7 starts), and the crosswalk applied at go-live.
+// Go-live is p5's start.
 type CutoverSchedule struct {
 	StationNumber string            `json:"stationNumber"`
 	Phases        map[string]string `json:"phases"`
 	Complete      string            `json:"complete,omitempty"`
+	Crosswalk     []CrosswalkEntry  `json:"crosswalk,omitempty"`
+}
+
+// CrosswalkEntry names a care team of the facility's old system (From: the
+// VistA triage group's id as My HealtheVet knows it) and the team of the
+// new one that replaces it at go-live (To: the Oracle Health pool's id).
+type CrosswalkEntry struct {
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 // Cutover is a validated schedule.
 type Cutover struct {
 	StationNumber string
+	Schedule      CutoverSchedule
 	starts        []time.Time // by cutoverPhases
 	ends          time.Time
 }
@@ -39,7 +54,7 @@ func ParseCutovers(data []byte) ([]Cutover, error) {
 	}
 	out := make([]Cutover, 0, len(in))
 	for _, sc := range in {
-		c, err := sc.validate()
+		c, err := sc.Validate()
 		if err != nil {
 			return nil, fmt.Errorf("cutover schedule of station %q: %w", sc.StationNumber, err)
 		}
@@ -48,8 +63,9 @@ func ParseCutovers(data []byte) ([]Cutover, error) {
 	return out, nil
 }
 
-func (sc CutoverSchedule) validate() (Cutover, error) {
-	c := Cutover{StationNumber: sc.StationNumber}
+// Validate checks a schedule as ParseCutovers does.
+func (sc CutoverSchedule) Validate() (Cutover, error) {
+	c := Cutover{StationNumber: sc.StationNumber, Schedule: sc}
 	if sc.StationNumber == "" {
 		return c, fmt.Errorf("no station number")
 	}
@@ -76,6 +92,16 @@ func (sc CutoverSchedule) validate() (Cutover, error) {
 		}
 		c.ends = d
 	}
+	seen := map[string]bool{}
+	for i, x := range sc.Crosswalk {
+		switch {
+		case x.From == "" || x.To == "":
+			return c, fmt.Errorf("crosswalk entry %d: want both from and to", i)
+		case seen[x.From]:
+			return c, fmt.Errorf("crosswalk entry %d: team %q is already replaced", i, x.From)
+		}
+		seen[x.From] = true
+	}
 	return c, nil
 }
 
@@ -91,6 +117,9 @@ func (c Cutover) PhaseAt(t time.Time) string {
 	return cutoverPhases[i]
 }
 
+// GoLive is when the new system goes live (p5 starts).
+func (c Cutover) GoLive() time.Time { return c.starts[goLivePhase] }
+
 // Transition is what the apps show of a care team's facility in cutover.
 type Transition struct {
 	Phase          string
@@ -102,40 +131,69 @@ type Transition struct {
 	BlockedFrom, BlockedUntil time.Time
 }
 
-func (c Cutover) transition(t time.Time) *Transition {
-	phase := c.PhaseAt(t)
+// transitionAt is the transition in force at t for phase (PhaseAt(t)).
+func (c Cutover) transitionAt(phase string) *Transition {
 	if phase == "" {
 		return nil
 	}
-	return &Transition{Phase: phase, RepliesBlocked: cutoverBlocked(phase), StartsAt: c.starts[0], GoLiveAt: c.starts[5],
+	return &Transition{Phase: phase, RepliesBlocked: cutoverBlocked(phase), StartsAt: c.starts[0], GoLiveAt: c.GoLive(),
 		EndsAt: c.ends, BlockedFrom: c.starts[3], BlockedUntil: c.starts[6]}
 }
 
-// CareTeamTransition is the cutover of the facility of a care team (by its
-// station number) in force now, or nil.
-func (s *Service) CareTeamTransition(stationNumber string) *Transition {
-	for _, c := range s.cutovers {
-		if c.StationNumber == stationNumber {
-			return c.transition(s.now())
-		}
+// storedCutover reads a schedule the database holds (validated when put).
+func storedCutover(text string) (Cutover, error) {
+	var sc CutoverSchedule
+	if err := json.Unmarshal([]byte(text), &sc); err != nil {
+		return Cutover{}, fmt.Errorf("stored cutover schedule: %w", err)
 	}
-	return nil
+	return sc.Validate()
 }
 
-// ApplyCutovers records the phase in force now for every scheduled
-// facility, which the messaging rules read (p3–p5 pause new messages). It
-// is idempotent, so every instance may run it; it returns how many
-// facilities changed phase.
-func (s *Service) ApplyCutovers(ctx context.Context) (int, error) {
-	now, changed := s.now(), 0
-	for _, c := range s.cutovers {
-		n, err := s.store.Client.Facility.Update().
-			Where(facility.StationNumber(c.StationNumber), facility.CutoverPhaseNEQ(c.PhaseAt(now))).
-			SetCutoverPhase(c.PhaseAt(now)).Save(ctx)
-		if err != nil {
-			return changed, err
-		}
-		changed += n
+// PutCutover records a facility's schedule (validated; INVALID_INPUT,
+// naming what is wrong, changes nothing), replacing the one it had. Every
+// instance computes the phase in force from it when it next reads the
+// facility's teams.
+func (s *Service) PutCutover(ctx context.Context, sc CutoverSchedule) (Cutover, error) {
+	c, err := sc.Validate()
+	if err != nil {
+		return c, newErr(CodeInvalidInput, "schedule", "%s", err.Error())
 	}
-	return changed, nil
+	text, err := json.Marshal(sc)
+	if err != nil {
+		return c, err
+	}
+	err = s.store.Client.CutoverSchedule.Create().SetStationNumber(sc.StationNumber).SetSchedule(string(text)).
+		OnConflictColumns(cutoverschedule.FieldStationNumber).UpdateSchedule().UpdateUpdatedAt().Exec(ctx)
+	return c, err
+}
+
+// CutoverStatus is a stored schedule with what it means now.
+type CutoverStatus struct {
+	CutoverSchedule
+	// Phase is the phase in force now ("" before p0 and once complete).
+	Phase string `json:"phase"`
+	// CrosswalkApplied lists the crosswalk's From teams already replaced.
+	CrosswalkApplied []string `json:"crosswalkApplied"`
+}
+
+// Cutovers lists the stored schedules by station number.
+func (s *Service) Cutovers(ctx context.Context) ([]CutoverStatus, error) {
+	rows, err := s.store.Client.CutoverSchedule.Query().Order(cutoverschedule.ByStationNumber()).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make([]CutoverStatus, 0, len(rows))
+	for _, r := range rows {
+		c, err := storedCutover(r.Schedule)
+		if err != nil {
+			return nil, err
+		}
+		applied, err := s.appliedCrosswalk(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, CutoverStatus{CutoverSchedule: c.Schedule, Phase: c.PhaseAt(now), CrosswalkApplied: applied})
+	}
+	return out, nil
 }

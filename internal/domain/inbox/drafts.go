@@ -193,7 +193,7 @@ func (s *Service) checkTeamVisible(ctx context.Context, c *ent.Client, vid, care
 	if err := checkID(careTeamID, ids.CareTeam, "careTeamId"); err != nil {
 		return err
 	}
-	_, block, err := teamState(ctx, c, vid, careTeamID)
+	_, block, err := s.teamState(ctx, c, vid, careTeamID)
 	if err != nil {
 		return mapNotFound(err, "careTeamId")
 	}
@@ -350,7 +350,7 @@ func (s *Service) draftToSend(ctx context.Context, vid, draftID string) (*ent.Me
 	if err := checkSubject(th.Subject); err != nil {
 		return nil, nil, nil, err
 	}
-	ct, block, err := teamState(ctx, c, vid, th.CareTeamID)
+	ct, block, err := s.teamState(ctx, c, vid, th.CareTeamID)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -28,8 +28,6 @@ type Config struct {
 	// ChangeRetention is how long the change log keeps a change (default
 	// DefaultChangeRetention); delta sync cannot answer from further back.
 	ChangeRetention time.Duration
-	// Cutovers are the facilities' cutover schedules (ParseCutovers).
-	Cutovers []Cutover
 	// OnIDConflict hears, after commit, of each provider message stored
 	// under an id VAMS held for another message (for a log line and a
 	// metric; ids only).
@@ -39,7 +37,7 @@ type Config struct {
 // New returns the inbox service.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, outbox: cfg.Outbox, events: cfg.Events, limiter: cfg.Limiter, clock: clock.Or(cfg.Clock),
-		capabilities: cfg.Capabilities, changeRetention: cfg.ChangeRetention, cutovers: cfg.Cutovers,
+		capabilities: cfg.Capabilities, changeRetention: cfg.ChangeRetention,
 		onIDConflict: cfg.OnIDConflict}
 	if s.changeRetention <= 0 {
 		s.changeRetention = DefaultChangeRetention

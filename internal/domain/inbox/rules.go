@@ -169,7 +169,8 @@ func CareTeamBlock(ct *ent.CareTeam, fac *ent.Facility, assoc *ent.Association) 
 		return BlockNotAssociated
 	case assoc.Blocked:
 		return BlockBlocked
-	case !ct.Active:
+	case !ct.Active || ct.ReplacedByID != nil:
+		// A replaced team's conversations moved to the team that replaced it.
 		return BlockInactive
 	case fac != nil && cutoverBlocked(fac.CutoverPhase):
 		return BlockFacilityInTransition

@@ -13,8 +13,8 @@ import (
 
 // teamState loads what decides whether the viewer can message a team, in
 // one statement.
-func teamState(ctx context.Context, c *ent.Client, vid, careTeamID string) (*ent.CareTeam, ReplyBlock, error) {
-	infos, err := LoadCareTeams(ctx, c, vid, []string{careTeamID})
+func (s *Service) teamState(ctx context.Context, c *ent.Client, vid, careTeamID string) (*ent.CareTeam, ReplyBlock, error) {
+	infos, err := LoadCareTeams(ctx, c, vid, []string{careTeamID}, s.now())
 	if err != nil {
 		return nil, "", err
 	}
@@ -69,7 +69,7 @@ func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread,
 
 // sendMessage is SendMessage once its input passed every check.
 func (s *Service) sendMessage(ctx context.Context, vid string, in SendMessage, files []checkedFile, c *claim) (*ent.Thread, *ent.Message, error) {
-	ct, block, err := teamState(ctx, s.store.Client, vid, in.CareTeamID)
+	ct, block, err := s.teamState(ctx, s.store.Client, vid, in.CareTeamID)
 	if err != nil {
 		return nil, nil, mapNotFound(err, "careTeamId")
 	}
@@ -128,7 +128,7 @@ func (s *Service) threadForReply(ctx context.Context, c *ent.Client, vid, thread
 	if err != nil {
 		return nil, nil, mapNotFound(err, "threadId")
 	}
-	ct, block, err := teamState(ctx, c, vid, th.CareTeamID)
+	ct, block, err := s.teamState(ctx, c, vid, th.CareTeamID)
 	if err != nil {
 		return nil, nil, err
 	}

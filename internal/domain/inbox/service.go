@@ -46,7 +46,6 @@ type Service struct {
 	capabilities providers.CapabilitySet
 	// changeRetention: see Config.ChangeRetention.
 	changeRetention time.Duration
-	cutovers        []Cutover
 	onIDConflict    func(context.Context, IDConflict)
 
 	// systemFolders caches veteran ID + kind → folder ID: system folders are

@@ -70,7 +70,8 @@ func (s *Service) Folders(ctx context.Context) ([]*ent.Folder, error) {
 }
 
 // CareTeams lists the teams the veteran is associated with, preferred first,
-// then by name.
+// then by name; a team another replaced at a cutover is not listed (its
+// replacement is, see CareTeamChanges).
 func (s *Service) CareTeams(ctx context.Context) ([]*ent.CareTeam, error) {
 	vid, err := viewerID(ctx)
 	if err != nil {
@@ -86,7 +87,7 @@ func (s *Service) CareTeams(ctx context.Context) ([]*ent.CareTeam, error) {
 		preferred[a.CareTeamID] = a.Preferred
 		idsList = append(idsList, a.CareTeamID)
 	}
-	teams, err := s.store.Client.CareTeam.Query().Where(careteam.IDIn(idsList...)).All(ctx)
+	teams, err := s.store.Client.CareTeam.Query().Where(careteam.IDIn(idsList...), careteam.ReplacedByIDIsNil()).All(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,33 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+)
+
+// CutoverSchedule is a facility's planned move to a new health record
+// system, from configuration or the operator endpoint: kept in the database
+// so every instance computes the same phase from the same dates.
+type CutoverSchedule struct{ ent.Schema }
+
+func (CutoverSchedule) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}}
+}
+
+func (CutoverSchedule) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		// A facility's station number; a facility has at most one schedule.
+		field.String("station_number").NotEmpty().Unique(),
+		// The validated schedule as inbox.CutoverSchedule JSON (phase start
+		// dates, end, crosswalk); the domain core owns its format.
+		field.Text("schedule"),
+	}
+}
+
+// Internal to VAMS: not a GraphQL node.
+func (CutoverSchedule) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
