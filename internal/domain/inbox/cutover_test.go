@@ -17,6 +17,8 @@ func TestParseCutoversRefusesBadSchedules(t *testing.T) {
 		{"bad date", `[{"stationNumber":"554","phases":{` + strings.Replace(goodPhases, "2027-02-24", "24/02/2027", 1) + `}}]`, "phase p3"},
 		{"out of order", `[{"stationNumber":"554","phases":{` + strings.Replace(goodPhases, "2027-02-24", "2027-01-02", 1) + `}}]`, "phase p3 starts before"},
 		{"complete before p7", `[{"stationNumber":"554","phases":{` + goodPhases + `},"complete":"2027-03-01"}]`, "complete"},
+		{"crosswalk entry without its new team", `[{"stationNumber":"554","phases":{` + goodPhases + `},"crosswalk":[{"from":"1016"}]}]`, "crosswalk entry 0: want both"},
+		{"team replaced twice", `[{"stationNumber":"554","phases":{` + goodPhases + `},"crosswalk":[{"from":"1016","to":"1"},{"from":"1016","to":"2"}]}]`, `crosswalk entry 1: team "1016" is already replaced`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
