@@ -26,8 +26,10 @@ import (
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/idempotencyrecord"
 	"github.com/va/vams/ent/message"
+	"github.com/va/vams/ent/notification"
 	"github.com/va/vams/ent/providerref"
 	"github.com/va/vams/ent/publicationreplay"
+	"github.com/va/vams/ent/pushdevice"
 	"github.com/va/vams/ent/syncstate"
 	"github.com/va/vams/ent/tag"
 	"github.com/va/vams/ent/thread"
@@ -63,10 +65,14 @@ type Client struct {
 	IdempotencyRecord *IdempotencyRecordClient
 	// Message is the client for interacting with the Message builders.
 	Message *MessageClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// ProviderRef is the client for interacting with the ProviderRef builders.
 	ProviderRef *ProviderRefClient
 	// PublicationReplay is the client for interacting with the PublicationReplay builders.
 	PublicationReplay *PublicationReplayClient
+	// PushDevice is the client for interacting with the PushDevice builders.
+	PushDevice *PushDeviceClient
 	// SyncState is the client for interacting with the SyncState builders.
 	SyncState *SyncStateClient
 	// Tag is the client for interacting with the Tag builders.
@@ -97,8 +103,10 @@ func (c *Client) init() {
 	c.Folder = NewFolderClient(c.config)
 	c.IdempotencyRecord = NewIdempotencyRecordClient(c.config)
 	c.Message = NewMessageClient(c.config)
+	c.Notification = NewNotificationClient(c.config)
 	c.ProviderRef = NewProviderRefClient(c.config)
 	c.PublicationReplay = NewPublicationReplayClient(c.config)
+	c.PushDevice = NewPushDeviceClient(c.config)
 	c.SyncState = NewSyncStateClient(c.config)
 	c.Tag = NewTagClient(c.config)
 	c.Thread = NewThreadClient(c.config)
@@ -206,8 +214,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Folder:            NewFolderClient(cfg),
 		IdempotencyRecord: NewIdempotencyRecordClient(cfg),
 		Message:           NewMessageClient(cfg),
+		Notification:      NewNotificationClient(cfg),
 		ProviderRef:       NewProviderRefClient(cfg),
 		PublicationReplay: NewPublicationReplayClient(cfg),
+		PushDevice:        NewPushDeviceClient(cfg),
 		SyncState:         NewSyncStateClient(cfg),
 		Tag:               NewTagClient(cfg),
 		Thread:            NewThreadClient(cfg),
@@ -242,8 +252,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Folder:            NewFolderClient(cfg),
 		IdempotencyRecord: NewIdempotencyRecordClient(cfg),
 		Message:           NewMessageClient(cfg),
+		Notification:      NewNotificationClient(cfg),
 		ProviderRef:       NewProviderRefClient(cfg),
 		PublicationReplay: NewPublicationReplayClient(cfg),
+		PushDevice:        NewPushDeviceClient(cfg),
 		SyncState:         NewSyncStateClient(cfg),
 		Tag:               NewTagClient(cfg),
 		Thread:            NewThreadClient(cfg),
@@ -279,7 +291,8 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.CareTeam, c.Change,
 		c.CutoverSchedule, c.Facility, c.Folder, c.IdempotencyRecord, c.Message,
-		c.ProviderRef, c.PublicationReplay, c.SyncState, c.Tag, c.Thread, c.Veteran,
+		c.Notification, c.ProviderRef, c.PublicationReplay, c.PushDevice, c.SyncState,
+		c.Tag, c.Thread, c.Veteran,
 	} {
 		n.Use(hooks...)
 	}
@@ -291,7 +304,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.CareTeam, c.Change,
 		c.CutoverSchedule, c.Facility, c.Folder, c.IdempotencyRecord, c.Message,
-		c.ProviderRef, c.PublicationReplay, c.SyncState, c.Tag, c.Thread, c.Veteran,
+		c.Notification, c.ProviderRef, c.PublicationReplay, c.PushDevice, c.SyncState,
+		c.Tag, c.Thread, c.Veteran,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -322,10 +336,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.IdempotencyRecord.mutate(ctx, m)
 	case *MessageMutation:
 		return c.Message.mutate(ctx, m)
+	case *NotificationMutation:
+		return c.Notification.mutate(ctx, m)
 	case *ProviderRefMutation:
 		return c.ProviderRef.mutate(ctx, m)
 	case *PublicationReplayMutation:
 		return c.PublicationReplay.mutate(ctx, m)
+	case *PushDeviceMutation:
+		return c.PushDevice.mutate(ctx, m)
 	case *SyncStateMutation:
 		return c.SyncState.mutate(ctx, m)
 	case *TagMutation:
@@ -2023,6 +2041,141 @@ func (c *MessageClient) mutate(ctx context.Context, m *MessageMutation) (Value, 
 	}
 }
 
+// NotificationClient is a client for the Notification schema.
+type NotificationClient struct {
+	config
+}
+
+// NewNotificationClient returns a client for the Notification from the given config.
+func NewNotificationClient(c config) *NotificationClient {
+	return &NotificationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notification.Hooks(f(g(h())))`.
+func (c *NotificationClient) Use(hooks ...Hook) {
+	c.hooks.Notification = append(c.hooks.Notification, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notification.Intercept(f(g(h())))`.
+func (c *NotificationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Notification = append(c.inters.Notification, interceptors...)
+}
+
+// Create returns a builder for creating a Notification entity.
+func (c *NotificationClient) Create() *NotificationCreate {
+	mutation := newNotificationMutation(c.config, OpCreate)
+	return &NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Notification entities.
+func (c *NotificationClient) CreateBulk(builders ...*NotificationCreate) *NotificationCreateBulk {
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationClient) MapCreateBulk(slice any, setFunc func(*NotificationCreate, int)) *NotificationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationCreateBulk{err: fmt.Errorf("calling to NotificationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Notification.
+func (c *NotificationClient) Update() *NotificationUpdate {
+	mutation := newNotificationMutation(c.config, OpUpdate)
+	return &NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationClient) UpdateOne(_m *Notification) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotification(_m))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationClient) UpdateOneID(id string) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotificationID(id))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Notification.
+func (c *NotificationClient) Delete() *NotificationDelete {
+	mutation := newNotificationMutation(c.config, OpDelete)
+	return &NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationClient) DeleteOne(_m *Notification) *NotificationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationClient) DeleteOneID(id string) *NotificationDeleteOne {
+	builder := c.Delete().Where(notification.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationDeleteOne{builder}
+}
+
+// Query returns a query builder for Notification.
+func (c *NotificationClient) Query() *NotificationQuery {
+	return &NotificationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotification},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Notification entity by its id.
+func (c *NotificationClient) Get(ctx context.Context, id string) (*Notification, error) {
+	return c.Query().Where(notification.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationClient) GetX(ctx context.Context, id string) *Notification {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationClient) Hooks() []Hook {
+	hooks := c.hooks.Notification
+	return append(hooks[:len(hooks):len(hooks)], notification.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationClient) Interceptors() []Interceptor {
+	inters := c.inters.Notification
+	return append(inters[:len(inters):len(inters)], notification.Interceptors[:]...)
+}
+
+func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
 // ProviderRefClient is a client for the ProviderRef schema.
 type ProviderRefClient struct {
 	config
@@ -2286,6 +2439,141 @@ func (c *PublicationReplayClient) mutate(ctx context.Context, m *PublicationRepl
 		return (&PublicationReplayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown PublicationReplay mutation op: %q", m.Op())
+	}
+}
+
+// PushDeviceClient is a client for the PushDevice schema.
+type PushDeviceClient struct {
+	config
+}
+
+// NewPushDeviceClient returns a client for the PushDevice from the given config.
+func NewPushDeviceClient(c config) *PushDeviceClient {
+	return &PushDeviceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `pushdevice.Hooks(f(g(h())))`.
+func (c *PushDeviceClient) Use(hooks ...Hook) {
+	c.hooks.PushDevice = append(c.hooks.PushDevice, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `pushdevice.Intercept(f(g(h())))`.
+func (c *PushDeviceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PushDevice = append(c.inters.PushDevice, interceptors...)
+}
+
+// Create returns a builder for creating a PushDevice entity.
+func (c *PushDeviceClient) Create() *PushDeviceCreate {
+	mutation := newPushDeviceMutation(c.config, OpCreate)
+	return &PushDeviceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PushDevice entities.
+func (c *PushDeviceClient) CreateBulk(builders ...*PushDeviceCreate) *PushDeviceCreateBulk {
+	return &PushDeviceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PushDeviceClient) MapCreateBulk(slice any, setFunc func(*PushDeviceCreate, int)) *PushDeviceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PushDeviceCreateBulk{err: fmt.Errorf("calling to PushDeviceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PushDeviceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PushDeviceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PushDevice.
+func (c *PushDeviceClient) Update() *PushDeviceUpdate {
+	mutation := newPushDeviceMutation(c.config, OpUpdate)
+	return &PushDeviceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PushDeviceClient) UpdateOne(_m *PushDevice) *PushDeviceUpdateOne {
+	mutation := newPushDeviceMutation(c.config, OpUpdateOne, withPushDevice(_m))
+	return &PushDeviceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PushDeviceClient) UpdateOneID(id string) *PushDeviceUpdateOne {
+	mutation := newPushDeviceMutation(c.config, OpUpdateOne, withPushDeviceID(id))
+	return &PushDeviceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PushDevice.
+func (c *PushDeviceClient) Delete() *PushDeviceDelete {
+	mutation := newPushDeviceMutation(c.config, OpDelete)
+	return &PushDeviceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PushDeviceClient) DeleteOne(_m *PushDevice) *PushDeviceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PushDeviceClient) DeleteOneID(id string) *PushDeviceDeleteOne {
+	builder := c.Delete().Where(pushdevice.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PushDeviceDeleteOne{builder}
+}
+
+// Query returns a query builder for PushDevice.
+func (c *PushDeviceClient) Query() *PushDeviceQuery {
+	return &PushDeviceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePushDevice},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PushDevice entity by its id.
+func (c *PushDeviceClient) Get(ctx context.Context, id string) (*PushDevice, error) {
+	return c.Query().Where(pushdevice.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PushDeviceClient) GetX(ctx context.Context, id string) *PushDevice {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PushDeviceClient) Hooks() []Hook {
+	hooks := c.hooks.PushDevice
+	return append(hooks[:len(hooks):len(hooks)], pushdevice.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PushDeviceClient) Interceptors() []Interceptor {
+	inters := c.inters.PushDevice
+	return append(inters[:len(inters):len(inters)], pushdevice.Interceptors[:]...)
+}
+
+func (c *PushDeviceClient) mutate(ctx context.Context, m *PushDeviceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PushDeviceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PushDeviceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PushDeviceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PushDeviceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PushDevice mutation op: %q", m.Op())
 	}
 }
 
@@ -3007,13 +3295,15 @@ func (c *VeteranClient) mutate(ctx context.Context, m *VeteranMutation) (Value, 
 type (
 	hooks struct {
 		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change,
-		CutoverSchedule, Facility, Folder, IdempotencyRecord, Message, ProviderRef,
-		PublicationReplay, SyncState, Tag, Thread, Veteran []ent.Hook
+		CutoverSchedule, Facility, Folder, IdempotencyRecord, Message, Notification,
+		ProviderRef, PublicationReplay, PushDevice, SyncState, Tag, Thread,
+		Veteran []ent.Hook
 	}
 	inters struct {
 		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change,
-		CutoverSchedule, Facility, Folder, IdempotencyRecord, Message, ProviderRef,
-		PublicationReplay, SyncState, Tag, Thread, Veteran []ent.Interceptor
+		CutoverSchedule, Facility, Folder, IdempotencyRecord, Message, Notification,
+		ProviderRef, PublicationReplay, PushDevice, SyncState, Tag, Thread,
+		Veteran []ent.Interceptor
 	}
 )
 

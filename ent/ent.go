@@ -23,8 +23,10 @@ import (
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/idempotencyrecord"
 	"github.com/va/vams/ent/message"
+	"github.com/va/vams/ent/notification"
 	"github.com/va/vams/ent/providerref"
 	"github.com/va/vams/ent/publicationreplay"
+	"github.com/va/vams/ent/pushdevice"
 	"github.com/va/vams/ent/syncstate"
 	"github.com/va/vams/ent/tag"
 	"github.com/va/vams/ent/thread"
@@ -100,8 +102,10 @@ func checkColumn(t, c string) error {
 			folder.Table:            folder.ValidColumn,
 			idempotencyrecord.Table: idempotencyrecord.ValidColumn,
 			message.Table:           message.ValidColumn,
+			notification.Table:      notification.ValidColumn,
 			providerref.Table:       providerref.ValidColumn,
 			publicationreplay.Table: publicationreplay.ValidColumn,
+			pushdevice.Table:        pushdevice.ValidColumn,
 			syncstate.Table:         syncstate.ValidColumn,
 			tag.Table:               tag.ValidColumn,
 			thread.Table:            thread.ValidColumn,

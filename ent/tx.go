@@ -36,10 +36,14 @@ type Tx struct {
 	IdempotencyRecord *IdempotencyRecordClient
 	// Message is the client for interacting with the Message builders.
 	Message *MessageClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// ProviderRef is the client for interacting with the ProviderRef builders.
 	ProviderRef *ProviderRefClient
 	// PublicationReplay is the client for interacting with the PublicationReplay builders.
 	PublicationReplay *PublicationReplayClient
+	// PushDevice is the client for interacting with the PushDevice builders.
+	PushDevice *PushDeviceClient
 	// SyncState is the client for interacting with the SyncState builders.
 	SyncState *SyncStateClient
 	// Tag is the client for interacting with the Tag builders.
@@ -190,8 +194,10 @@ func (tx *Tx) init() {
 	tx.Folder = NewFolderClient(tx.config)
 	tx.IdempotencyRecord = NewIdempotencyRecordClient(tx.config)
 	tx.Message = NewMessageClient(tx.config)
+	tx.Notification = NewNotificationClient(tx.config)
 	tx.ProviderRef = NewProviderRefClient(tx.config)
 	tx.PublicationReplay = NewPublicationReplayClient(tx.config)
+	tx.PushDevice = NewPushDeviceClient(tx.config)
 	tx.SyncState = NewSyncStateClient(tx.config)
 	tx.Tag = NewTagClient(tx.config)
 	tx.Thread = NewThreadClient(tx.config)

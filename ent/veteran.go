@@ -41,6 +41,14 @@ type Veteran struct {
 	LastActiveAt *time.Time `json:"last_active_at,omitempty"`
 	// ChangeSeq holds the value of the "change_seq" field.
 	ChangeSeq int64 `json:"change_seq,omitempty"`
+	// EmailFrequency holds the value of the "email_frequency" field.
+	EmailFrequency veteran.EmailFrequency `json:"email_frequency,omitempty"`
+	// PushEnabled holds the value of the "push_enabled" field.
+	PushEnabled bool `json:"push_enabled,omitempty"`
+	// TimeZone holds the value of the "time_zone" field.
+	TimeZone string `json:"time_zone,omitempty"`
+	// DigestDay holds the value of the "digest_day" field.
+	DigestDay string `json:"digest_day,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the VeteranQuery when eager-loading is set.
 	Edges        VeteranEdges `json:"edges"`
@@ -110,11 +118,11 @@ func (*Veteran) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case veteran.FieldIncludeSignature:
+		case veteran.FieldIncludeSignature, veteran.FieldPushEnabled:
 			values[i] = new(sql.NullBool)
 		case veteran.FieldChangeSeq:
 			values[i] = new(sql.NullInt64)
-		case veteran.FieldID, veteran.FieldIcn, veteran.FieldDisplayName, veteran.FieldMhvCorrelationID, veteran.FieldOhPatientID, veteran.FieldOhAuthority, veteran.FieldSignatureName, veteran.FieldSignatureTitle:
+		case veteran.FieldID, veteran.FieldIcn, veteran.FieldDisplayName, veteran.FieldMhvCorrelationID, veteran.FieldOhPatientID, veteran.FieldOhAuthority, veteran.FieldSignatureName, veteran.FieldSignatureTitle, veteran.FieldEmailFrequency, veteran.FieldTimeZone, veteran.FieldDigestDay:
 			values[i] = new(sql.NullString)
 		case veteran.FieldCreatedAt, veteran.FieldUpdatedAt, veteran.FieldLastActiveAt:
 			values[i] = new(sql.NullTime)
@@ -215,6 +223,30 @@ func (_m *Veteran) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ChangeSeq = value.Int64
 			}
+		case veteran.FieldEmailFrequency:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field email_frequency", values[i])
+			} else if value.Valid {
+				_m.EmailFrequency = veteran.EmailFrequency(value.String)
+			}
+		case veteran.FieldPushEnabled:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field push_enabled", values[i])
+			} else if value.Valid {
+				_m.PushEnabled = value.Bool
+			}
+		case veteran.FieldTimeZone:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field time_zone", values[i])
+			} else if value.Valid {
+				_m.TimeZone = value.String
+			}
+		case veteran.FieldDigestDay:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field digest_day", values[i])
+			} else if value.Valid {
+				_m.DigestDay = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -314,6 +346,18 @@ func (_m *Veteran) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("change_seq=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ChangeSeq))
+	builder.WriteString(", ")
+	builder.WriteString("email_frequency=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EmailFrequency))
+	builder.WriteString(", ")
+	builder.WriteString("push_enabled=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PushEnabled))
+	builder.WriteString(", ")
+	builder.WriteString("time_zone=")
+	builder.WriteString(_m.TimeZone)
+	builder.WriteString(", ")
+	builder.WriteString("digest_day=")
+	builder.WriteString(_m.DigestDay)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -187,6 +187,62 @@ func (_c *VeteranCreate) SetNillableChangeSeq(v *int64) *VeteranCreate {
 	return _c
 }
 
+// SetEmailFrequency sets the "email_frequency" field.
+func (_c *VeteranCreate) SetEmailFrequency(v veteran.EmailFrequency) *VeteranCreate {
+	_c.mutation.SetEmailFrequency(v)
+	return _c
+}
+
+// SetNillableEmailFrequency sets the "email_frequency" field if the given value is not nil.
+func (_c *VeteranCreate) SetNillableEmailFrequency(v *veteran.EmailFrequency) *VeteranCreate {
+	if v != nil {
+		_c.SetEmailFrequency(*v)
+	}
+	return _c
+}
+
+// SetPushEnabled sets the "push_enabled" field.
+func (_c *VeteranCreate) SetPushEnabled(v bool) *VeteranCreate {
+	_c.mutation.SetPushEnabled(v)
+	return _c
+}
+
+// SetNillablePushEnabled sets the "push_enabled" field if the given value is not nil.
+func (_c *VeteranCreate) SetNillablePushEnabled(v *bool) *VeteranCreate {
+	if v != nil {
+		_c.SetPushEnabled(*v)
+	}
+	return _c
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (_c *VeteranCreate) SetTimeZone(v string) *VeteranCreate {
+	_c.mutation.SetTimeZone(v)
+	return _c
+}
+
+// SetNillableTimeZone sets the "time_zone" field if the given value is not nil.
+func (_c *VeteranCreate) SetNillableTimeZone(v *string) *VeteranCreate {
+	if v != nil {
+		_c.SetTimeZone(*v)
+	}
+	return _c
+}
+
+// SetDigestDay sets the "digest_day" field.
+func (_c *VeteranCreate) SetDigestDay(v string) *VeteranCreate {
+	_c.mutation.SetDigestDay(v)
+	return _c
+}
+
+// SetNillableDigestDay sets the "digest_day" field if the given value is not nil.
+func (_c *VeteranCreate) SetNillableDigestDay(v *string) *VeteranCreate {
+	if v != nil {
+		_c.SetDigestDay(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *VeteranCreate) SetID(v string) *VeteranCreate {
 	_c.mutation.SetID(v)
@@ -332,6 +388,22 @@ func (_c *VeteranCreate) defaults() error {
 		v := veteran.DefaultChangeSeq
 		_c.mutation.SetChangeSeq(v)
 	}
+	if _, ok := _c.mutation.EmailFrequency(); !ok {
+		v := veteran.DefaultEmailFrequency
+		_c.mutation.SetEmailFrequency(v)
+	}
+	if _, ok := _c.mutation.PushEnabled(); !ok {
+		v := veteran.DefaultPushEnabled
+		_c.mutation.SetPushEnabled(v)
+	}
+	if _, ok := _c.mutation.TimeZone(); !ok {
+		v := veteran.DefaultTimeZone
+		_c.mutation.SetTimeZone(v)
+	}
+	if _, ok := _c.mutation.DigestDay(); !ok {
+		v := veteran.DefaultDigestDay
+		_c.mutation.SetDigestDay(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if veteran.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized veteran.DefaultID (forgotten import ent/runtime?)")
@@ -372,6 +444,23 @@ func (_c *VeteranCreate) check() error {
 	}
 	if _, ok := _c.mutation.ChangeSeq(); !ok {
 		return &ValidationError{Name: "change_seq", err: errors.New(`ent: missing required field "Veteran.change_seq"`)}
+	}
+	if _, ok := _c.mutation.EmailFrequency(); !ok {
+		return &ValidationError{Name: "email_frequency", err: errors.New(`ent: missing required field "Veteran.email_frequency"`)}
+	}
+	if v, ok := _c.mutation.EmailFrequency(); ok {
+		if err := veteran.EmailFrequencyValidator(v); err != nil {
+			return &ValidationError{Name: "email_frequency", err: fmt.Errorf(`ent: validator failed for field "Veteran.email_frequency": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.PushEnabled(); !ok {
+		return &ValidationError{Name: "push_enabled", err: errors.New(`ent: missing required field "Veteran.push_enabled"`)}
+	}
+	if _, ok := _c.mutation.TimeZone(); !ok {
+		return &ValidationError{Name: "time_zone", err: errors.New(`ent: missing required field "Veteran.time_zone"`)}
+	}
+	if _, ok := _c.mutation.DigestDay(); !ok {
+		return &ValidationError{Name: "digest_day", err: errors.New(`ent: missing required field "Veteran.digest_day"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := veteran.IDValidator(v); err != nil {
@@ -461,6 +550,22 @@ func (_c *VeteranCreate) createSpec() (*Veteran, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ChangeSeq(); ok {
 		_spec.SetField(veteran.FieldChangeSeq, field.TypeInt64, value)
 		_node.ChangeSeq = value
+	}
+	if value, ok := _c.mutation.EmailFrequency(); ok {
+		_spec.SetField(veteran.FieldEmailFrequency, field.TypeEnum, value)
+		_node.EmailFrequency = value
+	}
+	if value, ok := _c.mutation.PushEnabled(); ok {
+		_spec.SetField(veteran.FieldPushEnabled, field.TypeBool, value)
+		_node.PushEnabled = value
+	}
+	if value, ok := _c.mutation.TimeZone(); ok {
+		_spec.SetField(veteran.FieldTimeZone, field.TypeString, value)
+		_node.TimeZone = value
+	}
+	if value, ok := _c.mutation.DigestDay(); ok {
+		_spec.SetField(veteran.FieldDigestDay, field.TypeString, value)
+		_node.DigestDay = value
 	}
 	if nodes := _c.mutation.AssociationsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -728,6 +833,54 @@ func (u *VeteranUpsert) AddChangeSeq(v int64) *VeteranUpsert {
 	return u
 }
 
+// SetEmailFrequency sets the "email_frequency" field.
+func (u *VeteranUpsert) SetEmailFrequency(v veteran.EmailFrequency) *VeteranUpsert {
+	u.Set(veteran.FieldEmailFrequency, v)
+	return u
+}
+
+// UpdateEmailFrequency sets the "email_frequency" field to the value that was provided on create.
+func (u *VeteranUpsert) UpdateEmailFrequency() *VeteranUpsert {
+	u.SetExcluded(veteran.FieldEmailFrequency)
+	return u
+}
+
+// SetPushEnabled sets the "push_enabled" field.
+func (u *VeteranUpsert) SetPushEnabled(v bool) *VeteranUpsert {
+	u.Set(veteran.FieldPushEnabled, v)
+	return u
+}
+
+// UpdatePushEnabled sets the "push_enabled" field to the value that was provided on create.
+func (u *VeteranUpsert) UpdatePushEnabled() *VeteranUpsert {
+	u.SetExcluded(veteran.FieldPushEnabled)
+	return u
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (u *VeteranUpsert) SetTimeZone(v string) *VeteranUpsert {
+	u.Set(veteran.FieldTimeZone, v)
+	return u
+}
+
+// UpdateTimeZone sets the "time_zone" field to the value that was provided on create.
+func (u *VeteranUpsert) UpdateTimeZone() *VeteranUpsert {
+	u.SetExcluded(veteran.FieldTimeZone)
+	return u
+}
+
+// SetDigestDay sets the "digest_day" field.
+func (u *VeteranUpsert) SetDigestDay(v string) *VeteranUpsert {
+	u.Set(veteran.FieldDigestDay, v)
+	return u
+}
+
+// UpdateDigestDay sets the "digest_day" field to the value that was provided on create.
+func (u *VeteranUpsert) UpdateDigestDay() *VeteranUpsert {
+	u.SetExcluded(veteran.FieldDigestDay)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -954,6 +1107,62 @@ func (u *VeteranUpsertOne) AddChangeSeq(v int64) *VeteranUpsertOne {
 func (u *VeteranUpsertOne) UpdateChangeSeq() *VeteranUpsertOne {
 	return u.Update(func(s *VeteranUpsert) {
 		s.UpdateChangeSeq()
+	})
+}
+
+// SetEmailFrequency sets the "email_frequency" field.
+func (u *VeteranUpsertOne) SetEmailFrequency(v veteran.EmailFrequency) *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetEmailFrequency(v)
+	})
+}
+
+// UpdateEmailFrequency sets the "email_frequency" field to the value that was provided on create.
+func (u *VeteranUpsertOne) UpdateEmailFrequency() *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdateEmailFrequency()
+	})
+}
+
+// SetPushEnabled sets the "push_enabled" field.
+func (u *VeteranUpsertOne) SetPushEnabled(v bool) *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetPushEnabled(v)
+	})
+}
+
+// UpdatePushEnabled sets the "push_enabled" field to the value that was provided on create.
+func (u *VeteranUpsertOne) UpdatePushEnabled() *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdatePushEnabled()
+	})
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (u *VeteranUpsertOne) SetTimeZone(v string) *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetTimeZone(v)
+	})
+}
+
+// UpdateTimeZone sets the "time_zone" field to the value that was provided on create.
+func (u *VeteranUpsertOne) UpdateTimeZone() *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdateTimeZone()
+	})
+}
+
+// SetDigestDay sets the "digest_day" field.
+func (u *VeteranUpsertOne) SetDigestDay(v string) *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetDigestDay(v)
+	})
+}
+
+// UpdateDigestDay sets the "digest_day" field to the value that was provided on create.
+func (u *VeteranUpsertOne) UpdateDigestDay() *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdateDigestDay()
 	})
 }
 
@@ -1350,6 +1559,62 @@ func (u *VeteranUpsertBulk) AddChangeSeq(v int64) *VeteranUpsertBulk {
 func (u *VeteranUpsertBulk) UpdateChangeSeq() *VeteranUpsertBulk {
 	return u.Update(func(s *VeteranUpsert) {
 		s.UpdateChangeSeq()
+	})
+}
+
+// SetEmailFrequency sets the "email_frequency" field.
+func (u *VeteranUpsertBulk) SetEmailFrequency(v veteran.EmailFrequency) *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetEmailFrequency(v)
+	})
+}
+
+// UpdateEmailFrequency sets the "email_frequency" field to the value that was provided on create.
+func (u *VeteranUpsertBulk) UpdateEmailFrequency() *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdateEmailFrequency()
+	})
+}
+
+// SetPushEnabled sets the "push_enabled" field.
+func (u *VeteranUpsertBulk) SetPushEnabled(v bool) *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetPushEnabled(v)
+	})
+}
+
+// UpdatePushEnabled sets the "push_enabled" field to the value that was provided on create.
+func (u *VeteranUpsertBulk) UpdatePushEnabled() *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdatePushEnabled()
+	})
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (u *VeteranUpsertBulk) SetTimeZone(v string) *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetTimeZone(v)
+	})
+}
+
+// UpdateTimeZone sets the "time_zone" field to the value that was provided on create.
+func (u *VeteranUpsertBulk) UpdateTimeZone() *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdateTimeZone()
+	})
+}
+
+// SetDigestDay sets the "digest_day" field.
+func (u *VeteranUpsertBulk) SetDigestDay(v string) *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetDigestDay(v)
+	})
+}
+
+// UpdateDigestDay sets the "digest_day" field to the value that was provided on create.
+func (u *VeteranUpsertBulk) UpdateDigestDay() *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdateDigestDay()
 	})
 }
 

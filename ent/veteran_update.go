@@ -196,6 +196,62 @@ func (_u *VeteranUpdate) AddChangeSeq(v int64) *VeteranUpdate {
 	return _u
 }
 
+// SetEmailFrequency sets the "email_frequency" field.
+func (_u *VeteranUpdate) SetEmailFrequency(v veteran.EmailFrequency) *VeteranUpdate {
+	_u.mutation.SetEmailFrequency(v)
+	return _u
+}
+
+// SetNillableEmailFrequency sets the "email_frequency" field if the given value is not nil.
+func (_u *VeteranUpdate) SetNillableEmailFrequency(v *veteran.EmailFrequency) *VeteranUpdate {
+	if v != nil {
+		_u.SetEmailFrequency(*v)
+	}
+	return _u
+}
+
+// SetPushEnabled sets the "push_enabled" field.
+func (_u *VeteranUpdate) SetPushEnabled(v bool) *VeteranUpdate {
+	_u.mutation.SetPushEnabled(v)
+	return _u
+}
+
+// SetNillablePushEnabled sets the "push_enabled" field if the given value is not nil.
+func (_u *VeteranUpdate) SetNillablePushEnabled(v *bool) *VeteranUpdate {
+	if v != nil {
+		_u.SetPushEnabled(*v)
+	}
+	return _u
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (_u *VeteranUpdate) SetTimeZone(v string) *VeteranUpdate {
+	_u.mutation.SetTimeZone(v)
+	return _u
+}
+
+// SetNillableTimeZone sets the "time_zone" field if the given value is not nil.
+func (_u *VeteranUpdate) SetNillableTimeZone(v *string) *VeteranUpdate {
+	if v != nil {
+		_u.SetTimeZone(*v)
+	}
+	return _u
+}
+
+// SetDigestDay sets the "digest_day" field.
+func (_u *VeteranUpdate) SetDigestDay(v string) *VeteranUpdate {
+	_u.mutation.SetDigestDay(v)
+	return _u
+}
+
+// SetNillableDigestDay sets the "digest_day" field if the given value is not nil.
+func (_u *VeteranUpdate) SetNillableDigestDay(v *string) *VeteranUpdate {
+	if v != nil {
+		_u.SetDigestDay(*v)
+	}
+	return _u
+}
+
 // AddAssociationIDs adds the "associations" edge to the Association entity by IDs.
 func (_u *VeteranUpdate) AddAssociationIDs(ids ...string) *VeteranUpdate {
 	_u.mutation.AddAssociationIDs(ids...)
@@ -387,6 +443,16 @@ func (_u *VeteranUpdate) defaults() error {
 	return nil
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *VeteranUpdate) check() error {
+	if v, ok := _u.mutation.EmailFrequency(); ok {
+		if err := veteran.EmailFrequencyValidator(v); err != nil {
+			return &ValidationError{Name: "email_frequency", err: fmt.Errorf(`ent: validator failed for field "Veteran.email_frequency": %w`, err)}
+		}
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *VeteranUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *VeteranUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -394,6 +460,9 @@ func (_u *VeteranUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Vetera
 }
 
 func (_u *VeteranUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(veteran.Table, veteran.Columns, sqlgraph.NewFieldSpec(veteran.FieldID, field.TypeString))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -446,6 +515,18 @@ func (_u *VeteranUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedChangeSeq(); ok {
 		_spec.AddField(veteran.FieldChangeSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.EmailFrequency(); ok {
+		_spec.SetField(veteran.FieldEmailFrequency, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.PushEnabled(); ok {
+		_spec.SetField(veteran.FieldPushEnabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.TimeZone(); ok {
+		_spec.SetField(veteran.FieldTimeZone, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DigestDay(); ok {
+		_spec.SetField(veteran.FieldDigestDay, field.TypeString, value)
 	}
 	if _u.mutation.AssociationsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -812,6 +893,62 @@ func (_u *VeteranUpdateOne) AddChangeSeq(v int64) *VeteranUpdateOne {
 	return _u
 }
 
+// SetEmailFrequency sets the "email_frequency" field.
+func (_u *VeteranUpdateOne) SetEmailFrequency(v veteran.EmailFrequency) *VeteranUpdateOne {
+	_u.mutation.SetEmailFrequency(v)
+	return _u
+}
+
+// SetNillableEmailFrequency sets the "email_frequency" field if the given value is not nil.
+func (_u *VeteranUpdateOne) SetNillableEmailFrequency(v *veteran.EmailFrequency) *VeteranUpdateOne {
+	if v != nil {
+		_u.SetEmailFrequency(*v)
+	}
+	return _u
+}
+
+// SetPushEnabled sets the "push_enabled" field.
+func (_u *VeteranUpdateOne) SetPushEnabled(v bool) *VeteranUpdateOne {
+	_u.mutation.SetPushEnabled(v)
+	return _u
+}
+
+// SetNillablePushEnabled sets the "push_enabled" field if the given value is not nil.
+func (_u *VeteranUpdateOne) SetNillablePushEnabled(v *bool) *VeteranUpdateOne {
+	if v != nil {
+		_u.SetPushEnabled(*v)
+	}
+	return _u
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (_u *VeteranUpdateOne) SetTimeZone(v string) *VeteranUpdateOne {
+	_u.mutation.SetTimeZone(v)
+	return _u
+}
+
+// SetNillableTimeZone sets the "time_zone" field if the given value is not nil.
+func (_u *VeteranUpdateOne) SetNillableTimeZone(v *string) *VeteranUpdateOne {
+	if v != nil {
+		_u.SetTimeZone(*v)
+	}
+	return _u
+}
+
+// SetDigestDay sets the "digest_day" field.
+func (_u *VeteranUpdateOne) SetDigestDay(v string) *VeteranUpdateOne {
+	_u.mutation.SetDigestDay(v)
+	return _u
+}
+
+// SetNillableDigestDay sets the "digest_day" field if the given value is not nil.
+func (_u *VeteranUpdateOne) SetNillableDigestDay(v *string) *VeteranUpdateOne {
+	if v != nil {
+		_u.SetDigestDay(*v)
+	}
+	return _u
+}
+
 // AddAssociationIDs adds the "associations" edge to the Association entity by IDs.
 func (_u *VeteranUpdateOne) AddAssociationIDs(ids ...string) *VeteranUpdateOne {
 	_u.mutation.AddAssociationIDs(ids...)
@@ -1016,6 +1153,16 @@ func (_u *VeteranUpdateOne) defaults() error {
 	return nil
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *VeteranUpdateOne) check() error {
+	if v, ok := _u.mutation.EmailFrequency(); ok {
+		if err := veteran.EmailFrequencyValidator(v); err != nil {
+			return &ValidationError{Name: "email_frequency", err: fmt.Errorf(`ent: validator failed for field "Veteran.email_frequency": %w`, err)}
+		}
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *VeteranUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *VeteranUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -1023,6 +1170,9 @@ func (_u *VeteranUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Vet
 }
 
 func (_u *VeteranUpdateOne) sqlSave(ctx context.Context) (_node *Veteran, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(veteran.Table, veteran.Columns, sqlgraph.NewFieldSpec(veteran.FieldID, field.TypeString))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -1092,6 +1242,18 @@ func (_u *VeteranUpdateOne) sqlSave(ctx context.Context) (_node *Veteran, err er
 	}
 	if value, ok := _u.mutation.AddedChangeSeq(); ok {
 		_spec.AddField(veteran.FieldChangeSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.EmailFrequency(); ok {
+		_spec.SetField(veteran.FieldEmailFrequency, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.PushEnabled(); ok {
+		_spec.SetField(veteran.FieldPushEnabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.TimeZone(); ok {
+		_spec.SetField(veteran.FieldTimeZone, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DigestDay(); ok {
+		_spec.SetField(veteran.FieldDigestDay, field.TypeString, value)
 	}
 	if _u.mutation.AssociationsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -19,6 +19,7 @@ import (
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/thread"
+	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/graph/model"
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/platform/gqlscalar"
@@ -206,26 +207,41 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateFolder          func(childComplexity int, input model.CreateFolderInput) int
-		CreateTag             func(childComplexity int, input model.CreateTagInput) int
-		DeleteDraft           func(childComplexity int, input model.DeleteDraftInput) int
-		DeleteFolder          func(childComplexity int, input model.DeleteFolderInput) int
-		DeleteTag             func(childComplexity int, input model.DeleteTagInput) int
-		DeleteThread          func(childComplexity int, input model.DeleteThreadInput) int
-		MarkThreadRead        func(childComplexity int, input model.MarkThreadReadInput) int
-		MarkThreadUnread      func(childComplexity int, input model.MarkThreadUnreadInput) int
-		MoveThread            func(childComplexity int, input model.MoveThreadInput) int
-		RenameFolder          func(childComplexity int, input model.RenameFolderInput) int
-		RenameTag             func(childComplexity int, input model.RenameTagInput) int
-		ReplyToThread         func(childComplexity int, input model.ReplyToThreadInput) int
-		RestoreThread         func(childComplexity int, input model.RestoreThreadInput) int
-		SaveDraft             func(childComplexity int, input model.SaveDraftInput) int
-		SendDraft             func(childComplexity int, input model.SendDraftInput) int
-		SendMessage           func(childComplexity int, input model.SendMessageInput) int
-		SetPreferredCareTeams func(childComplexity int, input model.SetPreferredCareTeamsInput) int
-		TagThread             func(childComplexity int, input model.TagThreadInput) int
-		UntagThread           func(childComplexity int, input model.UntagThreadInput) int
-		UpdateSignature       func(childComplexity int, input model.UpdateSignatureInput) int
+		CreateFolder               func(childComplexity int, input model.CreateFolderInput) int
+		CreateTag                  func(childComplexity int, input model.CreateTagInput) int
+		DeleteDraft                func(childComplexity int, input model.DeleteDraftInput) int
+		DeleteFolder               func(childComplexity int, input model.DeleteFolderInput) int
+		DeleteTag                  func(childComplexity int, input model.DeleteTagInput) int
+		DeleteThread               func(childComplexity int, input model.DeleteThreadInput) int
+		MarkThreadRead             func(childComplexity int, input model.MarkThreadReadInput) int
+		MarkThreadUnread           func(childComplexity int, input model.MarkThreadUnreadInput) int
+		MoveThread                 func(childComplexity int, input model.MoveThreadInput) int
+		RegisterPushDevice         func(childComplexity int, input model.PushDeviceInput) int
+		RemovePushDevice           func(childComplexity int, input model.PushDeviceInput) int
+		RenameFolder               func(childComplexity int, input model.RenameFolderInput) int
+		RenameTag                  func(childComplexity int, input model.RenameTagInput) int
+		ReplyToThread              func(childComplexity int, input model.ReplyToThreadInput) int
+		RestoreThread              func(childComplexity int, input model.RestoreThreadInput) int
+		SaveDraft                  func(childComplexity int, input model.SaveDraftInput) int
+		SendDraft                  func(childComplexity int, input model.SendDraftInput) int
+		SendMessage                func(childComplexity int, input model.SendMessageInput) int
+		SetNotificationPreferences func(childComplexity int, input model.SetNotificationPreferencesInput) int
+		SetPreferredCareTeams      func(childComplexity int, input model.SetPreferredCareTeamsInput) int
+		TagThread                  func(childComplexity int, input model.TagThreadInput) int
+		UntagThread                func(childComplexity int, input model.UntagThreadInput) int
+		UpdateSignature            func(childComplexity int, input model.UpdateSignatureInput) int
+	}
+
+	NotificationPreferences struct {
+		Email           func(childComplexity int) int
+		Push            func(childComplexity int) int
+		PushDeviceCount func(childComplexity int) int
+		TimeZone        func(childComplexity int) int
+	}
+
+	NotificationPreferencesPayload struct {
+		ClientMutationID        func(childComplexity int) int
+		NotificationPreferences func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -344,16 +360,17 @@ type ComplexityRoot struct {
 	}
 
 	Viewer struct {
-		CareTeamChanges func(childComplexity int) int
-		CareTeams       func(childComplexity int) int
-		DisplayName     func(childComplexity int) int
-		Folders         func(childComplexity int) int
-		ID              func(childComplexity int) int
-		ImportStatus    func(childComplexity int) int
-		Signature       func(childComplexity int) int
-		Tags            func(childComplexity int) int
-		Threads         func(childComplexity int, folder *string, filter *model.ThreadFilter, orderBy *model.ThreadOrder, first *int, after *entgql.Cursor[string], last *int, before *entgql.Cursor[string]) int
-		UnreadCount     func(childComplexity int) int
+		CareTeamChanges         func(childComplexity int) int
+		CareTeams               func(childComplexity int) int
+		DisplayName             func(childComplexity int) int
+		Folders                 func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		ImportStatus            func(childComplexity int) int
+		NotificationPreferences func(childComplexity int) int
+		Signature               func(childComplexity int) int
+		Tags                    func(childComplexity int) int
+		Threads                 func(childComplexity int, folder *string, filter *model.ThreadFilter, orderBy *model.ThreadOrder, first *int, after *entgql.Cursor[string], last *int, before *entgql.Cursor[string]) int
+		UnreadCount             func(childComplexity int) int
 	}
 }
 
@@ -421,6 +438,9 @@ type MutationResolver interface {
 	TagThread(ctx context.Context, input model.TagThreadInput) (*model.ThreadPayload, error)
 	UntagThread(ctx context.Context, input model.UntagThreadInput) (*model.ThreadPayload, error)
 	UpdateSignature(ctx context.Context, input model.UpdateSignatureInput) (*model.UpdateSignaturePayload, error)
+	SetNotificationPreferences(ctx context.Context, input model.SetNotificationPreferencesInput) (*model.NotificationPreferencesPayload, error)
+	RegisterPushDevice(ctx context.Context, input model.PushDeviceInput) (*model.NotificationPreferencesPayload, error)
+	RemovePushDevice(ctx context.Context, input model.PushDeviceInput) (*model.NotificationPreferencesPayload, error)
 	SetPreferredCareTeams(ctx context.Context, input model.SetPreferredCareTeamsInput) (*model.SetPreferredCareTeamsPayload, error)
 }
 type QueryResolver interface {
@@ -458,6 +478,7 @@ type ViewerResolver interface {
 	CareTeamChanges(ctx context.Context, obj *ent.Veteran) ([]*model.CareTeamNameChange, error)
 	Tags(ctx context.Context, obj *ent.Veteran) ([]*ent.Tag, error)
 	Signature(ctx context.Context, obj *ent.Veteran) (*model.Signature, error)
+	NotificationPreferences(ctx context.Context, obj *ent.Veteran) (*inbox.NotificationPreferences, error)
 	ImportStatus(ctx context.Context, obj *ent.Veteran) (*model.ImportStatus, error)
 }
 
@@ -1110,6 +1131,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MoveThread(childComplexity, args["input"].(model.MoveThreadInput)), true
+	case "Mutation.registerPushDevice":
+		if e.ComplexityRoot.Mutation.RegisterPushDevice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerPushDevice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterPushDevice(childComplexity, args["input"].(model.PushDeviceInput)), true
+	case "Mutation.removePushDevice":
+		if e.ComplexityRoot.Mutation.RemovePushDevice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removePushDevice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemovePushDevice(childComplexity, args["input"].(model.PushDeviceInput)), true
 	case "Mutation.renameFolder":
 		if e.ComplexityRoot.Mutation.RenameFolder == nil {
 			break
@@ -1187,6 +1230,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendMessage(childComplexity, args["input"].(model.SendMessageInput)), true
+	case "Mutation.setNotificationPreferences":
+		if e.ComplexityRoot.Mutation.SetNotificationPreferences == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setNotificationPreferences_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetNotificationPreferences(childComplexity, args["input"].(model.SetNotificationPreferencesInput)), true
 	case "Mutation.setPreferredCareTeams":
 		if e.ComplexityRoot.Mutation.SetPreferredCareTeams == nil {
 			break
@@ -1231,6 +1285,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateSignature(childComplexity, args["input"].(model.UpdateSignatureInput)), true
+
+	case "NotificationPreferences.email":
+		if e.ComplexityRoot.NotificationPreferences.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferences.Email(childComplexity), true
+	case "NotificationPreferences.push":
+		if e.ComplexityRoot.NotificationPreferences.Push == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferences.Push(childComplexity), true
+	case "NotificationPreferences.pushDeviceCount":
+		if e.ComplexityRoot.NotificationPreferences.PushDeviceCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferences.PushDeviceCount(childComplexity), true
+	case "NotificationPreferences.timeZone":
+		if e.ComplexityRoot.NotificationPreferences.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferences.TimeZone(childComplexity), true
+
+	case "NotificationPreferencesPayload.clientMutationId":
+		if e.ComplexityRoot.NotificationPreferencesPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferencesPayload.ClientMutationID(childComplexity), true
+	case "NotificationPreferencesPayload.notificationPreferences":
+		if e.ComplexityRoot.NotificationPreferencesPayload.NotificationPreferences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferencesPayload.NotificationPreferences(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1673,6 +1765,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.ImportStatus(childComplexity), true
+	case "Viewer.notificationPreferences":
+		if e.ComplexityRoot.Viewer.NotificationPreferences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.NotificationPreferences(childComplexity), true
 	case "Viewer.signature":
 		if e.ComplexityRoot.Viewer.Signature == nil {
 			break
@@ -1722,6 +1820,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MarkThreadReadInput", ec.unmarshalInputMarkThreadReadInput),
 			graphql.NewInputUnmarshaler("MarkThreadUnreadInput", ec.unmarshalInputMarkThreadUnreadInput),
 			graphql.NewInputUnmarshaler("MoveThreadInput", ec.unmarshalInputMoveThreadInput),
+			graphql.NewInputUnmarshaler("PushDeviceInput", ec.unmarshalInputPushDeviceInput),
 			graphql.NewInputUnmarshaler("RenameFolderInput", ec.unmarshalInputRenameFolderInput),
 			graphql.NewInputUnmarshaler("RenameTagInput", ec.unmarshalInputRenameTagInput),
 			graphql.NewInputUnmarshaler("ReplyToThreadInput", ec.unmarshalInputReplyToThreadInput),
@@ -1729,6 +1828,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SaveDraftInput", ec.unmarshalInputSaveDraftInput),
 			graphql.NewInputUnmarshaler("SendDraftInput", ec.unmarshalInputSendDraftInput),
 			graphql.NewInputUnmarshaler("SendMessageInput", ec.unmarshalInputSendMessageInput),
+			graphql.NewInputUnmarshaler("SetNotificationPreferencesInput", ec.unmarshalInputSetNotificationPreferencesInput),
 			graphql.NewInputUnmarshaler("SetPreferredCareTeamsInput", ec.unmarshalInputSetPreferredCareTeamsInput),
 			graphql.NewInputUnmarshaler("TagThreadInput", ec.unmarshalInputTagThreadInput),
 			graphql.NewInputUnmarshaler("ThreadFilter", ec.unmarshalInputThreadFilter),
@@ -2061,6 +2161,8 @@ type Viewer implements Node {
   tags: [Tag!]!
   "The veteran's message signature preference."
   signature: Signature!
+  "How the veteran is told of new care-team messages: email, push and the time zone of the daily digest."
+  notificationPreferences: NotificationPreferences!
   "Whether VAMS is still bringing in the veteran's existing messages from VA's clinical systems."
   importStatus: ImportStatus!
 }
@@ -2790,6 +2892,43 @@ type Mutation {
     input: UpdateSignatureInput!
   ): UpdateSignaturePayload!
   """
+  Changes the veteran's notification preferences; fields left out stay as
+  they are. A new email frequency also governs the emails some of VA's
+  messaging systems send themselves, so the veteran never gets two emails
+  for one message.
+
+  Errors: ` + "`" + `UNKNOWN_TIME_ZONE` + "`" + ` (` + "`" + `timeZone` + "`" + `: not an IANA time zone name such
+  as ` + "`" + `America/Chicago` + "`" + `). Nothing changes on an error.
+  """
+  setNotificationPreferences(
+    "The preferences to change."
+    input: SetNotificationPreferencesInput!
+  ): NotificationPreferencesPayload!
+  """
+  Registers this app installation for push notifications of new care-team
+  messages (pushes go only to veterans with a registration, while ` + "`" + `push` + "`" + `
+  is on). Registering the same registration again changes nothing.
+
+  Errors: ` + "`" + `INVALID_INPUT` + "`" + ` (` + "`" + `registration` + "`" + `: blank or over 512 bytes);
+  ` + "`" + `INVALID_TEXT` + "`" + ` (` + "`" + `registration` + "`" + `).
+  """
+  registerPushDevice(
+    "The app's push registration."
+    input: PushDeviceInput!
+  ): NotificationPreferencesPayload!
+  """
+  Removes a push registration (sign-out, or the app turned pushes off on
+  the device).
+
+  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `registration` + "`" + `: the veteran has no such
+  registration); ` + "`" + `INVALID_INPUT` + "`" + ` and ` + "`" + `INVALID_TEXT` + "`" + ` as for
+  ` + "`" + `registerPushDevice` + "`" + `.
+  """
+  removePushDevice(
+    "The push registration to remove."
+    input: PushDeviceInput!
+  ): NotificationPreferencesPayload!
+  """
   Replaces the set of preferred care teams: the teams listed become
   preferred, every other team stops being preferred.
 
@@ -3178,6 +3317,63 @@ input UpdateSignatureInput {
   "Whether the veteran wants the signature added to new messages."
   includeSignature: Boolean!
   "Any string; returned unchanged in the payload (Relay)."
+  clientMutationId: String
+}
+
+"""
+How often the veteran gets an email about new care-team messages. Emails
+never say what a message is about, who wrote it or which team sent it.
+"""
+enum EmailNotificationFrequency {
+  "An email for each new care-team message."
+  EACH_MESSAGE
+  "At most one email a day, at a fixed hour (8:00 unless VAMS is configured otherwise) in the veteran's time zone, counting the new messages of the last day that no other VA system emails about itself."
+  DAILY_DIGEST
+  "No emails."
+  NONE
+}
+
+"""
+How the veteran is told of new care-team messages. A push says only "New
+Secure Message" and opens the message in the app; no notification carries a
+subject, a body, a team's or a clinician's name.
+"""
+type NotificationPreferences {
+  "How often an email is sent (default ` + "`" + `EACH_MESSAGE` + "`" + `)."
+  email: EmailNotificationFrequency!
+  "Whether pushes are sent to the veteran's registered devices (default true)."
+  push: Boolean!
+  "The IANA time zone the daily digest's hour is local to (default ` + "`" + `America/New_York` + "`" + `)."
+  timeZone: String!
+  "How many app installations are registered for pushes."
+  pushDeviceCount: Int!
+}
+
+"Notification preferences to change; a field left out (or null) is unchanged."
+input SetNotificationPreferencesInput {
+  "How often to email."
+  email: EmailNotificationFrequency
+  "Whether to send pushes."
+  push: Boolean
+  "An IANA time zone name, such as ` + "`" + `America/Chicago` + "`" + `."
+  timeZone: String
+  "Any string; returned unchanged in the payload (Relay)."
+  clientMutationId: String
+}
+
+"An app installation's push registration."
+input PushDeviceInput {
+  "The registration the app got from the push service (opaque to VAMS; at most 512 bytes)."
+  registration: String!
+  "Any string; returned unchanged in the payload (Relay)."
+  clientMutationId: String
+}
+
+"The result of setNotificationPreferences, registerPushDevice and removePushDevice."
+type NotificationPreferencesPayload {
+  "The preferences as saved."
+  notificationPreferences: NotificationPreferences!
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input, unchanged."
   clientMutationId: String
 }
 
@@ -3573,6 +3769,30 @@ func (ec *executionContext) childFields_MoveThreadPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type MoveThreadPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_NotificationPreferences(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "email":
+		return ec.fieldContext_NotificationPreferences_email(ctx, field)
+	case "push":
+		return ec.fieldContext_NotificationPreferences_push(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_NotificationPreferences_timeZone(ctx, field)
+	case "pushDeviceCount":
+		return ec.fieldContext_NotificationPreferences_pushDeviceCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationPreferences", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationPreferencesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "notificationPreferences":
+		return ec.fieldContext_NotificationPreferencesPayload_notificationPreferences(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_NotificationPreferencesPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationPreferencesPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -3793,6 +4013,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_tags(ctx, field)
 	case "signature":
 		return ec.fieldContext_Viewer_signature(ctx, field)
+	case "notificationPreferences":
+		return ec.fieldContext_Viewer_notificationPreferences(ctx, field)
 	case "importStatus":
 		return ec.fieldContext_Viewer_importStatus(ctx, field)
 	}
@@ -4041,6 +4263,34 @@ func (ec *executionContext) field_Mutation_moveThread_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_registerPushDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PushDeviceInput, error) {
+			return ec.unmarshalNPushDeviceInput2githubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐPushDeviceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removePushDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PushDeviceInput, error) {
+			return ec.unmarshalNPushDeviceInput2githubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐPushDeviceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_renameFolder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4131,6 +4381,20 @@ func (ec *executionContext) field_Mutation_sendMessage_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SendMessageInput, error) {
 			return ec.unmarshalNSendMessageInput2githubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSendMessageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setNotificationPreferences_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetNotificationPreferencesInput, error) {
+			return ec.unmarshalNSetNotificationPreferencesInput2githubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSetNotificationPreferencesInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7372,6 +7636,138 @@ func (ec *executionContext) fieldContext_Mutation_updateSignature(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setNotificationPreferences(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setNotificationPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetNotificationPreferences(ctx, fc.Args["input"].(model.SetNotificationPreferencesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationPreferencesPayload) graphql.Marshaler {
+			return ec.marshalNNotificationPreferencesPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐNotificationPreferencesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setNotificationPreferences(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreferencesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setNotificationPreferences_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_registerPushDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerPushDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterPushDevice(ctx, fc.Args["input"].(model.PushDeviceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationPreferencesPayload) graphql.Marshaler {
+			return ec.marshalNNotificationPreferencesPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐNotificationPreferencesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerPushDevice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreferencesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerPushDevice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removePushDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removePushDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemovePushDevice(ctx, fc.Args["input"].(model.PushDeviceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationPreferencesPayload) graphql.Marshaler {
+			return ec.marshalNNotificationPreferencesPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐNotificationPreferencesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removePushDevice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreferencesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removePushDevice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_setPreferredCareTeams(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7414,6 +7810,153 @@ func (ec *executionContext) fieldContext_Mutation_setPreferredCareTeams(ctx cont
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _NotificationPreferences_email(ctx context.Context, field graphql.CollectedField, obj *inbox.NotificationPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferences_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v veteran.EmailFrequency) graphql.Marshaler {
+			return ec.marshalNEmailNotificationFrequency2githubᚗcomᚋvaᚋvamsᚋentᚋveteranᚐEmailFrequency(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferences_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreferences", field, false, false, "EmailNotificationFrequency")
+}
+
+func (ec *executionContext) _NotificationPreferences_push(ctx context.Context, field graphql.CollectedField, obj *inbox.NotificationPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferences_push(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Push, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferences_push(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreferences", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NotificationPreferences_timeZone(ctx context.Context, field graphql.CollectedField, obj *inbox.NotificationPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferences_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferences_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreferences", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationPreferences_pushDeviceCount(ctx context.Context, field graphql.CollectedField, obj *inbox.NotificationPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferences_pushDeviceCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PushDeviceCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferences_pushDeviceCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreferences", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NotificationPreferencesPayload_notificationPreferences(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferencesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferencesPayload_notificationPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotificationPreferences, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *inbox.NotificationPreferences) graphql.Marshaler {
+			return ec.marshalNNotificationPreferences2ᚖgithubᚗcomᚋvaᚋvamsᚋinternalᚋdomainᚋinboxᚐNotificationPreferences(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferencesPayload_notificationPreferences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationPreferencesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreferences(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationPreferencesPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferencesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferencesPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferencesPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreferencesPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[string]) (ret graphql.Marshaler) {
@@ -9486,6 +10029,38 @@ func (ec *executionContext) fieldContext_Viewer_signature(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Viewer_notificationPreferences(ctx context.Context, field graphql.CollectedField, obj *ent.Veteran) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_notificationPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().NotificationPreferences(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *inbox.NotificationPreferences) graphql.Marshaler {
+			return ec.marshalNNotificationPreferences2ᚖgithubᚗcomᚋvaᚋvamsᚋinternalᚋdomainᚋinboxᚐNotificationPreferences(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_notificationPreferences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreferences(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Viewer_importStatus(ctx context.Context, field graphql.CollectedField, obj *ent.Veteran) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11074,6 +11649,55 @@ func UnmarshalMoveThreadInput(ctx context.Context, raw any) (model.MoveThreadInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPushDeviceInput(ctx context.Context, obj any) (model.PushDeviceInput, error) {
+	var it model.PushDeviceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"registration", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "registration":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("registration"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Registration = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPushDeviceInput unmarshals raw into the PushDeviceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPushDeviceInput(ctx context.Context, raw any) (model.PushDeviceInput, error) {
+	var out model.PushDeviceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PushDeviceInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRenameFolderInput(ctx context.Context, obj any) (model.RenameFolderInput, error) {
 	var it model.RenameFolderInput
 	if obj == nil {
@@ -11526,6 +12150,69 @@ func (ec *executionContext) unmarshalInputSendMessageInput(ctx context.Context, 
 func UnmarshalSendMessageInput(ctx context.Context, raw any) (model.SendMessageInput, error) {
 	var out model.SendMessageInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SendMessageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetNotificationPreferencesInput(ctx context.Context, obj any) (model.SetNotificationPreferencesInput, error) {
+	var it model.SetNotificationPreferencesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "push", "timeZone", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOEmailNotificationFrequency2ᚖgithubᚗcomᚋvaᚋvamsᚋentᚋveteranᚐEmailFrequency(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "push":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("push"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Push = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetNotificationPreferencesInput unmarshals raw into the SetNotificationPreferencesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetNotificationPreferencesInput(ctx context.Context, raw any) (model.SetNotificationPreferencesInput, error) {
+	var out model.SetNotificationPreferencesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetNotificationPreferencesInput", raw, &out)
 	return out, err
 }
 
@@ -13110,11 +13797,118 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setNotificationPreferences":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setNotificationPreferences(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registerPushDevice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerPushDevice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removePushDevice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removePushDevice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "setPreferredCareTeams":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setPreferredCareTeams(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationPreferencesImplementors = []string{"NotificationPreferences"}
+
+func (ec *executionContext) _NotificationPreferences(ctx context.Context, sel ast.SelectionSet, obj *inbox.NotificationPreferences) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationPreferencesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationPreferences")
+		case "email":
+			out.Values[i] = ec._NotificationPreferences_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "push":
+			out.Values[i] = ec._NotificationPreferences_push(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timeZone":
+			out.Values[i] = ec._NotificationPreferences_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pushDeviceCount":
+			out.Values[i] = ec._NotificationPreferences_pushDeviceCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationPreferencesPayloadImplementors = []string{"NotificationPreferencesPayload"}
+
+func (ec *executionContext) _NotificationPreferencesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationPreferencesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationPreferencesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationPreferencesPayload")
+		case "notificationPreferences":
+			out.Values[i] = ec._NotificationPreferencesPayload_notificationPreferences(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._NotificationPreferencesPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -14020,6 +14814,12 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_signature(ctx, field, obj)
 				})
+		case "notificationPreferences":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_notificationPreferences(ctx, field, obj)
+				})
 		case "importStatus":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -14617,6 +15417,16 @@ func (ec *executionContext) marshalNDeliveryStatusChangedEvent2ᚖgithubᚗcom�
 	return ec._DeliveryStatusChangedEvent(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNEmailNotificationFrequency2githubᚗcomᚋvaᚋvamsᚋentᚋveteranᚐEmailFrequency(ctx context.Context, v any) (veteran.EmailFrequency, error) {
+	var res veteran.EmailFrequency
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEmailNotificationFrequency2githubᚗcomᚋvaᚋvamsᚋentᚋveteranᚐEmailFrequency(ctx context.Context, sel ast.SelectionSet, v veteran.EmailFrequency) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNEntityChanges2githubᚗcomᚋvaᚋvamsᚋinternalᚋdomainᚋinboxᚐEntityChanges(ctx context.Context, sel ast.SelectionSet, v inbox.EntityChanges) graphql.Marshaler {
 	return ec._EntityChanges(ctx, sel, &v)
 }
@@ -14851,8 +15661,29 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋvaᚋvamsᚋentᚐNod
 	return ret
 }
 
+func (ec *executionContext) marshalNNotificationPreferences2ᚖgithubᚗcomᚋvaᚋvamsᚋinternalᚋdomainᚋinboxᚐNotificationPreferences(ctx context.Context, sel ast.SelectionSet, v *inbox.NotificationPreferences) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationPreferences!")
+		return graphql.Null
+	}
+	return ec._NotificationPreferences(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationPreferencesPayload2ᚖgithubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐNotificationPreferencesPayload(ctx context.Context, sel ast.SelectionSet, v *model.NotificationPreferencesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationPreferencesPayload!")
+		return graphql.Null
+	}
+	return ec._NotificationPreferencesPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNPushDeviceInput2githubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐPushDeviceInput(ctx context.Context, v any) (model.PushDeviceInput, error) {
+	res, err := ec.unmarshalInputPushDeviceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRenameFolderInput2githubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐRenameFolderInput(ctx context.Context, v any) (model.RenameFolderInput, error) {
@@ -14920,6 +15751,11 @@ func (ec *executionContext) marshalNSendMessagePayload2ᚖgithubᚗcomᚋvaᚋva
 		return graphql.Null
 	}
 	return ec._SendMessagePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSetNotificationPreferencesInput2githubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSetNotificationPreferencesInput(ctx context.Context, v any) (model.SetNotificationPreferencesInput, error) {
+	res, err := ec.unmarshalInputSetNotificationPreferencesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNSetPreferredCareTeamsInput2githubᚗcomᚋvaᚋvamsᚋgraphᚋmodelᚐSetPreferredCareTeamsInput(ctx context.Context, v any) (model.SetPreferredCareTeamsInput, error) {
@@ -15380,6 +16216,22 @@ func (ec *executionContext) unmarshalOElectronicSignatureInput2ᚖgithubᚗcom�
 	}
 	res, err := ec.unmarshalInputElectronicSignatureInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEmailNotificationFrequency2ᚖgithubᚗcomᚋvaᚋvamsᚋentᚋveteranᚐEmailFrequency(ctx context.Context, v any) (*veteran.EmailFrequency, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(veteran.EmailFrequency)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEmailNotificationFrequency2ᚖgithubᚗcomᚋvaᚋvamsᚋentᚋveteranᚐEmailFrequency(ctx context.Context, sel ast.SelectionSet, v *veteran.EmailFrequency) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -242,3 +242,20 @@ type Announcement struct {
 	Authority string
 	Updated   time.Time
 }
+
+// EmailFrequency is how often a provider that emails veterans itself does
+// so about new messages.
+type EmailFrequency string
+
+const (
+	EmailEachMessage EmailFrequency = "each_message"
+	EmailDaily       EmailFrequency = "daily"
+	EmailNone        EmailFrequency = "none"
+)
+
+// EmailPreferenceWriter is a provider that emails the veteran about its own
+// new messages (MHV): VAMS writes the veteran's one preference through to
+// it, so its email and VAMS's never both fire.
+type EmailPreferenceWriter interface {
+	SetEmailFrequency(ctx context.Context, v Veteran, f EmailFrequency) error
+}

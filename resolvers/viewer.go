@@ -83,6 +83,15 @@ func (r *viewerResolver) Signature(ctx context.Context, obj *ent.Veteran) (*mode
 	return &model.Signature{Name: v.SignatureName, Title: v.SignatureTitle, IncludeSignature: v.IncludeSignature}, nil
 }
 
+// NotificationPreferences is the resolver for the notificationPreferences field.
+func (r *viewerResolver) NotificationPreferences(ctx context.Context, obj *ent.Veteran) (*inbox.NotificationPreferences, error) {
+	p, err := r.Inbox.NotificationPreferences(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
 // ImportStatus is the resolver for the importStatus field.
 func (r *viewerResolver) ImportStatus(ctx context.Context, obj *ent.Veteran) (*model.ImportStatus, error) {
 	rep, err := r.Inbox.ImportStatus(ctx)

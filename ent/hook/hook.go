@@ -141,6 +141,18 @@ func (f MessageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MessageMutation", m)
 }
 
+// The NotificationFunc type is an adapter to allow the use of ordinary
+// function as Notification mutator.
+type NotificationFunc func(context.Context, *ent.NotificationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NotificationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
+}
+
 // The ProviderRefFunc type is an adapter to allow the use of ordinary
 // function as ProviderRef mutator.
 type ProviderRefFunc func(context.Context, *ent.ProviderRefMutation) (ent.Value, error)
@@ -163,6 +175,18 @@ func (f PublicationReplayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PublicationReplayMutation", m)
+}
+
+// The PushDeviceFunc type is an adapter to allow the use of ordinary
+// function as PushDevice mutator.
+type PushDeviceFunc func(context.Context, *ent.PushDeviceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PushDeviceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PushDeviceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PushDeviceMutation", m)
 }
 
 // The SyncStateFunc type is an adapter to allow the use of ordinary

@@ -19,9 +19,11 @@ import (
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/idempotencyrecord"
 	"github.com/va/vams/ent/message"
+	"github.com/va/vams/ent/notification"
 	"github.com/va/vams/ent/predicate"
 	"github.com/va/vams/ent/providerref"
 	"github.com/va/vams/ent/publicationreplay"
+	"github.com/va/vams/ent/pushdevice"
 	"github.com/va/vams/ent/syncstate"
 	"github.com/va/vams/ent/tag"
 	"github.com/va/vams/ent/thread"
@@ -381,6 +383,33 @@ func (f TraverseMessage) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.MessageQuery", q)
 }
 
+// The NotificationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NotificationFunc func(context.Context, *ent.NotificationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NotificationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
+// The TraverseNotification type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNotification func(context.Context, *ent.NotificationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNotification) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
 // The ProviderRefFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ProviderRefFunc func(context.Context, *ent.ProviderRefQuery) (ent.Value, error)
 
@@ -433,6 +462,33 @@ func (f TraversePublicationReplay) Traverse(ctx context.Context, q ent.Query) er
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.PublicationReplayQuery", q)
+}
+
+// The PushDeviceFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PushDeviceFunc func(context.Context, *ent.PushDeviceQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PushDeviceFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PushDeviceQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PushDeviceQuery", q)
+}
+
+// The TraversePushDevice type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePushDevice func(context.Context, *ent.PushDeviceQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePushDevice) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePushDevice) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PushDeviceQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PushDeviceQuery", q)
 }
 
 // The SyncStateFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -568,10 +624,14 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.IdempotencyRecordQuery, predicate.IdempotencyRecord, idempotencyrecord.OrderOption]{typ: ent.TypeIdempotencyRecord, tq: q}, nil
 	case *ent.MessageQuery:
 		return &query[*ent.MessageQuery, predicate.Message, message.OrderOption]{typ: ent.TypeMessage, tq: q}, nil
+	case *ent.NotificationQuery:
+		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
 	case *ent.ProviderRefQuery:
 		return &query[*ent.ProviderRefQuery, predicate.ProviderRef, providerref.OrderOption]{typ: ent.TypeProviderRef, tq: q}, nil
 	case *ent.PublicationReplayQuery:
 		return &query[*ent.PublicationReplayQuery, predicate.PublicationReplay, publicationreplay.OrderOption]{typ: ent.TypePublicationReplay, tq: q}, nil
+	case *ent.PushDeviceQuery:
+		return &query[*ent.PushDeviceQuery, predicate.PushDevice, pushdevice.OrderOption]{typ: ent.TypePushDevice, tq: q}, nil
 	case *ent.SyncStateQuery:
 		return &query[*ent.SyncStateQuery, predicate.SyncState, syncstate.OrderOption]{typ: ent.TypeSyncState, tq: q}, nil
 	case *ent.TagQuery:

@@ -343,6 +343,41 @@ var (
 			},
 		},
 	}
+	// NotificationsColumns holds the columns for the "notifications" table.
+	NotificationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "veteran_id", Type: field.TypeString},
+		{Name: "channel", Type: field.TypeEnum, Enums: []string{"PUSH", "EMAIL"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"MESSAGE", "DIGEST"}},
+		{Name: "message_id", Type: field.TypeString, Nullable: true},
+		{Name: "reference", Type: field.TypeString, Unique: true},
+		{Name: "count", Type: field.TypeInt, Default: 0},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "SENT", "FAILED"}, Default: "PENDING"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "last_error", Type: field.TypeString, Default: ""},
+		{Name: "service_id", Type: field.TypeString, Default: ""},
+		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+	}
+	// NotificationsTable holds the schema information for the "notifications" table.
+	NotificationsTable = &schema.Table{
+		Name:       "notifications",
+		Columns:    NotificationsColumns,
+		PrimaryKey: []*schema.Column{NotificationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notification_status",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[9]},
+			},
+			{
+				Name:    "notification_veteran_id_kind_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[3], NotificationsColumns[5], NotificationsColumns[1]},
+			},
+		},
+	}
 	// ProviderRefsColumns holds the columns for the "provider_refs" table.
 	ProviderRefsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -388,6 +423,27 @@ var (
 				Name:    "publicationreplay_expires_at",
 				Unique:  false,
 				Columns: []*schema.Column{PublicationReplaysColumns[2]},
+			},
+		},
+	}
+	// PushDevicesColumns holds the columns for the "push_devices" table.
+	PushDevicesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "veteran_id", Type: field.TypeString},
+		{Name: "registration", Type: field.TypeString},
+	}
+	// PushDevicesTable holds the schema information for the "push_devices" table.
+	PushDevicesTable = &schema.Table{
+		Name:       "push_devices",
+		Columns:    PushDevicesColumns,
+		PrimaryKey: []*schema.Column{PushDevicesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "pushdevice_veteran_id_registration",
+				Unique:  true,
+				Columns: []*schema.Column{PushDevicesColumns[3], PushDevicesColumns[4]},
 			},
 		},
 	}
@@ -532,6 +588,10 @@ var (
 		{Name: "include_signature", Type: field.TypeBool, Default: false},
 		{Name: "last_active_at", Type: field.TypeTime, Nullable: true},
 		{Name: "change_seq", Type: field.TypeInt64, Default: 0},
+		{Name: "email_frequency", Type: field.TypeEnum, Enums: []string{"EACH_MESSAGE", "DAILY_DIGEST", "NONE"}, Default: "EACH_MESSAGE"},
+		{Name: "push_enabled", Type: field.TypeBool, Default: true},
+		{Name: "time_zone", Type: field.TypeString, Default: "America/New_York"},
+		{Name: "digest_day", Type: field.TypeString, Default: ""},
 	}
 	// VeteransTable holds the schema information for the "veterans" table.
 	VeteransTable = &schema.Table{
@@ -584,8 +644,10 @@ var (
 		FoldersTable,
 		IdempotencyRecordsTable,
 		MessagesTable,
+		NotificationsTable,
 		ProviderRefsTable,
 		PublicationReplaysTable,
+		PushDevicesTable,
 		SyncStatesTable,
 		TagsTable,
 		ThreadsTable,

@@ -39,11 +39,17 @@ type IdempotencyRecord func(*sql.Selector)
 // Message is the predicate function for message builders.
 type Message func(*sql.Selector)
 
+// Notification is the predicate function for notification builders.
+type Notification func(*sql.Selector)
+
 // ProviderRef is the predicate function for providerref builders.
 type ProviderRef func(*sql.Selector)
 
 // PublicationReplay is the predicate function for publicationreplay builders.
 type PublicationReplay func(*sql.Selector)
+
+// PushDevice is the predicate function for pushdevice builders.
+type PushDevice func(*sql.Selector)
 
 // SyncState is the predicate function for syncstate builders.
 type SyncState func(*sql.Selector)

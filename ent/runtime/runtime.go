@@ -16,8 +16,10 @@ import (
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/idempotencyrecord"
 	"github.com/va/vams/ent/message"
+	"github.com/va/vams/ent/notification"
 	"github.com/va/vams/ent/providerref"
 	"github.com/va/vams/ent/publicationreplay"
+	"github.com/va/vams/ent/pushdevice"
 	"github.com/va/vams/ent/schema"
 	"github.com/va/vams/ent/syncstate"
 	"github.com/va/vams/ent/tag"
@@ -330,6 +332,53 @@ func init() {
 	message.DefaultID = messageDescID.Default.(func() string)
 	// message.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	message.IDValidator = messageDescID.Validators[0].(func(string) error)
+	notificationMixin := schema.Notification{}.Mixin()
+	notificationMixinHooks2 := notificationMixin[2].Hooks()
+	notification.Hooks[0] = notificationMixinHooks2[0]
+	notificationMixinInters2 := notificationMixin[2].Interceptors()
+	notification.Interceptors[0] = notificationMixinInters2[0]
+	notificationMixinFields0 := notificationMixin[0].Fields()
+	_ = notificationMixinFields0
+	notificationMixinFields1 := notificationMixin[1].Fields()
+	_ = notificationMixinFields1
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescCreatedAt is the schema descriptor for created_at field.
+	notificationDescCreatedAt := notificationMixinFields1[0].Descriptor()
+	// notification.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notification.DefaultCreatedAt = notificationDescCreatedAt.Default.(func() time.Time)
+	// notificationDescUpdatedAt is the schema descriptor for updated_at field.
+	notificationDescUpdatedAt := notificationMixinFields1[1].Descriptor()
+	// notification.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notification.DefaultUpdatedAt = notificationDescUpdatedAt.Default.(func() time.Time)
+	// notification.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	notification.UpdateDefaultUpdatedAt = notificationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notificationDescReference is the schema descriptor for reference field.
+	notificationDescReference := notificationFields[3].Descriptor()
+	// notification.ReferenceValidator is a validator for the "reference" field. It is called by the builders before save.
+	notification.ReferenceValidator = notificationDescReference.Validators[0].(func(string) error)
+	// notificationDescCount is the schema descriptor for count field.
+	notificationDescCount := notificationFields[4].Descriptor()
+	// notification.DefaultCount holds the default value on creation for the count field.
+	notification.DefaultCount = notificationDescCount.Default.(int)
+	// notificationDescAttempts is the schema descriptor for attempts field.
+	notificationDescAttempts := notificationFields[6].Descriptor()
+	// notification.DefaultAttempts holds the default value on creation for the attempts field.
+	notification.DefaultAttempts = notificationDescAttempts.Default.(int)
+	// notificationDescLastError is the schema descriptor for last_error field.
+	notificationDescLastError := notificationFields[7].Descriptor()
+	// notification.DefaultLastError holds the default value on creation for the last_error field.
+	notification.DefaultLastError = notificationDescLastError.Default.(string)
+	// notificationDescServiceID is the schema descriptor for service_id field.
+	notificationDescServiceID := notificationFields[8].Descriptor()
+	// notification.DefaultServiceID holds the default value on creation for the service_id field.
+	notification.DefaultServiceID = notificationDescServiceID.Default.(string)
+	// notificationDescID is the schema descriptor for id field.
+	notificationDescID := notificationMixinFields0[0].Descriptor()
+	// notification.DefaultID holds the default value on creation for the id field.
+	notification.DefaultID = notificationDescID.Default.(func() string)
+	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	notification.IDValidator = notificationDescID.Validators[0].(func(string) error)
 	providerrefMixin := schema.ProviderRef{}.Mixin()
 	providerrefMixinFields0 := providerrefMixin[0].Fields()
 	_ = providerrefMixinFields0
@@ -367,6 +416,37 @@ func init() {
 	publicationreplayDescKey := publicationreplayFields[1].Descriptor()
 	// publicationreplay.KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	publicationreplay.KeyValidator = publicationreplayDescKey.Validators[0].(func(string) error)
+	pushdeviceMixin := schema.PushDevice{}.Mixin()
+	pushdeviceMixinHooks2 := pushdeviceMixin[2].Hooks()
+	pushdevice.Hooks[0] = pushdeviceMixinHooks2[0]
+	pushdeviceMixinInters2 := pushdeviceMixin[2].Interceptors()
+	pushdevice.Interceptors[0] = pushdeviceMixinInters2[0]
+	pushdeviceMixinFields0 := pushdeviceMixin[0].Fields()
+	_ = pushdeviceMixinFields0
+	pushdeviceMixinFields1 := pushdeviceMixin[1].Fields()
+	_ = pushdeviceMixinFields1
+	pushdeviceFields := schema.PushDevice{}.Fields()
+	_ = pushdeviceFields
+	// pushdeviceDescCreatedAt is the schema descriptor for created_at field.
+	pushdeviceDescCreatedAt := pushdeviceMixinFields1[0].Descriptor()
+	// pushdevice.DefaultCreatedAt holds the default value on creation for the created_at field.
+	pushdevice.DefaultCreatedAt = pushdeviceDescCreatedAt.Default.(func() time.Time)
+	// pushdeviceDescUpdatedAt is the schema descriptor for updated_at field.
+	pushdeviceDescUpdatedAt := pushdeviceMixinFields1[1].Descriptor()
+	// pushdevice.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	pushdevice.DefaultUpdatedAt = pushdeviceDescUpdatedAt.Default.(func() time.Time)
+	// pushdevice.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	pushdevice.UpdateDefaultUpdatedAt = pushdeviceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// pushdeviceDescRegistration is the schema descriptor for registration field.
+	pushdeviceDescRegistration := pushdeviceFields[0].Descriptor()
+	// pushdevice.RegistrationValidator is a validator for the "registration" field. It is called by the builders before save.
+	pushdevice.RegistrationValidator = pushdeviceDescRegistration.Validators[0].(func(string) error)
+	// pushdeviceDescID is the schema descriptor for id field.
+	pushdeviceDescID := pushdeviceMixinFields0[0].Descriptor()
+	// pushdevice.DefaultID holds the default value on creation for the id field.
+	pushdevice.DefaultID = pushdeviceDescID.Default.(func() string)
+	// pushdevice.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	pushdevice.IDValidator = pushdeviceDescID.Validators[0].(func(string) error)
 	syncstateMixin := schema.SyncState{}.Mixin()
 	syncstateMixinFields0 := syncstateMixin[0].Fields()
 	_ = syncstateMixinFields0
@@ -521,6 +601,18 @@ func init() {
 	veteranDescChangeSeq := veteranFields[9].Descriptor()
 	// veteran.DefaultChangeSeq holds the default value on creation for the change_seq field.
 	veteran.DefaultChangeSeq = veteranDescChangeSeq.Default.(int64)
+	// veteranDescPushEnabled is the schema descriptor for push_enabled field.
+	veteranDescPushEnabled := veteranFields[11].Descriptor()
+	// veteran.DefaultPushEnabled holds the default value on creation for the push_enabled field.
+	veteran.DefaultPushEnabled = veteranDescPushEnabled.Default.(bool)
+	// veteranDescTimeZone is the schema descriptor for time_zone field.
+	veteranDescTimeZone := veteranFields[12].Descriptor()
+	// veteran.DefaultTimeZone holds the default value on creation for the time_zone field.
+	veteran.DefaultTimeZone = veteranDescTimeZone.Default.(string)
+	// veteranDescDigestDay is the schema descriptor for digest_day field.
+	veteranDescDigestDay := veteranFields[13].Descriptor()
+	// veteran.DefaultDigestDay holds the default value on creation for the digest_day field.
+	veteran.DefaultDigestDay = veteranDescDigestDay.Default.(string)
 	// veteranDescID is the schema descriptor for id field.
 	veteranDescID := veteranMixinFields0[0].Descriptor()
 	// veteran.DefaultID holds the default value on creation for the id field.

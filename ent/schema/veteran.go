@@ -34,6 +34,16 @@ func (Veteran) Fields() []ent.Field {
 		// The veteran's last change-log Seq: bumped under this row's lock in
 		// the writing transaction, which makes the change log commit-ordered.
 		field.Int64("change_seq").Default(0).Annotations(entgql.Skip(entgql.SkipAll)),
+		// Notification preferences (shown through Viewer.notificationPreferences):
+		// email for each care-team message, a daily digest or none; pushes
+		// on or off; the IANA time zone the digest's hour is local to.
+		field.Enum("email_frequency").Values("EACH_MESSAGE", "DAILY_DIGEST", "NONE").Default("EACH_MESSAGE").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Bool("push_enabled").Default(true).Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("time_zone").Default("America/New_York").Annotations(entgql.Skip(entgql.SkipAll)),
+		// The local day (YYYY-MM-DD) of the last digest decision, so each
+		// day is digested once.
+		field.String("digest_day").Default("").Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -3,6 +3,9 @@
 package veteran
 
 import (
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"entgo.io/ent"
@@ -39,6 +42,14 @@ const (
 	FieldLastActiveAt = "last_active_at"
 	// FieldChangeSeq holds the string denoting the change_seq field in the database.
 	FieldChangeSeq = "change_seq"
+	// FieldEmailFrequency holds the string denoting the email_frequency field in the database.
+	FieldEmailFrequency = "email_frequency"
+	// FieldPushEnabled holds the string denoting the push_enabled field in the database.
+	FieldPushEnabled = "push_enabled"
+	// FieldTimeZone holds the string denoting the time_zone field in the database.
+	FieldTimeZone = "time_zone"
+	// FieldDigestDay holds the string denoting the digest_day field in the database.
+	FieldDigestDay = "digest_day"
 	// EdgeAssociations holds the string denoting the associations edge name in mutations.
 	EdgeAssociations = "associations"
 	// EdgeFolders holds the string denoting the folders edge name in mutations.
@@ -94,6 +105,10 @@ var Columns = []string{
 	FieldIncludeSignature,
 	FieldLastActiveAt,
 	FieldChangeSeq,
+	FieldEmailFrequency,
+	FieldPushEnabled,
+	FieldTimeZone,
+	FieldDigestDay,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -132,11 +147,44 @@ var (
 	DefaultIncludeSignature bool
 	// DefaultChangeSeq holds the default value on creation for the "change_seq" field.
 	DefaultChangeSeq int64
+	// DefaultPushEnabled holds the default value on creation for the "push_enabled" field.
+	DefaultPushEnabled bool
+	// DefaultTimeZone holds the default value on creation for the "time_zone" field.
+	DefaultTimeZone string
+	// DefaultDigestDay holds the default value on creation for the "digest_day" field.
+	DefaultDigestDay string
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
+
+// EmailFrequency defines the type for the "email_frequency" enum field.
+type EmailFrequency string
+
+// EmailFrequencyEACH_MESSAGE is the default value of the EmailFrequency enum.
+const DefaultEmailFrequency = EmailFrequencyEACH_MESSAGE
+
+// EmailFrequency values.
+const (
+	EmailFrequencyEACH_MESSAGE EmailFrequency = "EACH_MESSAGE"
+	EmailFrequencyDAILY_DIGEST EmailFrequency = "DAILY_DIGEST"
+	EmailFrequencyNONE         EmailFrequency = "NONE"
+)
+
+func (ef EmailFrequency) String() string {
+	return string(ef)
+}
+
+// EmailFrequencyValidator is a validator for the "email_frequency" field enum values. It is called by the builders before save.
+func EmailFrequencyValidator(ef EmailFrequency) error {
+	switch ef {
+	case EmailFrequencyEACH_MESSAGE, EmailFrequencyDAILY_DIGEST, EmailFrequencyNONE:
+		return nil
+	default:
+		return fmt.Errorf("veteran: invalid enum value for email_frequency field: %q", ef)
+	}
+}
 
 // OrderOption defines the ordering options for the Veteran queries.
 type OrderOption func(*sql.Selector)
@@ -204,6 +252,26 @@ func ByLastActiveAt(opts ...sql.OrderTermOption) OrderOption {
 // ByChangeSeq orders the results by the change_seq field.
 func ByChangeSeq(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldChangeSeq, opts...).ToFunc()
+}
+
+// ByEmailFrequency orders the results by the email_frequency field.
+func ByEmailFrequency(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEmailFrequency, opts...).ToFunc()
+}
+
+// ByPushEnabled orders the results by the push_enabled field.
+func ByPushEnabled(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPushEnabled, opts...).ToFunc()
+}
+
+// ByTimeZone orders the results by the time_zone field.
+func ByTimeZone(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTimeZone, opts...).ToFunc()
+}
+
+// ByDigestDay orders the results by the digest_day field.
+func ByDigestDay(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDigestDay, opts...).ToFunc()
 }
 
 // ByAssociationsCount orders the results by associations count.
@@ -288,4 +356,22 @@ func newThreadsStep() *sqlgraph.Step {
 		sqlgraph.To(ThreadsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ThreadsTable, ThreadsColumn),
 	)
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e EmailFrequency) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *EmailFrequency) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = EmailFrequency(str)
+	if err := EmailFrequencyValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid EmailFrequency", str)
+	}
+	return nil
 }

@@ -125,6 +125,21 @@ func ChangeSeq(v int64) predicate.Veteran {
 	return predicate.Veteran(sql.FieldEQ(FieldChangeSeq, v))
 }
 
+// PushEnabled applies equality check predicate on the "push_enabled" field. It's identical to PushEnabledEQ.
+func PushEnabled(v bool) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEQ(FieldPushEnabled, v))
+}
+
+// TimeZone applies equality check predicate on the "time_zone" field. It's identical to TimeZoneEQ.
+func TimeZone(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEQ(FieldTimeZone, v))
+}
+
+// DigestDay applies equality check predicate on the "digest_day" field. It's identical to DigestDayEQ.
+func DigestDay(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEQ(FieldDigestDay, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Veteran {
 	return predicate.Veteran(sql.FieldEQ(FieldCreatedAt, v))
@@ -788,6 +803,166 @@ func ChangeSeqLT(v int64) predicate.Veteran {
 // ChangeSeqLTE applies the LTE predicate on the "change_seq" field.
 func ChangeSeqLTE(v int64) predicate.Veteran {
 	return predicate.Veteran(sql.FieldLTE(FieldChangeSeq, v))
+}
+
+// EmailFrequencyEQ applies the EQ predicate on the "email_frequency" field.
+func EmailFrequencyEQ(v EmailFrequency) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEQ(FieldEmailFrequency, v))
+}
+
+// EmailFrequencyNEQ applies the NEQ predicate on the "email_frequency" field.
+func EmailFrequencyNEQ(v EmailFrequency) predicate.Veteran {
+	return predicate.Veteran(sql.FieldNEQ(FieldEmailFrequency, v))
+}
+
+// EmailFrequencyIn applies the In predicate on the "email_frequency" field.
+func EmailFrequencyIn(vs ...EmailFrequency) predicate.Veteran {
+	return predicate.Veteran(sql.FieldIn(FieldEmailFrequency, vs...))
+}
+
+// EmailFrequencyNotIn applies the NotIn predicate on the "email_frequency" field.
+func EmailFrequencyNotIn(vs ...EmailFrequency) predicate.Veteran {
+	return predicate.Veteran(sql.FieldNotIn(FieldEmailFrequency, vs...))
+}
+
+// PushEnabledEQ applies the EQ predicate on the "push_enabled" field.
+func PushEnabledEQ(v bool) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEQ(FieldPushEnabled, v))
+}
+
+// PushEnabledNEQ applies the NEQ predicate on the "push_enabled" field.
+func PushEnabledNEQ(v bool) predicate.Veteran {
+	return predicate.Veteran(sql.FieldNEQ(FieldPushEnabled, v))
+}
+
+// TimeZoneEQ applies the EQ predicate on the "time_zone" field.
+func TimeZoneEQ(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEQ(FieldTimeZone, v))
+}
+
+// TimeZoneNEQ applies the NEQ predicate on the "time_zone" field.
+func TimeZoneNEQ(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldNEQ(FieldTimeZone, v))
+}
+
+// TimeZoneIn applies the In predicate on the "time_zone" field.
+func TimeZoneIn(vs ...string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldIn(FieldTimeZone, vs...))
+}
+
+// TimeZoneNotIn applies the NotIn predicate on the "time_zone" field.
+func TimeZoneNotIn(vs ...string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldNotIn(FieldTimeZone, vs...))
+}
+
+// TimeZoneGT applies the GT predicate on the "time_zone" field.
+func TimeZoneGT(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldGT(FieldTimeZone, v))
+}
+
+// TimeZoneGTE applies the GTE predicate on the "time_zone" field.
+func TimeZoneGTE(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldGTE(FieldTimeZone, v))
+}
+
+// TimeZoneLT applies the LT predicate on the "time_zone" field.
+func TimeZoneLT(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldLT(FieldTimeZone, v))
+}
+
+// TimeZoneLTE applies the LTE predicate on the "time_zone" field.
+func TimeZoneLTE(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldLTE(FieldTimeZone, v))
+}
+
+// TimeZoneContains applies the Contains predicate on the "time_zone" field.
+func TimeZoneContains(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldContains(FieldTimeZone, v))
+}
+
+// TimeZoneHasPrefix applies the HasPrefix predicate on the "time_zone" field.
+func TimeZoneHasPrefix(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldHasPrefix(FieldTimeZone, v))
+}
+
+// TimeZoneHasSuffix applies the HasSuffix predicate on the "time_zone" field.
+func TimeZoneHasSuffix(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldHasSuffix(FieldTimeZone, v))
+}
+
+// TimeZoneEqualFold applies the EqualFold predicate on the "time_zone" field.
+func TimeZoneEqualFold(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEqualFold(FieldTimeZone, v))
+}
+
+// TimeZoneContainsFold applies the ContainsFold predicate on the "time_zone" field.
+func TimeZoneContainsFold(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldContainsFold(FieldTimeZone, v))
+}
+
+// DigestDayEQ applies the EQ predicate on the "digest_day" field.
+func DigestDayEQ(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEQ(FieldDigestDay, v))
+}
+
+// DigestDayNEQ applies the NEQ predicate on the "digest_day" field.
+func DigestDayNEQ(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldNEQ(FieldDigestDay, v))
+}
+
+// DigestDayIn applies the In predicate on the "digest_day" field.
+func DigestDayIn(vs ...string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldIn(FieldDigestDay, vs...))
+}
+
+// DigestDayNotIn applies the NotIn predicate on the "digest_day" field.
+func DigestDayNotIn(vs ...string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldNotIn(FieldDigestDay, vs...))
+}
+
+// DigestDayGT applies the GT predicate on the "digest_day" field.
+func DigestDayGT(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldGT(FieldDigestDay, v))
+}
+
+// DigestDayGTE applies the GTE predicate on the "digest_day" field.
+func DigestDayGTE(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldGTE(FieldDigestDay, v))
+}
+
+// DigestDayLT applies the LT predicate on the "digest_day" field.
+func DigestDayLT(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldLT(FieldDigestDay, v))
+}
+
+// DigestDayLTE applies the LTE predicate on the "digest_day" field.
+func DigestDayLTE(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldLTE(FieldDigestDay, v))
+}
+
+// DigestDayContains applies the Contains predicate on the "digest_day" field.
+func DigestDayContains(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldContains(FieldDigestDay, v))
+}
+
+// DigestDayHasPrefix applies the HasPrefix predicate on the "digest_day" field.
+func DigestDayHasPrefix(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldHasPrefix(FieldDigestDay, v))
+}
+
+// DigestDayHasSuffix applies the HasSuffix predicate on the "digest_day" field.
+func DigestDayHasSuffix(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldHasSuffix(FieldDigestDay, v))
+}
+
+// DigestDayEqualFold applies the EqualFold predicate on the "digest_day" field.
+func DigestDayEqualFold(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEqualFold(FieldDigestDay, v))
+}
+
+// DigestDayContainsFold applies the ContainsFold predicate on the "digest_day" field.
+func DigestDayContainsFold(v string) predicate.Veteran {
+	return predicate.Veteran(sql.FieldContainsFold(FieldDigestDay, v))
 }
 
 // HasAssociations applies the HasEdge predicate on the "associations" edge.

@@ -13,6 +13,8 @@ import (
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/thread"
+	"github.com/va/vams/ent/veteran"
+	"github.com/va/vams/internal/domain/inbox"
 )
 
 // The author of a message.
@@ -222,6 +224,22 @@ type MoveThreadInput struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of setNotificationPreferences, registerPushDevice and removePushDevice.
+type NotificationPreferencesPayload struct {
+	// The preferences as saved.
+	NotificationPreferences *inbox.NotificationPreferences `json:"notificationPreferences"`
+	// The `clientMutationId` of the input, unchanged.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// An app installation's push registration.
+type PushDeviceInput struct {
+	// The registration the app got from the push service (opaque to VAMS; at most 512 bytes).
+	Registration string `json:"registration"`
+	// Any string; returned unchanged in the payload (Relay).
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 // A folder to rename.
 type RenameFolderInput struct {
 	// The folder's ID: one of the veteran's own folders.
@@ -343,6 +361,18 @@ type SendMessageInput struct {
 	// input within 24 hours answers with what the first call made and acts
 	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
 	// it every call acts. Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// Notification preferences to change; a field left out (or null) is unchanged.
+type SetNotificationPreferencesInput struct {
+	// How often to email.
+	Email *veteran.EmailFrequency `json:"email,omitempty"`
+	// Whether to send pushes.
+	Push *bool `json:"push,omitempty"`
+	// An IANA time zone name, such as `America/Chicago`.
+	TimeZone *string `json:"timeZone,omitempty"`
+	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 

@@ -37,6 +37,7 @@ import (
 	"github.com/va/vams/providers"
 	"github.com/va/vams/providers/mhv"
 	"github.com/va/vams/providers/mhv/mhvsim"
+	"github.com/va/vams/providers/notify"
 	"github.com/va/vams/providers/notify/notifysim"
 	"github.com/va/vams/providers/oh"
 	"github.com/va/vams/providers/oh/ohsim"
@@ -206,6 +207,19 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err := putCutovers(ctx, a.Inbox, cfg.CutoverSchedule); err != nil {
 		return fail(err)
 	}
+	notifyCfg := notify.Config{BaseURL: cfg.NotifyBaseURL, APIKey: cfg.NotifyAPIKey, MobileApp: cfg.NotifyMobileApp,
+		PushTemplateID: cfg.NotifyPushTemplate, EmailTemplateID: cfg.NotifyEmailTemplate, DigestTemplateID: cfg.NotifyDigestTemplate,
+		HTTPClient: opts.HTTPClient}
+	if demoMode {
+		notifyCfg = demoNotify(cfg, notifyCfg)
+	}
+	if notifyCfg.BaseURL != "" {
+		if ec.Notifications, err = notify.New(notifyCfg); err != nil {
+			return fail(err)
+		}
+	} else {
+		log.Warn("no notification service configured (VAMS_NOTIFY_BASE_URL): veterans get no push or email notifications")
+	}
 	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: a.Bus, Limiter: limiter, Clock: clk,
 		Capabilities: providers.CapabilitiesOf(ec.Providers...), ChangeRetention: cfg.ChangeRetention,
 		OnIDConflict: func(ctx context.Context, c inbox.IDConflict) {
@@ -213,9 +227,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			log.WarnContext(ctx, "provider id reused for a different message: stored as a new message, the old one kept",
 				"provider", string(c.Provider), "veteran_id", c.VeteranID, "external_id", c.ExternalID,
 				"old_message_id", c.Old, "new_message_id", c.New)
-		}})
+		},
+		Notifier: outbox})
 	ec.Inbox = a.Inbox
 	ec.Observe, ec.OnBreaker = a.Metrics.ObserveProvider, a.Metrics.SetBreaker
+	ec.OnNotification, ec.OnNotifyBreaker, ec.DigestHour = a.Metrics.ObserveNotification, a.Metrics.SetNotifyBreaker, cfg.NotifyDigestHour
 	if ec.ReconcileInterval == 0 {
 		ec.ReconcileInterval = cfg.ReconcileInterval
 	}
@@ -265,7 +281,7 @@ func (a *App) buildEdge(verifier *auth.Verifier, publicationSecret []byte, log *
 		Ops: &ops.View{Client: a.Store.Client, Retry: a.Engine.RetryDelivery, Circuit: a.circuits,
 			Release: func(ctx context.Context, k, vid string, discard bool) error {
 				return a.Engine.ReleaseHeld(ctx, providerkind.Kind(k), vid, discard)
-			}},
+			}, NotifyCircuit: a.Engine.NotificationCircuit, RetryNotify: a.Engine.RetryNotification},
 		Metrics: promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}),
 		Demo:    demoMode, Issuer: a.Issuer}
 	if demoMode {

@@ -10,6 +10,7 @@ import (
 	"github.com/va/vams/internal/edge"
 	"github.com/va/vams/internal/platform/config"
 	"github.com/va/vams/providers/mhv"
+	"github.com/va/vams/providers/notify"
 	"github.com/va/vams/providers/notify/notifysim"
 	"github.com/va/vams/providers/oh"
 )
@@ -74,6 +75,18 @@ func demoProviders(cfg config.Config, m mhv.Config, o oh.Config) (mhv.Config, oh
 	o.Authority = demo.OHAuthority
 	o.Credentials = oh.BearerToken(cmp.Or(cfg.OHToken, demoOHToken))
 	return m, o
+}
+
+// demoNotify points the notification adapter at the demo's service: the
+// simulator on this server, or VAMS_NOTIFY_BASE_URL, with the demo key and
+// templates unless others are configured.
+func demoNotify(cfg config.Config, n notify.Config) notify.Config {
+	n.BaseURL = cmp.Or(cfg.NotifyBaseURL, cfg.PublicURL+edge.SimNotifyPath)
+	n.APIKey = cmp.Or(cfg.NotifyAPIKey, demo.NotifyAPIKey)
+	n.PushTemplateID = cmp.Or(n.PushTemplateID, demo.NotifyPushTemplate)
+	n.EmailTemplateID = cmp.Or(n.EmailTemplateID, demo.NotifyEmailTemplate)
+	n.DigestTemplateID = cmp.Or(n.DigestTemplateID, demo.NotifyDigestTemplate)
+	return n
 }
 
 // startDemoData adds the VAMS-only demo data (tags, Travel Claims, drafts)

@@ -15,6 +15,8 @@ import (
 //	POST /ops/deliveries/{id}/retry     re-queue one
 //	POST /ops/sync/{provider}/{veteranId}/release   apply a held scan's deletes
 //	POST /ops/sync/{provider}/{veteranId}/discard   keep VAMS's messages instead
+//	GET  /ops/notifications             circuit, pending count, failed notifications
+//	POST /ops/notifications/{id}/retry  re-queue a failed one (same reference)
 
 func (h *Handler) opsSync() http.Handler {
 	return answerJSON(h, "providers", "ops sync status failed", h.cfg.Ops.Sync)
@@ -26,6 +28,24 @@ func (h *Handler) opsFailed() http.Handler {
 
 func (h *Handler) opsUnknown() http.Handler {
 	return answerJSON(h, "unknown", "ops unknown deliveries failed", h.cfg.Ops.UnknownDeliveries)
+}
+
+func (h *Handler) opsNotifications() http.Handler {
+	return answerJSON(h, "notifications", "ops notifications failed", h.cfg.Ops.Notifications)
+}
+
+func (h *Handler) opsRetryNotification(w http.ResponseWriter, r *http.Request) {
+	err := h.cfg.Ops.RetryNotification(r.Context(), r.PathValue("id"))
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusAccepted, map[string]string{"status": "PENDING"})
+	case errors.Is(err, ops.ErrNotFound):
+		writeError(w, r, http.StatusNotFound, CodeNotFound, "No such notification.")
+	case errors.Is(err, ops.ErrNotRetryable):
+		writeError(w, r, http.StatusConflict, CodeNotRetryable, "Only failed notifications can be retried.")
+	default:
+		internalError(h.cfg.Log, writeError, w, r, "ops notification retry failed", err)
+	}
 }
 
 // answerJSON answers {key: what read returns}, or an internal error logged

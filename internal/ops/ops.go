@@ -39,6 +39,11 @@ type View struct {
 	// Release releases (or, with discard, discards) a veteran's held scans
 	// with a provider (Engine.ReleaseHeld).
 	Release func(ctx context.Context, provider, veteranID string, discard bool) error
+	// NotifyCircuit is the notification service's circuit state and
+	// RetryNotify re-queues a failed notification (Engine.RetryNotification);
+	// both nil when notifications are off.
+	NotifyCircuit func() string
+	RetryNotify   func(ctx context.Context, id string) error
 }
 
 // HeldSync is a veteran whose scans with a provider are held (SUSPECT):

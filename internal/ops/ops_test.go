@@ -2,7 +2,6 @@ package ops_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -17,17 +16,7 @@ import (
 
 func call(t *testing.T, s *vamstest.System, method, path, token string, out any) int {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.URL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if out != nil {
-		_ = json.NewDecoder(res.Body).Decode(out)
-	}
-	return res.StatusCode
+	return s.Call(method, path, token, out)
 }
 
 // A message the provider refuses for good is FAILED with a reason the

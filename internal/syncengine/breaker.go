@@ -22,21 +22,28 @@ type guarded struct {
 
 func guard(p providers.Provider, cfg Config) *guarded {
 	g := &guarded{Provider: p, observe: cfg.Observe}
-	g.cb = gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
-		Name:        string(p.Kind()),
+	g.cb = newBreaker(string(p.Kind()), cfg, func(open bool) {
+		if cfg.OnBreaker != nil {
+			cfg.OnBreaker(p.Kind(), open)
+		}
+	})
+	return g
+}
+
+// newBreaker is the one breaker policy of every outside service the engine
+// calls (providers and the notification service): open after 5 transient
+// failures in a row, for cfg.BreakerTimeout, then one trial call.
+func newBreaker(name string, cfg Config, onChange func(open bool)) *gobreaker.CircuitBreaker[any] {
+	return gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
+		Name:        name,
 		MaxRequests: 1,
 		Timeout:     cfg.BreakerTimeout,
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 5 },
 		IsSuccessful: func(err error) bool {
 			return err == nil || !providers.Retryable(err) || errors.Is(err, context.Canceled)
 		},
-		OnStateChange: func(_ string, _, to gobreaker.State) {
-			if cfg.OnBreaker != nil {
-				cfg.OnBreaker(p.Kind(), to == gobreaker.StateOpen)
-			}
-		},
+		OnStateChange: func(_ string, _, to gobreaker.State) { onChange(to == gobreaker.StateOpen) },
 	})
-	return g
 }
 
 // errCircuitOpen is what callers see while the breaker is open.

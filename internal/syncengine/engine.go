@@ -93,6 +93,15 @@ type Config struct {
 	// NoBodyBackfill leaves missing bodies to read-through on open (tests of
 	// read-through).
 	NoBodyBackfill bool
+	// Notifications is the notification service (nil: notifications are
+	// recorded but not sent); OnNotification receives each notification's
+	// outcome ("sent", "failed") by channel, OnNotifyBreaker its circuit's
+	// state changes (metrics).
+	Notifications   NotificationService
+	OnNotification  func(channel, outcome string)
+	OnNotifyBreaker func(open bool)
+	// DigestHour is the local hour (0–23) daily digests go at.
+	DigestHour int
 	// EchoWait bounds how long a veteran-sent provider message waits for the
 	// local send it may echo before it is ingested as new (default 2m).
 	EchoWait time.Duration
@@ -108,6 +117,7 @@ type Engine struct {
 	providers map[providerkind.Kind]*guarded
 	river     *river.Client[*sql.Tx]
 	fresh     *freshness // nil when freshness on demand is off
+	notifier  *notifier  // nil when no notification service is configured
 }
 
 // New builds the engine and its job queue; call Start to run workers.
@@ -138,6 +148,7 @@ func New(cfg Config) (*Engine, error) {
 		e.providers[p.Kind()] = guard(p, cfg)
 		kinds = append(kinds, p.Kind())
 	}
+	e.notifier = newNotifier(cfg)
 	if cfg.FreshnessBound > 0 {
 		e.fresh = newFreshness(cfg, kinds)
 	}
@@ -153,6 +164,9 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, river.WorkFunc(e.workApplyCutovers))
 	river.AddWorker(workers, river.WorkFunc(e.workPruneChanges))
 	river.AddWorker(workers, river.WorkFunc(e.workBodies))
+	river.AddWorker(workers, river.WorkFunc(e.workNotify))
+	river.AddWorker(workers, river.WorkFunc(e.workEmailPreference))
+	river.AddWorker(workers, river.WorkFunc(e.workDigests))
 	rc := &river.Config{
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers},
 			queueBodies: {MaxWorkers: cfg.BodyWorkers}},
@@ -176,6 +190,8 @@ func New(cfg Config) (*Engine, error) {
 		func() (river.JobArgs, *river.InsertOpts) { return pruneKeysArgs{}, nil }, nil),
 		river.NewPeriodicJob(river.PeriodicInterval(pruneEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return pruneChangesArgs{}, nil }, nil),
+		river.NewPeriodicJob(river.PeriodicInterval(digestEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return digestArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(cutoverEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return applyCutoversArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
 	var err error

@@ -293,3 +293,20 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 		time.Sleep(25 * time.Millisecond)
 	}
 }
+
+// Call sends a bodiless request to path with a bearer token (an operator's
+// for /ops/) and decodes a JSON answer into out (may be nil).
+func (s *System) Call(method, path, token string, out any) int {
+	s.T.Helper()
+	req, _ := http.NewRequest(method, s.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	if out != nil {
+		_ = json.NewDecoder(res.Body).Decode(out)
+	}
+	return res.StatusCode
+}

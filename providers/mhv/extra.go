@@ -166,3 +166,36 @@ func (c *Client) Attachment(ctx context.Context, v providers.Veteran, messageID,
 	}
 	return a, nil
 }
+
+// mhvNotifyMe is the number POST preferences/notification takes for each
+// frequency ({"0":"None","1":"Each message","2":"Once daily"}, mhv §3 #2).
+var mhvNotifyMe = map[providers.EmailFrequency]int{providers.EmailNone: 0, providers.EmailEachMessage: 1, providers.EmailDaily: 2}
+
+// emailSettings is GET preferences/notification's answer (the part VAMS uses).
+type emailSettings struct {
+	EmailAddress string `json:"emailAddress"`
+}
+
+// SetEmailFrequency writes MHV's email notification frequency (POST
+// preferences/notification). MHV wants the email address with it, so the
+// address it holds is read first (GET) and sent back unchanged.
+func (c *Client) SetEmailFrequency(ctx context.Context, v providers.Veteran, f providers.EmailFrequency) error {
+	n, ok := mhvNotifyMe[f]
+	if !ok {
+		return rejected("", "Unknown email frequency.")
+	}
+	cur, err := fetchJSON(ctx, c, v.MHVCorrelationID, call{method: http.MethodGet, path: "preferences/notification"},
+		func(b []byte) (emailSettings, error) {
+			var out emailSettings
+			return out, json.Unmarshal(b, &out)
+		})
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(map[string]any{"emailAddress": cur.EmailAddress, "notifyMe": n})
+	if err != nil {
+		return err
+	}
+	_, _, err = c.do(ctx, v.MHVCorrelationID, call{method: http.MethodPost, path: "preferences/notification", body: body, contentType: "application/json"})
+	return err
+}

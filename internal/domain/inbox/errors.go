@@ -47,6 +47,7 @@ const (
 	CodeRateLimited               Code = "RATE_LIMITED"
 	CodeInvalidText               Code = "INVALID_TEXT"
 	CodeIdempotencyKeyReused      Code = "IDEMPOTENCY_KEY_REUSED"
+	CodeUnknownTimeZone           Code = "UNKNOWN_TIME_ZONE"
 )
 
 // Error is a rule the veteran's request broke. Message is safe to show and

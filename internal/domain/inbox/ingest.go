@@ -276,6 +276,11 @@ func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming,
 	if _, err := up.Save(ctx); err != nil {
 		return "", err
 	}
+	if unread && m.Status != providers.StatusDeleted {
+		if err := s.recordNotifications(ctx, tx, in, msg.ID, sentAt); err != nil {
+			return "", err
+		}
+	}
 	return msg.ID, s.change(ctx, tx, in.VeteranID, EntityMessage, msg.ID, change.OpCREATED,
 		events.Event{Kind: events.MessageAdded, ThreadID: th.ID, MessageID: msg.ID})
 }

@@ -32,13 +32,16 @@ type Config struct {
 	// under an id VAMS held for another message (for a log line and a
 	// metric; ids only).
 	OnIDConflict func(context.Context, IDConflict)
+	// Notifier queues the notification calls of arriving care-team
+	// messages; nil records no notifications.
+	Notifier Notifier
 }
 
 // New returns the inbox service.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, outbox: cfg.Outbox, events: cfg.Events, limiter: cfg.Limiter, clock: clock.Or(cfg.Clock),
 		capabilities: cfg.Capabilities, changeRetention: cfg.ChangeRetention,
-		onIDConflict: cfg.OnIDConflict}
+		onIDConflict: cfg.OnIDConflict, notifier: cfg.Notifier}
 	if s.changeRetention <= 0 {
 		s.changeRetention = DefaultChangeRetention
 	}

@@ -47,6 +47,7 @@ type Service struct {
 	// changeRetention: see Config.ChangeRetention.
 	changeRetention time.Duration
 	onIDConflict    func(context.Context, IDConflict)
+	notifier        Notifier
 
 	// systemFolders caches veteran ID + kind → folder ID: system folders are
 	// created once and never renamed, moved or deleted.

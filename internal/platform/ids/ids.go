@@ -27,6 +27,9 @@ const (
 	ProviderRef = "prf"
 	SyncState   = "syn"
 	AtomEntry   = "atm"
+	// Notification and PushDevice are never shown to clients.
+	Notification = "ntf"
+	PushDevice   = "pdv"
 )
 
 var (

@@ -30,6 +30,9 @@ type Metrics struct {
 	providerErrors  *prometheus.CounterVec
 	breakerOpen     *prometheus.GaugeVec
 	idConflicts     *prometheus.CounterVec
+	notifySent      *prometheus.CounterVec
+	notifyFailed    *prometheus.CounterVec
+	notifyOpen      prometheus.Gauge
 	subscriberCount prometheus.GaugeFunc
 	// registered is every collector in Registry, for Names.
 	registered []prometheus.Collector
@@ -62,8 +65,18 @@ func New(db *sql.DB, dialect string, subscribers func() int) *Metrics {
 			Name: "vams_sync_id_conflicts_total",
 			Help: "Provider messages that arrived under an id VAMS held for a different message (an id reset), by provider.",
 		}, []string{"provider"}),
+		notifySent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vams_notifications_sent_total", Help: "Notifications the notification service accepted, by channel (push, email).",
+		}, []string{"channel"}),
+		notifyFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vams_notifications_failed_total", Help: "Notifications that gave up (FAILED, listed at /ops/notifications), by channel.",
+		}, []string{"channel"}),
+		notifyOpen: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "vams_notify_circuit_open", Help: "1 while the notification service's circuit breaker is open.",
+		}),
 	}
 	m.registered = []prometheus.Collector{m.operations, m.errors, m.providerCalls, m.providerErrors, m.breakerOpen, m.idConflicts,
+		m.notifySent, m.notifyFailed, m.notifyOpen,
 		collectors.NewDBStatsCollector(db, "vams"), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&dbCollector{db: db, dialect: dialect}}
 	if subscribers != nil {
@@ -110,6 +123,24 @@ func (m *Metrics) SetBreaker(k providerkind.Kind, open bool) {
 // IDConflict counts a provider message stored under an id VAMS held for
 // another message.
 func (m *Metrics) IDConflict(k providerkind.Kind) { m.idConflicts.WithLabelValues(string(k)).Inc() }
+
+// ObserveNotification counts a notification's outcome ("sent" or "failed").
+func (m *Metrics) ObserveNotification(channel, outcome string) {
+	if outcome == "sent" {
+		m.notifySent.WithLabelValues(channel).Inc()
+	} else {
+		m.notifyFailed.WithLabelValues(channel).Inc()
+	}
+}
+
+// SetNotifyBreaker records whether the notification service's circuit is open.
+func (m *Metrics) SetNotifyBreaker(open bool) {
+	v := 0.0
+	if open {
+		v = 1
+	}
+	m.notifyOpen.Set(v)
+}
 
 // ObserveProvider records one provider call.
 func (m *Metrics) ObserveProvider(k providerkind.Kind, call string, d time.Duration, err error) {

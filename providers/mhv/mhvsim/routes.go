@@ -50,6 +50,8 @@ func (s *Simulator) routes() {
 	p("GET", "alltriageteams", s.allTriageTeams)
 	p("GET", "preferences/signature", s.getSignature)
 	p("POST", "preferences/signature", s.postSignature)
+	p("GET", "preferences/notification", s.getNotification)
+	p("POST", "preferences/notification", s.postNotification)
 	p("POST", "preferences/patientpreferredtriagegroups", s.preferredTeams)
 	s.api = m
 	s.controlRoutes()

@@ -118,6 +118,9 @@ type patient struct {
 	Patient
 	userID    int64
 	signature map[string]any
+	// notify is MHV's email notification frequency (notifyMe: "None",
+	// "Each message", "Once daily"; "" reads as "Each message").
+	notify    string
 	preferred map[int64]bool
 	folders   []customFolder // in creation order
 }

@@ -25,6 +25,7 @@ type savedState struct {
 
 type savedPatient struct {
 	Signature map[string]any `json:"signature,omitempty"`
+	NotifyMe  string         `json:"notifyMe,omitempty"`
 	Preferred map[int64]bool `json:"preferred,omitempty"`
 	Folders   []savedFolder  `json:"folders,omitempty"`
 }
@@ -96,7 +97,7 @@ func (s *Simulator) snapshot() any {
 	st := savedState{NextID: s.nextID, Patients: map[string]savedPatient{},
 		Idem: s.idem, Messages: make([]savedMessage, 0, len(s.order)), Seeded: s.seeded.Names()}
 	for corr, p := range s.patients {
-		sp := savedPatient{Signature: p.signature, Preferred: p.preferred}
+		sp := savedPatient{Signature: p.signature, NotifyMe: p.notify, Preferred: p.preferred}
 		for _, f := range p.folders {
 			sp.Folders = append(sp.Folders, savedFolder{ID: f.id, Name: f.name})
 		}
@@ -132,6 +133,7 @@ func (s *Simulator) restore(st savedState) {
 		if sp.Signature != nil {
 			p.signature = sp.Signature
 		}
+		p.notify = sp.NotifyMe
 		for id, v := range sp.Preferred {
 			p.preferred[id] = v
 		}

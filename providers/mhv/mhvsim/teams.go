@@ -1,9 +1,11 @@
 package mhvsim
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 )
 
 // Triage teams, the veteran's preferred teams and signature.
@@ -120,4 +122,44 @@ func (s *Simulator) preferredTeams(w http.ResponseWriter, r *http.Request, p *pa
 		p.preferred[flexInt(e["triageTeamId"])] = v == true || v == "true"
 	}
 	success(w)
+}
+
+// notifyFrequencies are MHV's notifyMe values by the number POST takes
+// (preferences/notification/list: {"0":"None","1":"Each message","2":"Once daily"}).
+var notifyFrequencies = []string{"None", "Each message", "Once daily"}
+
+// emailOf is the address MHV holds for a patient (the simulator makes one up).
+func emailOf(p *patient) string { return "patient" + p.CorrelationID + "@example.com" }
+
+func (s *Simulator) getNotification(w http.ResponseWriter, _ *http.Request, p *patient) {
+	writeJSON(w, http.StatusOK, map[string]any{"emailAddress": emailOf(p), "notifyMe": cmp.Or(p.notify, notifyFrequencies[1])})
+}
+
+func (s *Simulator) postNotification(w http.ResponseWriter, r *http.Request, p *patient) {
+	var in struct {
+		EmailAddress string `json:"emailAddress"`
+		NotifyMe     *int   `json:"notifyMe"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in); err != nil || in.NotifyMe == nil ||
+		*in.NotifyMe < 0 || *in.NotifyMe >= len(notifyFrequencies) {
+		mhvError(w, http.StatusInternalServerError, 99, "", "Unknown application error occurred")
+		return
+	}
+	if in.EmailAddress == "" || strings.ContainsAny(in.EmailAddress, " \t") || !strings.Contains(in.EmailAddress, "@") {
+		mhvError(w, http.StatusBadRequest, 152, "", "Email address is invalid")
+		return
+	}
+	p.notify = notifyFrequencies[*in.NotifyMe]
+	w.WriteHeader(http.StatusOK)
+}
+
+// NotifyMe is a patient's email notification frequency as MHV holds it
+// ("None", "Each message", "Once daily"), for tests.
+func (s *Simulator) NotifyMe(correlationID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.patients[correlationID]; p != nil {
+		return cmp.Or(p.notify, notifyFrequencies[1])
+	}
+	return ""
 }

@@ -15,6 +15,9 @@ import (
 type Faults struct {
 	// Outage answers every notification call 503 without acting.
 	Outage bool `json:"outage"`
+	// Reject answers every notification call 400 (a template or recipient
+	// the service refuses), without acting.
+	Reject bool `json:"reject"`
 	// ErrorRate is the share (0 to 1) of calls answered 500 without acting.
 	ErrorRate float64 `json:"errorRate"`
 	// LoseAnswers (carried out, then the connection is closed),
@@ -33,7 +36,7 @@ func (f *faults) control(w http.ResponseWriter, r *http.Request) {
 	var in Faults
 	err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in)
 	if err != nil || in.ErrorRate < 0 || in.ErrorRate > 1 || in.LoseAnswers < 0 || in.HoldAnswers < 0 {
-		http.Error(w, "want {outage, errorRate 0..1, loseAnswers >= 0, holdAnswers >= 0, ignoreIdempotencyKey}", http.StatusBadRequest)
+		http.Error(w, "want {outage, reject, errorRate 0..1, loseAnswers >= 0, holdAnswers >= 0, ignoreIdempotencyKey}", http.StatusBadRequest)
 		return
 	}
 	f.mu.Lock()
@@ -50,9 +53,11 @@ func (f *faults) wrap(next http.Handler) http.Handler {
 	lossy := f.answers.Send(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
-		outage, rate := f.f.Outage, f.f.ErrorRate
+		outage, reject, rate := f.f.Outage, f.f.Reject, f.f.ErrorRate
 		f.mu.Unlock()
 		switch {
+		case reject:
+			apiError(w, http.StatusBadRequest, "BadRequestError", "Recipient not found")
 		case outage:
 			apiError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unavailable")
 		case rate > 0 && rand.Float64() < rate:
