@@ -155,9 +155,6 @@ func Load() (Config, error) {
 	if c.NotifyDigestHour, err = strconv.Atoi(env("VAMS_NOTIFY_DIGEST_HOUR", "8")); err != nil || c.NotifyDigestHour < 0 || c.NotifyDigestHour > 23 {
 		return c, fmt.Errorf("VAMS_NOTIFY_DIGEST_HOUR: want an hour from 0 to 23")
 	}
-	if c.NotifyBaseURL != "" && c.NotifyAPIKey == "" {
-		return c, fmt.Errorf("VAMS_NOTIFY_BASE_URL needs VAMS_NOTIFY_API_KEY")
-	}
 	if v := os.Getenv("VAMS_SEND_LIMIT_PER_HOUR"); v != "" {
 		if c.SendsPerHour, err = strconv.ParseFloat(v, 64); err != nil || !(c.SendsPerHour > 0) || math.IsInf(c.SendsPerHour, 0) {
 			return c, fmt.Errorf("VAMS_SEND_LIMIT_PER_HOUR: want a positive number of sends an hour such as 20")
@@ -188,6 +185,10 @@ func Load() (Config, error) {
 		}
 		if len(missing) > 0 {
 			return c, fmt.Errorf("production mode needs %s", strings.Join(missing, ", "))
+		}
+		// Demo mode has the simulator's key; production must name its own.
+		if c.NotifyBaseURL != "" && c.NotifyAPIKey == "" {
+			return c, fmt.Errorf("VAMS_NOTIFY_BASE_URL needs VAMS_NOTIFY_API_KEY")
 		}
 	default:
 		return c, fmt.Errorf("VAMS_MODE must be demo or production, not %q", c.Mode)
