@@ -153,18 +153,27 @@ func (p *proc) listeningURL(t *testing.T) string {
 // run in their own processes.
 func buildSimulators(t *testing.T) (mhvsim, ohsim string) {
 	t.Helper()
+	bins := buildCommands(t, "mhvsim", "ohsim")
+	return bins[0], bins[1]
+}
+
+// buildCommands builds the commands cmd/<name> and returns their paths.
+func buildCommands(t *testing.T, names ...string) []string {
+	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("needs the go tool to build cmd/mhvsim and cmd/ohsim")
+		t.Skip("needs the go tool to build the simulators")
 	}
 	dir := t.TempDir()
-	for _, c := range []string{"mhvsim", "ohsim"} {
-		out, err := exec.Command(goTool, "build", "-o", filepath.Join(dir, c), "github.com/va/vams/cmd/"+c).CombinedOutput()
+	var out []string
+	for _, c := range names {
+		log, err := exec.Command(goTool, "build", "-o", filepath.Join(dir, c), "github.com/va/vams/cmd/"+c).CombinedOutput()
 		if err != nil {
-			t.Fatalf("build %s: %v\n%s", c, err, out)
+			t.Fatalf("build %s: %v\n%s", c, err, log)
 		}
+		out = append(out, filepath.Join(dir, c))
 	}
-	return filepath.Join(dir, "mhvsim"), filepath.Join(dir, "ohsim")
+	return out
 }
 
 // freeAddr is a loopback address nothing listens on, so VAMS keeps one
