@@ -34,18 +34,9 @@ func (h *Handler) opsNotifications() http.Handler {
 	return answerJSON(h, "notifications", "ops notifications failed", h.cfg.Ops.Notifications)
 }
 
-func (h *Handler) opsRetryNotification(w http.ResponseWriter, r *http.Request) {
-	err := h.cfg.Ops.RetryNotification(r.Context(), r.PathValue("id"))
-	switch {
-	case err == nil:
-		writeJSON(w, http.StatusAccepted, map[string]string{"status": "PENDING"})
-	case errors.Is(err, ops.ErrNotFound):
-		writeError(w, r, http.StatusNotFound, CodeNotFound, "No such notification.")
-	case errors.Is(err, ops.ErrNotRetryable):
-		writeError(w, r, http.StatusConflict, CodeNotRetryable, "Only failed notifications can be retried.")
-	default:
-		internalError(h.cfg.Log, writeError, w, r, "ops notification retry failed", err)
-	}
+func (h *Handler) opsRetryNotification() http.Handler {
+	return retry(h, "PENDING", "No such notification.", "Only failed notifications can be retried.",
+		"ops notification retry failed", h.cfg.Ops.RetryNotification)
 }
 
 // answerJSON answers {key: what read returns}, or an internal error logged
@@ -61,18 +52,27 @@ func answerJSON[T any](h *Handler, key, what string, read func(context.Context) 
 	})
 }
 
-func (h *Handler) opsRetry(w http.ResponseWriter, r *http.Request) {
-	err := h.cfg.Ops.RetryDelivery(r.Context(), r.PathValue("id"))
-	switch {
-	case err == nil:
-		writeJSON(w, http.StatusAccepted, map[string]string{"status": "QUEUED"})
-	case errors.Is(err, ops.ErrNotFound):
-		writeError(w, r, http.StatusNotFound, CodeNotFound, "No such message.")
-	case errors.Is(err, ops.ErrNotRetryable):
-		writeError(w, r, http.StatusConflict, CodeNotRetryable, "Only failed deliveries can be retried.")
-	default:
-		internalError(h.cfg.Log, writeError, w, r, "ops retry failed", err)
-	}
+func (h *Handler) opsRetry() http.Handler {
+	return retry(h, "QUEUED", "No such message.", "Only failed deliveries can be retried.",
+		"ops retry failed", h.cfg.Ops.RetryDelivery)
+}
+
+// retry re-queues the item named by the path's id: 202 with its new status,
+// 404 when there is none, 409 when it is not in a retryable state.
+func retry(h *Handler, status, notFound, notRetryable, what string, requeue func(context.Context, string) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := requeue(r.Context(), r.PathValue("id"))
+		switch {
+		case err == nil:
+			writeJSON(w, http.StatusAccepted, map[string]string{"status": status})
+		case errors.Is(err, ops.ErrNotFound):
+			writeError(w, r, http.StatusNotFound, CodeNotFound, notFound)
+		case errors.Is(err, ops.ErrNotRetryable):
+			writeError(w, r, http.StatusConflict, CodeNotRetryable, notRetryable)
+		default:
+			internalError(h.cfg.Log, writeError, w, r, what, err)
+		}
+	})
 }
 
 // opsHeld serves release and discard of a veteran's held scans.

@@ -120,11 +120,11 @@ func (h *Handler) operatorRoutes(mux *http.ServeMux) {
 		mux.Handle("GET /ops/sync", h.operator(h.opsSync()))
 		mux.Handle("GET /ops/deliveries/failed", h.operator(h.opsFailed()))
 		mux.Handle("GET /ops/deliveries/unknown", h.operator(h.opsUnknown()))
-		mux.Handle("POST /ops/deliveries/{id}/retry", h.operator(http.HandlerFunc(h.opsRetry)))
+		mux.Handle("POST /ops/deliveries/{id}/retry", h.operator(h.opsRetry()))
 		mux.Handle("POST /ops/sync/{provider}/{veteranId}/release", h.operator(h.opsHeld(false)))
 		mux.Handle("POST /ops/sync/{provider}/{veteranId}/discard", h.operator(h.opsHeld(true)))
 		mux.Handle("GET /ops/notifications", h.operator(h.opsNotifications()))
-		mux.Handle("POST /ops/notifications/{id}/retry", h.operator(http.HandlerFunc(h.opsRetryNotification)))
+		mux.Handle("POST /ops/notifications/{id}/retry", h.operator(h.opsRetryNotification()))
 	}
 	if c.Inbox != nil {
 		mux.Handle("GET /ops/cutovers", h.operator(http.HandlerFunc(h.opsCutovers)))
