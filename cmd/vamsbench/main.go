@@ -58,7 +58,7 @@ func main() {
 	syncN := flag.Int("sync", envInt("BENCH_SYNC", 300), "messages per sync throughput figure (0 skips)")
 	reuse := flag.Bool("reuse", os.Getenv("BENCH_REUSE") == "1", "reuse an already generated database of the same size")
 	profile := flag.String("profile", os.Getenv("BENCH_PROFILE"), "directory for the server's CPU and allocation profiles under load, per operation (the server then runs in its own process)")
-	scenario := flag.String("scenario", os.Getenv("BENCH_SCENARIO"), `"attacks" runs only the attack shapes (no data set); empty runs everything`)
+	scenario := flag.String("scenario", os.Getenv("BENCH_SCENARIO"), `parts to run, comma-separated (api, attacks, sync, …; see scenarios); empty runs everything`)
 	attacks := flag.Int("attacks", envInt("BENCH_ATTACKS", 10), "requests per attack shape, for the server CPU each costs (0 skips)")
 	serveAddr := flag.String("serve", "", "only serve VAMS at this address over an existing database (-database or -data-dir), no seeding, sync workers off")
 	operatorAddr := flag.String("operator-addr", "", "with -serve: the operator listener (metrics, /ops/, /debug/pprof/)")
@@ -77,80 +77,142 @@ func main() {
 	if *veterans > 0 {
 		sz.Veterans = *veterans
 	}
+	picked, err := pick(*scenario)
+	if err != nil {
+		fatal(err)
+	}
 	ctx := context.Background()
 	server, stop, err := database()
 	if err != nil {
 		fatal(err)
 	}
 	defer stop()
-	opts := bench.Options{Clients: *clients, Duration: *dur, SingleOps: *single, HeavyMix: 0.3, Out: os.Stdout, Log: os.Stderr,
-		ProfileDir: *profile, Spawn: spawn}
-	runAttacks := func() {
-		if *attacks <= 0 {
-			return
-		}
-		at, err := target(server, "vams_bench_attacks", true)
-		if err != nil {
-			fatal(err)
-		}
-		if err := bench.Attacks(ctx, at, *attacks, opts); err != nil {
-			fatal(err)
+	r := &run{ctx: ctx, server: server, sz: sz, reuse: *reuse, growth: *growth, syncN: *syncN, attacks: *attacks,
+		opts: bench.Options{Clients: *clients, Duration: *dur, SingleOps: *single, HeavyMix: 0.3, Out: os.Stdout, Log: os.Stderr,
+			ProfileDir: *profile, Spawn: spawn}}
+	for _, sc := range picked {
+		fmt.Fprintf(os.Stderr, "vamsbench: scenario %s\n", sc.name)
+		if err := sc.run(r); err != nil {
+			fatal(fmt.Errorf("%s: %w", sc.name, err))
 		}
 	}
-	switch *scenario {
-	case "":
-	case "attacks":
-		runAttacks()
-		return
-	default:
-		fatal(fmt.Errorf("BENCH_SCENARIO %q: want attacks or nothing", *scenario))
-	}
+}
 
-	pristine, err := prepare(ctx, server, sz, *reuse)
+// run is what every scenario shares: the database server, the data set's
+// size and the knobs from flags.
+type run struct {
+	ctx     context.Context
+	server  string // PostgreSQL server URL, "" for SQLite
+	sz      bench.Sizes
+	opts    bench.Options
+	reuse   bool
+	growth  string
+	syncN   int
+	attacks int
+}
+
+// scenario is one part of make bench.
+type scenario struct {
+	name string
+	run  func(*run) error
+}
+
+// scenarios are the parts of make bench, in the order a full run takes them;
+// BENCH_SCENARIO names one or several (comma-separated), each under 20
+// minutes at full size. Add a part by adding a line.
+var scenarios = []scenario{
+	{"api", runAPI},
+	{"attacks", runAttacks},
+	{"sync", runSync},
+}
+
+// pick returns the scenarios BENCH_SCENARIO names, or all of them.
+func pick(names string) ([]scenario, error) {
+	if strings.TrimSpace(names) == "" {
+		return scenarios, nil
+	}
+	var out []scenario
+	var known []string
+	for _, sc := range scenarios {
+		known = append(known, sc.name)
+	}
+	for _, n := range strings.Split(names, ",") {
+		n = strings.TrimSpace(n)
+		found := false
+		for _, sc := range scenarios {
+			if sc.name == n {
+				out, found = append(out, sc), true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("BENCH_SCENARIO %q: want one or more of %s (comma-separated), or nothing for all", n, strings.Join(known, ","))
+		}
+	}
+	return out, nil
+}
+
+// runAPI measures every GraphQL operation beside its floor on a copy of the
+// generated data set, then the growth sizes.
+func runAPI(r *run) error {
+	pristine, err := prepare(r.ctx, r.server, r.sz, r.reuse)
 	if err != nil {
-		fatal(err)
+		return err
 	}
 	// The run marks threads read and sends messages: it works on a copy, so
 	// the generated database stays as generated for the next BENCH_REUSE=1.
-	t, dropCopy, err := runCopy(server, pristine)
+	t, dropCopy, err := runCopy(r.server, pristine)
 	if err != nil {
-		fatal(err)
+		return err
 	}
 	defer dropCopy()
 	fmt.Printf("# %s: %d veterans, %d threads, %d messages; %d clients, %s per operation\n",
-		backend(server), sz.Veterans, sz.Threads, sz.Messages, *clients, *dur)
-	if err := bench.Measure(ctx, t, sz, opts); err != nil {
-		dropCopy()
-		fatal(err)
+		backend(r.server), r.sz.Veterans, r.sz.Threads, r.sz.Messages, r.opts.Clients, r.opts.Duration)
+	if err := bench.Measure(r.ctx, t, r.sz, r.opts); err != nil {
+		return err
 	}
 	// Growth: inbox and thread at other sizes, single client, same proportions.
-	fmt.Printf("BENCH_GROWTH size=%d (the run above: inbox_1c, thread_1c)\n", sz.Messages)
-	for _, f := range strings.Split(*growth, ",") {
+	fmt.Printf("BENCH_GROWTH size=%d (the run above: inbox_1c, thread_1c)\n", r.sz.Messages)
+	for _, f := range strings.Split(r.growth, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n <= 0 || n == sz.Messages {
+		if err != nil || n <= 0 || n == r.sz.Messages {
 			continue
 		}
-		gs := sz.Scale(n)
-		gt, err := prepare(ctx, server, gs, *reuse)
+		gs := r.sz.Scale(n)
+		gt, err := prepare(r.ctx, r.server, gs, r.reuse)
 		if err != nil {
-			fatal(err)
+			return err
 		}
-		g := opts
+		g := r.opts
 		g.Clients, g.OnlyReads, g.NameSuffix, g.ProfileDir = 0, true, "_at_"+human(n), ""
-		if err := bench.Measure(ctx, gt, gs, g); err != nil {
-			fatal(err)
+		if err := bench.Measure(r.ctx, gt, gs, g); err != nil {
+			return err
 		}
 	}
-	runAttacks()
-	if *syncN > 0 {
-		st, err := target(server, "vams_bench_sync", true)
-		if err != nil {
-			fatal(err)
-		}
-		if err := bench.Sync(ctx, st, *syncN, os.Stdout, os.Stderr); err != nil {
-			fatal(err)
-		}
+	return nil
+}
+
+// runAttacks measures the server CPU each attack shape costs (no data set).
+func runAttacks(r *run) error {
+	if r.attacks <= 0 {
+		return nil
 	}
+	at, err := target(r.server, "vams_bench_attacks", true)
+	if err != nil {
+		return err
+	}
+	return bench.Attacks(r.ctx, at, r.attacks, r.opts)
+}
+
+// runSync measures delivery, intake and reconciliation with the simulators.
+func runSync(r *run) error {
+	if r.syncN <= 0 {
+		return nil
+	}
+	st, err := target(r.server, "vams_bench_sync", true)
+	if err != nil {
+		return err
+	}
+	return bench.Sync(r.ctx, st, r.syncN, os.Stdout, os.Stderr)
 }
 
 func human(n int) string {
