@@ -1,6 +1,6 @@
 // What the Go harness (clients/contract_test.go) passes to every test file:
 // the GraphQL endpoint of a VAMS it started in demo mode, and a bearer token
-// for each demo veteran. Each file signs in as a different veteran, since
+// and the ICN of each demo veteran. Each file signs in as a different veteran, since
 // node --test runs the files at the same time and some of them write.
 function required(name) {
   const v = process.env[name];
@@ -16,4 +16,8 @@ export function token(veteran) {
 
 export function authHeaders(veteran) {
   return { Authorization: `Bearer ${token(veteran)}` };
+}
+
+export function icn(veteran) {
+  return required(`VAMS_ICN_${veteran}`);
 }
