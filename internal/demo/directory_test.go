@@ -98,9 +98,9 @@ func TestDirectoryConsistent(t *testing.T) {
 	// Every script thread names a team its veteran is associated with.
 	for icn, script := range mailboxes {
 		for _, st := range script {
-			ct, ok := Directory.teamByID(st.team)
+			ct, ok := Directory.teamByID(st.Team)
 			if !ok || !contains(ct.AssociatedWith, icn) {
-				t.Errorf("script thread %q of %s: team %s not associated", st.subject, icn, st.team)
+				t.Errorf("script thread %q of %s: team %s not associated", st.Subject, icn, st.Team)
 			}
 		}
 	}

@@ -19,25 +19,25 @@ type ExpectedThread struct {
 func Expected(icn string) []ExpectedThread {
 	var out []ExpectedThread
 	for _, st := range mailboxes[icn] {
-		e := ExpectedThread{Team: st.team, Subject: st.subject, Tags: slices.Clone(st.tags)}
+		e := ExpectedThread{Team: st.Team, Subject: st.Subject, Tags: slices.Clone(st.Tags)}
 		fromTeam := false
-		for _, m := range st.msgs {
-			switch m.by {
+		for _, m := range st.Messages {
+			switch m.By {
 			case byDraft:
 				e.Drafts++
 				continue
 			case byClinician:
 				fromTeam = true
-				if m.unread {
+				if m.Unread {
 					e.Unread++
 				}
 			}
 			e.Messages++
-			e.Attachments = e.Attachments || len(m.files) > 0
+			e.Attachments = e.Attachments || len(m.Files) > 0
 		}
 		switch {
-		case st.folder != "":
-			e.Folder = st.folder
+		case st.Folder != "":
+			e.Folder = st.Folder
 		case e.Messages == 0:
 			e.Folder = "Drafts"
 		case fromTeam:

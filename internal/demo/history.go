@@ -27,24 +27,24 @@ type timedMsg struct {
 // timeline places a thread's messages before now: the thread starts daysAgo
 // days back and each message follows the one before by its hours.
 func (st scriptThread) timeline(now time.Time) ([]timedMsg, error) {
-	if len([]rune(st.subject)) > inbox.MaxSubjectLength || len(st.msgs) == 0 {
-		return nil, fmt.Errorf("demo: script thread %q: bad subject or no messages", st.subject)
+	if len([]rune(st.Subject)) > inbox.MaxSubjectLength || len(st.Messages) == 0 {
+		return nil, fmt.Errorf("demo: script thread %q: bad subject or no messages", st.Subject)
 	}
-	at := now.Add(-time.Duration(st.daysAgo * 24 * float64(time.Hour))).Truncate(time.Second)
-	out := make([]timedMsg, len(st.msgs))
-	for i, sm := range st.msgs {
-		at = at.Add(time.Duration(sm.after * float64(time.Hour))).Truncate(time.Second)
+	at := now.Add(-time.Duration(st.DaysAgo * 24 * float64(time.Hour))).Truncate(time.Second)
+	out := make([]timedMsg, len(st.Messages))
+	for i, sm := range st.Messages {
+		at = at.Add(time.Duration(sm.After * float64(time.Hour))).Truncate(time.Second)
 		if at.After(now) {
-			return nil, fmt.Errorf("demo: script thread %q: message %d is in the future", st.subject, i)
+			return nil, fmt.Errorf("demo: script thread %q: message %d is in the future", st.Subject, i)
 		}
 		tm := timedMsg{scriptMsg: sm, at: at}
 		switch {
-		case sm.by == byClinician && !sm.unread:
+		case sm.By == byClinician && !sm.Unread:
 			tm.readAt = minTime(at.Add(95*time.Minute), now)
-		case sm.by == byVeteran && sm.receipt:
+		case sm.By == byVeteran && sm.Receipt:
 			tm.readAt = minTime(at.Add(4*time.Hour), now)
-		case sm.by == byDraft && len(sm.files) > 0:
-			return nil, fmt.Errorf("demo: script thread %q: drafts hold no attachments", st.subject)
+		case sm.By == byDraft && len(sm.Files) > 0:
+			return nil, fmt.Errorf("demo: script thread %q: drafts hold no attachments", st.Subject)
 		}
 		out[i] = tm
 	}
@@ -54,8 +54,8 @@ func (st scriptThread) timeline(now time.Time) ([]timedMsg, error) {
 // sent reports whether a thread has a message a provider holds (drafts exist
 // in VAMS only: VAMS never writes them to a provider).
 func (st scriptThread) sent() bool {
-	for _, m := range st.msgs {
-		if m.by != byDraft {
+	for _, m := range st.Messages {
+		if m.By != byDraft {
 			return true
 		}
 	}
@@ -68,9 +68,9 @@ func scriptThreads(k providerkind.Kind, now time.Time, fn func(v DemoVeteran, te
 	now = now.UTC().Truncate(time.Second)
 	for _, v := range Directory.Veterans {
 		for _, st := range mailboxes[v.ICN] {
-			team, ok := Directory.teamByID(st.team)
+			team, ok := Directory.teamByID(st.Team)
 			if !ok {
-				return fmt.Errorf("demo: unknown care team %s", st.team)
+				return fmt.Errorf("demo: unknown care team %s", st.Team)
 			}
 			if team.Provider != k || !st.sent() {
 				continue
@@ -92,22 +92,22 @@ func scriptThreads(k providerkind.Kind, now time.Time, fn func(v DemoVeteran, te
 func MHVHistory(now time.Time) ([]mhvsim.HistoryThread, error) {
 	var out []mhvsim.HistoryThread
 	err := scriptThreads(providerkind.MHV, now, func(v DemoVeteran, team DemoCareTeam, st scriptThread, msgs []timedMsg) {
-		ht := mhvsim.HistoryThread{ICN: v.ICN, CareTeam: team.ProviderID, Category: string(st.cat), Subject: st.subject}
-		switch st.folder {
+		ht := mhvsim.HistoryThread{ICN: v.ICN, CareTeam: team.ProviderID, Category: string(st.Category), Subject: st.Subject}
+		switch st.Folder {
 		case folderTrash:
 			ht.Folder = mhvFolderDeleted
 		default:
-			ht.Folder = st.folder
+			ht.Folder = st.Folder
 		}
 		for _, m := range msgs {
-			if m.by == byDraft {
+			if m.By == byDraft {
 				continue
 			}
-			hm := mhvsim.HistoryMessage{FromVeteran: m.by == byVeteran, Author: m.author, Body: m.body, SentAt: m.at, ReadAt: m.readAt}
+			hm := mhvsim.HistoryMessage{FromVeteran: m.By == byVeteran, Author: m.Author, Body: m.Body, SentAt: m.at, ReadAt: m.readAt}
 			if hm.FromVeteran && team.RequiresSignature {
-				hm.Body = signed(m.body, v.DisplayName, m.at)
+				hm.Body = signed(m.Body, v.DisplayName, m.at)
 			}
-			for _, name := range m.files {
+			for _, name := range m.Files {
 				ct, data := demoFile(name)
 				hm.Attachments = append(hm.Attachments, mhvsim.HistoryFile{Name: name, MimeType: ct, Data: data})
 			}
@@ -124,13 +124,13 @@ func MHVHistory(now time.Time) ([]mhvsim.HistoryThread, error) {
 func OHHistory(now time.Time) ([]ohsim.HistoryThread, error) {
 	var out []ohsim.HistoryThread
 	err := scriptThreads(providerkind.OH, now, func(v DemoVeteran, team DemoCareTeam, st scriptThread, msgs []timedMsg) {
-		ht := ohsim.HistoryThread{ICN: v.ICN, CareTeam: team.ProviderID, Subject: st.subject}
+		ht := ohsim.HistoryThread{ICN: v.ICN, CareTeam: team.ProviderID, Subject: st.Subject}
 		for _, m := range msgs {
-			if m.by == byDraft {
+			if m.By == byDraft {
 				continue
 			}
-			ht.Messages = append(ht.Messages, ohsim.HistoryMessage{FromVeteran: m.by == byVeteran, Author: m.author, Body: m.body,
-				SentAt: m.at, Read: !m.readAt.IsZero(), Deleted: st.folder == folderTrash, Attachments: m.files})
+			ht.Messages = append(ht.Messages, ohsim.HistoryMessage{FromVeteran: m.By == byVeteran, Author: m.Author, Body: m.Body,
+				SentAt: m.at, Read: !m.readAt.IsZero(), Deleted: st.Folder == folderTrash, Attachments: m.Files})
 		}
 		out = append(out, ht)
 	})

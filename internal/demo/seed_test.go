@@ -135,7 +135,7 @@ func TestHistoryPlacesTheScriptAtTheProviders(t *testing.T) {
 	}
 	cats := map[thread.Category]bool{}
 	for _, st := range mailboxes[Veteran1ICN] {
-		cats[st.cat] = true
+		cats[st.Category] = true
 	}
 	if len(cats) < 6 {
 		t.Errorf("veteran 1 threads use %d categories, want all 6", len(cats))

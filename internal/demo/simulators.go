@@ -87,9 +87,9 @@ func ohStaff(poolID string) []ohsim.Personnel {
 	var names []string
 	for _, threads := range mailboxes {
 		for _, st := range threads {
-			for _, m := range st.msgs {
-				if st.team == poolID && m.by == byClinician && !slices.Contains(names, m.author) {
-					names = append(names, m.author)
+			for _, m := range st.Messages {
+				if st.Team == poolID && m.By == byClinician && !slices.Contains(names, m.Author) {
+					names = append(names, m.Author)
 				}
 			}
 		}

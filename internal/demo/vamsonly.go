@@ -170,19 +170,19 @@ func applyVAMSOnly(ctx context.Context, c *ent.Client, vet *ent.Veteran, dv Demo
 	}
 	for _, st := range mailboxes[dv.ICN] {
 		if err := applyThread(ctx, c, vet, st, now); err != nil {
-			return fmt.Errorf("script thread %q: %w", st.subject, err)
+			return fmt.Errorf("script thread %q: %w", st.Subject, err)
 		}
 	}
 	return nil
 }
 
 func applyThread(ctx context.Context, c *ent.Client, vet *ent.Veteran, st scriptThread, now time.Time) error {
-	team, _ := Directory.teamByID(st.team)
+	team, _ := Directory.teamByID(st.Team)
 	msgs, err := st.timeline(now)
 	if err != nil {
 		return err
 	}
-	th, err := c.Thread.Query().Where(thread.VeteranID(vet.ID), thread.Subject(st.subject),
+	th, err := c.Thread.Query().Where(thread.VeteranID(vet.ID), thread.Subject(st.Subject),
 		thread.HasCareTeamWith(careteam.ProviderEQ(team.Provider), careteam.ProviderID(team.ProviderID))).First(ctx)
 	switch {
 	case ent.IsNotFound(err) && !st.sent():
@@ -194,8 +194,8 @@ func applyThread(ctx context.Context, c *ent.Client, vet *ent.Veteran, st script
 	case err != nil:
 		return err
 	}
-	if st.folder == folderTravelClaims {
-		f, err := customFolder(ctx, c, vet.ID, st.folder, now)
+	if st.Folder == folderTravelClaims {
+		f, err := customFolder(ctx, c, vet.ID, st.Folder, now)
 		if err != nil {
 			return err
 		}
@@ -203,7 +203,7 @@ func applyThread(ctx context.Context, c *ent.Client, vet *ent.Veteran, st script
 			return err
 		}
 	}
-	for _, name := range st.tags {
+	for _, name := range st.Tags {
 		tg, err := ensureTag(ctx, c, vet.ID, name, now)
 		if err != nil {
 			return err
@@ -213,7 +213,7 @@ func applyThread(ctx context.Context, c *ent.Client, vet *ent.Veteran, st script
 		}
 	}
 	for _, m := range msgs {
-		if m.by == byDraft {
+		if m.By == byDraft {
 			if err := ensureDraft(ctx, c, vet, th.ID, m); err != nil {
 				return err
 			}
@@ -233,8 +233,8 @@ func newDraftThread(ctx context.Context, c *ent.Client, vet *ent.Veteran, team D
 	if err != nil {
 		return nil, err
 	}
-	return c.Thread.Create().SetVeteranID(vet.ID).SetCareTeamID(ct.ID).SetFolderID(drafts.ID).SetSubject(st.subject).
-		SetCategory(st.cat).SetLastMessageAt(at).SetCreatedAt(at).SetUpdatedAt(at).Save(ctx)
+	return c.Thread.Create().SetVeteranID(vet.ID).SetCareTeamID(ct.ID).SetFolderID(drafts.ID).SetSubject(st.Subject).
+		SetCategory(st.Category).SetLastMessageAt(at).SetCreatedAt(at).SetUpdatedAt(at).Save(ctx)
 }
 
 func ensureDraft(ctx context.Context, c *ent.Client, vet *ent.Veteran, threadID string, m timedMsg) error {
@@ -243,7 +243,7 @@ func ensureDraft(ctx context.Context, c *ent.Client, vet *ent.Veteran, threadID 
 		return err
 	}
 	return c.Message.Create().SetVeteranID(vet.ID).SetThreadID(threadID).SetAuthorKind(message.AuthorKindVETERAN).
-		SetAuthorName(vet.DisplayName).SetBody(m.body).SetIsDraft(true).
+		SetAuthorName(vet.DisplayName).SetBody(m.Body).SetIsDraft(true).
 		SetOrderedAt(m.at).SetCreatedAt(m.at).SetUpdatedAt(m.at).Exec(ctx)
 }
 
