@@ -58,13 +58,29 @@ func main() {
 	syncN := flag.Int("sync", envInt("BENCH_SYNC", 300), "messages per sync throughput figure (0 skips)")
 	reuse := flag.Bool("reuse", os.Getenv("BENCH_REUSE") == "1", "reuse an already generated database of the same size")
 	profile := flag.String("profile", os.Getenv("BENCH_PROFILE"), "directory for the server's CPU and allocation profiles under load, per operation (the server then runs in its own process)")
-	scenario := flag.String("scenario", os.Getenv("BENCH_SCENARIO"), `parts to run, comma-separated (api, attacks, sync, …; see scenarios); empty runs everything`)
+	scenario := flag.String("scenario", os.Getenv("BENCH_SCENARIO"), `parts to run, comma-separated (api, attacks, sync, realtime, …; see scenarios); empty runs everything`)
 	attacks := flag.Int("attacks", envInt("BENCH_ATTACKS", 10), "requests per attack shape, for the server CPU each costs (0 skips)")
 	serveAddr := flag.String("serve", "", "only serve VAMS at this address over an existing database (-database or -data-dir), no seeding, sync workers off")
 	operatorAddr := flag.String("operator-addr", "", "with -serve: the operator listener (metrics, /ops/, /debug/pprof/)")
 	databaseURL := flag.String("database", "", "with -serve: the PostgreSQL URL of the database to serve")
 	dataDir := flag.String("data-dir", "", "with -serve: the data directory (the development issuer's key; the SQLite database when -database is empty)")
+	rt := bench.RealtimeOptions{Subscribers: envInt("BENCH_RT_SUBSCRIBERS", 20000), Devices: envInt("BENCH_RT_DEVICES", 2),
+		Rate: envInt("BENCH_RT_RATE", 500), Duration: envDur("BENCH_RT_DURATION", 20*time.Second)}
+	flag.IntVar(&rt.Subscribers, "rt-subscribers", rt.Subscribers, "realtime: WebSocket subscribers on one server (0 skips)")
+	flag.IntVar(&rt.Devices, "rt-devices", rt.Devices, "realtime: subscribers per veteran")
+	flag.IntVar(&rt.Rate, "rt-rate", rt.Rate, "realtime: clinician messages per second in the latency phase")
+	flag.DurationVar(&rt.Duration, "rt-duration", rt.Duration, "realtime: length of the latency phase")
+	generator := flag.String("generator", "", "only run a realtime load generator against the server at this URL (-data-dir, -gen-first, -gen-count, -rt-devices)")
+	genFirst := flag.Int("gen-first", 0, "with -generator: the first subscriber")
+	genCount := flag.Int("gen-count", 0, "with -generator: how many subscribers")
 	flag.Parse()
+	if *generator != "" {
+		c := bench.GenConfig{URL: *generator, DataDir: *dataDir, First: *genFirst, Count: *genCount, Devices: rt.Devices}
+		if err := bench.Subscribers(context.Background(), c, os.Stdin, os.Stdout); err != nil {
+			fatal(err)
+		}
+		return
+	}
 	if *serveAddr != "" {
 		serveOnly(*serveAddr, *operatorAddr, *databaseURL, *dataDir)
 		return
@@ -89,7 +105,8 @@ func main() {
 	defer stop()
 	r := &run{ctx: ctx, server: server, sz: sz, reuse: *reuse, growth: *growth, syncN: *syncN, attacks: *attacks,
 		opts: bench.Options{Clients: *clients, Duration: *dur, SingleOps: *single, HeavyMix: 0.3, Out: os.Stdout, Log: os.Stderr,
-			ProfileDir: *profile, Spawn: spawn}}
+			ProfileDir: *profile, Spawn: spawn}, rt: rt}
+	r.rt.Out, r.rt.Log, r.rt.Spawn, r.rt.SpawnGenerator, r.rt.ProfileDir = os.Stdout, os.Stderr, spawn, spawnGenerator, *profile
 	for _, sc := range picked {
 		fmt.Fprintf(os.Stderr, "vamsbench: scenario %s\n", sc.name)
 		if err := sc.run(r); err != nil {
@@ -109,6 +126,7 @@ type run struct {
 	growth  string
 	syncN   int
 	attacks int
+	rt      bench.RealtimeOptions
 }
 
 // scenario is one part of make bench.
@@ -124,6 +142,7 @@ var scenarios = []scenario{
 	{"api", runAPI},
 	{"attacks", runAttacks},
 	{"sync", runSync},
+	{"realtime", runRealtime},
 }
 
 // pick returns the scenarios BENCH_SCENARIO names, or all of them.
@@ -213,6 +232,21 @@ func runSync(r *run) error {
 		return err
 	}
 	return bench.Sync(r.ctx, st, r.syncN, os.Stdout, os.Stderr)
+}
+
+// runRealtime holds WebSocket subscribers on one server process and
+// measures their memory and commit-to-client latency.
+func runRealtime(r *run) error {
+	if r.rt.Subscribers <= 0 {
+		return nil
+	}
+	rs, err := prepare(r.ctx, r.server, bench.RealtimeSizes(r.rt), r.reuse)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("# realtime on %s: %d WebSocket subscribers wanted, %d per veteran, %d messages/s for %s\n",
+		backend(r.server), r.rt.Subscribers, r.rt.Devices, r.rt.Rate, r.rt.Duration)
+	return bench.Realtime(r.ctx, rs, r.rt)
 }
 
 func human(n int) string {
@@ -385,6 +419,17 @@ func spawn(t bench.Target, dataDir string, c bench.ServeConfig) *exec.Cmd {
 		self = os.Args[0]
 	}
 	return exec.Command(self, "-serve", c.Addr, "-operator-addr", c.OperatorAddr, "-database", t.DatabaseURL, "-data-dir", dataDir)
+}
+
+// spawnGenerator re-runs this command with -generator: one realtime load
+// generator in a process of its own.
+func spawnGenerator(c bench.GenConfig) *exec.Cmd {
+	self, err := os.Executable()
+	if err != nil {
+		self = os.Args[0]
+	}
+	return exec.Command(self, "-generator", c.URL, "-data-dir", c.DataDir, "-gen-first", strconv.Itoa(c.First),
+		"-gen-count", strconv.Itoa(c.Count), "-rt-devices", strconv.Itoa(c.Devices))
 }
 
 // serveOnly serves VAMS over an existing database until interrupted.

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -137,19 +135,8 @@ func attackOnce(ctx context.Context, srv *server, tok string, body []byte, code 
 
 // cpuSeconds reads the server process's CPU time from its metrics.
 func (p *profiler) cpuSeconds(ctx context.Context) (float64, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/metrics", nil)
-	res, err := p.client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	sc := bufio.NewScanner(res.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "process_cpu_seconds_total "); ok {
-			return strconv.ParseFloat(v, 64)
-		}
-	}
-	return 0, fmt.Errorf("no process_cpu_seconds_total in the server's metrics (%v)", sc.Err())
+	m, err := p.metrics(ctx, "process_cpu_seconds_total")
+	return m["process_cpu_seconds_total"], err
 }
 
 // benchDataDir is t's data directory, or a temporary one for PostgreSQL.

@@ -49,7 +49,11 @@ func Serve(ctx context.Context, t Target, dataDir string, c ServeConfig) error {
 	defer a.Close(context.Background())
 	listeners := map[string]http.Handler{c.Addr: a.Handler}
 	if c.OperatorAddr != "" {
-		listeners[c.OperatorAddr] = a.Operator
+		// The bench ingest hook (Realtime) rides on the operator listener.
+		op := http.NewServeMux()
+		op.Handle("POST "+ingestHookPath, ingestHook(a.Inbox))
+		op.Handle("/", a.Operator)
+		listeners[c.OperatorAddr] = op
 	}
 	errc := make(chan error, len(listeners))
 	var servers []*http.Server
