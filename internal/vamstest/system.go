@@ -62,10 +62,7 @@ type SystemOptions struct {
 // NewSystem starts VAMS on backend b.
 func NewSystem(t testing.TB, b storetest.Backend, opts ...SystemOptions) *System {
 	t.Helper()
-	var o SystemOptions
-	if len(opts) > 0 {
-		o = opts[0]
-	}
+	o := optional(opts)
 	s := &System{T: t, Log: &LogBuffer{}}
 	// The server exists before VAMS so that its URL is known to the
 	// simulators (the OH simulator pushes to it); requests wait for a handler.

@@ -63,10 +63,7 @@ type Options struct {
 // New starts VAMS on backend b.
 func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	t.Helper()
-	var o Options
-	if len(opts) > 0 {
-		o = opts[0]
-	}
+	o := optional(opts)
 	e := &Env{T: t, Counter: &storetest.Counter{}, Log: &LogBuffer{}, Clock: NewClockAt(time.Now().UTC())}
 	e.Store = b.Open(t, storetest.Options{WrapDriver: e.Counter.Wrap})
 	e.Bus = events.NewBus()
@@ -108,6 +105,15 @@ func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	e.Server.Config.Handler = edge.New(cfg).Public
 	e.Server.Start()
 	return e
+}
+
+// optional returns the options a constructor was given, or the zero ones.
+func optional[T any](opts []T) T {
+	var o T
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return o
 }
 
 // System is a context acting as VAMS itself.
