@@ -11,16 +11,22 @@ import (
 // their retention are deleted; both live at least their window either way.
 const pruneEvery = time.Hour
 
+// maintain runs one inbox maintenance step and logs how many rows it
+// changed, when any.
+func (e *Engine) maintain(ctx context.Context, done string, step func(context.Context) (int, error)) error {
+	n, err := step(ctx)
+	if n > 0 {
+		e.log.InfoContext(ctx, done, "count", n)
+	}
+	return err
+}
+
 type pruneKeysArgs struct{}
 
 func (pruneKeysArgs) Kind() string { return "prune_idempotency_keys" }
 
 func (e *Engine) workPruneKeys(ctx context.Context, _ *river.Job[pruneKeysArgs]) error {
-	n, err := e.inbox.PruneIdempotencyRecords(ctx)
-	if n > 0 {
-		e.log.InfoContext(ctx, "idempotency keys pruned", "count", n)
-	}
-	return err
+	return e.maintain(ctx, "idempotency keys pruned", e.inbox.PruneIdempotencyRecords)
 }
 
 type pruneChangesArgs struct{}
@@ -28,11 +34,7 @@ type pruneChangesArgs struct{}
 func (pruneChangesArgs) Kind() string { return "prune_change_log" }
 
 func (e *Engine) workPruneChanges(ctx context.Context, _ *river.Job[pruneChangesArgs]) error {
-	n, err := e.inbox.PruneChanges(ctx)
-	if n > 0 {
-		e.log.InfoContext(ctx, "change log pruned", "count", n)
-	}
-	return err
+	return e.maintain(ctx, "change log pruned", e.inbox.PruneChanges)
 }
 
 // cutoverEvery is how often the crosswalks of facilities past go-live are
@@ -46,9 +48,5 @@ type applyCutoversArgs struct{}
 func (applyCutoversArgs) Kind() string { return "apply_cutovers" }
 
 func (e *Engine) workApplyCutovers(ctx context.Context, _ *river.Job[applyCutoversArgs]) error {
-	n, err := e.inbox.ApplyCutovers(ctx)
-	if n > 0 {
-		e.log.InfoContext(ctx, "care teams replaced at go-live", "count", n)
-	}
-	return err
+	return e.maintain(ctx, "care teams replaced at go-live", e.inbox.ApplyCutovers)
 }
