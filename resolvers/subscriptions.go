@@ -38,7 +38,7 @@ func (r *Resolver) stream(ctx context.Context, filter eventFilter) (<-chan *mode
 		defer sub.Close()
 		defer release()
 		for {
-			var e events.Event
+			var e *events.Event
 			var ok bool
 			select {
 			case <-ctx.Done():
@@ -51,7 +51,7 @@ func (r *Resolver) stream(ctx context.Context, filter eventFilter) (<-chan *mode
 				}
 				return
 			}
-			p, err := filter(ctx, e)
+			p, err := filter(ctx, *e)
 			if err != nil || p == nil {
 				continue // the entity is gone or not the viewer's: nothing to tell
 			}
