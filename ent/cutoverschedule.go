@@ -24,7 +24,9 @@ type CutoverSchedule struct {
 	// StationNumber holds the value of the "station_number" field.
 	StationNumber string `json:"station_number,omitempty"`
 	// Schedule holds the value of the "schedule" field.
-	Schedule     string `json:"schedule,omitempty"`
+	Schedule string `json:"schedule,omitempty"`
+	// SetBy holds the value of the "set_by" field.
+	SetBy        cutoverschedule.SetBy `json:"set_by,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -35,7 +37,7 @@ func (*CutoverSchedule) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case cutoverschedule.FieldID:
 			values[i] = new(sql.NullInt64)
-		case cutoverschedule.FieldStationNumber, cutoverschedule.FieldSchedule:
+		case cutoverschedule.FieldStationNumber, cutoverschedule.FieldSchedule, cutoverschedule.FieldSetBy:
 			values[i] = new(sql.NullString)
 		case cutoverschedule.FieldCreatedAt, cutoverschedule.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -84,6 +86,12 @@ func (_m *CutoverSchedule) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Schedule = value.String
 			}
+		case cutoverschedule.FieldSetBy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field set_by", values[i])
+			} else if value.Valid {
+				_m.SetBy = cutoverschedule.SetBy(value.String)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -131,6 +139,9 @@ func (_m *CutoverSchedule) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("schedule=")
 	builder.WriteString(_m.Schedule)
+	builder.WriteString(", ")
+	builder.WriteString("set_by=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SetBy))
 	builder.WriteByte(')')
 	return builder.String()
 }

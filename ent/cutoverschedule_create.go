@@ -62,6 +62,20 @@ func (_c *CutoverScheduleCreate) SetSchedule(v string) *CutoverScheduleCreate {
 	return _c
 }
 
+// SetSetBy sets the "set_by" field.
+func (_c *CutoverScheduleCreate) SetSetBy(v cutoverschedule.SetBy) *CutoverScheduleCreate {
+	_c.mutation.SetSetBy(v)
+	return _c
+}
+
+// SetNillableSetBy sets the "set_by" field if the given value is not nil.
+func (_c *CutoverScheduleCreate) SetNillableSetBy(v *cutoverschedule.SetBy) *CutoverScheduleCreate {
+	if v != nil {
+		_c.SetSetBy(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CutoverScheduleCreate) SetID(v int64) *CutoverScheduleCreate {
 	_c.mutation.SetID(v)
@@ -111,6 +125,10 @@ func (_c *CutoverScheduleCreate) defaults() {
 		v := cutoverschedule.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.SetBy(); !ok {
+		v := cutoverschedule.DefaultSetBy
+		_c.mutation.SetSetBy(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -131,6 +149,14 @@ func (_c *CutoverScheduleCreate) check() error {
 	}
 	if _, ok := _c.mutation.Schedule(); !ok {
 		return &ValidationError{Name: "schedule", err: errors.New(`ent: missing required field "CutoverSchedule.schedule"`)}
+	}
+	if _, ok := _c.mutation.SetBy(); !ok {
+		return &ValidationError{Name: "set_by", err: errors.New(`ent: missing required field "CutoverSchedule.set_by"`)}
+	}
+	if v, ok := _c.mutation.SetBy(); ok {
+		if err := cutoverschedule.SetByValidator(v); err != nil {
+			return &ValidationError{Name: "set_by", err: fmt.Errorf(`ent: validator failed for field "CutoverSchedule.set_by": %w`, err)}
+		}
 	}
 	return nil
 }
@@ -180,6 +206,10 @@ func (_c *CutoverScheduleCreate) createSpec() (*CutoverSchedule, *sqlgraph.Creat
 	if value, ok := _c.mutation.Schedule(); ok {
 		_spec.SetField(cutoverschedule.FieldSchedule, field.TypeString, value)
 		_node.Schedule = value
+	}
+	if value, ok := _c.mutation.SetBy(); ok {
+		_spec.SetField(cutoverschedule.FieldSetBy, field.TypeEnum, value)
+		_node.SetBy = value
 	}
 	return _node, _spec
 }
@@ -266,6 +296,18 @@ func (u *CutoverScheduleUpsert) SetSchedule(v string) *CutoverScheduleUpsert {
 // UpdateSchedule sets the "schedule" field to the value that was provided on create.
 func (u *CutoverScheduleUpsert) UpdateSchedule() *CutoverScheduleUpsert {
 	u.SetExcluded(cutoverschedule.FieldSchedule)
+	return u
+}
+
+// SetSetBy sets the "set_by" field.
+func (u *CutoverScheduleUpsert) SetSetBy(v cutoverschedule.SetBy) *CutoverScheduleUpsert {
+	u.Set(cutoverschedule.FieldSetBy, v)
+	return u
+}
+
+// UpdateSetBy sets the "set_by" field to the value that was provided on create.
+func (u *CutoverScheduleUpsert) UpdateSetBy() *CutoverScheduleUpsert {
+	u.SetExcluded(cutoverschedule.FieldSetBy)
 	return u
 }
 
@@ -359,6 +401,20 @@ func (u *CutoverScheduleUpsertOne) SetSchedule(v string) *CutoverScheduleUpsertO
 func (u *CutoverScheduleUpsertOne) UpdateSchedule() *CutoverScheduleUpsertOne {
 	return u.Update(func(s *CutoverScheduleUpsert) {
 		s.UpdateSchedule()
+	})
+}
+
+// SetSetBy sets the "set_by" field.
+func (u *CutoverScheduleUpsertOne) SetSetBy(v cutoverschedule.SetBy) *CutoverScheduleUpsertOne {
+	return u.Update(func(s *CutoverScheduleUpsert) {
+		s.SetSetBy(v)
+	})
+}
+
+// UpdateSetBy sets the "set_by" field to the value that was provided on create.
+func (u *CutoverScheduleUpsertOne) UpdateSetBy() *CutoverScheduleUpsertOne {
+	return u.Update(func(s *CutoverScheduleUpsert) {
+		s.UpdateSetBy()
 	})
 }
 
@@ -618,6 +674,20 @@ func (u *CutoverScheduleUpsertBulk) SetSchedule(v string) *CutoverScheduleUpsert
 func (u *CutoverScheduleUpsertBulk) UpdateSchedule() *CutoverScheduleUpsertBulk {
 	return u.Update(func(s *CutoverScheduleUpsert) {
 		s.UpdateSchedule()
+	})
+}
+
+// SetSetBy sets the "set_by" field.
+func (u *CutoverScheduleUpsertBulk) SetSetBy(v cutoverschedule.SetBy) *CutoverScheduleUpsertBulk {
+	return u.Update(func(s *CutoverScheduleUpsert) {
+		s.SetSetBy(v)
+	})
+}
+
+// UpdateSetBy sets the "set_by" field to the value that was provided on create.
+func (u *CutoverScheduleUpsertBulk) UpdateSetBy() *CutoverScheduleUpsertBulk {
+	return u.Update(func(s *CutoverScheduleUpsert) {
+		s.UpdateSetBy()
 	})
 }
 

@@ -63,6 +63,20 @@ func (_u *CutoverScheduleUpdate) SetNillableSchedule(v *string) *CutoverSchedule
 	return _u
 }
 
+// SetSetBy sets the "set_by" field.
+func (_u *CutoverScheduleUpdate) SetSetBy(v cutoverschedule.SetBy) *CutoverScheduleUpdate {
+	_u.mutation.SetSetBy(v)
+	return _u
+}
+
+// SetNillableSetBy sets the "set_by" field if the given value is not nil.
+func (_u *CutoverScheduleUpdate) SetNillableSetBy(v *cutoverschedule.SetBy) *CutoverScheduleUpdate {
+	if v != nil {
+		_u.SetSetBy(*v)
+	}
+	return _u
+}
+
 // Mutation returns the CutoverScheduleMutation object of the builder.
 func (_u *CutoverScheduleUpdate) Mutation() *CutoverScheduleMutation {
 	return _u.mutation
@@ -111,6 +125,11 @@ func (_u *CutoverScheduleUpdate) check() error {
 			return &ValidationError{Name: "station_number", err: fmt.Errorf(`ent: validator failed for field "CutoverSchedule.station_number": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.SetBy(); ok {
+		if err := cutoverschedule.SetByValidator(v); err != nil {
+			return &ValidationError{Name: "set_by", err: fmt.Errorf(`ent: validator failed for field "CutoverSchedule.set_by": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -140,6 +159,9 @@ func (_u *CutoverScheduleUpdate) sqlSave(ctx context.Context) (_node int, err er
 	}
 	if value, ok := _u.mutation.Schedule(); ok {
 		_spec.SetField(cutoverschedule.FieldSchedule, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.SetBy(); ok {
+		_spec.SetField(cutoverschedule.FieldSetBy, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -193,6 +215,20 @@ func (_u *CutoverScheduleUpdateOne) SetSchedule(v string) *CutoverScheduleUpdate
 func (_u *CutoverScheduleUpdateOne) SetNillableSchedule(v *string) *CutoverScheduleUpdateOne {
 	if v != nil {
 		_u.SetSchedule(*v)
+	}
+	return _u
+}
+
+// SetSetBy sets the "set_by" field.
+func (_u *CutoverScheduleUpdateOne) SetSetBy(v cutoverschedule.SetBy) *CutoverScheduleUpdateOne {
+	_u.mutation.SetSetBy(v)
+	return _u
+}
+
+// SetNillableSetBy sets the "set_by" field if the given value is not nil.
+func (_u *CutoverScheduleUpdateOne) SetNillableSetBy(v *cutoverschedule.SetBy) *CutoverScheduleUpdateOne {
+	if v != nil {
+		_u.SetSetBy(*v)
 	}
 	return _u
 }
@@ -258,6 +294,11 @@ func (_u *CutoverScheduleUpdateOne) check() error {
 			return &ValidationError{Name: "station_number", err: fmt.Errorf(`ent: validator failed for field "CutoverSchedule.station_number": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.SetBy(); ok {
+		if err := cutoverschedule.SetByValidator(v); err != nil {
+			return &ValidationError{Name: "set_by", err: fmt.Errorf(`ent: validator failed for field "CutoverSchedule.set_by": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -304,6 +345,9 @@ func (_u *CutoverScheduleUpdateOne) sqlSave(ctx context.Context) (_node *Cutover
 	}
 	if value, ok := _u.mutation.Schedule(); ok {
 		_spec.SetField(cutoverschedule.FieldSchedule, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.SetBy(); ok {
+		_spec.SetField(cutoverschedule.FieldSetBy, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &CutoverSchedule{config: _u.config}

@@ -5268,6 +5268,7 @@ type CutoverScheduleMutation struct {
 	updated_at     *time.Time
 	station_number *string
 	schedule       *string
+	set_by         *cutoverschedule.SetBy
 	clearedFields  map[string]struct{}
 	done           bool
 	oldValue       func(context.Context) (*CutoverSchedule, error)
@@ -5522,6 +5523,42 @@ func (m *CutoverScheduleMutation) ResetSchedule() {
 	m.schedule = nil
 }
 
+// SetSetBy sets the "set_by" field.
+func (m *CutoverScheduleMutation) SetSetBy(cb cutoverschedule.SetBy) {
+	m.set_by = &cb
+}
+
+// SetBy returns the value of the "set_by" field in the mutation.
+func (m *CutoverScheduleMutation) SetBy() (r cutoverschedule.SetBy, exists bool) {
+	v := m.set_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSetBy returns the old "set_by" field's value of the CutoverSchedule entity.
+// If the CutoverSchedule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CutoverScheduleMutation) OldSetBy(ctx context.Context) (v cutoverschedule.SetBy, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSetBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSetBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSetBy: %w", err)
+	}
+	return oldValue.SetBy, nil
+}
+
+// ResetSetBy resets all changes to the "set_by" field.
+func (m *CutoverScheduleMutation) ResetSetBy() {
+	m.set_by = nil
+}
+
 // Where appends a list predicates to the CutoverScheduleMutation builder.
 func (m *CutoverScheduleMutation) Where(ps ...predicate.CutoverSchedule) {
 	m.predicates = append(m.predicates, ps...)
@@ -5556,7 +5593,7 @@ func (m *CutoverScheduleMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CutoverScheduleMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 5)
 	if m.created_at != nil {
 		fields = append(fields, cutoverschedule.FieldCreatedAt)
 	}
@@ -5568,6 +5605,9 @@ func (m *CutoverScheduleMutation) Fields() []string {
 	}
 	if m.schedule != nil {
 		fields = append(fields, cutoverschedule.FieldSchedule)
+	}
+	if m.set_by != nil {
+		fields = append(fields, cutoverschedule.FieldSetBy)
 	}
 	return fields
 }
@@ -5585,6 +5625,8 @@ func (m *CutoverScheduleMutation) Field(name string) (ent.Value, bool) {
 		return m.StationNumber()
 	case cutoverschedule.FieldSchedule:
 		return m.Schedule()
+	case cutoverschedule.FieldSetBy:
+		return m.SetBy()
 	}
 	return nil, false
 }
@@ -5602,6 +5644,8 @@ func (m *CutoverScheduleMutation) OldField(ctx context.Context, name string) (en
 		return m.OldStationNumber(ctx)
 	case cutoverschedule.FieldSchedule:
 		return m.OldSchedule(ctx)
+	case cutoverschedule.FieldSetBy:
+		return m.OldSetBy(ctx)
 	}
 	return nil, fmt.Errorf("unknown CutoverSchedule field %s", name)
 }
@@ -5638,6 +5682,13 @@ func (m *CutoverScheduleMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSchedule(v)
+		return nil
+	case cutoverschedule.FieldSetBy:
+		v, ok := value.(cutoverschedule.SetBy)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSetBy(v)
 		return nil
 	}
 	return fmt.Errorf("unknown CutoverSchedule field %s", name)
@@ -5699,6 +5750,9 @@ func (m *CutoverScheduleMutation) ResetField(name string) error {
 		return nil
 	case cutoverschedule.FieldSchedule:
 		m.ResetSchedule()
+		return nil
+	case cutoverschedule.FieldSetBy:
+		m.ResetSetBy()
 		return nil
 	}
 	return fmt.Errorf("unknown CutoverSchedule field %s", name)

@@ -3,6 +3,9 @@
 package cutoverschedule
 
 import (
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -21,6 +24,8 @@ const (
 	FieldStationNumber = "station_number"
 	// FieldSchedule holds the string denoting the schedule field in the database.
 	FieldSchedule = "schedule"
+	// FieldSetBy holds the string denoting the set_by field in the database.
+	FieldSetBy = "set_by"
 	// Table holds the table name of the cutoverschedule in the database.
 	Table = "cutover_schedules"
 )
@@ -32,6 +37,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldStationNumber,
 	FieldSchedule,
+	FieldSetBy,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -54,6 +60,32 @@ var (
 	// StationNumberValidator is a validator for the "station_number" field. It is called by the builders before save.
 	StationNumberValidator func(string) error
 )
+
+// SetBy defines the type for the "set_by" enum field.
+type SetBy string
+
+// SetByOperator is the default value of the SetBy enum.
+const DefaultSetBy = SetByOperator
+
+// SetBy values.
+const (
+	SetByConfiguration SetBy = "configuration"
+	SetByOperator      SetBy = "operator"
+)
+
+func (sb SetBy) String() string {
+	return string(sb)
+}
+
+// SetByValidator is a validator for the "set_by" field enum values. It is called by the builders before save.
+func SetByValidator(sb SetBy) error {
+	switch sb {
+	case SetByConfiguration, SetByOperator:
+		return nil
+	default:
+		return fmt.Errorf("cutoverschedule: invalid enum value for set_by field: %q", sb)
+	}
+}
 
 // OrderOption defines the ordering options for the CutoverSchedule queries.
 type OrderOption func(*sql.Selector)
@@ -81,4 +113,27 @@ func ByStationNumber(opts ...sql.OrderTermOption) OrderOption {
 // BySchedule orders the results by the schedule field.
 func BySchedule(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSchedule, opts...).ToFunc()
+}
+
+// BySetBy orders the results by the set_by field.
+func BySetBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSetBy, opts...).ToFunc()
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e SetBy) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *SetBy) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = SetBy(str)
+	if err := SetByValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid SetBy", str)
+	}
+	return nil
 }

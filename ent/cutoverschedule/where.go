@@ -284,6 +284,26 @@ func ScheduleContainsFold(v string) predicate.CutoverSchedule {
 	return predicate.CutoverSchedule(sql.FieldContainsFold(FieldSchedule, v))
 }
 
+// SetByEQ applies the EQ predicate on the "set_by" field.
+func SetByEQ(v SetBy) predicate.CutoverSchedule {
+	return predicate.CutoverSchedule(sql.FieldEQ(FieldSetBy, v))
+}
+
+// SetByNEQ applies the NEQ predicate on the "set_by" field.
+func SetByNEQ(v SetBy) predicate.CutoverSchedule {
+	return predicate.CutoverSchedule(sql.FieldNEQ(FieldSetBy, v))
+}
+
+// SetByIn applies the In predicate on the "set_by" field.
+func SetByIn(vs ...SetBy) predicate.CutoverSchedule {
+	return predicate.CutoverSchedule(sql.FieldIn(FieldSetBy, vs...))
+}
+
+// SetByNotIn applies the NotIn predicate on the "set_by" field.
+func SetByNotIn(vs ...SetBy) predicate.CutoverSchedule {
+	return predicate.CutoverSchedule(sql.FieldNotIn(FieldSetBy, vs...))
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.CutoverSchedule) predicate.CutoverSchedule {
 	return predicate.CutoverSchedule(sql.AndPredicates(predicates...))

@@ -215,6 +215,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "station_number", Type: field.TypeString, Unique: true},
 		{Name: "schedule", Type: field.TypeString, Size: 2147483647},
+		{Name: "set_by", Type: field.TypeEnum, Enums: []string{"configuration", "operator"}, Default: "operator"},
 	}
 	// CutoverSchedulesTable holds the schema information for the "cutover_schedules" table.
 	CutoverSchedulesTable = &schema.Table{

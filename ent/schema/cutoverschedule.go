@@ -24,6 +24,9 @@ func (CutoverSchedule) Fields() []ent.Field {
 		// The validated schedule as inbox.CutoverSchedule JSON (phase start
 		// dates, end, crosswalk); the domain core owns its format.
 		field.Text("schedule"),
+		// Who put it: an operator's schedule (PUT /ops/cutovers) wins over
+		// configuration, which at each start updates only its own.
+		field.Enum("set_by").Values("configuration", "operator").Default("operator"),
 	}
 }
 

@@ -204,7 +204,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: a.Bus, Limiter: limiter, Clock: clk,
 		Capabilities: providers.CapabilitiesOf(ec.Providers...), ChangeRetention: cfg.ChangeRetention})
-	if err := putCutovers(ctx, a.Inbox, cfg.CutoverSchedule); err != nil {
+	if err := putCutovers(ctx, log, a.Inbox, cfg.CutoverSchedule); err != nil {
 		return fail(err)
 	}
 	notifyCfg := notify.Config{BaseURL: cfg.NotifyBaseURL, APIKey: cfg.NotifyAPIKey, MobileApp: cfg.NotifyMobileApp,
@@ -359,9 +359,10 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 }
 
 // putCutovers records the configured cutover schedules, if any, in the
-// database, where every instance reads them: the configuration is applied
-// at every start and replaces what an operator put for the same stations.
-func putCutovers(ctx context.Context, in *inbox.Service, path string) error {
+// database, where every instance reads them: at every start configuration
+// adds its stations and updates those it put before, but a station whose
+// schedule an operator put (PUT /ops/cutovers) keeps the operator's.
+func putCutovers(ctx context.Context, log *slog.Logger, in *inbox.Service, path string) error {
 	if path == "" {
 		return nil
 	}
@@ -374,8 +375,12 @@ func putCutovers(ctx context.Context, in *inbox.Service, path string) error {
 		return err
 	}
 	for _, c := range cs {
-		if _, err := in.PutCutover(viewer.System(ctx), c.Schedule); err != nil {
+		seeded, err := in.SeedCutover(viewer.System(ctx), c)
+		if err != nil {
 			return fmt.Errorf("VAMS_CUTOVER_SCHEDULE: %w", err)
+		}
+		if !seeded {
+			log.WarnContext(ctx, "configured cutover schedule not applied: an operator put this facility's", "station", c.StationNumber)
 		}
 	}
 	return nil

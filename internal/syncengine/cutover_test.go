@@ -6,12 +6,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store/storetest"
+	"github.com/va/vams/internal/syncengine"
 	"github.com/va/vams/internal/vamstest"
 	"github.com/va/vams/providers/oh/ohsim"
 )
@@ -235,6 +239,137 @@ func TestCutoverHandsConversationsToTheNewTeam(t *testing.T) {
 		}
 		if tv := findTeam(crosswalk(t, s), cardiologyPool); phaseOf(tv) != "p6" || !tv.CanMessage {
 			t.Fatalf("p6: %+v", tv)
+		}
+	})
+}
+
+// withoutCrosswalk is station 554's schedule with no team replaced, so the
+// clinic keeps its name through every phase.
+func withoutCrosswalk(day0 time.Time) map[string]any {
+	sc := schedule554(day0)
+	delete(sc, "crosswalk")
+	return sc
+}
+
+// writeSchedule writes station 554's schedule as VAMS_CUTOVER_SCHEDULE
+// holds it and returns the file's path.
+func writeSchedule(t *testing.T, path string, day0 time.Time) string {
+	t.Helper()
+	sc := withoutCrosswalk(day0)
+	sc["stationNumber"] = "554"
+	b, _ := json.Marshal([]any{sc})
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// storedCutover is station 554's entry in GET /ops/cutovers.
+func storedCutover(t *testing.T, s *vamstest.System) (phase, setBy string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/ops/cutovers", nil)
+	req.Header.Set("Authorization", "Bearer "+operatorToken(t, s, "operator"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Cutovers []struct{ StationNumber, Phase, SetBy string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range out.Cutovers {
+		if c.StationNumber == "554" {
+			return c.Phase, c.SetBy
+		}
+	}
+	return "", ""
+}
+
+type transitionView struct {
+	Name                string
+	CanMessage          bool
+	CannotMessageReason *string
+	Transition          *struct {
+		Phase                                         string
+		RepliesBlocked                                bool
+		StartsAt, BlockedFrom, BlockedUntil, GoLiveAt time.Time
+	}
+}
+
+// cardiologyTransition is what the veteran's client reads of the clinic.
+func cardiologyTransition(t *testing.T, s *vamstest.System) transitionView {
+	t.Helper()
+	var out struct {
+		Viewer struct{ CareTeams []transitionView }
+	}
+	s.MustDo(vet1, `{ viewer { careTeams { name canMessage cannotMessageReason
+		transition { phase repliesBlocked startsAt blockedFrom blockedUntil goLiveAt } } } }`, nil, &out)
+	for _, c := range out.Viewer.CareTeams {
+		if c.Name == cardiology {
+			return c
+		}
+	}
+	t.Fatalf("no %s among the veteran's care teams", cardiology)
+	return transitionView{}
+}
+
+// A schedule in VAMS_CUTOVER_SCHEDULE is stored at startup and drives the
+// phase the veteran's client reads as VAMS's clock moves; at each start
+// configuration updates the schedules it put, but once an operator has put
+// a facility's schedule a restart with the configuration keeps the
+// operator's.
+func TestConfiguredScheduleDrivesThePhaseUntilAnOperatorPutsOne(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		clk := vamstest.NewClock()
+		day0 := clk.Now().Truncate(24 * time.Hour)
+		path := writeSchedule(t, filepath.Join(t.TempDir(), "cutovers.json"), day0)
+		s := vamstest.NewSystem(t, b, vamstest.SystemOptions{Clock: clk, CutoverSchedule: path})
+		day := func(n int) time.Time { return day0.AddDate(0, 0, n) }
+
+		steps := []struct {
+			name          string
+			do            func()
+			phase, setBy  string
+			blocked       bool
+			blockedFromAt time.Time
+		}{
+			{"at startup", func() {}, "p2", "configuration", false, day(2)},
+			{"two days on", func() { clk.Advance(2 * 24 * time.Hour) }, "p3", "configuration", true, day(2)},
+			{"configuration moved later, restarted", func() {
+				writeSchedule(t, path, day0.AddDate(0, 0, 1))
+				s.Restart(syncengine.Config{})
+			}, "p2", "configuration", false, day(3)},
+			{"operator puts the first dates", func() {
+				if status, code := putSchedule(t, s, operatorToken(t, s, "operator"), "554", withoutCrosswalk(day0)); status != http.StatusOK {
+					t.Fatalf("schedule refused: %d %s", status, code)
+				}
+			}, "p3", "operator", true, day(2)},
+			{"restarted with the configuration", func() { s.Restart(syncengine.Config{}) }, "p3", "operator", true, day(2)},
+			{"past the pause", func() { clk.Advance(6 * 24 * time.Hour) }, "p6", "operator", false, day(2)},
+		}
+		for _, st := range steps {
+			st.do()
+			tv := cardiologyTransition(t, s)
+			phase, setBy := storedCutover(t, s)
+			reason := ""
+			if tv.CannotMessageReason != nil {
+				reason = *tv.CannotMessageReason
+			}
+			wantReason := map[bool]string{true: "FACILITY_IN_TRANSITION"}[st.blocked]
+			switch {
+			case tv.Transition == nil || tv.Transition.Phase != st.phase || phase != st.phase || setBy != st.setBy:
+				t.Fatalf("%s: team %+v, stored phase %q set by %q; want %s set by %s", st.name, tv.Transition, phase, setBy, st.phase, st.setBy)
+			case tv.Transition.RepliesBlocked != st.blocked || tv.CanMessage == st.blocked || reason != wantReason:
+				t.Fatalf("%s: repliesBlocked %v, canMessage %v (%q); want blocked %v", st.name, tv.Transition.RepliesBlocked, tv.CanMessage, reason, st.blocked)
+			case !tv.Transition.BlockedFrom.Equal(st.blockedFromAt):
+				t.Fatalf("%s: blockedFrom %v, want the schedule's p3 %v", st.name, tv.Transition.BlockedFrom, st.blockedFromAt)
+			}
+		}
+		if !strings.Contains(s.Log.String(), "configured cutover schedule not applied") {
+			t.Error("the restart that kept the operator's schedule logged nothing")
 		}
 	})
 }

@@ -154,7 +154,7 @@ func (s *System) stop() {
 }
 
 // Restart stops VAMS (workers, store) and starts it again on the same
-// database, while the providers (simulators) keep their state.
+// database and clock, while the providers (simulators) keep their state.
 func (s *System) Restart(engine syncengine.Config) {
 	s.T.Helper()
 	mhv, oh := s.App.MHVSim, s.App.OHSim
@@ -165,7 +165,7 @@ func (s *System) Restart(engine syncengine.Config) {
 	engine.RetryCap = cmp(engine.RetryCap, 400*time.Millisecond)
 	engine.BreakerTimeout = cmp(engine.BreakerTimeout, 300*time.Millisecond)
 	engine.ImportHorizon = cmp(engine.ImportHorizon, demoHorizon)
-	s.start(app.Options{Engine: engine, SkipSeed: true, MHVSim: mhv, OHSim: oh})
+	s.start(app.Options{Engine: engine, SkipSeed: true, MHVSim: mhv, OHSim: oh, Clock: s.opts.Clock})
 }
 
 // RestartAll stops VAMS and its simulators and starts everything again on

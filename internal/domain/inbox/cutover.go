@@ -2,10 +2,14 @@ package inbox
 
 import (
 	"context"
+	stdsql "database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/va/vams/ent/cutoverschedule"
 )
@@ -149,10 +153,10 @@ func storedCutover(text string) (Cutover, error) {
 	return sc.Validate()
 }
 
-// PutCutover records a facility's schedule (validated; INVALID_INPUT,
-// naming what is wrong, changes nothing), replacing the one it had. Every
-// instance computes the phase in force from it when it next reads the
-// facility's teams.
+// PutCutover records an operator's schedule for a facility (validated;
+// INVALID_INPUT, naming what is wrong, changes nothing), replacing the one
+// it had, whoever put it. Every instance computes the phase in force from
+// it when it next reads the facility's teams.
 func (s *Service) PutCutover(ctx context.Context, sc CutoverSchedule) (Cutover, error) {
 	c, err := sc.Validate()
 	if err != nil {
@@ -163,8 +167,32 @@ func (s *Service) PutCutover(ctx context.Context, sc CutoverSchedule) (Cutover, 
 		return c, err
 	}
 	err = s.store.Client.CutoverSchedule.Create().SetStationNumber(sc.StationNumber).SetSchedule(string(text)).
-		OnConflictColumns(cutoverschedule.FieldStationNumber).UpdateSchedule().UpdateUpdatedAt().Exec(ctx)
+		SetSetBy(cutoverschedule.SetByOperator).
+		OnConflictColumns(cutoverschedule.FieldStationNumber).UpdateSchedule().UpdateSetBy().UpdateUpdatedAt().Exec(ctx)
 	return c, err
+}
+
+// SeedCutover records a schedule from configuration unless an operator has
+// put the facility's: configuration adds its stations and updates the ones
+// it put at earlier starts, and an operator's PUT wins. It reports whether
+// the configured schedule is the one in force.
+func (s *Service) SeedCutover(ctx context.Context, c Cutover) (bool, error) {
+	text, err := json.Marshal(c.Schedule)
+	if err != nil {
+		return false, err
+	}
+	err = s.store.Client.CutoverSchedule.Create().SetStationNumber(c.StationNumber).SetSchedule(string(text)).
+		SetSetBy(cutoverschedule.SetByConfiguration).
+		OnConflict(sql.ConflictColumns(cutoverschedule.FieldStationNumber),
+			sql.UpdateWhere(sql.EQ(cutoverschedule.FieldSetBy, cutoverschedule.SetByConfiguration.String()))).
+		UpdateSchedule().UpdateUpdatedAt().Exec(ctx)
+	// An operator's row makes the update a no-op, which returns no row.
+	if err != nil && !errors.Is(err, stdsql.ErrNoRows) {
+		return false, err
+	}
+	by, err := s.store.Client.CutoverSchedule.Query().Where(cutoverschedule.StationNumber(c.StationNumber)).
+		Select(cutoverschedule.FieldSetBy).String(ctx)
+	return by == cutoverschedule.SetByConfiguration.String(), err
 }
 
 // CutoverStatus is a stored schedule with what it means now.
@@ -174,6 +202,8 @@ type CutoverStatus struct {
 	Phase string `json:"phase"`
 	// CrosswalkApplied lists the crosswalk's From teams already replaced.
 	CrosswalkApplied []string `json:"crosswalkApplied"`
+	// SetBy is who put it: "configuration" or "operator".
+	SetBy string `json:"setBy"`
 }
 
 // Cutovers lists the stored schedules by station number.
@@ -193,7 +223,8 @@ func (s *Service) Cutovers(ctx context.Context) ([]CutoverStatus, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, CutoverStatus{CutoverSchedule: c.Schedule, Phase: c.PhaseAt(now), CrosswalkApplied: applied})
+		out = append(out, CutoverStatus{CutoverSchedule: c.Schedule, Phase: c.PhaseAt(now), CrosswalkApplied: applied,
+			SetBy: r.SetBy.String()})
 	}
 	return out, nil
 }
