@@ -24,6 +24,7 @@ import (
 	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/edge"
+	"github.com/va/vams/internal/fanout"
 	"github.com/va/vams/internal/ops"
 	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/platform/config"
@@ -86,11 +87,14 @@ type Options struct {
 
 // App is an assembled VAMS.
 type App struct {
-	Config  config.Config
-	Store   *store.Store
-	Inbox   *inbox.Service
-	Engine  *syncengine.Engine
-	Bus     *events.Bus
+	Config config.Config
+	Store  *store.Store
+	Inbox  *inbox.Service
+	Engine *syncengine.Engine
+	Bus    *events.Bus
+	// Fanout shares events with the other instances on PostgreSQL (nil on
+	// SQLite, where there is one instance).
+	Fanout  *fanout.Fanout
 	Audit   *audit.Recorder
 	Metrics *metrics.Metrics
 	Issuer  *auth.DevIssuer // demo mode only
@@ -135,8 +139,18 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	fail := func(err error) (*App, error) {
 		_ = a.closeDemo()
+		a.closeFanout()
 		a.Store.Close()
 		return nil, err
+	}
+	// Events: in-process on SQLite; on PostgreSQL every instance also hears
+	// the others' through LISTEN/NOTIFY.
+	var publish events.Publisher = a.Bus
+	if a.Store.Dialect == dialect.Postgres {
+		if a.Fanout, err = fanout.Start(fanout.Config{Bus: a.Bus, DB: a.Store.DB, DatabaseURL: cfg.DatabaseURL, Log: log}); err != nil {
+			return fail(err)
+		}
+		publish = a.Fanout
 	}
 	demoMode := cfg.Mode == config.Demo
 
@@ -202,7 +216,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: a.Bus, Limiter: limiter, Clock: clk,
+	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: publish, Limiter: limiter, Clock: clk,
 		Capabilities: providers.CapabilitiesOf(ec.Providers...), ChangeRetention: cfg.ChangeRetention})
 	if err := putCutovers(ctx, log, a.Inbox, cfg.CutoverSchedule); err != nil {
 		return fail(err)
@@ -220,7 +234,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	} else {
 		log.Warn("no notification service configured (VAMS_NOTIFY_BASE_URL): veterans get no push or email notifications")
 	}
-	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: a.Bus, Limiter: limiter, Clock: clk,
+	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: publish, Limiter: limiter, Clock: clk,
 		Capabilities: providers.CapabilitiesOf(ec.Providers...), ChangeRetention: cfg.ChangeRetention,
 		OnIDConflict: func(ctx context.Context, c inbox.IDConflict) {
 			a.Metrics.IDConflict(c.Provider)
@@ -334,7 +348,20 @@ func (a *App) Start(ctx context.Context) error {
 // Close stops the workers and the simulators and closes the store.
 func (a *App) Close(ctx context.Context) error {
 	err := errors.Join(a.Engine.Stop(ctx), a.Audit.Close(ctx), a.closeDemo())
+	a.closeFanout()
 	return errors.Join(err, a.Store.Close())
+}
+
+// closeFanout stops sharing events; a failure to close the listener's
+// connection is only logged: the process is done with it.
+func (a *App) closeFanout() {
+	if a.Fanout == nil {
+		return
+	}
+	if err := a.Fanout.Close(); err != nil {
+		a.log.Warn("event fan-out: close", "error", err.Error())
+	}
+	a.Fanout = nil
 }
 
 // ready answers whether this instance can serve: database reachable,

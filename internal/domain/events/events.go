@@ -44,13 +44,14 @@ type Publisher interface {
 // it is ended with ErrOverflow.
 const DefaultBuffer = 64
 
-// ErrOverflow ends a subscription that fell behind: its buffer filled up.
-// Its events are not lost (they are in the change log) but this subscription
-// can no longer promise to deliver them in order, so the client must resync.
+// ErrOverflow ends a subscription that fell behind: its buffer filled up, or
+// (EndAll) the feed of other instances' events was interrupted. Its events
+// are not lost (they are in the change log) but this subscription can no
+// longer promise to deliver them in order, so the client must resync.
 var ErrOverflow = errors.New("events: subscriber fell behind; resync from the change log")
 
-// Bus is the in-process fan-out. Instances share events through the change
-// log (a later issue adds cross-instance delivery).
+// Bus is the in-process fan-out. On PostgreSQL, internal/fanout feeds it
+// other instances' events too.
 type Bus struct {
 	buffer int
 
@@ -110,6 +111,18 @@ func (b *Bus) Publish(e Event) {
 		select {
 		case s.ch <- &e:
 		default:
+			b.removeLocked(s, ErrOverflow)
+		}
+	}
+}
+
+// EndAll ends every subscription with ErrOverflow: events may have been
+// missed, so each client resyncs from the change log.
+func (b *Bus) EndAll() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, set := range b.subs {
+		for s := range set {
 			b.removeLocked(s, ErrOverflow)
 		}
 	}

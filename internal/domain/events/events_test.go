@@ -44,3 +44,25 @@ func TestCloseEndsWithoutErrorAndIsIdempotent(t *testing.T) {
 		t.Fatalf("Count = %d, want 0", b.Count())
 	}
 }
+
+func TestEndAllEndsEverySubscriptionWithOverflowAndLaterOnesStillReceive(t *testing.T) {
+	b := NewBus()
+	subs := []*Subscription{b.Subscribe("v1"), b.Subscribe("v1"), b.Subscribe("v2")}
+	b.Publish(Event{ChangeID: 1, VeteranID: "v1"})
+	b.EndAll()
+	for i, s := range subs {
+		for range s.Events() { // the buffered event, then closed
+		}
+		if !errors.Is(s.Err(), ErrOverflow) {
+			t.Fatalf("subscription %d ended with %v, want ErrOverflow", i, s.Err())
+		}
+	}
+	if b.Count() != 0 {
+		t.Fatalf("Count = %d after EndAll, want 0", b.Count())
+	}
+	next := b.Subscribe("v1")
+	b.Publish(Event{ChangeID: 2, VeteranID: "v1"})
+	if e := <-next.Events(); e.ChangeID != 2 {
+		t.Fatalf("a subscription after EndAll got %+v", e)
+	}
+}
