@@ -292,7 +292,8 @@ type phase struct {
 }
 
 // drive ingests rate messages a second for d, each for a veteran picked at
-// random, through the server's bench ingest hook.
+// random, through the server's bench ingest hook. A server that cannot keep
+// up gets fewer: the phase ends at d (the rate reached is reported).
 func drive(ctx context.Context, p *profiler, vets []rtVeteran, rate int, d time.Duration) (phase, error) {
 	total := int(float64(rate) * d.Seconds())
 	ph := phase{commits: make(map[string]commit, total)}
@@ -310,7 +311,7 @@ func drive(ctx context.Context, p *profiler, vets []rtVeteran, rate int, d time.
 			r := rand.New(rand.NewPCG(7, uint64(w)))
 			for {
 				k := int(next.Add(1) - 1)
-				if k >= total || ctx.Err() != nil {
+				if k >= total || ctx.Err() != nil || time.Now().After(start.Add(d)) {
 					return
 				}
 				time.Sleep(time.Until(start.Add(time.Duration(k) * time.Second / time.Duration(rate))))
