@@ -58,12 +58,17 @@ func main() {
 	syncN := flag.Int("sync", envInt("BENCH_SYNC", 300), "messages per sync throughput figure (0 skips)")
 	reuse := flag.Bool("reuse", os.Getenv("BENCH_REUSE") == "1", "reuse an already generated database of the same size")
 	profile := flag.String("profile", os.Getenv("BENCH_PROFILE"), "directory for the server's CPU and allocation profiles under load, per operation (the server then runs in its own process)")
-	scenario := flag.String("scenario", os.Getenv("BENCH_SCENARIO"), `parts to run, comma-separated (api, attacks, sync, realtime, …; see scenarios); empty runs everything`)
+	scenario := flag.String("scenario", os.Getenv("BENCH_SCENARIO"), `parts to run, comma-separated (api, attacks, sync, freshness, realtime; see scenarios); empty runs everything`)
 	attacks := flag.Int("attacks", envInt("BENCH_ATTACKS", 10), "requests per attack shape, for the server CPU each costs (0 skips)")
 	serveAddr := flag.String("serve", "", "only serve VAMS at this address over an existing database (-database or -data-dir), no seeding, sync workers off")
 	operatorAddr := flag.String("operator-addr", "", "with -serve: the operator listener (metrics, /ops/, /debug/pprof/)")
 	databaseURL := flag.String("database", "", "with -serve: the PostgreSQL URL of the database to serve")
 	dataDir := flag.String("data-dir", "", "with -serve: the data directory (the development issuer's key; the SQLite database when -database is empty)")
+	fresh := bench.FreshnessOptions{Messages: envInt("BENCH_FRESH_MESSAGES", 20), Backfill: envInt("BENCH_BACKFILL", 1000),
+		Bound: envDur("BENCH_FRESH_BOUND", 5*time.Second)}
+	flag.IntVar(&fresh.Messages, "fresh", fresh.Messages, "freshness: clinician messages per provider timed from write to visible (0 skips)")
+	flag.IntVar(&fresh.Backfill, "backfill", fresh.Backfill, "freshness: bodyless MHV messages for the bench-size body backfill figure")
+	flag.DurationVar(&fresh.Bound, "fresh-bound", fresh.Bound, "freshness: the freshness bound (VAMS's default 5s)")
 	rt := bench.RealtimeOptions{Subscribers: envInt("BENCH_RT_SUBSCRIBERS", 20000), Devices: envInt("BENCH_RT_DEVICES", 2),
 		Rate: envInt("BENCH_RT_RATE", 500), Duration: envDur("BENCH_RT_DURATION", 20*time.Second)}
 	flag.IntVar(&rt.Subscribers, "rt-subscribers", rt.Subscribers, "realtime: WebSocket subscribers on one server (0 skips)")
@@ -105,7 +110,7 @@ func main() {
 	defer stop()
 	r := &run{ctx: ctx, server: server, sz: sz, reuse: *reuse, growth: *growth, syncN: *syncN, attacks: *attacks,
 		opts: bench.Options{Clients: *clients, Duration: *dur, SingleOps: *single, HeavyMix: 0.3, Out: os.Stdout, Log: os.Stderr,
-			ProfileDir: *profile, Spawn: spawn}, rt: rt}
+			ProfileDir: *profile, Spawn: spawn}, rt: rt, fresh: fresh}
 	r.rt.Out, r.rt.Log, r.rt.Spawn, r.rt.SpawnGenerator, r.rt.ProfileDir = os.Stdout, os.Stderr, spawn, spawnGenerator, *profile
 	for _, sc := range picked {
 		fmt.Fprintf(os.Stderr, "vamsbench: scenario %s\n", sc.name)
@@ -127,6 +132,7 @@ type run struct {
 	syncN   int
 	attacks int
 	rt      bench.RealtimeOptions
+	fresh   bench.FreshnessOptions
 }
 
 // scenario is one part of make bench.
@@ -142,6 +148,7 @@ var scenarios = []scenario{
 	{"api", runAPI},
 	{"attacks", runAttacks},
 	{"sync", runSync},
+	{"freshness", runFreshness},
 	{"realtime", runRealtime},
 }
 
@@ -232,6 +239,22 @@ func runSync(r *run) error {
 		return err
 	}
 	return bench.Sync(r.ctx, st, r.syncN, os.Stdout, os.Stderr)
+}
+
+// runFreshness times MHV and OH messages from write to visible for active
+// veterans, their listing calls, the inbox with freshness on and off, and
+// the body backfill.
+func runFreshness(r *run) error {
+	if r.fresh.Messages <= 0 {
+		return nil
+	}
+	ft, err := target(r.server, "vams_bench_fresh", true)
+	if err != nil {
+		return err
+	}
+	o := r.fresh
+	o.Clients, o.Duration = min(r.opts.Clients, 8), r.opts.Duration
+	return bench.Freshness(r.ctx, ft, o, os.Stdout, os.Stderr)
 }
 
 // runRealtime holds WebSocket subscribers on one server process and

@@ -159,8 +159,13 @@ func (e *Engine) check(vid string, k providerkind.Kind, key string) {
 	ctx, cancel := context.WithTimeout(viewer.System(f.ctx), freshScanTimeout)
 	defer cancel()
 	f.mark(key, e.clock.Now())
-	claimed, err := e.inbox.ClaimFreshnessCheck(ctx, k, vid, f.bound)
+	claimed, last, err := e.inbox.ClaimFreshnessCheck(ctx, k, vid, f.bound)
 	if err != nil || !claimed {
+		// Due again when the check in force expires, not a bound from now:
+		// a claim lost by a moment would otherwise wait two bounds.
+		if err == nil {
+			f.mark(key, last)
+		}
 		e.logCheck(ctx, err)
 		return
 	}

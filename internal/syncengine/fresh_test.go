@@ -13,6 +13,7 @@ import (
 	"github.com/va/vams/ent/syncstate"
 	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store/storetest"
@@ -184,6 +185,32 @@ func (s *freshSys) subscribe(t *testing.T, query string) <-chan string {
 		}
 	}()
 	return lines
+}
+
+// A check lost to another instance's is due again when that one expires,
+// not a bound after the loss: a claim lost by a moment must not leave the
+// veteran two bounds behind.
+func TestCheckLostToAnotherInstanceIsDueWhenItsCheckExpires(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		// The long budget makes each query wait for its check to end.
+		s := newFresh(t, b, syncengine.Config{FreshnessBudget: time.Minute})
+		s.subjects()
+		s.mhvScanned()
+		base := s.listings()
+		s.clock.Advance(freshBound)
+		other := inbox.New(inbox.Config{Store: s.App.Store, Clock: clock.Func(s.clock.Now)})
+		if ok, _, err := other.ClaimFreshnessCheck(viewer.System(context.Background()), providerkind.MHV, s.vid, freshBound); err != nil || !ok {
+			t.Fatalf("the other instance's claim: %v %v", ok, err)
+		}
+		s.clock.Advance(freshBound / 2)
+		s.subjects() // its check loses to the other instance's
+		s.clock.Advance(freshBound / 2)
+		s.subjects() // the other instance's check has expired
+		s.mhvScanned()
+		if n := s.listings() - base; n != 1 {
+			t.Fatalf("%d MHV listings, want 1: the check after the other instance's expired", n)
+		}
+	})
 }
 
 // While MHV's circuit is open no check is started and the inbox answers

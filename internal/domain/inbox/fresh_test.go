@@ -26,7 +26,7 @@ func TestOneFreshnessCheckPerBoundAcrossInstances(t *testing.T) {
 		const bound = 5 * time.Second
 		claim := func(s *inbox.Service, k providerkind.Kind) bool {
 			t.Helper()
-			ok, err := s.ClaimFreshnessCheck(ctx, k, vid, bound)
+			ok, _, err := s.ClaimFreshnessCheck(ctx, k, vid, bound)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -38,9 +38,15 @@ func TestOneFreshnessCheckPerBoundAcrossInstances(t *testing.T) {
 		if !claim(other, providerkind.OH) {
 			t.Fatal("each provider has its own check")
 		}
+		first := e.Now().UTC()
 		e.Advance(bound - time.Second)
 		if claim(other, providerkind.MHV) || claim(e.Inbox, providerkind.MHV) {
 			t.Fatal("a second check was claimed within the bound")
+		}
+		// A loser learns when the check in force started, so it is due
+		// again when that one expires, not a bound after the loss.
+		if _, last, err := other.ClaimFreshnessCheck(ctx, providerkind.MHV, vid, bound); err != nil || last.Sub(first).Abs() > time.Millisecond {
+			t.Fatalf("a lost claim reports the check in force at %v (%v), want %v", last, err, first)
 		}
 		e.Advance(time.Second)
 		var wins atomic.Int32
@@ -51,7 +57,7 @@ func TestOneFreshnessCheckPerBoundAcrossInstances(t *testing.T) {
 				s = other
 			}
 			wg.Go(func() {
-				if ok, err := s.ClaimFreshnessCheck(ctx, providerkind.MHV, vid, bound); err != nil {
+				if ok, _, err := s.ClaimFreshnessCheck(ctx, providerkind.MHV, vid, bound); err != nil {
 					t.Error(err)
 				} else if ok {
 					wins.Add(1)

@@ -160,17 +160,25 @@ func (s *Service) setSyncStatus(ctx context.Context, st *ent.SyncState, status s
 // ClaimFreshnessCheck claims the on-demand check of veteran vid at provider
 // k, due when the last one started at least bound ago. The conditional
 // update lets one caller in one instance win per bound; claimed reports
-// whether this caller did.
-func (s *Service) ClaimFreshnessCheck(ctx context.Context, k providerkind.Kind, vid string, bound time.Duration) (claimed bool, err error) {
+// whether this caller did, and last when the check in force started (now
+// when claimed), so a loser knows when the next one is due.
+func (s *Service) ClaimFreshnessCheck(ctx context.Context, k providerkind.Kind, vid string, bound time.Duration) (claimed bool, last time.Time, err error) {
 	st, err := s.SyncState(ctx, k, vid, FastScanScope)
 	if err != nil {
-		return false, err
+		return false, time.Time{}, err
 	}
 	now := s.clock.Now().UTC()
 	n, err := s.store.Client.SyncState.Update().Where(syncstate.ID(st.ID),
 		syncstate.Or(syncstate.CheckedAtIsNil(), syncstate.CheckedAtLTE(now.Add(-bound)))).
 		SetCheckedAt(now).Save(ctx)
-	return n == 1, err
+	if err != nil || n == 1 {
+		return n == 1, now, err
+	}
+	held, err := s.store.Client.SyncState.Get(ctx, st.ID)
+	if err != nil || held.CheckedAt == nil {
+		return false, now, err
+	}
+	return false, *held.CheckedAt, nil
 }
 
 // FastScanScope is the sync-state scope of the scan of recent activity.
