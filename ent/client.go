@@ -19,6 +19,7 @@ import (
 	"github.com/va/vams/ent/atomentry"
 	"github.com/va/vams/ent/attachment"
 	"github.com/va/vams/ent/auditevent"
+	"github.com/va/vams/ent/auditoutbox"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/cutoverschedule"
@@ -51,6 +52,8 @@ type Client struct {
 	Attachment *AttachmentClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// AuditOutbox is the client for interacting with the AuditOutbox builders.
+	AuditOutbox *AuditOutboxClient
 	// CareTeam is the client for interacting with the CareTeam builders.
 	CareTeam *CareTeamClient
 	// Change is the client for interacting with the Change builders.
@@ -96,6 +99,7 @@ func (c *Client) init() {
 	c.AtomEntry = NewAtomEntryClient(c.config)
 	c.Attachment = NewAttachmentClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
+	c.AuditOutbox = NewAuditOutboxClient(c.config)
 	c.CareTeam = NewCareTeamClient(c.config)
 	c.Change = NewChangeClient(c.config)
 	c.CutoverSchedule = NewCutoverScheduleClient(c.config)
@@ -207,6 +211,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AtomEntry:         NewAtomEntryClient(cfg),
 		Attachment:        NewAttachmentClient(cfg),
 		AuditEvent:        NewAuditEventClient(cfg),
+		AuditOutbox:       NewAuditOutboxClient(cfg),
 		CareTeam:          NewCareTeamClient(cfg),
 		Change:            NewChangeClient(cfg),
 		CutoverSchedule:   NewCutoverScheduleClient(cfg),
@@ -245,6 +250,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AtomEntry:         NewAtomEntryClient(cfg),
 		Attachment:        NewAttachmentClient(cfg),
 		AuditEvent:        NewAuditEventClient(cfg),
+		AuditOutbox:       NewAuditOutboxClient(cfg),
 		CareTeam:          NewCareTeamClient(cfg),
 		Change:            NewChangeClient(cfg),
 		CutoverSchedule:   NewCutoverScheduleClient(cfg),
@@ -289,10 +295,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.CareTeam, c.Change,
-		c.CutoverSchedule, c.Facility, c.Folder, c.IdempotencyRecord, c.Message,
-		c.Notification, c.ProviderRef, c.PublicationReplay, c.PushDevice, c.SyncState,
-		c.Tag, c.Thread, c.Veteran,
+		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.AuditOutbox,
+		c.CareTeam, c.Change, c.CutoverSchedule, c.Facility, c.Folder,
+		c.IdempotencyRecord, c.Message, c.Notification, c.ProviderRef,
+		c.PublicationReplay, c.PushDevice, c.SyncState, c.Tag, c.Thread, c.Veteran,
 	} {
 		n.Use(hooks...)
 	}
@@ -302,10 +308,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.CareTeam, c.Change,
-		c.CutoverSchedule, c.Facility, c.Folder, c.IdempotencyRecord, c.Message,
-		c.Notification, c.ProviderRef, c.PublicationReplay, c.PushDevice, c.SyncState,
-		c.Tag, c.Thread, c.Veteran,
+		c.Association, c.AtomEntry, c.Attachment, c.AuditEvent, c.AuditOutbox,
+		c.CareTeam, c.Change, c.CutoverSchedule, c.Facility, c.Folder,
+		c.IdempotencyRecord, c.Message, c.Notification, c.ProviderRef,
+		c.PublicationReplay, c.PushDevice, c.SyncState, c.Tag, c.Thread, c.Veteran,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -322,6 +328,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Attachment.mutate(ctx, m)
 	case *AuditEventMutation:
 		return c.AuditEvent.mutate(ctx, m)
+	case *AuditOutboxMutation:
+		return c.AuditOutbox.mutate(ctx, m)
 	case *CareTeamMutation:
 		return c.CareTeam.mutate(ctx, m)
 	case *ChangeMutation:
@@ -938,6 +946,139 @@ func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (V
 		return (&AuditEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AuditEvent mutation op: %q", m.Op())
+	}
+}
+
+// AuditOutboxClient is a client for the AuditOutbox schema.
+type AuditOutboxClient struct {
+	config
+}
+
+// NewAuditOutboxClient returns a client for the AuditOutbox from the given config.
+func NewAuditOutboxClient(c config) *AuditOutboxClient {
+	return &AuditOutboxClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditoutbox.Hooks(f(g(h())))`.
+func (c *AuditOutboxClient) Use(hooks ...Hook) {
+	c.hooks.AuditOutbox = append(c.hooks.AuditOutbox, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditoutbox.Intercept(f(g(h())))`.
+func (c *AuditOutboxClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditOutbox = append(c.inters.AuditOutbox, interceptors...)
+}
+
+// Create returns a builder for creating a AuditOutbox entity.
+func (c *AuditOutboxClient) Create() *AuditOutboxCreate {
+	mutation := newAuditOutboxMutation(c.config, OpCreate)
+	return &AuditOutboxCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditOutbox entities.
+func (c *AuditOutboxClient) CreateBulk(builders ...*AuditOutboxCreate) *AuditOutboxCreateBulk {
+	return &AuditOutboxCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditOutboxClient) MapCreateBulk(slice any, setFunc func(*AuditOutboxCreate, int)) *AuditOutboxCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditOutboxCreateBulk{err: fmt.Errorf("calling to AuditOutboxClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditOutboxCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditOutboxCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditOutbox.
+func (c *AuditOutboxClient) Update() *AuditOutboxUpdate {
+	mutation := newAuditOutboxMutation(c.config, OpUpdate)
+	return &AuditOutboxUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditOutboxClient) UpdateOne(_m *AuditOutbox) *AuditOutboxUpdateOne {
+	mutation := newAuditOutboxMutation(c.config, OpUpdateOne, withAuditOutbox(_m))
+	return &AuditOutboxUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditOutboxClient) UpdateOneID(id int64) *AuditOutboxUpdateOne {
+	mutation := newAuditOutboxMutation(c.config, OpUpdateOne, withAuditOutboxID(id))
+	return &AuditOutboxUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditOutbox.
+func (c *AuditOutboxClient) Delete() *AuditOutboxDelete {
+	mutation := newAuditOutboxMutation(c.config, OpDelete)
+	return &AuditOutboxDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditOutboxClient) DeleteOne(_m *AuditOutbox) *AuditOutboxDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditOutboxClient) DeleteOneID(id int64) *AuditOutboxDeleteOne {
+	builder := c.Delete().Where(auditoutbox.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditOutboxDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditOutbox.
+func (c *AuditOutboxClient) Query() *AuditOutboxQuery {
+	return &AuditOutboxQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditOutbox},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditOutbox entity by its id.
+func (c *AuditOutboxClient) Get(ctx context.Context, id int64) (*AuditOutbox, error) {
+	return c.Query().Where(auditoutbox.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditOutboxClient) GetX(ctx context.Context, id int64) *AuditOutbox {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditOutboxClient) Hooks() []Hook {
+	return c.hooks.AuditOutbox
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditOutboxClient) Interceptors() []Interceptor {
+	return c.inters.AuditOutbox
+}
+
+func (c *AuditOutboxClient) mutate(ctx context.Context, m *AuditOutboxMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditOutboxCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditOutboxUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditOutboxUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditOutboxDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditOutbox mutation op: %q", m.Op())
 	}
 }
 
@@ -3294,13 +3435,13 @@ func (c *VeteranClient) mutate(ctx context.Context, m *VeteranMutation) (Value, 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change,
+		Association, AtomEntry, Attachment, AuditEvent, AuditOutbox, CareTeam, Change,
 		CutoverSchedule, Facility, Folder, IdempotencyRecord, Message, Notification,
 		ProviderRef, PublicationReplay, PushDevice, SyncState, Tag, Thread,
 		Veteran []ent.Hook
 	}
 	inters struct {
-		Association, AtomEntry, Attachment, AuditEvent, CareTeam, Change,
+		Association, AtomEntry, Attachment, AuditEvent, AuditOutbox, CareTeam, Change,
 		CutoverSchedule, Facility, Folder, IdempotencyRecord, Message, Notification,
 		ProviderRef, PublicationReplay, PushDevice, SyncState, Tag, Thread,
 		Veteran []ent.Interceptor

@@ -16,6 +16,7 @@ import (
 	"github.com/va/vams/ent/atomentry"
 	"github.com/va/vams/ent/attachment"
 	"github.com/va/vams/ent/auditevent"
+	"github.com/va/vams/ent/auditoutbox"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/cutoverschedule"
@@ -95,6 +96,7 @@ func checkColumn(t, c string) error {
 			atomentry.Table:         atomentry.ValidColumn,
 			attachment.Table:        attachment.ValidColumn,
 			auditevent.Table:        auditevent.ValidColumn,
+			auditoutbox.Table:       auditoutbox.ValidColumn,
 			careteam.Table:          careteam.ValidColumn,
 			change.Table:            change.ValidColumn,
 			cutoverschedule.Table:   cutoverschedule.ValidColumn,

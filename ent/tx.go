@@ -22,6 +22,8 @@ type Tx struct {
 	Attachment *AttachmentClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// AuditOutbox is the client for interacting with the AuditOutbox builders.
+	AuditOutbox *AuditOutboxClient
 	// CareTeam is the client for interacting with the CareTeam builders.
 	CareTeam *CareTeamClient
 	// Change is the client for interacting with the Change builders.
@@ -187,6 +189,7 @@ func (tx *Tx) init() {
 	tx.AtomEntry = NewAtomEntryClient(tx.config)
 	tx.Attachment = NewAttachmentClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
+	tx.AuditOutbox = NewAuditOutboxClient(tx.config)
 	tx.CareTeam = NewCareTeamClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
 	tx.CutoverSchedule = NewCutoverScheduleClient(tx.config)

@@ -57,6 +57,18 @@ func (f AuditEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditEventMutation", m)
 }
 
+// The AuditOutboxFunc type is an adapter to allow the use of ordinary
+// function as AuditOutbox mutator.
+type AuditOutboxFunc func(context.Context, *ent.AuditOutboxMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AuditOutboxFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AuditOutboxMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditOutboxMutation", m)
+}
+
 // The CareTeamFunc type is an adapter to allow the use of ordinary
 // function as CareTeam mutator.
 type CareTeamFunc func(context.Context, *ent.CareTeamMutation) (ent.Value, error)

@@ -12,6 +12,7 @@ import (
 	"github.com/va/vams/ent/atomentry"
 	"github.com/va/vams/ent/attachment"
 	"github.com/va/vams/ent/auditevent"
+	"github.com/va/vams/ent/auditoutbox"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/cutoverschedule"
@@ -192,6 +193,33 @@ func (f TraverseAuditEvent) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditEventQuery", q)
+}
+
+// The AuditOutboxFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AuditOutboxFunc func(context.Context, *ent.AuditOutboxQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AuditOutboxFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AuditOutboxQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AuditOutboxQuery", q)
+}
+
+// The TraverseAuditOutbox type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAuditOutbox func(context.Context, *ent.AuditOutboxQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAuditOutbox) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAuditOutbox) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AuditOutboxQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AuditOutboxQuery", q)
 }
 
 // The CareTeamFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -610,6 +638,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AttachmentQuery, predicate.Attachment, attachment.OrderOption]{typ: ent.TypeAttachment, tq: q}, nil
 	case *ent.AuditEventQuery:
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
+	case *ent.AuditOutboxQuery:
+		return &query[*ent.AuditOutboxQuery, predicate.AuditOutbox, auditoutbox.OrderOption]{typ: ent.TypeAuditOutbox, tq: q}, nil
 	case *ent.CareTeamQuery:
 		return &query[*ent.CareTeamQuery, predicate.CareTeam, careteam.OrderOption]{typ: ent.TypeCareTeam, tq: q}, nil
 	case *ent.ChangeQuery:

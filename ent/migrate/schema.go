@@ -137,6 +137,23 @@ var (
 			},
 		},
 	}
+	// AuditOutboxColumns holds the columns for the "audit_outbox" table.
+	AuditOutboxColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "actor", Type: field.TypeString},
+		{Name: "action", Type: field.TypeString},
+		{Name: "target_type", Type: field.TypeString, Default: ""},
+		{Name: "target_id", Type: field.TypeString, Default: ""},
+		{Name: "outcome", Type: field.TypeString, Default: "ok"},
+		{Name: "request_id", Type: field.TypeString, Default: ""},
+	}
+	// AuditOutboxTable holds the schema information for the "audit_outbox" table.
+	AuditOutboxTable = &schema.Table{
+		Name:       "audit_outbox",
+		Columns:    AuditOutboxColumns,
+		PrimaryKey: []*schema.Column{AuditOutboxColumns[0]},
+	}
 	// CareTeamsColumns holds the columns for the "care_teams" table.
 	CareTeamsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -638,6 +655,7 @@ var (
 		AtomEntriesTable,
 		AttachmentsTable,
 		AuditEventsTable,
+		AuditOutboxTable,
 		CareTeamsTable,
 		ChangesTable,
 		CutoverSchedulesTable,
@@ -661,6 +679,9 @@ func init() {
 	AssociationsTable.ForeignKeys[0].RefTable = CareTeamsTable
 	AssociationsTable.ForeignKeys[1].RefTable = VeteransTable
 	AttachmentsTable.ForeignKeys[0].RefTable = MessagesTable
+	AuditOutboxTable.Annotation = &entsql.Annotation{
+		Table: "audit_outbox",
+	}
 	CareTeamsTable.ForeignKeys[0].RefTable = CareTeamsTable
 	CareTeamsTable.ForeignKeys[1].RefTable = FacilitiesTable
 	FoldersTable.ForeignKeys[0].RefTable = VeteransTable

@@ -18,6 +18,9 @@ type Attachment func(*sql.Selector)
 // AuditEvent is the predicate function for auditevent builders.
 type AuditEvent func(*sql.Selector)
 
+// AuditOutbox is the predicate function for auditoutbox builders.
+type AuditOutbox func(*sql.Selector)
+
 // CareTeam is the predicate function for careteam builders.
 type CareTeam func(*sql.Selector)
 

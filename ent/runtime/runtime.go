@@ -9,6 +9,7 @@ import (
 	"github.com/va/vams/ent/atomentry"
 	"github.com/va/vams/ent/attachment"
 	"github.com/va/vams/ent/auditevent"
+	"github.com/va/vams/ent/auditoutbox"
 	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/cutoverschedule"
@@ -146,6 +147,24 @@ func init() {
 	auditeventDescRequestID := auditeventFields[7].Descriptor()
 	// auditevent.DefaultRequestID holds the default value on creation for the request_id field.
 	auditevent.DefaultRequestID = auditeventDescRequestID.Default.(string)
+	auditoutboxFields := schema.AuditOutbox{}.Fields()
+	_ = auditoutboxFields
+	// auditoutboxDescTargetType is the schema descriptor for target_type field.
+	auditoutboxDescTargetType := auditoutboxFields[4].Descriptor()
+	// auditoutbox.DefaultTargetType holds the default value on creation for the target_type field.
+	auditoutbox.DefaultTargetType = auditoutboxDescTargetType.Default.(string)
+	// auditoutboxDescTargetID is the schema descriptor for target_id field.
+	auditoutboxDescTargetID := auditoutboxFields[5].Descriptor()
+	// auditoutbox.DefaultTargetID holds the default value on creation for the target_id field.
+	auditoutbox.DefaultTargetID = auditoutboxDescTargetID.Default.(string)
+	// auditoutboxDescOutcome is the schema descriptor for outcome field.
+	auditoutboxDescOutcome := auditoutboxFields[6].Descriptor()
+	// auditoutbox.DefaultOutcome holds the default value on creation for the outcome field.
+	auditoutbox.DefaultOutcome = auditoutboxDescOutcome.Default.(string)
+	// auditoutboxDescRequestID is the schema descriptor for request_id field.
+	auditoutboxDescRequestID := auditoutboxFields[7].Descriptor()
+	// auditoutbox.DefaultRequestID holds the default value on creation for the request_id field.
+	auditoutbox.DefaultRequestID = auditoutboxDescRequestID.Default.(string)
 	careteamMixin := schema.CareTeam{}.Mixin()
 	careteamHooks := schema.CareTeam{}.Hooks()
 	careteam.Hooks[0] = careteamHooks[0]

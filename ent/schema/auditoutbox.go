@@ -1,0 +1,37 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+)
+
+// AuditOutbox holds a mutation's audit entries, written in the mutation's
+// own transaction so they commit (or roll back) with the change they
+// record. The audit worker moves them into the hash chain (audit_events)
+// and deletes them, so the chain's lock is never taken on a write path.
+type AuditOutbox struct{ ent.Schema }
+
+func (AuditOutbox) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		// At is when the change was made; the chain keeps it.
+		field.Time("at").Immutable(),
+		field.String("actor").Immutable(),
+		field.String("action").Immutable(),
+		field.String("target_type").Default("").Immutable(),
+		field.String("target_id").Default("").Immutable(),
+		field.String("outcome").Default("ok").Immutable(),
+		field.String("request_id").Default("").Immutable(),
+	}
+}
+
+// Internal to VAMS: not a GraphQL node.
+func (AuditOutbox) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entsql.Annotation{Table: "audit_outbox"},
+		entgql.Skip(entgql.SkipAll),
+	}
+}
