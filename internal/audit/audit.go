@@ -33,6 +33,7 @@ import (
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/auditevent"
+	"github.com/va/vams/ent/auditoutbox"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
 )
@@ -79,6 +80,8 @@ type Entry struct {
 	Outcome    string    `json:"outcome"`
 	RequestID  string    `json:"requestId,omitempty"`
 	Hash       string    `json:"hash"`
+	// Pending: committed with its change, not yet chained (no id or hash yet).
+	Pending bool `json:"pending,omitempty"`
 }
 
 // Recorder appends to the audit trail.
@@ -120,36 +123,110 @@ func (r *Recorder) Record(ctx context.Context, events ...Event) error {
 	return r.append(ctx, events)
 }
 
-// append writes events to the chain in one transaction.
+// append chains what the outbox holds, then events, in one transaction.
 func (r *Recorder) append(ctx context.Context, events []Event) error {
+	_, err := r.chain(ctx, events, true)
+	return err
+}
+
+// outboxRound bounds the outbox rows one transaction chains.
+const outboxRound = 500
+
+// ChainOutbox is one round of the audit worker: it moves the committed
+// outbox entries into the hash chain, oldest first, and returns how many.
+// Each row is chained exactly once: it is deleted in the transaction that
+// chains it, under the chain's lock. When another instance holds that lock
+// it returns 0 at once; that instance is chaining.
+func (r *Recorder) ChainOutbox(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := r.chain(ctx, nil, false)
+		total += n
+		if err != nil || n < outboxRound {
+			return total, err
+		}
+	}
+}
+
+// chain appends up to outboxRound outbox rows and then events to the chain
+// in one transaction. wait says whether to wait for the chain's lock (events
+// must be written) or give up the round when another instance holds it.
+func (r *Recorder) chain(ctx context.Context, events []Event, wait bool) (int, error) {
 	ctx = viewer.System(ctx)
+	if len(events) == 0 {
+		if queued, err := r.store.Client.AuditOutbox.Query().Exist(ctx); err != nil || !queued {
+			return 0, err
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.store.InTx(ctx, func(tx *store.Tx) error {
+	n := 0
+	err := r.store.InTx(ctx, func(tx *store.Tx) error {
 		if r.store.Dialect == dialect.Postgres {
-			if _, err := tx.SQL.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", advisoryLockKey); err != nil {
-				return fmt.Errorf("audit: lock: %w", err)
+			if wait {
+				if _, err := tx.SQL.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", advisoryLockKey); err != nil {
+					return fmt.Errorf("audit: lock: %w", err)
+				}
+			} else {
+				var got bool
+				if err := tx.SQL.QueryRowContext(ctx, "SELECT pg_try_advisory_xact_lock($1)", advisoryLockKey).Scan(&got); err != nil {
+					return fmt.Errorf("audit: lock: %w", err)
+				}
+				if !got {
+					return nil
+				}
 			}
 		}
 		prev, err := head(ctx, tx.Client)
 		if err != nil {
 			return err
 		}
+		queued, err := tx.Client.AuditOutbox.Query().Order(ent.Asc(auditoutbox.FieldID)).Limit(outboxRound).All(ctx)
+		if err != nil {
+			return err
+		}
+		if len(queued) > 0 {
+			ids := make([]int64, len(queued))
+			for i, q := range queued {
+				ids[i] = q.ID
+			}
+			deleted, err := tx.Client.AuditOutbox.Delete().Where(auditoutbox.IDIn(ids...)).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if deleted != len(ids) { // another worker chained some: chain none twice
+				return errors.New("audit: outbox rows chained concurrently")
+			}
+		}
 		// Microseconds: what PostgreSQL keeps, so the hash survives the round trip.
-		at := r.now().UTC().Truncate(time.Microsecond)
-		builders := make([]*ent.AuditEventCreate, len(events))
-		for i, e := range events {
+		now := r.now().UTC().Truncate(time.Microsecond)
+		builders := make([]*ent.AuditEventCreate, 0, len(queued)+len(events))
+		add := func(at time.Time, e Event) {
 			if e.Outcome == "" {
 				e.Outcome = OutcomeOK
 			}
 			h := hash(prev, at, e)
-			builders[i] = tx.Client.AuditEvent.Create().SetAt(at).SetActor(e.Actor).SetAction(e.Action).
+			builders = append(builders, tx.Client.AuditEvent.Create().SetAt(at).SetActor(e.Actor).SetAction(e.Action).
 				SetTargetType(e.TargetType).SetTargetID(e.TargetID).SetOutcome(e.Outcome).
-				SetRequestID(e.RequestID).SetPrevHash(prev).SetHash(h)
+				SetRequestID(e.RequestID).SetPrevHash(prev).SetHash(h))
 			prev = h
+		}
+		for _, q := range queued {
+			add(q.At.UTC(), Event{Actor: q.Actor, Action: q.Action, TargetType: q.TargetType, TargetID: q.TargetID, Outcome: q.Outcome, RequestID: q.RequestID})
+		}
+		for _, e := range events {
+			add(now, e)
+		}
+		n = len(queued)
+		if len(builders) == 0 {
+			return nil
 		}
 		return tx.Client.AuditEvent.CreateBulk(builders...).Exec(ctx)
 	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // head is the newest entry's hash, "" for an empty trail.
@@ -238,8 +315,10 @@ type Filter struct {
 // MaxQueryLimit bounds one Query.
 const MaxQueryLimit = 1000
 
-// Query returns entries, oldest first.
+// Query returns entries, oldest first: the chained ones, then those still
+// in the outbox, so an entry shows from the moment its change committed.
 func (r *Recorder) Query(ctx context.Context, f Filter) ([]Entry, error) {
+	ctx = viewer.System(ctx)
 	q := r.store.Client.AuditEvent.Query().Order(ent.Asc(auditevent.FieldID))
 	if f.Actor != "" {
 		q.Where(auditevent.Actor(f.Actor))
@@ -250,7 +329,7 @@ func (r *Recorder) Query(ctx context.Context, f Filter) ([]Entry, error) {
 	if f.Limit <= 0 || f.Limit > MaxQueryLimit {
 		f.Limit = MaxQueryLimit
 	}
-	rows, err := q.Limit(f.Limit).All(viewer.System(ctx))
+	rows, err := q.Limit(f.Limit).All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -258,6 +337,24 @@ func (r *Recorder) Query(ctx context.Context, f Filter) ([]Entry, error) {
 	for i, row := range rows {
 		out[i] = Entry{ID: row.ID, At: row.At.UTC(), Actor: row.Actor, Action: row.Action, TargetType: row.TargetType,
 			TargetID: row.TargetID, Outcome: row.Outcome, RequestID: row.RequestID, Hash: row.Hash}
+	}
+	if len(out) == f.Limit {
+		return out, nil
+	}
+	pq := r.store.Client.AuditOutbox.Query().Order(ent.Asc(auditoutbox.FieldID))
+	if f.Actor != "" {
+		pq.Where(auditoutbox.Actor(f.Actor))
+	}
+	if !f.Since.IsZero() {
+		pq.Where(auditoutbox.AtGTE(f.Since))
+	}
+	queued, err := pq.Limit(f.Limit - len(out)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range queued {
+		out = append(out, Entry{At: row.At.UTC(), Actor: row.Actor, Action: row.Action, TargetType: row.TargetType,
+			TargetID: row.TargetID, Outcome: row.Outcome, RequestID: row.RequestID, Pending: true})
 	}
 	return out, nil
 }

@@ -8,11 +8,14 @@ import (
 )
 
 // Batch makes Record return at once and appends entries in the background,
-// one transaction per interval for everything recorded meanwhile. The hash
-// chain is global, so appending per request would serialise every audited
-// request behind one lock; batching keeps that cost off the request path.
-// The price: entries recorded in the last interval before a crash are lost
+// one transaction per interval for everything recorded meanwhile, and makes
+// the same loop the audit worker, chaining the outbox's committed mutation
+// entries each interval (ChainOutbox). The hash chain is global, so
+// appending per request would serialise every audited request behind one
+// lock; batching keeps that cost off the request path. The price, for reads
+// only: entries recorded in the last interval before a crash are lost
 // (Close flushes them on an orderly stop); a failed append is retried.
+// Mutations' entries are in the outbox from their commit, so they survive.
 func (r *Recorder) Batch(interval time.Duration, log *slog.Logger) {
 	r.batch = &batcher{interval: interval, log: log, quit: make(chan struct{}), done: make(chan struct{})}
 	go r.batch.run(r)
@@ -73,11 +76,14 @@ func (b *batcher) run(r *Recorder) {
 
 func (b *batcher) flush(r *Recorder) {
 	events := b.take()
-	if len(events) == 0 {
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if len(events) == 0 {
+		if _, err := r.ChainOutbox(ctx); err != nil {
+			b.log.ErrorContext(ctx, "audit outbox chaining failed; will retry", "error", err.Error())
+		}
+		return
+	}
 	if err := r.append(ctx, events); err != nil {
 		// Keep them for the next round rather than lose them.
 		b.mu.Lock()

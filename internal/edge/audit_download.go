@@ -29,7 +29,7 @@ func (h *Handler) auditDownload(next http.Handler) http.Handler {
 		case sw.status >= 400:
 			outcome = audit.OutcomeError
 		}
-		typ, target := auditTarget(r.PathValue("id"))
+		typ, target := audit.Target(r.PathValue("id"))
 		v, _ := viewer.FromContext(r.Context())
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditFlushTimeout)
 		defer cancel()

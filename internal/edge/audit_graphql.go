@@ -18,8 +18,9 @@ import (
 // auditor records, per GraphQL response: every root mutation (action = the
 // field's name, one entry per ID it names or returns, outcome), every node
 // fetched by ID through node/nodes, and every message body read, whichever
-// path reached it. Entries are collected while the response runs and
-// appended in one transaction at its end.
+// path reached it. A mutation's entries are committed in the mutation's own
+// transaction (the audit outbox); the rest are collected while the response
+// runs and appended in one batch at its end.
 type auditor struct {
 	rec *audit.Recorder
 	log *slog.Logger
@@ -61,11 +62,7 @@ func (a auditor) flush(ctx context.Context, events []audit.Event) {
 	if len(events) == 0 {
 		return
 	}
-	actor := audit.SystemActor
-	if v, ok := viewer.FromContext(ctx); ok && v.ICN != "" {
-		actor = a.rec.Actor(v.ICN)
-	}
-	rid := requestID(ctx)
+	actor, rid := a.actor(ctx), requestID(ctx)
 	for i := range events {
 		events[i].Actor, events[i].RequestID = actor, rid
 	}
@@ -76,6 +73,14 @@ func (a auditor) flush(ctx context.Context, events []audit.Event) {
 	}
 }
 
+// actor is the keyed actor of the request's viewer.
+func (a auditor) actor(ctx context.Context) string {
+	if v, ok := viewer.FromContext(ctx); ok && v.ICN != "" {
+		return a.rec.Actor(v.ICN)
+	}
+	return audit.SystemActor
+}
+
 func (a auditor) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	c, _ := ctx.Value(collectorKey{}).(*collector)
 	fc := graphql.GetFieldContext(ctx)
@@ -84,22 +89,30 @@ func (a auditor) InterceptField(ctx context.Context, next graphql.Resolver) (any
 	}
 	switch {
 	case fc.Object == "Mutation":
-		res, err := next(ctx)
-		outcome := outcomeOf(err)
+		// The entries of a mutation that changes something are committed
+		// with its change (audit.Pending); only what no transaction wrote
+		// (a refusal, a failure, a repeat answered from its first result)
+		// is recorded at the end of the response.
 		targets := idArguments(fc.Field.ArgumentMap(graphql.GetOperationContext(ctx).Variables))
+		p := a.rec.Pending(a.actor(ctx), fc.Field.Name, requestID(ctx), targets)
+		res, err := next(audit.WithPending(ctx, p))
+		outcome := outcomeOf(err)
 		targets = appendResultIDs(targets, res)
-		if len(targets) == 0 {
+		written, committed := p.Written()
+		if committed && err == nil {
+			targets = slices.DeleteFunc(targets, func(id string) bool { return slices.Contains(written, id) })
+		} else if len(targets) == 0 {
 			c.add(audit.Event{Action: fc.Field.Name, Outcome: outcome})
 		}
 		for _, id := range targets {
-			typ, target := auditTarget(id)
+			typ, target := audit.Target(id)
 			c.add(audit.Event{Action: fc.Field.Name, TargetType: typ, TargetID: target, Outcome: outcome})
 		}
 		return res, err
 	case fc.Object == "Query" && (fc.Field.Name == "node" || fc.Field.Name == "nodes"):
 		res, err := next(ctx)
 		for _, id := range foundIDs(fc.Field.ArgumentMap(graphql.GetOperationContext(ctx).Variables), res) {
-			typ, target := auditTarget(id)
+			typ, target := audit.Target(id)
 			c.add(audit.Event{Action: audit.ActionRead, TargetType: typ, TargetID: target, Outcome: audit.OutcomeOK})
 		}
 		return res, err

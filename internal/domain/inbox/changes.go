@@ -6,6 +6,7 @@ import (
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/change"
+	"github.com/va/vams/internal/audit"
 	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/store"
 )
@@ -56,6 +57,9 @@ func (s *Service) batch(ctx context.Context, tx *store.Tx) *changeBatch {
 // is then the thread's row, so a client resuming from it has both.
 func (s *Service) change(ctx context.Context, tx *store.Tx, vid string, kind EntityKind, entityID string, op change.Op, ev events.Event) error {
 	b := s.batch(ctx, tx)
+	if op == change.OpCREATED {
+		audit.Created(ctx, entityID)
+	}
 	ev.VeteranID = vid
 	p := &ev
 	b.add(pendingChange{vid: vid, kind: kind, entityID: entityID, op: op})
@@ -71,6 +75,7 @@ func (s *Service) change(ctx context.Context, tx *store.Tx, vid string, kind Ent
 
 // threadCreated logs a new thread; its first message's change follows.
 func (s *Service) threadCreated(ctx context.Context, tx *store.Tx, vid, threadID string) {
+	audit.Created(ctx, threadID)
 	s.batch(ctx, tx).addThread(vid, threadID, change.OpCREATED)
 }
 

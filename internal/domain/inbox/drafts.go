@@ -58,7 +58,7 @@ func (s *Service) SaveDraft(ctx context.Context, in Draft) (*ent.Thread, *ent.Me
 		}
 		var th *ent.Thread
 		var d *ent.Message
-		err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		err = s.mutationTx(ctx, func(tx *store.Tx) error {
 			var err error
 			if th, d, err = save(tx); err != nil {
 				return err
@@ -227,7 +227,7 @@ func (s *Service) DeleteDraft(ctx context.Context, draftID string) (deletedThrea
 	if err := checkID(draftID, ids.Message, "draftId"); err != nil {
 		return false, nil, err
 	}
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.mutationTx(ctx, func(tx *store.Tx) error {
 		d, err := tx.Client.Message.Get(ctx, draftID)
 		if err != nil {
 			return mapNotFound(err, "draftId")

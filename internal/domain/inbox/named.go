@@ -98,7 +98,7 @@ func (k *named[T]) createOne(ctx context.Context, s *Service, name, key string) 
 	}
 	get := func(ctx context.Context, id string) (T, error) { return k.get(ctx, s.store.Client, id) }
 	return once(ctx, s, c, replayOne(ctx, get), func() (x T, err error) {
-		err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		err = s.mutationTx(ctx, func(tx *store.Tx) error {
 			if err := k.nameFree(ctx, tx.Client, vid, checked, ""); err != nil {
 				return err
 			}
@@ -119,7 +119,7 @@ func (k *named[T]) renameOne(ctx context.Context, s *Service, id, name string) (
 	if err != nil {
 		return x, err
 	}
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.mutationTx(ctx, func(tx *store.Tx) error {
 		if x, err = k.load(ctx, tx.Client, id); err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (k *named[T]) deleteOne(ctx context.Context, s *Service, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx *store.Tx) error {
+	return s.mutationTx(ctx, func(tx *store.Tx) error {
 		x, err := k.load(ctx, tx.Client, id)
 		if err != nil {
 			return err

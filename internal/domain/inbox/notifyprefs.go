@@ -75,7 +75,7 @@ func (s *Service) SetNotificationPreferences(ctx context.Context, c Notification
 	if c.Email != nil && veteran.EmailFrequencyValidator(*c.Email) != nil {
 		return NotificationPreferences{}, newErr(CodeInvalidInput, "email", "Choose an email frequency.")
 	}
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.mutationTx(ctx, func(tx *store.Tx) error {
 		v, err := tx.Client.Veteran.Get(ctx, vid)
 		if err != nil {
 			return err
@@ -126,9 +126,15 @@ func (s *Service) RegisterPushDevice(ctx context.Context, registration string) (
 	if err := checkRegistration(registration); err != nil {
 		return NotificationPreferences{}, err
 	}
-	err = s.store.Client.PushDevice.Create().SetVeteranID(vid).SetRegistration(registration).
-		OnConflictColumns(pushdevice.FieldVeteranID, pushdevice.FieldRegistration).DoNothing().Exec(ctx)
-	if err != nil && !isNoRows(err) {
+	err = s.mutationTx(ctx, func(tx *store.Tx) error {
+		err := tx.Client.PushDevice.Create().SetVeteranID(vid).SetRegistration(registration).
+			OnConflictColumns(pushdevice.FieldVeteranID, pushdevice.FieldRegistration).DoNothing().Exec(ctx)
+		if isNoRows(err) { // registered already
+			return nil
+		}
+		return err
+	})
+	if err != nil {
 		return NotificationPreferences{}, err
 	}
 	return s.NotificationPreferences(ctx)
@@ -144,12 +150,15 @@ func (s *Service) RemovePushDevice(ctx context.Context, registration string) (No
 	if err := checkRegistration(registration); err != nil {
 		return NotificationPreferences{}, err
 	}
-	n, err := s.store.Client.PushDevice.Delete().Where(pushdevice.VeteranID(vid), pushdevice.Registration(registration)).Exec(ctx)
+	err = s.mutationTx(ctx, func(tx *store.Tx) error {
+		n, err := tx.Client.PushDevice.Delete().Where(pushdevice.VeteranID(vid), pushdevice.Registration(registration)).Exec(ctx)
+		if err == nil && n == 0 {
+			return notFound("registration")
+		}
+		return err
+	})
 	if err != nil {
 		return NotificationPreferences{}, err
-	}
-	if n == 0 {
-		return NotificationPreferences{}, notFound("registration")
 	}
 	return s.NotificationPreferences(ctx)
 }

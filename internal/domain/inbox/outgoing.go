@@ -38,7 +38,7 @@ func (s *Service) prepareSend(vid string, ct *ent.CareTeam, body string, sig *Si
 func (s *Service) deliver(ctx context.Context, out outgoing, c *claim, thread func(*store.Tx) (*ent.Thread, error)) (*ent.Thread, *ent.Message, error) {
 	var th *ent.Thread
 	var msg *ent.Message
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+	err := s.mutationTx(ctx, func(tx *store.Tx) error {
 		t, err := thread(tx)
 		if err != nil {
 			return err

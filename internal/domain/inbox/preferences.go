@@ -36,7 +36,7 @@ func (s *Service) UpdateSignature(ctx context.Context, name, title string, inclu
 		return nil, newErr(CodeInvalidInput, "name", "Signature fields can be at most %d characters.", MaxSignatureFieldSize)
 	}
 	var v *ent.Veteran
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.mutationTx(ctx, func(tx *store.Tx) error {
 		v, err = tx.Client.Veteran.UpdateOneID(vid).SetSignatureName(name).SetSignatureTitle(title).SetIncludeSignature(include).Save(ctx)
 		return err
 	})
@@ -58,7 +58,7 @@ func (s *Service) SetPreferredCareTeams(ctx context.Context, careTeamIDs []strin
 		}
 	}
 	var teams []*ent.CareTeam
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.mutationTx(ctx, func(tx *store.Tx) error {
 		n, err := tx.Client.Association.Query().Where(association.VeteranID(vid), association.CareTeamIDIn(careTeamIDs...)).Count(ctx)
 		if err != nil {
 			return err

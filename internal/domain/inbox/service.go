@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/va/vams/ent/veteran"
+	"github.com/va/vams/internal/audit"
 	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/platform/ids"
@@ -70,6 +71,16 @@ func (s *Service) touch(ctx context.Context, vid string) {
 	}
 	s.active.Store(vid, now)
 	_ = s.store.Client.Veteran.Update().Where(veteran.ID(vid)).SetLastActiveAt(now.UTC()).Exec(viewer.System(ctx))
+}
+
+// mutationTx runs a veteran's mutation in one transaction, which commits
+// the mutation's audit entries (carried by ctx from the edge) with the
+// change they record: both survive a crash, or neither happened.
+func (s *Service) mutationTx(ctx context.Context, fn func(tx *store.Tx) error) error {
+	return s.store.InTx(ctx, func(tx *store.Tx) error {
+		audit.Stage(ctx, tx)
+		return fn(tx)
+	})
 }
 
 // now is whole seconds: providers keep sent times to the second, and a

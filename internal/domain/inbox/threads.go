@@ -25,7 +25,7 @@ func (s *Service) updateThread(ctx context.Context, threadID string, apply threa
 		return nil, err
 	}
 	var th *ent.Thread
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.mutationTx(ctx, func(tx *store.Tx) error {
 		if th, err = tx.Client.Thread.Get(ctx, threadID); err != nil {
 			return mapNotFound(err, "threadId")
 		}
