@@ -159,7 +159,9 @@ func TestChainVerifiesAfterConcurrentMutations(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for j := range each {
-					var out struct{ CreateTag struct{ Tag struct{ ID string } } }
+					var out struct {
+						CreateTag struct{ Tag struct{ ID string } }
+					}
 					e.MustDo(icn, `mutation($n: String!) { createTag(input: {name: $n}) { tag { id } } }`, map[string]any{"n": fmt.Sprintf("tag %d", j)}, &out)
 				}
 			}()
