@@ -29,10 +29,12 @@ import (
 // childEnv makes the test binary run VAMS instead of the tests (TestMain):
 // the tests start it as a separate process to kill it. rescueEnv, when set,
 // is the child's job timeout, so jobs the killed VAMS left running are
-// rescued within seconds rather than minutes.
+// rescued within seconds rather than minutes. auditEnv, when set, is the
+// child's audit interval (reads' batch and the outbox worker's round).
 const (
 	childEnv  = "VAMS_CRASHTEST_CHILD"
 	rescueEnv = "VAMS_CRASHTEST_JOB_TIMEOUT"
+	auditEnv  = "VAMS_CRASHTEST_AUDIT_INTERVAL"
 )
 
 func TestMain(m *testing.M) {
@@ -60,7 +62,11 @@ func runVAMS() error {
 	if d, err := time.ParseDuration(os.Getenv(rescueEnv)); err == nil {
 		eng.JobTimeout, eng.RescueAfter = d, d+time.Second
 	}
-	a, err := app.New(ctx, cfg, app.Options{Log: slog.New(slog.NewJSONHandler(os.Stderr, nil)), Engine: eng, NoDemoHistory: true})
+	opts := app.Options{Log: slog.New(slog.NewJSONHandler(os.Stderr, nil)), Engine: eng, NoDemoHistory: true}
+	if d, err := time.ParseDuration(os.Getenv(auditEnv)); err == nil {
+		opts.AuditInterval = d
+	}
+	a, err := app.New(ctx, cfg, opts)
 	if err != nil {
 		return err
 	}
