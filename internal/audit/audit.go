@@ -71,7 +71,7 @@ type Event struct {
 
 // Entry is a recorded event as operators see it.
 type Entry struct {
-	ID         int64     `json:"id"`
+	ID         int64     `json:"id,omitempty"`
 	At         time.Time `json:"at"`
 	Actor      string    `json:"actor"`
 	Action     string    `json:"action"`
@@ -79,7 +79,7 @@ type Entry struct {
 	TargetID   string    `json:"targetId,omitempty"`
 	Outcome    string    `json:"outcome"`
 	RequestID  string    `json:"requestId,omitempty"`
-	Hash       string    `json:"hash"`
+	Hash       string    `json:"hash,omitempty"`
 	// Pending: committed with its change, not yet chained (no id or hash yet).
 	Pending bool `json:"pending,omitempty"`
 }
