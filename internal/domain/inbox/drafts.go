@@ -40,18 +40,14 @@ func (s *Service) SaveDraft(ctx context.Context, in Draft) (*ent.Thread, *ent.Me
 	if err := checkDraft(in); err != nil {
 		return nil, nil, err
 	}
-	c, err := newClaim(vid, OpSaveDraft, in.Key, func(d *digest) {
+	return s.onceSent(ctx, vid, OpSaveDraft, in.Key, func(d *digest) {
 		var category *string
 		if in.Category != nil {
 			v := string(*in.Category)
 			category = &v
 		}
 		d.str(in.DraftID).str(in.CareTeamID).opt(category).opt(in.Subject).str(in.ThreadID).str(in.Body)
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return s.onceSent(ctx, c, func() (*ent.Thread, *ent.Message, error) {
+	}, func(c *claim) (*ent.Thread, *ent.Message, error) {
 		save, err := s.draftSave(ctx, vid, in, s.now())
 		if err != nil {
 			return nil, nil, err
@@ -283,11 +279,8 @@ func (s *Service) SendDraft(ctx context.Context, in SendDraft) (*ent.Thread, *en
 	if err := checkSignature(in.Signature); err != nil {
 		return nil, nil, err
 	}
-	c, err := newClaim(vid, OpSendDraft, in.Key, func(d *digest) { d.str(in.DraftID).signature(in.Signature) })
-	if err != nil {
-		return nil, nil, err
-	}
-	return s.onceSent(ctx, c, func() (*ent.Thread, *ent.Message, error) { return s.sendDraft(ctx, vid, in, c) })
+	return s.onceSent(ctx, vid, OpSendDraft, in.Key, func(d *digest) { d.str(in.DraftID).signature(in.Signature) },
+		func(c *claim) (*ent.Thread, *ent.Message, error) { return s.sendDraft(ctx, vid, in, c) })
 }
 
 // sendDraft is SendDraft once its input passed every check.

@@ -139,10 +139,16 @@ func (s *Service) PruneIdempotencyRecords(ctx context.Context) (int, error) {
 		Where(idempotencyrecord.CreatedAtLTE(s.now().Add(-IdempotencyWindow))).Exec(viewer.System(ctx))
 }
 
-// onceSent is once for a mutation that answers with a thread and a message.
-func (s *Service) onceSent(ctx context.Context, c *claim, write func() (*ent.Thread, *ent.Message, error)) (*ent.Thread, *ent.Message, error) {
+// onceSent is once for a mutation that answers with a thread and a message:
+// it claims key for op over the input's digest, then writes under the claim.
+func (s *Service) onceSent(ctx context.Context, vid string, op Operation, key string, input func(*digest),
+	write func(*claim) (*ent.Thread, *ent.Message, error)) (*ent.Thread, *ent.Message, error) {
+	c, err := newClaim(vid, op, key, input)
+	if err != nil {
+		return nil, nil, err
+	}
 	r, err := once(ctx, s, c, s.replaySent(ctx), func() (sent, error) {
-		th, m, err := write()
+		th, m, err := write(c)
 		return sent{th, m}, err
 	})
 	return r.thread, r.message, err

@@ -58,13 +58,9 @@ func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread,
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := newClaim(vid, OpSendMessage, in.Key, func(d *digest) {
+	return s.onceSent(ctx, vid, OpSendMessage, in.Key, func(d *digest) {
 		d.str(in.CareTeamID).str(string(in.Category)).str(in.Subject).str(in.Body).signature(in.Signature).files(files)
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return s.onceSent(ctx, c, func() (*ent.Thread, *ent.Message, error) { return s.sendMessage(ctx, vid, in, files, c) })
+	}, func(c *claim) (*ent.Thread, *ent.Message, error) { return s.sendMessage(ctx, vid, in, files, c) })
 }
 
 // sendMessage is SendMessage once its input passed every check.
@@ -149,13 +145,9 @@ func (s *Service) ReplyToThread(ctx context.Context, in Reply) (*ent.Thread, *en
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := newClaim(vid, OpReplyToThread, in.Key, func(d *digest) {
+	return s.onceSent(ctx, vid, OpReplyToThread, in.Key, func(d *digest) {
 		d.str(in.ThreadID).str(in.Body).signature(in.Signature).files(files)
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return s.onceSent(ctx, c, func() (*ent.Thread, *ent.Message, error) { return s.reply(ctx, vid, in, files, c) })
+	}, func(c *claim) (*ent.Thread, *ent.Message, error) { return s.reply(ctx, vid, in, files, c) })
 }
 
 // reply is ReplyToThread once its input passed every check.
