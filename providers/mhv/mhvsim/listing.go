@@ -98,12 +98,22 @@ func folderOK(p *patient, id int64) bool {
 	return ok
 }
 
-// threadList serves folder/threadlistview/{folderId}: one row per thread
-// with a message in the folder, described by its latest such message.
-func (s *Simulator) threadList(w http.ResponseWriter, r *http.Request, p *patient) {
+// pathFolder reads a listing's {id} folder; one that is neither a system
+// folder nor the patient's is MHV's entity not found.
+func pathFolder(w http.ResponseWriter, r *http.Request, p *patient) (int64, bool) {
 	fid, ok := pathInt(r, "id")
 	if !ok || !folderOK(p, fid) {
 		entityNotFound(w)
+		return 0, false
+	}
+	return fid, true
+}
+
+// threadList serves folder/threadlistview/{folderId}: one row per thread
+// with a message in the folder, described by its latest such message.
+func (s *Simulator) threadList(w http.ResponseWriter, r *http.Request, p *patient) {
+	fid, ok := pathFolder(w, r, p)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()
@@ -230,9 +240,8 @@ func atoiDefault(s string, d int) int {
 
 // folderMessages serves the legacy folder/{id}/message/page/{n}/pageSize/{size}.
 func (s *Simulator) folderMessages(w http.ResponseWriter, r *http.Request, p *patient) {
-	fid, ok := pathInt(r, "id")
-	if !ok || !folderOK(p, fid) {
-		entityNotFound(w)
+	fid, ok := pathFolder(w, r, p)
+	if !ok {
 		return
 	}
 	page, _ := pathInt(r, "page")
