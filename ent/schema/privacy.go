@@ -56,30 +56,39 @@ type wherer interface {
 // touch only the viewer's rows (another veteran's row is simply not found).
 func (VeteranOwned) Hooks() []ent.Hook {
 	return []ent.Hook{
-		func(next ent.Mutator) ent.Mutator {
-			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-				vid, err := scope(ctx)
-				if err != nil {
+		veteranWrite(func(vid string, m ent.Mutation) error {
+			if m.Op().Is(ent.OpCreate) {
+				if owner, ok := m.Field("veteran_id"); !ok || owner != vid {
+					return ErrNotOwner
+				}
+				return nil
+			}
+			w, ok := m.(wherer)
+			if !ok {
+				return fmt.Errorf("privacy: cannot scope %T", m)
+			}
+			w.WhereP(sql.FieldEQ("veteran_id", vid))
+			return nil
+		}),
+	}
+}
+
+// veteranWrite lets the system's writes through and runs a veteran's only
+// once guard has accepted (and scoped) the mutation.
+func veteranWrite(guard func(vid string, m ent.Mutation) error) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			vid, err := scope(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if vid != "" {
+				if err := guard(vid, m); err != nil {
 					return nil, err
 				}
-				if vid == "" {
-					return next.Mutate(ctx, m)
-				}
-				if m.Op().Is(ent.OpCreate) {
-					owner, ok := m.Field("veteran_id")
-					if !ok || owner != vid {
-						return nil, ErrNotOwner
-					}
-					return next.Mutate(ctx, m)
-				}
-				w, ok := m.(wherer)
-				if !ok {
-					return nil, fmt.Errorf("privacy: cannot scope %T", m)
-				}
-				w.WhereP(sql.FieldEQ("veteran_id", vid))
-				return next.Mutate(ctx, m)
-			})
-		},
+			}
+			return next.Mutate(ctx, m)
+		})
 	}
 }
 
@@ -142,21 +151,12 @@ func (Veteran) Interceptors() []ent.Interceptor {
 // system creates or deletes veterans.
 func (Veteran) Hooks() []ent.Hook {
 	return []ent.Hook{
-		func(next ent.Mutator) ent.Mutator {
-			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-				vid, err := scope(ctx)
-				if err != nil {
-					return nil, err
-				}
-				if vid == "" {
-					return next.Mutate(ctx, m)
-				}
-				if !m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
-					return nil, ErrNotOwner
-				}
-				m.(wherer).WhereP(sql.FieldEQ("id", vid))
-				return next.Mutate(ctx, m)
-			})
-		},
+		veteranWrite(func(vid string, m ent.Mutation) error {
+			if !m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
+				return ErrNotOwner
+			}
+			m.(wherer).WhereP(sql.FieldEQ("id", vid))
+			return nil
+		}),
 	}
 }
