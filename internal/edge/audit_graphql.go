@@ -26,12 +26,6 @@ type auditor struct {
 	log *slog.Logger
 }
 
-var _ interface {
-	graphql.HandlerExtension
-	graphql.ResponseInterceptor
-	graphql.FieldInterceptor
-} = auditor{}
-
 func (auditor) ExtensionName() string                   { return "Audit" }
 func (auditor) Validate(graphql.ExecutableSchema) error { return nil }
 

@@ -42,25 +42,19 @@ const (
 // repeated fields count as what validation will have to compare.
 type queryBounds struct{}
 
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationParameterMutator
-	graphql.OperationContextMutator
-} = queryBounds{}
-
 func (queryBounds) ExtensionName() string                   { return "QueryBounds" }
 func (queryBounds) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (queryBounds) MutateOperationParameters(_ context.Context, raw *graphql.RawParams) *gqlerror.Error {
 	if len(raw.Query) > MaxQueryBytes {
-		return boundError(CodeQueryTooLarge, "The query is larger than %d bytes.", MaxQueryBytes)
+		return codedError(CodeQueryTooLarge, "The query is larger than %d bytes.", MaxQueryBytes)
 	}
 	tokens, fields := countQuery(raw.Query)
 	if tokens > MaxTokens {
-		return boundError(CodeTooManyTokens, "The query has more than %d tokens.", MaxTokens)
+		return codedError(CodeTooManyTokens, "The query has more than %d tokens.", MaxTokens)
 	}
 	if fields > MaxFields {
-		return boundError(CodeTooManyFields, "The query selects more than %d fields.", MaxFields)
+		return codedError(CodeTooManyFields, "The query selects more than %d fields.", MaxFields)
 	}
 	return nil
 }
@@ -115,7 +109,7 @@ func (queryBounds) MutateOperationContext(_ context.Context, opCtx *graphql.Oper
 			continue
 		}
 		if ids, _ := f.ArgumentMap(opCtx.Variables)["ids"].([]any); len(ids) > MaxNodeIDs {
-			err := boundError(CodeTooManyIDs, "nodes takes at most %d ids.", MaxNodeIDs)
+			err := codedError(CodeTooManyIDs, "nodes takes at most %d ids.", MaxNodeIDs)
 			err.Extensions["field"] = "ids"
 			return err
 		}
@@ -123,7 +117,8 @@ func (queryBounds) MutateOperationContext(_ context.Context, opCtx *graphql.Oper
 	return nil
 }
 
-func boundError(code, format string, args ...any) *gqlerror.Error {
+// codedError is a GraphQL error carrying code as extensions.code.
+func codedError(code, format string, args ...any) *gqlerror.Error {
 	err := gqlerror.Errorf(format, args...)
 	errcode.Set(err, code)
 	return err

@@ -78,6 +78,23 @@ func (h *Handler) newGraphQL() *handler.Server {
 	return srv
 }
 
+// The hooks each extension above serves. gqlgen finds them by type
+// assertion, so a hook whose signature drifted would be skipped silently;
+// these fail the build instead.
+var (
+	_ graphql.OperationParameterMutator = persistedOnly{}
+	_ graphql.OperationParameterMutator = queryBounds{}
+	_ graphql.OperationContextMutator   = queryBounds{}
+	_ graphql.OperationContextMutator   = noDefer{}
+	_ graphql.OperationContextMutator   = depthLimit{}
+	_ graphql.OperationInterceptor      = subscriptionCap{}
+	_ graphql.ResponseInterceptor       = deadline(0)
+	_ graphql.ResponseInterceptor       = auditor{}
+	_ graphql.ResponseInterceptor       = perResponseLoaders{}
+	_ graphql.FieldInterceptor          = auditor{}
+	_ graphql.FieldInterceptor          = headerKeyGate{}
+)
+
 func pageCost(first, last *int) int {
 	n := inbox.DefaultPageSize
 	if first != nil {

@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -42,11 +41,6 @@ type depthLimit struct {
 	introspection bool
 }
 
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationContextMutator
-} = depthLimit{}
-
 func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
 func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
@@ -57,14 +51,10 @@ func (d depthLimit) MutateOperationContext(_ context.Context, opCtx *graphql.Ope
 	}
 	depth, intro := selectionDepth(op.SelectionSet, map[string]bool{})
 	if intro && !d.introspection {
-		err := gqlerror.Errorf("Introspection is disabled.")
-		errcode.Set(err, CodeIntrospectionDisabled)
-		return err
+		return codedError(CodeIntrospectionDisabled, "Introspection is disabled.")
 	}
 	if depth > d.max {
-		err := gqlerror.Errorf("The query is nested too deeply (at most %d levels).", d.max)
-		errcode.Set(err, CodeQueryTooDeep)
-		return err
+		return codedError(CodeQueryTooDeep, "The query is nested too deeply (at most %d levels).", d.max)
 	}
 	return nil
 }
@@ -106,11 +96,6 @@ func selectionDepth(set ast.SelectionSet, inFragment map[string]bool) (depth int
 // extension has resolved a hash to its text.
 type persistedOnly struct{ allowed map[string]string }
 
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationParameterMutator
-} = persistedOnly{}
-
 func (persistedOnly) ExtensionName() string                   { return "PersistedOnly" }
 func (persistedOnly) Validate(graphql.ExecutableSchema) error { return nil }
 
@@ -118,9 +103,7 @@ func (p persistedOnly) MutateOperationParameters(_ context.Context, raw *graphql
 	if _, ok := p.allowed[queryHash(raw.Query)]; ok {
 		return nil
 	}
-	err := gqlerror.Errorf("Only registered operations are accepted.")
-	errcode.Set(err, CodePersistedQueryRequired)
-	return err
+	return codedError(CodePersistedQueryRequired, "Only registered operations are accepted.")
 }
 
 // safelistCache is the APQ cache in persisted-only mode: it answers hashes

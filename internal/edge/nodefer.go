@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -18,11 +17,6 @@ const CodeDeferNotSupported = "DEFER_NOT_SUPPORTED"
 // deferred fields as null (non-null ones too) and never sent the rest.
 type noDefer struct{}
 
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationContextMutator
-} = noDefer{}
-
 func (noDefer) ExtensionName() string                   { return "NoDefer" }
 func (noDefer) Validate(graphql.ExecutableSchema) error { return nil }
 
@@ -31,9 +25,7 @@ func (noDefer) MutateOperationContext(_ context.Context, opCtx *graphql.Operatio
 	if op == nil || !defers(op.SelectionSet, map[string]bool{}) {
 		return nil
 	}
-	err := gqlerror.Errorf("@defer is not supported. Ask for the fields without it.")
-	errcode.Set(err, CodeDeferNotSupported)
-	return err
+	return codedError(CodeDeferNotSupported, "@defer is not supported. Ask for the fields without it.")
 }
 
 // defers reports whether a selection set, with the fragments it spreads
