@@ -409,8 +409,11 @@ type Signature struct {
 // connection_init's Authorization) or Server-Sent Events (graphql-sse,
 // distinct-connections mode, token in the Authorization header). Each delivers
 // only the viewer's own events, after the change has committed. Every payload
-// carries `state`; a subscription that falls behind ends with an error whose
-// code is RESYNC_REQUIRED, and the client then resyncs from its last `state`.
+// carries `state`; a subscription that falls more than 64 events behind ends
+// with an error whose code is RESYNC_REQUIRED, and a connection whose writes
+// stall for 10 s (the app stopped reading) is dropped; either way the client
+// resyncs with `changes(since:)` from its last `state` and subscribes again
+// (docs/rules.md, "Live updates").
 type Subscription struct {
 }
 

@@ -44,6 +44,12 @@ type Realtime struct {
 	MaxConnsPerVeteran      int           // default 10, WebSocket and SSE together
 	InitTimeout             time.Duration // connection_init must arrive within; default 10s
 	KeepAlive               time.Duration // ping interval; default 25s
+	// WriteTimeout bounds one write to a subscriber (a WebSocket message,
+	// an SSE event); default 10s. A client that stops reading fills the
+	// socket's buffers and the write blocks: past this the connection is
+	// dropped, so it cannot hold its goroutines, buffered events and
+	// connection slot for ever.
+	WriteTimeout time.Duration
 	// AfterFunc schedules the close at token expiry; default time.AfterFunc
 	// (tests inject a fake clock).
 	AfterFunc func(time.Duration, func()) (stop func() bool)
@@ -63,6 +69,9 @@ func (rt *Realtime) defaults() {
 	}
 	if rt.KeepAlive <= 0 {
 		rt.KeepAlive = 25 * time.Second
+	}
+	if rt.WriteTimeout <= 0 {
+		rt.WriteTimeout = 10 * time.Second
 	}
 	if rt.AfterFunc == nil {
 		rt.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
@@ -114,29 +123,64 @@ type connLimiter struct {
 
 func (l *connLimiter) acquire(vid string) (release func(), ok bool) { return l.n.Acquire(vid, l.max) }
 
-// acceptor records the accepted socket in the connection's state. Origins
-// are checked before the upgrade (websocketGate) against the CORS
-// allow-list, so the library's own same-host check is off.
+// acceptor records the accepted socket in the connection's state and bounds
+// its writes. Origins are checked before the upgrade (websocketGate) against
+// the CORS allow-list, so the library's own same-host check is off.
 type acceptor struct {
-	inner transport.CoderWebsocketImplementation
+	inner        transport.CoderWebsocketImplementation
+	writeTimeout time.Duration
 }
 
 func (a acceptor) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
 	conn, err := a.inner.Accept(w, r, o)
-	if err == nil {
-		if c := liveConnFrom(r.Context()); c != nil {
-			c.mu.Lock()
-			c.conn = conn
-			c.mu.Unlock()
-		}
+	if err != nil {
+		return conn, err
 	}
-	return conn, err
+	conn = boundedConn{WebsocketConn: conn, timeout: a.writeTimeout}
+	if c := liveConnFrom(r.Context()); c != nil {
+		c.mu.Lock()
+		c.conn = conn
+		c.mu.Unlock()
+	}
+	return conn, nil
+}
+
+// boundedConn drops the socket when a write has not completed within
+// timeout: gqlgen writes without a deadline, holding the connection's lock,
+// so a client that stopped reading would otherwise block it for ever.
+// Dropping it ends the read loop, which closes the connection and frees
+// its slot.
+type boundedConn struct {
+	transport.WebsocketConn
+	timeout time.Duration
+}
+
+func (c boundedConn) WriteJSON(v any) error {
+	t := time.AfterFunc(c.timeout, func() { _ = c.Close() })
+	defer t.Stop()
+	return c.WebsocketConn.WriteJSON(v)
+}
+
+// SetReadLimit and SetReadDeadline pass gqlgen's payload limit and pong
+// deadline through to the socket.
+func (c boundedConn) SetReadLimit(n int64) {
+	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
+		l.SetReadLimit(n)
+	}
+}
+
+func (c boundedConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
 }
 
 func (h *Handler) websocketTransport() transport.Websocket {
 	rt := h.cfg.Realtime
 	return transport.Websocket{
-		Implementation:        acceptor{inner: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{InsecureSkipVerify: true}}},
+		Implementation: acceptor{inner: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{InsecureSkipVerify: true}},
+			writeTimeout: rt.WriteTimeout},
 		InitFunc:              h.initWebsocket,
 		InitTimeout:           rt.InitTimeout,
 		KeepAlivePingInterval: rt.KeepAlive,
@@ -253,9 +297,42 @@ func (h *Handler) sseSlot(next http.Handler) http.Handler {
 		rt := h.cfg.Realtime
 		stop := rt.AfterFunc(claims.Expiry.Sub(rt.Now()), cancel)
 		defer stop()
-		next.ServeHTTP(w, r.WithContext(ctx))
+		dw := &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: rt.WriteTimeout, fail: cancel}
+		// The connection may serve another request after this stream.
+		defer func() { _ = dw.rc.SetWriteDeadline(time.Time{}) }()
+		next.ServeHTTP(dw, r.WithContext(ctx))
 	})
 }
+
+// deadlineWriter gives each write of an SSE stream WriteTimeout to reach
+// the socket; one that fails (a client that stopped reading) ends the
+// stream, so the handler returns and the connection is closed.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+	fail    context.CancelFunc
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	_ = d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
+	n, err := d.ResponseWriter.Write(p)
+	d.check(err)
+	return n, err
+}
+
+func (d *deadlineWriter) Flush() {
+	_ = d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
+	d.check(d.rc.Flush())
+}
+
+func (d *deadlineWriter) check(err error) {
+	if err != nil {
+		d.fail()
+	}
+}
+
+func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
 // subscriptionCap refuses a WebSocket connection's subscription beyond
 // MaxSubscriptionsPerConn; the slot frees when the subscription ends.

@@ -58,6 +58,9 @@ type Options struct {
 	Audit bool
 	// API adjusts the edge's configuration (CORS origins, persisted-only…).
 	API func(*edge.Config)
+	// BusBuffer is how many events each subscription may hold undelivered
+	// (default events.DefaultBuffer).
+	BusBuffer int
 }
 
 // New starts VAMS on backend b.
@@ -66,7 +69,7 @@ func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	o := optional(opts)
 	e := &Env{T: t, Counter: &storetest.Counter{}, Log: &LogBuffer{}, Clock: NewClockAt(time.Now().UTC())}
 	e.Store = b.Open(t, storetest.Options{WrapDriver: e.Counter.Wrap})
-	e.Bus = events.NewBus()
+	e.Bus = events.NewBusWithBuffer(o.BusBuffer)
 	// The adapters' own declarations, as app.New collects them.
 	caps := providers.CapabilitySet{providerkind.MHV: mhv.Capabilities, providerkind.OH: oh.Capabilities}
 	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Events: e.Bus, Outbox: o.Outbox, Limiter: o.Limiter, Clock: e.Clock,
