@@ -75,7 +75,8 @@ func (r *careTeamResolver) Transition(ctx context.Context, obj *ent.CareTeam) (*
 // AlternateNames is the resolver for the alternateNames field: the names of
 // the teams this one replaced at a cutover.
 func (r *careTeamResolver) AlternateNames(ctx context.Context, obj *ent.CareTeam) ([]string, error) {
-	return fromDirectory(ctx, obj, func(d *loaders.CareTeamInfo) []string { return append([]string{}, d.PreviousNames...) })
+	names, err := loaders.For(ctx).PreviousNames.Load(ctx, obj.ID)()
+	return append([]string{}, names...), err
 }
 
 // fromDirectory reads one field of the team's batch-loaded directory entry

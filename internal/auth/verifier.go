@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -30,6 +31,7 @@ const (
 	maxTokenBytes          = 16 << 10 // far above any real access token; bounds parsing work
 	maxJWKSBytes           = 1 << 20
 	minRSABits             = 2048
+	defaultTokenCacheSize  = 10000
 )
 
 // allowedAlgs is the explicit allow-list handed to go-jose's parser, so
@@ -58,6 +60,11 @@ type VerifierConfig struct {
 	// in the background, so keys the IdP withdraws stop being trusted; default
 	// 1 hour, negative disables.
 	RefreshInterval time.Duration
+	// TokenCacheSize bounds how many verified tokens are remembered (until
+	// their exp, and only while the key set they verified under is current),
+	// so a client's repeated requests skip the signature check; default
+	// 10,000, negative disables.
+	TokenCacheSize int
 }
 
 // Claims is what VAMS trusts about the caller once a token has verified.
@@ -80,10 +87,13 @@ type Verifier struct {
 
 	mu        sync.Mutex
 	keys      map[string][]jose.JSONWebKey // nil until the first successful fetch
+	keyGen    uint64                       // counts successful fetches: which key set a cached token verified under
 	fetchedAt time.Time                    // last successful fetch
 	attemptAt time.Time                    // last fetch attempt; drives the rate limit
 	lastErr   error                        // outcome of the last attempt
 	inflight  chan struct{}                // closed when the running fetch ends
+
+	tokens tokenCache
 }
 
 // NewVerifier checks cfg and returns a Verifier. It does not fetch the JWKS
@@ -106,6 +116,10 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		refreshEvery: cfg.RefreshInterval,
 		client:       cfg.HTTPClient,
 		now:          cfg.Clock,
+		tokens:       tokenCache{max: cfg.TokenCacheSize},
+	}
+	if v.tokens.max == 0 {
+		v.tokens.max = defaultTokenCacheSize
 	}
 	if v.icnClaim == "" {
 		v.icnClaim = defaultICNClaim
@@ -141,6 +155,10 @@ func (v *Verifier) Verify(ctx context.Context, rawToken string) (Claims, error) 
 	if len(rawToken) > maxTokenBytes {
 		return Claims{}, ErrMalformedToken
 	}
+	sum := sha256.Sum256([]byte(rawToken))
+	if c, gen, ok := v.tokens.get(sum, v.now()); ok && gen == v.currentKeyGen() {
+		return c, nil
+	}
 	if err := precheckAlg(rawToken); err != nil {
 		return Claims{}, err
 	}
@@ -156,7 +174,7 @@ func (v *Verifier) Verify(ctx context.Context, rawToken string) (Claims, error) 
 		return Claims{}, ErrMissingKeyID
 	}
 
-	keys, err := v.keysFor(ctx, hdr.KeyID)
+	keys, gen, err := v.keysFor(ctx, hdr.KeyID)
 	if err != nil {
 		return Claims{}, err
 	}
@@ -175,7 +193,11 @@ func (v *Verifier) Verify(ctx context.Context, rawToken string) (Claims, error) 
 	if !verified {
 		return Claims{}, ErrBadSignature
 	}
-	return v.checkClaims(payload)
+	c, err := v.checkClaims(payload)
+	if err == nil {
+		v.tokens.put(sum, c, gen, v.now())
+	}
+	return c, err
 }
 
 // precheckAlg reads the header's alg only to pick the right error; go-jose's
@@ -294,7 +316,7 @@ func keyFitsAlg(k jose.JSONWebKey, alg string) bool {
 // JWKS fetch per call, shared by all concurrent callers (single-flight) and no
 // more often than minRefresh; a stale cache is refreshed in the background
 // while the known keys keep serving.
-func (v *Verifier) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
+func (v *Verifier) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, uint64, error) {
 	waited := false
 	for {
 		v.mu.Lock()
@@ -306,16 +328,17 @@ func (v *Verifier) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, 
 			if stale && canFetch {
 				v.startFetchLocked(now)
 			}
+			gen := v.keyGen
 			v.mu.Unlock()
-			return keys, nil
+			return keys, gen, nil
 		}
 		if waited || (v.inflight == nil && !canFetch) {
 			lastErr := v.lastErr
 			v.mu.Unlock()
 			if lastErr != nil {
-				return nil, fmt.Errorf("%w: %w", ErrJWKSUnavailable, lastErr)
+				return nil, 0, fmt.Errorf("%w: %w", ErrJWKSUnavailable, lastErr)
 			}
-			return nil, ErrUnknownKey
+			return nil, 0, ErrUnknownKey
 		}
 		done := v.inflight
 		if done == nil {
@@ -326,9 +349,23 @@ func (v *Verifier) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, 
 		case <-done:
 			waited = true
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, 0, ctx.Err()
 		}
 	}
+}
+
+// currentKeyGen is the generation of the key set now trusted. Like keysFor
+// it starts a background refresh of a stale set, so tokens answered from the
+// cache still lead to withdrawn keys being noticed.
+func (v *Verifier) currentKeyGen() uint64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	now := v.now()
+	if v.refreshEvery > 0 && now.Sub(v.fetchedAt) > v.refreshEvery && v.inflight == nil &&
+		(v.attemptAt.IsZero() || now.Sub(v.attemptAt) >= v.minRefresh) && v.keys != nil {
+		v.startFetchLocked(now)
+	}
+	return v.keyGen
 }
 
 // startFetchLocked runs the fetch detached from any caller's context, so one
@@ -344,6 +381,7 @@ func (v *Verifier) startFetchLocked(now time.Time) chan struct{} {
 		v.mu.Lock()
 		if err == nil {
 			v.keys = keys
+			v.keyGen++
 			v.fetchedAt = v.now()
 		}
 		// On failure keep the old keys: an IdP outage should not log everyone out.
@@ -415,4 +453,68 @@ func parseJWKS(body []byte) (map[string][]jose.JSONWebKey, error) {
 		out[k.KeyID] = append(out[k.KeyID], k)
 	}
 	return out, nil
+}
+
+// tokenCache remembers verified tokens by the SHA-256 of their text (never
+// the token itself), each until its exp and only under the key set it
+// verified with: once the JWKS is refetched every token is checked afresh, so
+// a withdrawn key stops being trusted as soon as it did without the cache.
+type tokenCache struct {
+	max int // entries at most; negative: no cache
+	mu  sync.Mutex
+	m   map[[sha256.Size]byte]cachedToken
+}
+
+type cachedToken struct {
+	claims Claims
+	keyGen uint64
+}
+
+// get returns the claims of an unexpired cached token and the key set
+// generation it verified under.
+func (c *tokenCache) get(sum [sha256.Size]byte, now time.Time) (Claims, uint64, bool) {
+	if c.max < 0 {
+		return Claims{}, 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[sum]
+	if !ok {
+		return Claims{}, 0, false
+	}
+	if !now.Before(e.claims.Expiry) {
+		delete(c.m, sum)
+		return Claims{}, 0, false
+	}
+	return e.claims, e.keyGen, true
+}
+
+// put keeps claims unless they expire by now. A full cache first drops its
+// expired entries, then arbitrary ones down to seven eighths of max (so a
+// full cache pays for a sweep once per max/8 tokens), never holding more
+// than max.
+func (c *tokenCache) put(sum [sha256.Size]byte, claims Claims, keyGen uint64, now time.Time) {
+	if c.max < 0 || !now.Before(claims.Expiry) {
+		return
+	}
+	claims.Roles = slices.Clip(claims.Roles) // a caller appending must not write into the cached array
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[[sha256.Size]byte]cachedToken)
+	}
+	if _, ok := c.m[sum]; !ok && len(c.m) >= c.max {
+		for k, e := range c.m {
+			if !now.Before(e.claims.Expiry) || e.keyGen != keyGen {
+				delete(c.m, k)
+			}
+		}
+		for k := range c.m {
+			if len(c.m) < c.max-c.max/8 {
+				break
+			}
+			delete(c.m, k)
+		}
+	}
+	c.m[sum] = cachedToken{claims: claims, keyGen: keyGen}
 }

@@ -75,14 +75,20 @@ func (a auditor) actor(ctx context.Context) string {
 	return audit.SystemActor
 }
 
+// InterceptField runs for every field of a response, so it first decides on
+// the field's context alone (the innermost context value) and only looks up
+// the collector, further out, for the few fields it audits.
 func (a auditor) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
-	c, _ := ctx.Value(collectorKey{}).(*collector)
 	fc := graphql.GetFieldContext(ctx)
-	if c == nil || fc == nil {
+	if fc == nil || !audited(fc) {
 		return next(ctx)
 	}
-	switch {
-	case fc.Object == "Mutation":
+	c, _ := ctx.Value(collectorKey{}).(*collector)
+	if c == nil {
+		return next(ctx)
+	}
+	switch fc.Object {
+	case "Mutation":
 		// The entries of a mutation that changes something are committed
 		// with its change (audit.Pending); only what no transaction wrote
 		// (a refusal, a failure, a repeat answered from its first result)
@@ -103,14 +109,14 @@ func (a auditor) InterceptField(ctx context.Context, next graphql.Resolver) (any
 			c.add(audit.Event{Action: fc.Field.Name, TargetType: typ, TargetID: target, Outcome: outcome})
 		}
 		return res, err
-	case fc.Object == "Query" && (fc.Field.Name == "node" || fc.Field.Name == "nodes"):
+	case "Query": // node, nodes
 		res, err := next(ctx)
 		for _, id := range foundIDs(fc.Field.ArgumentMap(graphql.GetOperationContext(ctx).Variables), res) {
 			typ, target := audit.Target(id)
 			c.add(audit.Event{Action: audit.ActionRead, TargetType: typ, TargetID: target, Outcome: audit.OutcomeOK})
 		}
 		return res, err
-	case fc.Object == "Message" && fc.Field.Name == "body":
+	case "Message": // body
 		res, err := next(ctx)
 		if err == nil {
 			e := audit.Event{Action: audit.ActionRead, TargetType: "Message", Outcome: audit.OutcomeOK}
@@ -122,6 +128,19 @@ func (a auditor) InterceptField(ctx context.Context, next graphql.Resolver) (any
 		return res, err
 	}
 	return next(ctx)
+}
+
+// audited says whether InterceptField records anything for the field.
+func audited(fc *graphql.FieldContext) bool {
+	switch fc.Object {
+	case "Mutation":
+		return true
+	case "Query":
+		return fc.Field.Name == "node" || fc.Field.Name == "nodes"
+	case "Message":
+		return fc.Field.Name == "body"
+	}
+	return false
 }
 
 // idArguments collects the values of every argument or input field named

@@ -85,3 +85,22 @@ func TestSendCostsAtMostSixStatements(t *testing.T) {
 		}
 	})
 }
+
+// The names of the teams a care team replaced cost a statement of their own,
+// spent only when a response asks for them (an inbox page does not).
+func TestAlternateNamesAreLoadedOnlyWhenAsked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := setup(t, b)
+		count := func(q string) int {
+			w.MustDo(icnA, q, nil, &struct{}{}) // warm: the veteran's first request maps the ICN
+			w.Counter.Reset()
+			w.MustDo(icnA, q, nil, &struct{}{})
+			return w.Counter.Count()
+		}
+		without := count(`{ viewer { careTeams { id name facilityName canMessage } } }`)
+		with := count(`{ viewer { careTeams { id name facilityName canMessage alternateNames } } }`)
+		if with != without+1 {
+			t.Fatalf("statements without alternateNames %d, with %d; want exactly one more with", without, with)
+		}
+	})
+}

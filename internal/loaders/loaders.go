@@ -31,12 +31,14 @@ type FolderCounts = inbox.FolderCounts
 
 // Loaders is the set of batch loaders of one GraphQL response.
 type Loaders struct {
-	CareTeam    *dataloader.Loader[string, *CareTeamInfo]
-	Folder      *dataloader.Loader[string, *ent.Folder]
-	ThreadTags  *dataloader.Loader[string, []*ent.Tag]
-	Message     *dataloader.Loader[string, *ent.Message]
-	Attachments *dataloader.Loader[string, []*ent.Attachment]
-	Counts      *dataloader.Loader[string, FolderCounts]
+	CareTeam *dataloader.Loader[string, *CareTeamInfo]
+	// PreviousNames are the names of the teams a team replaced.
+	PreviousNames *dataloader.Loader[string, []string]
+	Folder        *dataloader.Loader[string, *ent.Folder]
+	ThreadTags    *dataloader.Loader[string, []*ent.Tag]
+	Message       *dataloader.Loader[string, *ent.Message]
+	Attachments   *dataloader.Loader[string, []*ent.Attachment]
+	Counts        *dataloader.Loader[string, FolderCounts]
 	// Body reads through to providers for bodies not in the store yet.
 	Body *dataloader.Loader[string, string]
 
@@ -70,6 +72,10 @@ func New(client *ent.Client, now func() time.Time, fetch BodyFetcher) *Loaders {
 		}, func(m *ent.Message) string { return m.ID }),
 	}
 	l.CareTeam = newLoader(l.careTeams)
+	l.PreviousNames = newLoader(func(ctx context.Context, keys []string) []*dataloader.Result[[]string] {
+		found, err := inbox.PreviousNames(ctx, client, keys)
+		return results(keys, found, err, empty[[]string])
+	})
 	l.Folder = newLoader(l.folders)
 	l.ThreadTags = newLoader(l.threadTags)
 	l.Message = newLoader(l.messages)

@@ -17,14 +17,12 @@ import (
 // CareTeamInfo is a care team with what deciding and showing whether the
 // veteran can message it needs: its facility (CutoverPhase is the phase in
 // force when loaded), the veteran's association (nil when not associated),
-// the facility's transition (nil unless one is under way) and the names of
-// the teams it replaced.
+// and the facility's transition (nil unless one is under way).
 type CareTeamInfo struct {
-	Team          *ent.CareTeam
-	Facility      *ent.Facility
-	Association   *ent.Association
-	Transition    *Transition
-	PreviousNames []string
+	Team        *ent.CareTeam
+	Facility    *ent.Facility
+	Association *ent.Association
+	Transition  *Transition
 }
 
 // Block is whether the veteran can message the team, and why not.
@@ -44,8 +42,8 @@ func (s *Service) checkCanAttach(ct *ent.CareTeam, files []checkedFile) error {
 }
 
 // LoadCareTeams loads teams with their facilities, cutover schedules and the
-// veteran's associations in one statement, and the names of the teams they
-// replaced in a second. The phase in force is computed from the schedule at
+// veteran's associations in one statement (the names of the teams they
+// replaced are PreviousNames, loaded only when asked for). The phase in force is computed from the schedule at
 // now; a facility without one keeps the phase its row holds.
 func LoadCareTeams(ctx context.Context, client *ent.Client, vid string, ids []string, now time.Time) (map[string]*CareTeamInfo, error) {
 	var rows []struct {
@@ -109,22 +107,19 @@ func LoadCareTeams(ctx context.Context, client *ent.Client, vid string, ids []st
 		}
 		found[r.ID] = info
 	}
-	return found, previousNames(ctx, client, found)
+	return found, nil
 }
 
-// previousNames fills in the names of the teams each found team replaced.
-func previousNames(ctx context.Context, client *ent.Client, found map[string]*CareTeamInfo) error {
-	ids := make([]string, 0, len(found))
-	for id := range found {
-		ids = append(ids, id)
-	}
+// PreviousNames returns, per team ID, the names of the teams it replaced at a
+// cutover that the viewer in ctx may see, in name order.
+func PreviousNames(ctx context.Context, client *ent.Client, ids []string) (map[string][]string, error) {
 	old, err := client.CareTeam.Query().Where(careteam.ReplacedByIDIn(ids...)).
 		Order(ent.Asc(careteam.FieldDisplayName)).Select(careteam.FieldReplacedByID, careteam.FieldDisplayName).All(ctx)
+	out := make(map[string][]string, len(ids))
 	for _, o := range old {
-		info := found[*o.ReplacedByID]
-		info.PreviousNames = append(info.PreviousNames, o.DisplayName)
+		out[*o.ReplacedByID] = append(out[*o.ReplacedByID], o.DisplayName)
 	}
-	return err
+	return out, err
 }
 
 func nullString(s sql.NullString) *string {
