@@ -7,6 +7,7 @@ package app
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -81,6 +82,9 @@ type Options struct {
 	// WrapDriver wraps the store's driver, inside tracing (the benchmark
 	// counts statements with it).
 	WrapDriver func(dialect.Driver) dialect.Driver
+	// WrapConnector wraps the database/sql connector under everything,
+	// the job queue included (the benchmark counts statements with it).
+	WrapConnector func(driver.Connector) driver.Connector
 	// AdjustOHSim changes a new OH simulator's configuration (tests).
 	AdjustOHSim func(*ohsim.Config)
 }
@@ -133,7 +137,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		}
 		return tracing.Driver(d)
 	}
-	a.Store, err = store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, WrapDriver: wrap})
+	a.Store, err = store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, WrapDriver: wrap, WrapConnector: opts.WrapConnector})
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -284,7 +285,7 @@ type unlimited struct{}
 func (unlimited) Allow(string) bool { return true }
 
 // startApp starts the benchmark's assembly (see assemble) in this process.
-func startApp(ctx context.Context, t Target, dataDir string, wrap func(dialect.Driver) dialect.Driver) (*server, error) {
+func startApp(ctx context.Context, t Target, dataDir string, wrap func(driver.Connector) driver.Connector) (*server, error) {
 	ts := newLateServer()
 	a, err := assemble(ctx, t, dataDir, ts.URL, wrap)
 	if err != nil {
@@ -298,11 +299,11 @@ func startApp(ctx context.Context, t Target, dataDir string, wrap func(dialect.D
 	}}, nil
 }
 
-// startCounted is the same assembly over a store whose driver counts
-// statements (audit appends are batched off the request path, so they are
-// not part of an operation's count).
-func startCounted(ctx context.Context, t Target, dataDir string) (*server, *storetest.Counter, error) {
-	c := &storetest.Counter{}
+// startCounted is the same assembly over connections that count every
+// statement, the job queue's inserts included (audit appends are batched
+// off the request path, so they are not part of an operation's count).
+func startCounted(ctx context.Context, t Target, dataDir string) (*server, *storetest.SQLCounter, error) {
+	c := &storetest.SQLCounter{}
 	srv, err := startApp(ctx, t, dataDir, c.Wrap)
 	return srv, c, err
 }

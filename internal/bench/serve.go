@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -15,8 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"entgo.io/ent/dialect"
-
 	"github.com/va/vams/internal/app"
 	"github.com/va/vams/internal/auth"
 	"github.com/va/vams/internal/platform/config"
@@ -26,9 +25,9 @@ import (
 // (app.New) in demo mode, so its development issuer signs the clients'
 // tokens, with no demo data, sync workers never started (provider calls are
 // not part of the figures) and no per-veteran send limit.
-func assemble(ctx context.Context, t Target, dataDir, publicURL string, wrap func(dialect.Driver) dialect.Driver) (*app.App, error) {
+func assemble(ctx context.Context, t Target, dataDir, publicURL string, wrap func(driver.Connector) driver.Connector) (*app.App, error) {
 	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: publicURL, DatabaseURL: t.DatabaseURL, OHAuthority: "va"}
-	return app.New(ctx, cfg, app.Options{SkipSeed: true, Log: slog.New(slog.DiscardHandler), SendLimiter: unlimited{}, WrapDriver: wrap})
+	return app.New(ctx, cfg, app.Options{SkipSeed: true, Log: slog.New(slog.DiscardHandler), SendLimiter: unlimited{}, WrapConnector: wrap})
 }
 
 // ServeConfig says where Serve listens.

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -39,6 +40,9 @@ type Config struct {
 	DataDir     string
 	// WrapDriver, when set, wraps the ent driver (tests count statements with it).
 	WrapDriver func(dialect.Driver) dialect.Driver
+	// WrapConnector, when set, wraps the database/sql connector, so it sees
+	// every statement, the job queue's too (the benchmark counts them).
+	WrapConnector func(driver.Connector) driver.Connector
 }
 
 // Store is an open database with its ent client.
@@ -59,7 +63,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	switch {
 	case strings.HasPrefix(cfg.DatabaseURL, "postgres://"), strings.HasPrefix(cfg.DatabaseURL, "postgresql://"):
 		dia = dialect.Postgres
-		db, err = sql.Open("postgres", cfg.DatabaseURL)
+		db, err = openDB("postgres", cfg.DatabaseURL, cfg.WrapConnector)
 		if err == nil {
 			db.SetMaxOpenConns(40)
 			db.SetMaxIdleConns(40)
@@ -73,7 +77,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("data dir: %w", err)
 		}
-		db, err = OpenSQLite(filepath.Join(dir, "vams.db"))
+		db, err = openSQLite(filepath.Join(dir, "vams.db"), cfg.WrapConnector)
 	default:
 		return nil, errors.New("DATABASE_URL must be a postgres:// URL")
 	}
@@ -96,14 +100,42 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // OpenSQLite opens a SQLite file with the pragmas VAMS relies on. One
 // connection: SQLite has one writer, and more connections only trade waiting
 // for SQLITE_BUSY errors.
-func OpenSQLite(path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+func OpenSQLite(path string) (*sql.DB, error) { return openSQLite(path, nil) }
+
+func openSQLite(path string, wrap func(driver.Connector) driver.Connector) (*sql.DB, error) {
+	db, err := openDB("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate", wrap)
 	if err != nil {
 		return nil, err
 	}
 	db.SetMaxOpenConns(1)
 	return db, nil
 }
+
+// openDB opens dsn with the registered driver name, through wrap when set.
+func openDB(name, dsn string, wrap func(driver.Connector) driver.Connector) (*sql.DB, error) {
+	db, err := sql.Open(name, dsn)
+	if err != nil || wrap == nil {
+		return db, err
+	}
+	drv := db.Driver()
+	db.Close()
+	var c driver.Connector = dsnConnector{dsn: dsn, drv: drv}
+	if dc, ok := drv.(driver.DriverContext); ok {
+		if c, err = dc.OpenConnector(dsn); err != nil {
+			return nil, err
+		}
+	}
+	return sql.OpenDB(wrap(c)), nil
+}
+
+// dsnConnector is the connector of a driver that has none of its own.
+type dsnConnector struct {
+	dsn string
+	drv driver.Driver
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.drv }
 
 func (s *Store) driver(db *sql.DB) dialect.Driver {
 	var d dialect.Driver = entsql.OpenDB(s.Dialect, db)

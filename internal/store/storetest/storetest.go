@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
 	"net/url"
@@ -49,7 +50,8 @@ func Backends(t testing.TB) []Backend {
 
 // Options tune Open.
 type Options struct {
-	WrapDriver func(dialect.Driver) dialect.Driver
+	WrapDriver    func(dialect.Driver) dialect.Driver
+	WrapConnector func(driver.Connector) driver.Connector
 }
 
 // Open returns a fresh migrated store on b, removed when the test ends.
@@ -59,7 +61,7 @@ func (b Backend) Open(t testing.TB, opts ...Options) *store.Store {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	cfg := store.Config{WrapDriver: o.WrapDriver}
+	cfg := store.Config{WrapDriver: o.WrapDriver, WrapConnector: o.WrapConnector}
 	if b.url == "" {
 		cfg.DataDir = t.TempDir()
 	} else {
