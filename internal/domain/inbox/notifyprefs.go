@@ -119,14 +119,7 @@ func checkTimeZone(tz string) error {
 // RegisterPushDevice records the app's push registration for the viewer;
 // registering it again changes nothing.
 func (s *Service) RegisterPushDevice(ctx context.Context, registration string) (NotificationPreferences, error) {
-	vid, err := viewerID(ctx)
-	if err != nil {
-		return NotificationPreferences{}, err
-	}
-	if err := checkRegistration(registration); err != nil {
-		return NotificationPreferences{}, err
-	}
-	err = s.mutationTx(ctx, func(tx *store.Tx) error {
+	return s.changePushDevice(ctx, registration, func(tx *store.Tx, vid string) error {
 		err := tx.Client.PushDevice.Create().SetVeteranID(vid).SetRegistration(registration).
 			OnConflictColumns(pushdevice.FieldVeteranID, pushdevice.FieldRegistration).DoNothing().Exec(ctx)
 		if isNoRows(err) { // registered already
@@ -134,15 +127,23 @@ func (s *Service) RegisterPushDevice(ctx context.Context, registration string) (
 		}
 		return err
 	})
-	if err != nil {
-		return NotificationPreferences{}, err
-	}
-	return s.NotificationPreferences(ctx)
 }
 
 // RemovePushDevice forgets a push registration of the viewer (NOT_FOUND if
 // they have none by that name).
 func (s *Service) RemovePushDevice(ctx context.Context, registration string) (NotificationPreferences, error) {
+	return s.changePushDevice(ctx, registration, func(tx *store.Tx, vid string) error {
+		n, err := tx.Client.PushDevice.Delete().Where(pushdevice.VeteranID(vid), pushdevice.Registration(registration)).Exec(ctx)
+		if err == nil && n == 0 {
+			return notFound("registration")
+		}
+		return err
+	})
+}
+
+// changePushDevice checks the registration, applies change in a mutation
+// transaction and answers with the viewer's preferences after it.
+func (s *Service) changePushDevice(ctx context.Context, registration string, change func(tx *store.Tx, vid string) error) (NotificationPreferences, error) {
 	vid, err := viewerID(ctx)
 	if err != nil {
 		return NotificationPreferences{}, err
@@ -150,14 +151,7 @@ func (s *Service) RemovePushDevice(ctx context.Context, registration string) (No
 	if err := checkRegistration(registration); err != nil {
 		return NotificationPreferences{}, err
 	}
-	err = s.mutationTx(ctx, func(tx *store.Tx) error {
-		n, err := tx.Client.PushDevice.Delete().Where(pushdevice.VeteranID(vid), pushdevice.Registration(registration)).Exec(ctx)
-		if err == nil && n == 0 {
-			return notFound("registration")
-		}
-		return err
-	})
-	if err != nil {
+	if err := s.mutationTx(ctx, func(tx *store.Tx) error { return change(tx, vid) }); err != nil {
 		return NotificationPreferences{}, err
 	}
 	return s.NotificationPreferences(ctx)
