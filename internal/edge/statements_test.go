@@ -1,10 +1,13 @@
 package edge_test
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
+	"github.com/va/vams/ent"
 	"github.com/va/vams/internal/store/storetest"
 	"github.com/va/vams/internal/vamstest"
 )
@@ -135,6 +138,70 @@ func TestMarkReadCostsAtMostSixStatements(t *testing.T) {
 		}
 		if out.MarkThreadRead.Thread.UnreadCount != 0 {
 			t.Fatalf("unreadCount after mark read = %d, want 0", out.MarkThreadRead.Thread.UnreadCount)
+		}
+	})
+}
+
+// A send and a mark read are each one transaction of a fixed number of
+// statements, whatever the thread holds, counted on the connections (so the
+// job queue's are in): the writes of the change (message and thread, or
+// messages and thread), the job queue's one insert, the change log's number
+// and row, the audit outbox row, and for a send the care-team check and for
+// a mark read the thread it starts from. Nothing is read back, nothing runs
+// before or after the transaction, and no job-insert notification is sent
+// (the workers poll).
+func TestSendAndMarkReadAreOneTransactionOfFixedStatements(t *testing.T) {
+	const wantSend, wantMarkRead = 7, 7
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := vamstest.New(t, b, vamstest.Options{Audit: true, JobQueue: true})
+		// As the server runs it: read entries are queued, and the chain is
+		// appended in the background, not during a request.
+		e.Audit.Batch(time.Hour, slog.New(slog.DiscardHandler))
+		t.Cleanup(func() { _ = e.Audit.Close(context.Background()) })
+		vid := e.Veteran(icnA, "Alex Morgan")
+		team := e.CareTeam(vid, vamstest.Team{Name: "Primary Care Team Blue", Preferred: true})
+		counted := func(what, q string, vars map[string]any) (statements int) {
+			t.Helper()
+			e.SQL.Reset()
+			e.MustDo(icnA, q, vars, &struct{}{})
+			if n := e.SQL.Begins(); n != 1 {
+				t.Errorf("%s began %d transactions, want 1", what, n)
+			}
+			if n := e.SQL.Outside(); n != 0 {
+				t.Errorf("%s sent %d statements outside its transaction, want none", what, n)
+			}
+			return e.SQL.Count()
+		}
+		const sendQ = `mutation($c: ID!, $s: String!) { sendMessage(input: {careTeamId: $c, category: OTHER, subject: $s, body: "Hello"}) {
+				thread { id subject messageCount unreadCount } message { id body sentAt } } }`
+		// The veteran's first request maps the ICN and finds the Sent folder.
+		e.MustDo(icnA, sendQ, map[string]any{"c": team, "s": "Warm-up"}, &struct{}{})
+		if n := counted("send", sendQ, map[string]any{"c": team, "s": "Counted"}); n != wantSend {
+			t.Errorf("send cost %d statements, want %d", n, wantSend)
+		}
+		// Threads with 1 and 3 unread messages, and one to warm up on.
+		at := e.Now().Add(-time.Hour)
+		var threads []string
+		for _, unread := range []int{1, 1, 3} {
+			first := e.ClinicianWrites(vid, team, fmt.Sprintf("%d unread", unread), "Body", "", at)
+			for i := 1; i < unread; i++ {
+				e.ClinicianWrites(vid, team, "", fmt.Sprintf("More %d", i), first, at.Add(time.Duration(i)*time.Minute))
+			}
+			th, err := e.Client().Thread.Query().Order(ent.Desc("created_at")).First(e.System())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if th.UnreadCount != unread {
+				t.Fatalf("thread has %d unread, want %d", th.UnreadCount, unread)
+			}
+			threads = append(threads, th.ID)
+		}
+		const mark = `mutation($t: ID!) { markThreadRead(input: {threadId: $t}) { thread { id unreadCount messageCount } } }`
+		e.MustDo(icnA, mark, map[string]any{"t": threads[0]}, &struct{}{})
+		for i, th := range threads[1:] {
+			if n := counted("mark read", mark, map[string]any{"t": th}); n != wantMarkRead {
+				t.Errorf("mark read of a thread with %d unread cost %d statements, want %d", []int{1, 3}[i], n, wantMarkRead)
+			}
 		}
 	})
 }

@@ -42,3 +42,25 @@ func TestSQLCounterCountsStatementsBesideEnt(t *testing.T) {
 		}
 	})
 }
+
+// The counter tells the transactions begun and the statements sent outside
+// any transaction, so a test can hold a write to one transaction.
+func TestSQLCounterCountsTransactionsAndStatementsOutsideThem(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		var sqlc storetest.SQLCounter
+		s := b.Open(t, storetest.Options{WrapConnector: sqlc.Wrap})
+		ctx := viewer.System(context.Background())
+		sqlc.Reset()
+		if _, err := s.Client.Veteran.Query().Count(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := s.InTx(ctx, func(tx *store.Tx) error { _, err := tx.Client.Veteran.Query().Count(ctx); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := [3]int{sqlc.Count(), sqlc.Begins(), sqlc.Outside()}; got != [3]int{3, 2, 1} {
+			t.Errorf("statements, transactions, statements outside = %v, want [3 2 1]", got)
+		}
+	})
+}

@@ -28,6 +28,7 @@ import (
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/internal/store/storetest"
+	"github.com/va/vams/internal/syncengine"
 	"github.com/va/vams/providers"
 	"github.com/va/vams/providers/mhv"
 	"github.com/va/vams/providers/oh"
@@ -42,8 +43,11 @@ type Env struct {
 	Issuer  *auth.DevIssuer
 	Server  *httptest.Server
 	Counter *storetest.Counter
-	Log     *LogBuffer
-	Audit   *audit.Recorder // with Options.Audit
+	// SQL counts every statement and transaction on the store's
+	// connections, the job queue's included.
+	SQL   *storetest.SQLCounter
+	Log   *LogBuffer
+	Audit *audit.Recorder // with Options.Audit
 	// Clock is the inbox's clock; tests move it with Advance or Set.
 	*Clock
 }
@@ -52,6 +56,9 @@ type Env struct {
 type Options struct {
 	// Outbox, when set, receives the inbox's provider work.
 	Outbox inbox.Outbox
+	// JobQueue queues the provider work as River jobs, as the server does
+	// (syncengine.Outbox, with no workers); it overrides Outbox.
+	JobQueue bool
 	// Limiter bounds sends per veteran.
 	Limiter inbox.SendLimiter
 	// Audit records the audit trail (Env.Audit) and serves /ops/audit.
@@ -67,8 +74,15 @@ type Options struct {
 func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	t.Helper()
 	o := optional(opts)
-	e := &Env{T: t, Counter: &storetest.Counter{}, Log: &LogBuffer{}, Clock: NewClockAt(time.Now().UTC())}
-	e.Store = b.Open(t, storetest.Options{WrapDriver: e.Counter.Wrap})
+	e := &Env{T: t, Counter: &storetest.Counter{}, SQL: &storetest.SQLCounter{}, Log: &LogBuffer{}, Clock: NewClockAt(time.Now().UTC())}
+	e.Store = b.Open(t, storetest.Options{WrapDriver: e.Counter.Wrap, WrapConnector: e.SQL.Wrap})
+	if o.JobQueue {
+		out, err := syncengine.NewOutbox(syncengine.Config{Store: e.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Outbox = out
+	}
 	e.Bus = events.NewBusWithBuffer(o.BusBuffer)
 	// The adapters' own declarations, as app.New collects them.
 	caps := providers.CapabilitySet{providerkind.MHV: mhv.Capabilities, providerkind.OH: oh.Capabilities}

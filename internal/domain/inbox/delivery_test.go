@@ -33,7 +33,7 @@ func (o *recordingOutbox) RedeliverMessage(_ context.Context, _ *store.Tx, id st
 	return nil
 }
 
-func (o *recordingOutbox) WriteStatus(context.Context, *store.Tx, string, providers.Status) error {
+func (o *recordingOutbox) WriteStatus(context.Context, *store.Tx, []string, providers.Status) error {
 	return nil
 }
 

@@ -158,7 +158,7 @@ func (g *gateOutbox) DeliverMessage(context.Context, *store.Tx, string) error {
 	return nil
 }
 func (g *gateOutbox) RedeliverMessage(context.Context, *store.Tx, string) error { return nil }
-func (g *gateOutbox) WriteStatus(context.Context, *store.Tx, string, providers.Status) error {
+func (g *gateOutbox) WriteStatus(context.Context, *store.Tx, []string, providers.Status) error {
 	return nil
 }
 

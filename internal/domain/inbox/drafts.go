@@ -294,24 +294,25 @@ func (s *Service) sendDraft(ctx context.Context, vid string, in SendDraft, c *cl
 		return nil, nil, err
 	}
 	newThread := th.MessageCount == 0
-	return s.deliver(ctx, out, c, func(tx *store.Tx) (*ent.Thread, error) {
+	return s.deliver(ctx, c, func(tx *store.Tx) (*ent.Thread, outgoing, error) {
 		// The draft row is deleted and a sent message created so that the
 		// sent message's ID sorts after every earlier message.
 		if err := tx.Client.Message.DeleteOneID(d.ID).Exec(ctx); err != nil {
-			return nil, mapNotFound(err, "draftId")
+			return nil, out, mapNotFound(err, "draftId")
 		}
 		if err := s.change(ctx, tx, vid, EntityMessage, d.ID, change.OpDELETED,
 			events.Event{Kind: events.MessageUpdated, ThreadID: th.ID, MessageID: d.ID}); err != nil {
-			return nil, err
+			return nil, out, err
 		}
 		if !newThread {
-			return th, nil
+			return th, out, nil
 		}
 		sent, err := SystemFolder(ctx, tx.Client, vid, folder.SystemSENT)
 		if err != nil {
-			return nil, err
+			return nil, out, err
 		}
-		return tx.Client.Thread.UpdateOne(th).SetFolderID(sent.ID).Save(ctx)
+		t, err := tx.Client.Thread.UpdateOne(th).SetFolderID(sent.ID).Save(ctx)
+		return t, out, err
 	})
 }
 

@@ -54,11 +54,13 @@ func (o *outbox) RedeliverMessage(ctx context.Context, tx *store.Tx, messageID s
 	return o.DeliverMessage(ctx, tx, messageID)
 }
 
-func (o *outbox) WriteStatus(_ context.Context, tx *store.Tx, messageID string, st providers.Status) error {
+func (o *outbox) WriteStatus(_ context.Context, tx *store.Tx, messageIDs []string, st providers.Status) error {
 	tx.OnCommit(func() {
 		o.mu.Lock()
 		defer o.mu.Unlock()
-		o.statuses = append(o.statuses, statusWrite{messageID, st})
+		for _, id := range messageIDs {
+			o.statuses = append(o.statuses, statusWrite{id, st})
+		}
 	})
 	return nil
 }

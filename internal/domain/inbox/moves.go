@@ -107,10 +107,5 @@ func (s *Service) writeStatuses(ctx context.Context, tx *store.Tx, messageIDs []
 	if s.outbox == nil {
 		return nil
 	}
-	for _, id := range messageIDs {
-		if err := s.outbox.WriteStatus(ctx, tx, id, st); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.outbox.WriteStatus(ctx, tx, messageIDs, st)
 }

@@ -9,11 +9,13 @@ import (
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/thread"
 	"github.com/va/vams/internal/domain/events"
+	"github.com/va/vams/internal/platform/ids"
 	"github.com/va/vams/internal/store"
 )
 
 // outgoing is a veteran's message that passed every rule, ready to store.
 type outgoing struct {
+	id    string // the message's, chosen up front so a new thread can name it
 	vid   string
 	body  string // signed when the care team requires it
 	files []checkedFile
@@ -23,7 +25,7 @@ type outgoing struct {
 // prepareSend signs the body when the care team requires it and takes one
 // send from the veteran's allowance: the last checks before any write.
 func (s *Service) prepareSend(vid string, ct *ent.CareTeam, body string, sig *Signature, files []checkedFile) (outgoing, error) {
-	out := outgoing{vid: vid, body: body, files: files, now: s.now()}
+	out := outgoing{id: ids.New(ids.Message), vid: vid, body: body, files: files, now: s.now()}
 	if ct.RequiresSignature {
 		var err error
 		if out.body, err = signBody(body, sig, out.now); err != nil {
@@ -33,13 +35,14 @@ func (s *Service) prepareSend(vid string, ct *ent.CareTeam, body string, sig *Si
 	return out, s.allowSend(vid)
 }
 
-// deliver stores out in one transaction, in the thread that thread returns
-// (creating or readying it there), queues its delivery and records c.
-func (s *Service) deliver(ctx context.Context, out outgoing, c *claim, thread func(*store.Tx) (*ent.Thread, error)) (*ent.Thread, *ent.Message, error) {
+// deliver stores a veteran's message in one transaction: prepare returns
+// the thread (creating or readying it there) and the message, checked;
+// deliver adds the message, queues its delivery and records c.
+func (s *Service) deliver(ctx context.Context, c *claim, prepare func(*store.Tx) (*ent.Thread, outgoing, error)) (*ent.Thread, *ent.Message, error) {
 	var th *ent.Thread
 	var msg *ent.Message
 	err := s.mutationTx(ctx, func(tx *store.Tx) error {
-		t, err := thread(tx)
+		t, out, err := prepare(tx)
 		if err != nil {
 			return err
 		}
@@ -69,7 +72,7 @@ func (s *Service) addVeteranMessage(ctx context.Context, tx *store.Tx, th *ent.T
 	if err != nil {
 		return nil, nil, err
 	}
-	msg, err := tx.Client.Message.Create().SetVeteranID(vid).SetThreadID(th.ID).
+	msg, err := tx.Client.Message.Create().SetID(out.id).SetVeteranID(vid).SetThreadID(th.ID).
 		SetAuthorKind(message.AuthorKindVETERAN).SetAuthorName(name).SetBody(out.body).
 		SetSentAt(now).SetOrderedAt(now).SetDeliveryStatus(message.DeliveryStatusQUEUED).Save(ctx)
 	if err != nil {
@@ -78,17 +81,21 @@ func (s *Service) addVeteranMessage(ctx context.Context, tx *store.Tx, th *ent.T
 	if err := s.addFiles(ctx, tx, vid, msg.ID, files); err != nil {
 		return nil, nil, err
 	}
-	// Exec, not Save: the new aggregates are known, so no re-read.
-	hasAtt := th.HasAttachments || len(files) > 0
-	// A bulk update by ID: UpdateOne would read the row back.
-	if err := tx.Client.Thread.Update().Where(thread.ID(th.ID)).SetLastMessageAt(now).SetLastMessageID(msg.ID).
-		AddMessageCount(1).SetHasAttachments(hasAtt).Exec(ctx); err != nil {
-		return nil, nil, err
+	// A thread written with this message as its last already holds the new
+	// aggregates.
+	if th.LastMessageID == nil || *th.LastMessageID != msg.ID {
+		// Exec, not Save: the new aggregates are known, so no re-read.
+		hasAtt := th.HasAttachments || len(files) > 0
+		// A bulk update by ID: UpdateOne would read the row back.
+		if err := tx.Client.Thread.Update().Where(thread.ID(th.ID)).SetLastMessageAt(now).SetLastMessageID(msg.ID).
+			AddMessageCount(1).SetHasAttachments(hasAtt).Exec(ctx); err != nil {
+			return nil, nil, err
+		}
+		updated := *th
+		updated.LastMessageAt, updated.LastMessageID, updated.MessageCount, updated.HasAttachments = now, &msg.ID, th.MessageCount+1, hasAtt
+		updated.UpdatedAt = time.Now()
+		th = &updated
 	}
-	updated := *th
-	updated.LastMessageAt, updated.LastMessageID, updated.MessageCount, updated.HasAttachments = now, &msg.ID, th.MessageCount+1, hasAtt
-	updated.UpdatedAt = time.Now()
-	th = &updated
 	if s.outbox != nil {
 		if err := s.outbox.DeliverMessage(ctx, tx, msg.ID); err != nil {
 			return nil, nil, err

@@ -2,9 +2,11 @@ package inbox
 
 import (
 	"context"
+	"time"
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/message"
+	"github.com/va/vams/ent/thread"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/providers"
 )
@@ -13,20 +15,42 @@ import (
 // back to the providers that carried them.
 func (s *Service) MarkThreadRead(ctx context.Context, threadID string) (*ent.Thread, error) {
 	return s.updateThread(ctx, threadID, func(tx *store.Tx, vid string, th *ent.Thread) (*ent.Thread, bool, error) {
-		unread, err := tx.Client.Message.Query().Where(message.ThreadID(th.ID), message.ReadAtIsNil(),
-			message.AuthorKindNEQ(message.AuthorKindVETERAN), message.IsDraft(false)).IDs(ctx)
+		unread, err := markRead(ctx, tx, vid, th.ID, s.now())
 		if err != nil || len(unread) == 0 && th.UnreadCount == 0 {
 			return th, false, err
 		}
-		now := s.now()
-		if err := tx.Client.Message.Update().Where(message.IDIn(unread...)).SetReadAt(now).Exec(ctx); err != nil {
+		// A bulk update by ID with the values in hand: UpdateOne would read
+		// the row back.
+		at := time.Now()
+		if err := tx.Client.Thread.Update().Where(thread.ID(th.ID)).SetUnreadCount(0).SetUpdatedAt(at).Exec(ctx); err != nil {
 			return nil, false, err
 		}
-		if th, err = tx.Client.Thread.UpdateOne(th).SetUnreadCount(0).Save(ctx); err != nil {
-			return nil, false, err
-		}
-		return th, true, s.writeStatuses(ctx, tx, unread, providers.StatusRead)
+		updated := *th
+		updated.UnreadCount, updated.UpdatedAt = 0, at
+		return &updated, true, s.writeStatuses(ctx, tx, unread, providers.StatusRead)
 	})
+}
+
+// markRead marks the thread's unread care-team messages read at now and
+// returns their IDs, in one statement. Raw SQL for RETURNING, which ent's
+// bulk update lacks; scoped to the veteran as ent's privacy hook would.
+func markRead(ctx context.Context, tx *store.Tx, vid, threadID string, now time.Time) ([]string, error) {
+	rows, err := tx.SQL.QueryContext(ctx, `UPDATE messages SET read_at = $1, updated_at = $2
+		WHERE thread_id = $3 AND veteran_id = $4 AND read_at IS NULL AND author_kind <> $5 AND is_draft = $6 RETURNING id`,
+		now, time.Now(), threadID, vid, message.AuthorKindVETERAN.String(), false)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // MarkThreadUnread flags the thread's latest care-team message unread again.

@@ -63,33 +63,38 @@ func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread,
 	}, func(c *claim) (*ent.Thread, *ent.Message, error) { return s.sendMessage(ctx, vid, in, files, c) })
 }
 
-// sendMessage is SendMessage once its input passed every check.
+// sendMessage is SendMessage once its input passed every check. The care
+// team is checked in the transaction that writes, so a send is one
+// transaction and nothing before it.
 func (s *Service) sendMessage(ctx context.Context, vid string, in SendMessage, files []checkedFile, c *claim) (*ent.Thread, *ent.Message, error) {
-	ct, block, err := s.teamState(ctx, s.store.Client, vid, in.CareTeamID)
-	if err != nil {
-		return nil, nil, mapNotFound(err, "careTeamId")
-	}
-	if block != BlockNone {
-		return nil, nil, blockError(block, "careTeamId")
-	}
-	if err := s.checkCanAttach(ct, files); err != nil {
-		return nil, nil, err
-	}
-	out, err := s.prepareSend(vid, ct, in.Body, in.Signature, files)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s.deliver(ctx, out, c, func(tx *store.Tx) (*ent.Thread, error) {
+	return s.deliver(ctx, c, func(tx *store.Tx) (*ent.Thread, outgoing, error) {
+		ct, block, err := s.teamState(ctx, tx.Client, vid, in.CareTeamID)
+		if err != nil {
+			return nil, outgoing{}, mapNotFound(err, "careTeamId")
+		}
+		if block != BlockNone {
+			return nil, outgoing{}, blockError(block, "careTeamId")
+		}
+		if err := s.checkCanAttach(ct, files); err != nil {
+			return nil, outgoing{}, err
+		}
+		out, err := s.prepareSend(vid, ct, in.Body, in.Signature, files)
+		if err != nil {
+			return nil, outgoing{}, err
+		}
 		sent, err := s.systemFolder(ctx, tx.Client, vid, folder.SystemSENT)
 		if err != nil {
-			return nil, err
+			return nil, outgoing{}, err
 		}
+		// Written with its first message's aggregates, so it needs no update
+		// once the message is in.
 		th, err := tx.Client.Thread.Create().SetVeteranID(vid).SetCareTeamID(ct.ID).SetFolderID(sent).
-			SetSubject(strings.TrimSpace(in.Subject)).SetCategory(in.Category).SetLastMessageAt(out.now).Save(ctx)
+			SetSubject(strings.TrimSpace(in.Subject)).SetCategory(in.Category).SetLastMessageAt(out.now).
+			SetLastMessageID(out.id).SetMessageCount(1).SetHasAttachments(len(files) > 0).Save(ctx)
 		if err == nil {
 			s.threadCreated(ctx, tx, vid, th.ID)
 		}
-		return th, err
+		return th, out, err
 	})
 }
 
@@ -166,5 +171,5 @@ func (s *Service) reply(ctx context.Context, vid string, in Reply, files []check
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.deliver(ctx, out, c, func(*store.Tx) (*ent.Thread, error) { return th, nil })
+	return s.deliver(ctx, c, func(*store.Tx) (*ent.Thread, outgoing, error) { return th, out, nil })
 }

@@ -24,9 +24,10 @@ type Outbox interface {
 	// RedeliverMessage queues another delivery of a message whose earlier
 	// delivery ended (an operator's retry).
 	RedeliverMessage(ctx context.Context, tx *store.Tx, messageID string) error
-	// WriteStatus queues a status write-back (read, delete, restore) of a
-	// message that came from or went to a provider.
-	WriteStatus(ctx context.Context, tx *store.Tx, messageID string, status providers.Status) error
+	// WriteStatus queues a status write-back (read, delete, restore) of
+	// messages that came from or went to a provider, in a fixed number of
+	// statements however many there are.
+	WriteStatus(ctx context.Context, tx *store.Tx, messageIDs []string, status providers.Status) error
 }
 
 // SendLimiter bounds how many messages a veteran may send (MHV's conduct

@@ -9,17 +9,26 @@ import (
 
 // SQLCounter counts the statements sent over database/sql connections: those
 // ent sends and those that bypass it (the job queue's inserts through
-// *sql.Tx). Transaction begin and commit are not statements.
-type SQLCounter struct{ n atomic.Int64 }
+// *sql.Tx). Transaction begin and commit are not statements; begins are
+// counted apart (Begins), and so are statements sent outside any
+// transaction (Outside).
+type SQLCounter struct{ n, begins, outside atomic.Int64 }
 
 // Wrap returns a connector whose connections count statements on c.
 func (c *SQLCounter) Wrap(d driver.Connector) driver.Connector { return countingConnector{d, c} }
 
-// Reset zeroes the count.
-func (c *SQLCounter) Reset() { c.n.Store(0) }
+// Reset zeroes the counts.
+func (c *SQLCounter) Reset() { c.n.Store(0); c.begins.Store(0); c.outside.Store(0) }
 
 // Count returns the statements counted since the last Reset.
 func (c *SQLCounter) Count() int { return int(c.n.Load()) }
+
+// Begins returns the transactions begun since the last Reset.
+func (c *SQLCounter) Begins() int { return int(c.begins.Load()) }
+
+// Outside returns the statements counted since the last Reset that ran on
+// a connection with no transaction open.
+func (c *SQLCounter) Outside() int { return int(c.outside.Load()) }
 
 type countingConnector struct {
 	driver.Connector
@@ -38,14 +47,22 @@ func (k countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 // ErrSkip tells database/sql to take its general path where it does not.
 type countingConn struct {
 	driver.Conn
-	c *SQLCounter
+	c    *SQLCounter
+	inTx bool // a connection is used by one goroutine at a time
 }
 
 func (k *countingConn) counted(err error) error {
 	if !errors.Is(err, driver.ErrSkip) {
-		k.c.n.Add(1)
+		k.count()
 	}
 	return err
+}
+
+func (k *countingConn) count() {
+	k.c.n.Add(1)
+	if !k.inTx {
+		k.c.outside.Add(1)
+	}
 }
 
 func (k *countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
@@ -79,14 +96,41 @@ func (k *countingConn) PrepareContext(ctx context.Context, q string) (driver.Stm
 	if err != nil {
 		return nil, err
 	}
-	return &countingStmt{Stmt: s, c: k.c}, nil
+	return &countingStmt{Stmt: s, conn: k}, nil
 }
 
 func (k *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	var (
+		tx  driver.Tx
+		err error
+	)
 	if b, ok := k.Conn.(driver.ConnBeginTx); ok {
-		return b.BeginTx(ctx, opts)
+		tx, err = b.BeginTx(ctx, opts)
+	} else {
+		tx, err = k.Conn.Begin() //nolint:staticcheck // the driver offers nothing newer
 	}
-	return k.Conn.Begin() //nolint:staticcheck // the driver offers nothing newer
+	if err != nil {
+		return nil, err
+	}
+	k.c.begins.Add(1)
+	k.inTx = true
+	return countingTx{tx, k}, nil
+}
+
+// countingTx marks its connection out of the transaction when it ends.
+type countingTx struct {
+	driver.Tx
+	conn *countingConn
+}
+
+func (t countingTx) Commit() error {
+	t.conn.inTx = false
+	return t.Tx.Commit()
+}
+
+func (t countingTx) Rollback() error {
+	t.conn.inTx = false
+	return t.Tx.Rollback()
 }
 
 func (k *countingConn) Ping(ctx context.Context) error {
@@ -117,11 +161,11 @@ func (k *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
 
 type countingStmt struct {
 	driver.Stmt
-	c *SQLCounter
+	conn *countingConn
 }
 
 func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	s.c.n.Add(1)
+	s.conn.count()
 	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
 		return e.ExecContext(ctx, args)
 	}
@@ -129,7 +173,7 @@ func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue
 }
 
 func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	s.c.n.Add(1)
+	s.conn.count()
 	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
 		return q.QueryContext(ctx, args)
 	}
