@@ -2,14 +2,33 @@ package bench
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
 
 	"github.com/va/vams/internal/platform/ids"
 )
+
+// strs reads a one-column result of strings.
+func strs(rows *sql.Rows, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
 
 // floorOp is an operation as hand-written SQL through database/sql: what
 // the same answer costs with no GraphQL, ORM or loaders in between.
@@ -84,13 +103,46 @@ func floorOps(d string) map[string]floorOp {
 		LEFT JOIN messages m ON m.id = t.last_message_id
 		WHERE (f.system IS NULL OR f.system <> 'TRASH')
 		ORDER BY h.rank DESC, t.last_message_at DESC, t.id DESC LIMIT 21`)
+	// The writes carry what VAMS's do, so the ratio compares like with like:
+	// the care team's check, the thread (written with its message's
+	// aggregates) and message, the delivery job, the change log's number and
+	// rows, and the audit outbox rows; a mark read writes its messages (with
+	// RETURNING, for the jobs) and thread, one status job per message, the
+	// thread's change and its audit row. Neither side writes an idempotency
+	// record: the bench's sends carry no clientMutationId.
+	canMessage := q(d, `SELECT ct.id FROM care_teams ct JOIN associations a ON a.care_team_id = ct.id AND a.veteran_id = ?
+		WHERE ct.id = ? AND ct.active`)
 	insThread := q(d, `INSERT INTO threads (id, created_at, updated_at, subject, category, last_message_at, last_message_id,
 		message_count, unread_count, has_attachments, care_team_id, folder_id, veteran_id) VALUES (?, ?, ?, ?, 'OTHER', ?, ?, 1, 0, false, ?, ?, ?)`)
 	insMsg := q(d, `INSERT INTO messages (id, created_at, updated_at, veteran_id, author_kind, author_name, body, body_loaded,
 		sent_at, ordered_at, delivery_status, is_draft, thread_id) VALUES (?, ?, ?, ?, 'VETERAN', '', ?, true, ?, ?, 'QUEUED', false, ?)`)
 	markMsgs := q(d, `UPDATE messages SET read_at = ?, updated_at = ? WHERE thread_id = ? AND veteran_id = ? AND read_at IS NULL
-		AND author_kind <> 'VETERAN' AND is_draft = false`)
+		AND author_kind <> 'VETERAN' AND is_draft = false RETURNING id`)
 	markThread := q(d, `UPDATE threads SET unread_count = 0, updated_at = ? WHERE id = ? AND veteran_id = ?`)
+	bumpSeq := q(d, `UPDATE veterans SET change_seq = change_seq + ? WHERE id = ? RETURNING change_seq`)
+	// River's default unique states (available, completed, pending,
+	// retryable, running, scheduled) as its bitmask.
+	job := `(?, ?, ?, 'default', 'available', ?, 245)`
+	if d == dialect.Postgres {
+		job = `(?::jsonb, ?, ?, 'default', 'available', ?, 245::integer::bit(8))`
+	}
+	jobs := func(n int) string {
+		return q(d, `INSERT INTO river_job (args, kind, max_attempts, queue, state, unique_key, unique_states) VALUES `+
+			strings.TrimSuffix(strings.Repeat(job+", ", n), ", "))
+	}
+	changes := func(n int) string {
+		return q(d, `INSERT INTO changes (veteran_id, seq, entity_type, entity_id, op, at) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", n), ", "))
+	}
+	audits := func(n int) string {
+		return q(d, `INSERT INTO audit_outbox (at, actor, action, target_type, target_id, outcome, request_id) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, 'ok', ?), ", n), ", "))
+	}
+	jobArgs := func(kind, args string) []any {
+		key := sha256.Sum256([]byte("kind=" + kind + "&args=" + args))
+		return []any{args, kind, 12, key[:]}
+	}
+	const actor = "4f9c2d7e1b3a5c6d8e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d" // a keyed hash, as VAMS records
 
 	inTx := func(ctx context.Context, db *sql.DB, f func(tx *sql.Tx) error) error {
 		tx, err := db.BeginTx(ctx, nil)
@@ -129,26 +181,63 @@ func floorOps(d string) map[string]floorOp {
 			}
 			return drain(ctx, db, search, word, vid, word, vid)
 		}},
-		"send": {2, func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error {
+		"send": {7, func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error {
 			u := w.pick(r)
 			now := time.Now().UTC()
 			tid, mid := ids.New(ids.Thread), ids.New(ids.Message)
 			return inTx(ctx, db, func(tx *sql.Tx) error {
+				var team string
+				if err := tx.QueryRowContext(ctx, canMessage, u.vid, u.careTeam).Scan(&team); err != nil {
+					return err
+				}
 				if _, err := tx.ExecContext(ctx, insThread, tid, now, now, "Benchmark question", now, mid, u.careTeam, u.sent, u.vid); err != nil {
 					return err
 				}
-				_, err := tx.ExecContext(ctx, insMsg, mid, now, now, u.vid, "Could you tell me when my next appointment is? Thank you.", now, now, tid)
+				if _, err := tx.ExecContext(ctx, insMsg, mid, now, now, u.vid, "Could you tell me when my next appointment is? Thank you.", now, now, tid); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, jobs(1), jobArgs("deliver_message", `{"message_id":"`+mid+`"}`)...); err != nil {
+					return err
+				}
+				var seq int64
+				if err := tx.QueryRowContext(ctx, bumpSeq, 2, u.vid).Scan(&seq); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, changes(2), u.vid, seq-1, "Thread", tid, "CREATED", now,
+					u.vid, seq, "Message", mid, "CREATED", now); err != nil {
+					return err
+				}
+				_, err := tx.ExecContext(ctx, audits(2), now, actor, "sendMessage", "Thread", tid, "bench",
+					now, actor, "sendMessage", "Message", mid, "bench")
 				return err
 			})
 		}},
-		"mark_read": {2, func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error {
+		"mark_read": {6, func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error {
 			m := w.nextUnread()
 			now := time.Now().UTC()
 			return inTx(ctx, db, func(tx *sql.Tx) error {
-				if _, err := tx.ExecContext(ctx, markMsgs, now, now, m.thread, m.vid); err != nil {
+				read, err := strs(tx.QueryContext(ctx, markMsgs, now, now, m.thread, m.vid))
+				if err != nil || len(read) == 0 {
 					return err
 				}
-				_, err := tx.ExecContext(ctx, markThread, now, m.thread, m.vid)
+				if _, err := tx.ExecContext(ctx, markThread, now, m.thread, m.vid); err != nil {
+					return err
+				}
+				var args []any
+				for _, id := range read {
+					args = append(args, jobArgs("write_status", `{"message_id":"`+id+`","status":"READ"}`)...)
+				}
+				if _, err := tx.ExecContext(ctx, jobs(len(read)), args...); err != nil {
+					return err
+				}
+				var seq int64
+				if err := tx.QueryRowContext(ctx, bumpSeq, 1, m.vid).Scan(&seq); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, changes(1), m.vid, seq, "Thread", m.thread, "UPDATED", now); err != nil {
+					return err
+				}
+				_, err = tx.ExecContext(ctx, audits(1), now, actor, "markThreadRead", "Thread", m.thread, "bench")
 				return err
 			})
 		}},
