@@ -169,7 +169,12 @@ func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *
 		}
 	} else {
 		home := folder.SystemINBOX
-		if m.Direction == providers.ToClinician {
+		switch {
+		case m.Status == providers.StatusDeleted:
+			// History the veteran deleted at the provider before VAMS
+			// knew it (a first import) is filed where they left it.
+			home = folder.SystemTRASH
+		case m.Direction == providers.ToClinician:
 			home = folder.SystemSENT
 		}
 		f, err := SystemFolder(ctx, c, in.VeteranID, home)
@@ -226,7 +231,9 @@ func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming,
 		if m.ClinicianReadAt != nil {
 			create.SetClinicianReadAt(m.ClinicianReadAt.UTC())
 		}
-	} else if m.Status == providers.StatusRead {
+	} else if m.Status == providers.StatusRead || m.Status == providers.StatusDeleted {
+		// A provider reports a deleted message's state as deleted alone; a
+		// message the veteran already deleted is not waiting to be read.
 		create.SetReadAt(sentAt)
 	} else {
 		unread = true
@@ -276,8 +283,15 @@ func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming,
 	if _, err := up.Save(ctx); err != nil {
 		return "", err
 	}
-	if unread && m.Status != providers.StatusDeleted {
+	if unread {
 		if err := s.recordNotifications(ctx, tx, in, msg.ID, sentAt); err != nil {
+			return "", err
+		}
+	}
+	if m.Status == providers.StatusDeleted && th.MessageCount > 0 {
+		// An already-deleted message joining a thread VAMS holds trashes
+		// the thread once none of its messages is left at the provider.
+		if err := s.followProviderDeletes(ctx, tx, in.VeteranID, th.ID, true); err != nil {
 			return "", err
 		}
 	}
