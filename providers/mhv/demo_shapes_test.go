@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -13,95 +14,113 @@ import (
 	"github.com/va/vams/providers/mhv/mhvsim"
 )
 
-// The demo patients' MHV answers are what VAMS imports the demo from: they
-// must be non-empty and have the recorded shapes (folders with messages,
-// thread lists, thread details, signatures, teams).
-func TestDemoPatientsAnswerInRecordedShapes(t *testing.T) {
+// The demo's patients get from the MHV simulator what MHV's recorded answers
+// look like, with their own history in them: folders holding messages,
+// thread lists, a thread, a message and the signature, each with the shape
+// of the recorded response and none of them empty where the demo script
+// puts mail.
+func TestDemoPatientsGetRecordedShapesWithTheirHistory(t *testing.T) {
 	sim := mhvsim.New(demo.MHVSeed("app-token", "api-key"))
-	if added, err := demo.SeedMHV(sim, time.Now()); !added || err != nil {
-		t.Fatalf("seed: %v %v", added, err)
+	if _, err := demo.SeedMHV(sim, time.Now()); err != nil {
+		t.Fatal(err)
 	}
-	srv := httptest.NewServer(sim)
+	mux := http.NewServeMux()
+	mux.Handle("/sim/mhv/", http.StripPrefix("/sim/mhv", sim))
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
+	r := &replayer{e: &env{base: srv.URL + "/sim/mhv/"}}
 	allowed := fixtureKeyUnion(t)
 
-	for _, v := range demo.Directory.Veterans {
-		if v.MHVCorrelationID == "" {
-			continue
+	get := func(t *testing.T, token, path, cassette string) any {
+		t.Helper()
+		req, _ := http.NewRequest("GET", r.e.base+"v1/sm/patient/"+path, nil)
+		req.Header.Set("x-api-key", "api-key")
+		req.Header.Set("Token", token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
 		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: status %d (%s)", path, resp.StatusCode, body)
+		}
+		var sim, rec any
+		if err := json.Unmarshal(body, &sim); err != nil {
+			t.Fatalf("GET %s: not JSON: %q", path, body)
+		}
+		if err := json.Unmarshal(loadCassette(t, cassette).body(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range compareShape("$", rec, sim, allowed) {
+			t.Errorf("GET %s against %s: %s", path, cassette, p)
+		}
+		return sim
+	}
+	// list is the list an MHV answer carries: the answer itself, or the
+	// one list in its object ({"message": [...]}).
+	list := func(v any) []any {
+		if l, ok := v.([]any); ok {
+			return l
+		}
+		m, _ := v.(map[string]any)
+		for _, x := range m {
+			if l, ok := x.([]any); ok {
+				return l
+			}
+		}
+		return nil
+	}
+	firstID := func(t *testing.T, list []any) string {
+		t.Helper()
+		m, _ := list[0].(map[string]any)
+		for _, k := range []string{"messageId", "id"} {
+			if v, ok := m[k].(float64); ok {
+				return strconv.FormatFloat(v, 'f', -1, 64)
+			}
+		}
+		t.Fatalf("no message id in %v", m)
+		return ""
+	}
+
+	for _, p := range demo.MHVSeed("", "").Patients {
+		v, _ := demo.Directory.Veteran(p.ICN)
 		t.Run(v.DisplayName, func(t *testing.T) {
-			token := demoSession(t, srv.URL, v.MHVCorrelationID)
-			get := func(path, fixture string) any {
-				t.Helper()
-				req, _ := http.NewRequest("GET", srv.URL+"/v1/sm/patient/"+path, nil)
-				req.Header.Set("x-api-key", "api-key")
-				req.Header.Set("Token", token)
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
+			token := r.session(t, p.CorrelationID)
+			get(t, token, "folder", "folders/gets_a_collection_of_folders.yml")
+			get(t, token, "folder/0", "folders/gets_a_single_folder.yml")
+			var inbox []any
+			for _, f := range []struct {
+				name string
+				id   int
+			}{{"Inbox", 0}, {"Sent", -1}, {"Deleted", -3}} {
+				msgs := list(get(t, token, fmt.Sprintf("folder/%d/message/page/1/pageSize/250", f.id),
+					"folders/nested_resources/gets_a_collection_of_messages.yml"))
+				if len(msgs) == 0 {
+					t.Errorf("%s holds no messages; the demo script puts mail there", f.name)
 				}
-				defer resp.Body.Close()
-				b, _ := io.ReadAll(resp.Body)
-				var got, rec any
-				if resp.StatusCode != 200 || json.Unmarshal(b, &got) != nil {
-					t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
-				}
-				if err := json.Unmarshal(loadCassette(t, fixture).body(), &rec); err != nil {
-					t.Fatal(err)
-				}
-				for _, p := range compareShape("$", rec, got, allowed) {
-					t.Errorf("GET %s against %s: %s", path, fixture, p)
-				}
-				return got
-			}
-			folders := get("folder", "folders/gets_a_collection_of_folders.yml").(map[string]any)["folder"].([]any)
-			withMessages := 0
-			for _, f := range folders {
-				f := f.(map[string]any)
-				id := fmt.Sprintf("%.0f", f["id"].(float64))
-				get("folder/"+id, "folders/gets_a_single_folder.yml")
-				if f["count"].(float64) == 0 {
-					continue
-				}
-				withMessages++
-				rows := get("folder/threadlistview/"+id+"?pageNumber=1&pageSize=10&sortField=SENT_DATE&sortOrder=DESC",
-					"threads/gets_threads_in_a_folder.yml").([]any)
-				msgs := get("folder/"+id+"/message/page/1/pageSize/250", "folders/nested_resources/gets_a_collection_of_messages.yml")
-				if len(rows) == 0 || len(msgs.(map[string]any)["message"].([]any)) == 0 {
-					t.Errorf("folder %s counts %v messages but lists none", f["name"], f["count"])
-					continue
-				}
-				mid := fmt.Sprintf("%.0f", rows[0].(map[string]any)["messageId"].(float64))
-				if len(get("message/"+mid+"/messagesforthread", "messages/gets_a_message_thread_full.yml").([]any)) == 0 ||
-					len(get("message/"+mid+"/allmessagesforthread/1", "messages/gets_a_message_thread_full_body.yml").([]any)) == 0 {
-					t.Errorf("thread of %s is empty", mid)
+				if f.id == 0 {
+					inbox = msgs
 				}
 			}
-			if withMessages < 2 {
-				t.Errorf("%d folders with messages, want Inbox and Sent at least", withMessages)
+			threads := list(get(t, token, "folder/threadlistview/0?pageNumber=1&pageSize=5&sortField=SENDER_NAME&sortOrder=ASC",
+				"threads/gets_threads_in_a_folder.yml"))
+			if len(threads) == 0 {
+				t.Error("the Inbox's thread list is empty")
 			}
-			if sig := get("preferences/signature", "preferences/gets_message_signature.yml").(map[string]any); sig["signatureName"] != v.SignatureName {
-				t.Errorf("signature %v, want %s", sig, v.SignatureName)
+			if len(inbox) == 0 {
+				return
 			}
-			teams := get("triageteam", "triage_teams/gets_a_collection_of_triage_team_recipients.yml").(map[string]any)["triageTeam"].([]any)
-			if want := len(demo.Directory.TeamsFor(v.ICN, "MHV")); len(teams) != want {
-				t.Errorf("%d triage teams, want the veteran's %d", len(teams), want)
+			id := firstID(t, inbox)
+			get(t, token, "message/"+id+"/read", "messages/gets_a_message_with_id.yml")
+			if len(list(get(t, token, "message/"+id+"/messagesforthread", "messages/gets_a_message_thread_full.yml"))) == 0 {
+				t.Errorf("message %s's thread is empty", id)
 			}
-			get("alltriageteams", "triage_teams/gets_a_collection_of_all_triage_team_recipients.yml")
+			if p.Signature != nil {
+				get(t, token, "preferences/signature", "preferences/gets_message_signature.yml")
+			} else {
+				get(t, token, "preferences/signature", "preferences/gets_empty_message_signature.yml")
+			}
 		})
 	}
-}
-
-func demoSession(t *testing.T, base, corr string) string {
-	t.Helper()
-	req, _ := http.NewRequest("GET", base+"/v1/sm/patient/session", nil)
-	req.Header.Set("appToken", "app-token")
-	req.Header.Set("x-api-key", "api-key")
-	req.Header.Set("mhvCorrelationId", corr)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("session: %v %v", resp, err)
-	}
-	resp.Body.Close()
-	return resp.Header.Get("Token")
 }
