@@ -296,7 +296,7 @@ func (a *App) buildEdge(verifier *auth.Verifier, publicationSecret []byte, log *
 		Intake: oh.PublicationHandler(oh.PublicationConfig{Secret: publicationSecret, Store: a.Engine.StoreAnnouncements, Replays: a.Inbox, Log: log,
 			Reject: edge.WriteError}),
 		Ready: http.HandlerFunc(a.ready),
-		Ops: &ops.View{Client: a.Store.Client, Retry: a.Engine.RetryDelivery, Circuit: a.circuits,
+		Ops: &ops.View{Client: a.Store.Client, Retry: a.Engine.RetryDelivery, Recheck: a.Engine.RecheckDelivery, Circuit: a.circuits,
 			Release: func(ctx context.Context, k, vid string, discard bool) error {
 				return a.Engine.ReleaseHeld(ctx, providerkind.Kind(k), vid, discard)
 			}, NotifyCircuit: a.Engine.NotificationCircuit, RetryNotify: a.Engine.RetryNotification},

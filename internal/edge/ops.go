@@ -13,6 +13,7 @@ import (
 //	GET  /ops/sync                      sync status per provider
 //	GET  /ops/deliveries/failed         failed deliveries, newest first
 //	POST /ops/deliveries/{id}/retry     re-queue one
+//	POST /ops/deliveries/{id}/recheck   one more attempt of one left unknown (it looks before it sends)
 //	POST /ops/sync/{provider}/{veteranId}/release   apply a held scan's deletes
 //	POST /ops/sync/{provider}/{veteranId}/discard   keep VAMS's messages instead
 //	GET  /ops/notifications             circuit, pending count, failed notifications
@@ -55,6 +56,11 @@ func answerJSON[T any](h *Handler, key, what string, read func(context.Context) 
 func (h *Handler) opsRetry() http.Handler {
 	return retry(h, "QUEUED", "No such message.", "Only failed deliveries can be retried.",
 		"ops retry failed", h.cfg.Ops.RetryDelivery)
+}
+
+func (h *Handler) opsRecheck() http.Handler {
+	return retry(h, "SENDING", "No such message.", "Only deliveries left with an unknown outcome can be rechecked.",
+		"ops recheck failed", h.cfg.Ops.RecheckDelivery)
 }
 
 // retry re-queues the item named by the path's id: 202 with its new status,

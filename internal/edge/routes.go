@@ -121,6 +121,7 @@ func (h *Handler) operatorRoutes(mux *http.ServeMux) {
 		mux.Handle("GET /ops/deliveries/failed", h.operator(h.opsFailed()))
 		mux.Handle("GET /ops/deliveries/unknown", h.operator(h.opsUnknown()))
 		mux.Handle("POST /ops/deliveries/{id}/retry", h.operator(h.opsRetry()))
+		mux.Handle("POST /ops/deliveries/{id}/recheck", h.operator(h.opsRecheck()))
 		mux.Handle("POST /ops/sync/{provider}/{veteranId}/release", h.operator(h.opsHeld(false)))
 		mux.Handle("POST /ops/sync/{provider}/{veteranId}/discard", h.operator(h.opsHeld(true)))
 		mux.Handle("GET /ops/notifications", h.operator(h.opsNotifications()))

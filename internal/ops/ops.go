@@ -13,6 +13,7 @@ import (
 	"github.com/va/vams/ent/atomentry"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/syncstate"
+	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 )
@@ -34,6 +35,10 @@ type View struct {
 	Client *ent.Client
 	// Retry re-queues one failed delivery (Engine.RetryDelivery).
 	Retry func(ctx context.Context, messageID string) error
+	// Recheck queues one more attempt of a delivery left with an unknown
+	// outcome (Engine.RecheckDelivery); it returns inbox.ErrNotLeftUnknown
+	// for any other state.
+	Recheck func(ctx context.Context, messageID string) error
 	// Circuit returns each provider's circuit state, by provider kind.
 	Circuit func() map[string]string
 	// Release releases (or, with discard, discards) a veteran's held scans
@@ -139,7 +144,8 @@ func (v *View) FailedDeliveries(ctx context.Context) ([]FailedDelivery, error) {
 // for seconds while a delivery runs; one still listed minutes later had its
 // attempts spent without the provider saying whether it holds it, and is
 // left SENDING (never FAILED: it may have been delivered) until a scan finds
-// the provider's copy. Reason is empty.
+// the provider's copy or an operator rechecks it; Reason is then
+// inbox.OutcomeUnknown, and empty while an attempt runs.
 func (v *View) UnknownDeliveries(ctx context.Context) ([]FailedDelivery, error) {
 	return v.deliveries(ctx, message.DeliveryStatusSENDING)
 }
@@ -179,6 +185,20 @@ func (v *View) RetryDelivery(ctx context.Context, messageID string) error {
 	// tells that refusal apart from a failure to retry.
 	m, gerr := v.Client.Message.Query().Where(message.ID(messageID)).Select(message.FieldDeliveryStatus).Only(viewer.System(ctx))
 	if gerr == nil && (m.DeliveryStatus == nil || *m.DeliveryStatus != message.DeliveryStatusFAILED) {
+		return ErrNotRetryable
+	}
+	return err
+}
+
+// RecheckDelivery queues one more attempt of a delivery left with an
+// unknown outcome, which asks the provider before sending. It returns
+// ErrNotFound or ErrNotRetryable for the operator's mistakes.
+func (v *View) RecheckDelivery(ctx context.Context, messageID string) error {
+	err := v.Recheck(ctx, messageID)
+	switch {
+	case ent.IsNotFound(err):
+		return ErrNotFound
+	case errors.Is(err, inbox.ErrNotLeftUnknown):
 		return ErrNotRetryable
 	}
 	return err

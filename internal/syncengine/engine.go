@@ -238,6 +238,13 @@ func (e *Engine) RetryDelivery(ctx context.Context, messageID string) error {
 	return e.inbox.RetryDelivery(viewer.System(ctx), messageID)
 }
 
+// RecheckDelivery queues one more attempt of a delivery left with an unknown
+// outcome; the attempt looks for the provider's copy before sending
+// (operator action).
+func (e *Engine) RecheckDelivery(ctx context.Context, messageID string) error {
+	return e.inbox.RecheckDelivery(viewer.System(ctx), messageID)
+}
+
 // backoff is exponential with full jitter, capped.
 type backoff struct {
 	base, cap time.Duration

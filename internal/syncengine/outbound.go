@@ -141,10 +141,13 @@ func (e *Engine) lookupFailed(ctx context.Context, job *river.Job[deliverArgs], 
 // attempts are spent and the provider could not say whether it holds the
 // message. It is not FAILED (it may have been delivered) but stays SENDING,
 // where a scan's echo matching still records the provider's copy, and
-// operators find it at /ops/deliveries/unknown.
+// operators find it at /ops/deliveries/unknown and may recheck it.
 func (e *Engine) leaveUnknown(ctx context.Context, p *guarded, messageID string, cause error) error {
 	e.log.WarnContext(ctx, "delivery outcome unknown after the last attempt; left SENDING",
 		"message_id", messageID, "provider", string(p.Kind()), "error", cause.Error())
+	if err := e.inbox.LeaveDeliveryUnknown(ctx, messageID); err != nil {
+		return err
+	}
 	return river.JobCancel(cause)
 }
 

@@ -23,6 +23,17 @@ const reasonUndeliverable = "We couldn't deliver this message to your care team.
 // errNotFailed refuses an operator retry of a delivery that has not failed.
 var errNotFailed = errors.New("only failed deliveries can be retried")
 
+// ErrNotLeftUnknown refuses an operator recheck of a delivery that is not
+// left with an unknown outcome (it is delivered, failed, queued, or an
+// attempt is still running).
+var ErrNotLeftUnknown = errors.New("only deliveries left with an unknown outcome can be rechecked")
+
+// OutcomeUnknown marks (in delivery_error, while SENDING) a delivery whose
+// attempts are spent without the provider saying whether it holds the
+// message; operators see it as the reason in /ops/deliveries/unknown. The
+// veteran still reads SENDING: it may have been delivered.
+const OutcomeUnknown = "outcome unknown after the last attempt"
+
 // StartDelivery records that a veteran's message is being handed to its
 // provider.
 func (s *Service) StartDelivery(ctx context.Context, messageID string) error {
@@ -44,6 +55,39 @@ func (s *Service) FailDelivery(ctx context.Context, messageID, providerReason st
 		reason = reasonUndeliverable
 	}
 	return s.setDeliveryStatus(ctx, messageID, message.DeliveryStatusFAILED, reason)
+}
+
+// LeaveDeliveryUnknown records that no attempt is left for a delivery whose
+// outcome nobody knows: it stays SENDING, marked for an operator's recheck.
+func (s *Service) LeaveDeliveryUnknown(ctx context.Context, messageID string) error {
+	return s.store.Client.Message.Update().Where(message.ID(messageID),
+		message.DeliveryStatusEQ(message.DeliveryStatusSENDING)).SetDeliveryError(OutcomeUnknown).Exec(ctx)
+}
+
+// RecheckDelivery is an operator's answer to a delivery left unknown: it
+// queues one more attempt, which asks the provider for its copy before it
+// sends anything. The conditional update lets exactly one of several
+// rechecks through; the message keeps SENDING, so the veteran sees nothing
+// change. ErrNotLeftUnknown refuses any other state; an unknown id is
+// ent's not-found.
+func (s *Service) RecheckDelivery(ctx context.Context, messageID string) error {
+	return s.store.InTx(ctx, func(tx *store.Tx) error {
+		n, err := tx.Client.Message.Update().Where(message.ID(messageID), message.DeliveryStatusEQ(message.DeliveryStatusSENDING),
+			message.DeliveryError(OutcomeUnknown)).ClearDeliveryError().Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if _, err := tx.Client.Message.Get(ctx, messageID); err != nil {
+				return err
+			}
+			return ErrNotLeftUnknown
+		}
+		if s.outbox == nil {
+			return nil
+		}
+		return s.outbox.RedeliverMessage(ctx, tx, messageID)
+	})
 }
 
 // Delivered reports whether a veteran's message reached its provider.

@@ -2,6 +2,7 @@ package inbox_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -130,6 +131,71 @@ func TestDeliveryOutcomes(t *testing.T) {
 		}
 		if err := in.RetryDelivery(ctx, "msg_unknown"); !ent.IsNotFound(err) {
 			t.Fatalf("retrying an unknown message: %v; want not found", err)
+		}
+	})
+}
+
+// A delivery whose attempts are spent without the provider saying whether
+// it holds the message stays SENDING, marked for an operator; a recheck
+// queues exactly one more attempt and every other state refuses it,
+// changing nothing.
+func TestARecheckQueuesOneMoreAttemptOnlyForADeliveryLeftUnknown(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		ctx := w.System()
+		ok := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		tests := []struct {
+			name    string
+			prepare func(id string) // from QUEUED, as sent
+			want    error           // nil: one more attempt queued
+		}{
+			{"left unknown", func(id string) {
+				ok(w.Inbox.StartDelivery(ctx, id))
+				ok(w.Inbox.LeaveDeliveryUnknown(ctx, id))
+			}, nil},
+			{"an attempt still running", func(id string) { ok(w.Inbox.StartDelivery(ctx, id)) }, inbox.ErrNotLeftUnknown},
+			{"queued", func(string) {}, inbox.ErrNotLeftUnknown},
+			{"failed", func(id string) { ok(w.Inbox.FailDelivery(ctx, id, "")) }, inbox.ErrNotLeftUnknown},
+			{"delivered", func(id string) {
+				ok(w.Inbox.RecordDelivery(ctx, providerkind.MHV, id, providers.Receipt{ExternalID: "ext-" + id}))
+			}, inbox.ErrNotLeftUnknown},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				_, m := w.send(t, "Recheck "+tc.name, "Did my message arrive?")
+				tc.prepare(m.ID)
+				before := must[*ent.Message](t)(w.Client().Message.Get(ctx, m.ID))
+				queued, _ := w.out.queued()
+				err := w.Inbox.RecheckDelivery(ctx, m.ID)
+				after := must[*ent.Message](t)(w.Client().Message.Get(ctx, m.ID))
+				nowQueued, _ := w.out.queued()
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("recheck: %v, want %v", err, tc.want)
+				}
+				if tc.want != nil {
+					if len(nowQueued) != len(queued) || *after.DeliveryStatus != *before.DeliveryStatus {
+						t.Fatalf("a refused recheck changed something: %d→%d attempts queued, %s→%s",
+							len(queued), len(nowQueued), *before.DeliveryStatus, *after.DeliveryStatus)
+					}
+					return
+				}
+				if len(nowQueued) != len(queued)+1 || nowQueued[len(nowQueued)-1] != m.ID {
+					t.Fatalf("attempts queued %v after %v, want one more for %s", nowQueued, queued, m.ID)
+				}
+				if *after.DeliveryStatus != message.DeliveryStatusSENDING || after.DeliveryError != nil {
+					t.Fatalf("after the recheck: %s %v, want SENDING, unmarked", *after.DeliveryStatus, after.DeliveryError)
+				}
+				if err := w.Inbox.RecheckDelivery(ctx, m.ID); !errors.Is(err, inbox.ErrNotLeftUnknown) {
+					t.Fatalf("a second recheck: %v, want refused (the first one's attempt owns the delivery)", err)
+				}
+			})
+		}
+		if err := w.Inbox.RecheckDelivery(ctx, "msg_unknown"); !ent.IsNotFound(err) {
+			t.Fatalf("recheck of an unknown message: %v, want not found", err)
 		}
 	})
 }
