@@ -38,6 +38,7 @@ func TestProductionServesOperatorRoutesOnTheOperatorListenerOnly(t *testing.T) {
 		{http.MethodGet, "/ops/sync", 200},
 		{http.MethodGet, "/ops/deliveries/failed", 200},
 		{http.MethodPost, "/ops/deliveries/msg_01J0000000000000000000000A/retry", 404},
+		{http.MethodPost, "/ops/deliveries/msg_01J0000000000000000000000A/recheck", 404},
 		{http.MethodGet, "/ops/audit", 200},
 		{http.MethodGet, "/ops/audit/verify", 200},
 	} {
