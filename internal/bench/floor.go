@@ -120,13 +120,20 @@ func floorOps(d string) map[string]floorOp {
 		AND author_kind <> 'VETERAN' AND is_draft = false RETURNING id`)
 	markThread := q(d, `UPDATE threads SET unread_count = 0, updated_at = ? WHERE id = ? AND veteran_id = ?`)
 	bumpSeq := q(d, `UPDATE veterans SET change_seq = change_seq + ? WHERE id = ? RETURNING change_seq`)
-	// River's default unique states (available, completed, pending,
-	// retryable, running, scheduled) as its bitmask.
-	job := `(?, ?, ?, 'default', 'available', ?, 245)`
+	// A unique job (a delivery, unique by its args) carries River's unique
+	// key and default unique states (available, completed, pending,
+	// retryable, running, scheduled) as its bitmask; a status write-back is
+	// not unique (syncengine.Outbox.WriteStatus), so marking a thread read
+	// again queues its writes again.
+	uniqueJob, plainJob := `(?, ?, ?, 'default', 'available', ?, 245)`, `(?, ?, ?, 'default', 'available', ?, NULL)`
 	if d == dialect.Postgres {
-		job = `(?::jsonb, ?, ?, 'default', 'available', ?, 245::integer::bit(8))`
+		uniqueJob, plainJob = `(?::jsonb, ?, ?, 'default', 'available', ?, 245::integer::bit(8))`, `(?::jsonb, ?, ?, 'default', 'available', ?, NULL)`
 	}
-	jobs := func(n int) string {
+	jobs := func(n int, unique bool) string {
+		job := plainJob
+		if unique {
+			job = uniqueJob
+		}
 		return q(d, `INSERT INTO river_job (args, kind, max_attempts, queue, state, unique_key, unique_states) VALUES `+
 			strings.TrimSuffix(strings.Repeat(job+", ", n), ", "))
 	}
@@ -138,9 +145,12 @@ func floorOps(d string) map[string]floorOp {
 		return q(d, `INSERT INTO audit_outbox (at, actor, action, target_type, target_id, outcome, request_id) VALUES `+
 			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, 'ok', ?), ", n), ", "))
 	}
-	jobArgs := func(kind, args string) []any {
+	jobArgs := func(kind, args string, maxAttempts int, unique bool) []any {
+		if !unique {
+			return []any{args, kind, maxAttempts, nil}
+		}
 		key := sha256.Sum256([]byte("kind=" + kind + "&args=" + args))
-		return []any{args, kind, 12, key[:]}
+		return []any{args, kind, maxAttempts, key[:]}
 	}
 	const actor = "4f9c2d7e1b3a5c6d8e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d" // a keyed hash, as VAMS records
 
@@ -196,7 +206,7 @@ func floorOps(d string) map[string]floorOp {
 				if _, err := tx.ExecContext(ctx, insMsg, mid, now, now, u.vid, "Could you tell me when my next appointment is? Thank you.", now, now, tid); err != nil {
 					return err
 				}
-				if _, err := tx.ExecContext(ctx, jobs(1), jobArgs("deliver_message", `{"message_id":"`+mid+`"}`)...); err != nil {
+				if _, err := tx.ExecContext(ctx, jobs(1, true), jobArgs("deliver_message", `{"message_id":"`+mid+`"}`, 12, true)...); err != nil {
 					return err
 				}
 				var seq int64
@@ -213,7 +223,10 @@ func floorOps(d string) map[string]floorOp {
 			})
 		}},
 		"mark_read": {6, func(ctx context.Context, db *sql.DB, w *workload, r *rand.Rand) error {
-			m := w.nextUnread()
+			m, ok := w.nextUnread()
+			if !ok {
+				return errPoolUsed
+			}
 			now := time.Now().UTC()
 			return inTx(ctx, db, func(tx *sql.Tx) error {
 				read, err := strs(tx.QueryContext(ctx, markMsgs, now, now, m.thread, m.vid))
@@ -225,9 +238,9 @@ func floorOps(d string) map[string]floorOp {
 				}
 				var args []any
 				for _, id := range read {
-					args = append(args, jobArgs("write_status", `{"message_id":"`+id+`","status":"READ"}`)...)
+					args = append(args, jobArgs("write_status", `{"message_id":"`+id+`","status":"READ"}`, 10, false)...)
 				}
-				if _, err := tx.ExecContext(ctx, jobs(len(read)), args...); err != nil {
+				if _, err := tx.ExecContext(ctx, jobs(len(read), false), args...); err != nil {
 					return err
 				}
 				var seq int64

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -80,6 +81,56 @@ func TestWriteFloorsWriteWhatVAMSWritesInTheStatementsReported(t *testing.T) {
 			}
 			if got := rows(); len(got) != len(want) || fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("%s floor: rows %v, want %v", c.op, got, want)
+			}
+		}
+	})
+}
+
+// Mark read hands out each thread of the pool once, then reports the pool
+// used up; restoring it puts back every thread's unread messages and
+// count, so the next measurement marks the same threads from the same
+// state (a run can be repeated, and GraphQL and floor see equal pools).
+func TestTheUnreadPoolIsUsedOnceAndRestoredWhole(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := b.Open(t, storetest.Options{})
+		ctx := context.Background()
+		if err := Generate(ctx, s, DefaultSizes.Scale(10000), io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		w, err := loadWorkload(ctx, s.DB, s.Dialect, DefaultSizes.Scale(10000), 0.3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		state := func() string {
+			var threads, unread, messages int
+			if err := s.DB.QueryRow(`SELECT COUNT(*), COALESCE(SUM(unread_count), 0) FROM threads WHERE unread_count > 0`).Scan(&threads, &unread); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.DB.QueryRow(`SELECT COUNT(*) FROM messages WHERE read_at IS NULL AND author_kind <> 'VETERAN'`).Scan(&messages); err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("%d unread threads, count %d, %d unread messages", threads, unread, messages)
+		}
+		before := state()
+		mark := floorOps(s.Dialect)["mark_read"]
+		r := rand.New(rand.NewPCG(1, 2))
+		for round := range 2 {
+			for i := range w.unread {
+				if err := mark.run(ctx, s.DB, w, r); err != nil {
+					t.Fatalf("round %d, mark %d: %v", round, i, err)
+				}
+			}
+			if err := mark.run(ctx, s.DB, w, r); !errors.Is(err, errPoolUsed) {
+				t.Fatalf("round %d: a mark past the pool gave %v, want errPoolUsed", round, err)
+			}
+			if got := state(); got == before {
+				t.Fatalf("round %d: marking the pool changed nothing (%s)", round, got)
+			}
+			if err := w.restoreUnread(ctx, s.DB); err != nil {
+				t.Fatal(err)
+			}
+			if got := state(); got != before {
+				t.Fatalf("round %d: restored to %s, want %s", round, got, before)
 			}
 		}
 	})

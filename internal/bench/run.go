@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -66,7 +67,11 @@ type user struct {
 	heavy                 bool
 }
 
-type markable struct{ icn, vid, thread string }
+type markable struct {
+	icn, vid, thread string
+	unread           int      // the thread's unread count before the run
+	messages         []string // its unread messages then
+}
 
 // workload is what clients pick from.
 type workload struct {
@@ -75,6 +80,7 @@ type workload struct {
 	unread         []markable
 	unreadNext     atomic.Int64
 	mix            float64
+	dialect        string
 }
 
 func (w *workload) pick(r *rand.Rand) *user {
@@ -84,11 +90,62 @@ func (w *workload) pick(r *rand.Rand) *user {
 	return w.typical[r.IntN(len(w.typical))]
 }
 
+// errPoolUsed ends a client's run of mark read: every thread of the pool
+// has been marked since the pool was last restored.
+var errPoolUsed = errors.New("bench: every unread thread of the pool is marked")
+
 // nextUnread hands out unread threads, each once, in turn to GraphQL and
-// floor; when exhausted it wraps (then marking is a no-op).
-func (w *workload) nextUnread() markable {
+// floor; ok is false once every one is marked.
+func (w *workload) nextUnread() (m markable, ok bool) {
 	i := w.unreadNext.Add(1) - 1
-	return w.unread[int(i)%len(w.unread)]
+	if i >= int64(len(w.unread)) {
+		return markable{}, false
+	}
+	return w.unread[i], true
+}
+
+// restoreUnread makes the pool unread again, as it was when the workload
+// was loaded, so each mark-read measurement (GraphQL and floor, 1 and N
+// clients) marks the same threads from the same state.
+func (w *workload) restoreUnread(ctx context.Context, db *sql.DB) error {
+	byCount := map[int][]any{}
+	var msgs []any
+	for _, m := range w.unread {
+		byCount[m.unread] = append(byCount[m.unread], m.thread)
+		for _, id := range m.messages {
+			msgs = append(msgs, id)
+		}
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	in := func(stmt string, lead []any, ids []any) error {
+		for len(ids) > 0 {
+			n := min(len(ids), 500)
+			args := append(append([]any{}, lead...), ids[:n]...)
+			marks := strings.TrimSuffix(strings.Repeat("?,", n), ",")
+			if _, err := tx.ExecContext(ctx, q(w.dialect, fmt.Sprintf(stmt, marks)), args...); err != nil {
+				return err
+			}
+			ids = ids[n:]
+		}
+		return nil
+	}
+	if err := in(`UPDATE messages SET read_at = NULL WHERE id IN (%s)`, nil, msgs); err != nil {
+		return err
+	}
+	for n, threads := range byCount {
+		if err := in(`UPDATE threads SET unread_count = ? WHERE id IN (%s)`, []any{n}, threads); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	w.unreadNext.Store(0)
+	return nil
 }
 
 func q(d string, s string) string {
@@ -111,7 +168,7 @@ func q(d string, s string) string {
 // loadWorkload picks users: every heavy user and up to 400 typical ones with
 // an inbox, plus a pool of unread threads to mark read.
 func loadWorkload(ctx context.Context, db *sql.DB, d string, sz Sizes, mix float64) (*workload, error) {
-	w := &workload{byICN: map[string]*user{}, mix: mix}
+	w := &workload{byICN: map[string]*user{}, mix: mix, dialect: d}
 	r := rand.New(rand.NewPCG(sz.Seed, 99))
 	var icns []string
 	for i := 0; i < sz.Heavy(); i++ {
@@ -157,24 +214,55 @@ func loadWorkload(ctx context.Context, db *sql.DB, d string, sz Sizes, mix float
 			w.typical = append(w.typical, u)
 		}
 	}
-	rows, err := db.QueryContext(ctx, `SELECT t.id, t.veteran_id, v.icn FROM threads t JOIN veterans v ON v.id = t.veteran_id
-		WHERE t.unread_count > 0 LIMIT 20000`)
-	if err != nil {
+	if err := w.loadUnread(ctx, db); err != nil {
 		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m markable
-		if err := rows.Scan(&m.thread, &m.vid, &m.icn); err != nil {
-			return nil, err
-		}
-		w.unread = append(w.unread, m)
 	}
 	r.Shuffle(len(w.unread), func(i, j int) { w.unread[i], w.unread[j] = w.unread[j], w.unread[i] })
 	if len(w.heavy)+len(w.typical) == 0 || len(w.unread) == 0 {
 		return nil, fmt.Errorf("workload: no users with threads or no unread threads")
 	}
-	return w, rows.Err()
+	return w, nil
+}
+
+// loadUnread takes up to 20,000 threads with unread messages as the pool to
+// mark read, with what restoreUnread needs to put them back.
+func (w *workload) loadUnread(ctx context.Context, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT t.id, t.veteran_id, v.icn, t.unread_count FROM threads t JOIN veterans v ON v.id = t.veteran_id
+		WHERE t.unread_count > 0 ORDER BY t.id LIMIT 20000`)
+	if err != nil {
+		return err
+	}
+	byThread := map[string]int{}
+	for rows.Next() {
+		var m markable
+		if err := rows.Scan(&m.thread, &m.vid, &m.icn, &m.unread); err != nil {
+			rows.Close()
+			return err
+		}
+		byThread[m.thread] = len(w.unread)
+		w.unread = append(w.unread, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(w.unread) == 0 {
+		return err
+	}
+	last := w.unread[len(w.unread)-1].thread
+	rows, err = db.QueryContext(ctx, q(w.dialect, `SELECT m.id, m.thread_id FROM messages m JOIN threads t ON t.id = m.thread_id
+		WHERE t.unread_count > 0 AND t.id <= ? AND m.read_at IS NULL AND m.author_kind <> 'VETERAN'`), last)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, thread string
+		if err := rows.Scan(&id, &thread); err != nil {
+			return err
+		}
+		if i, ok := byThread[thread]; ok {
+			w.unread[i].messages = append(w.unread[i].messages, id)
+		}
+	}
+	return rows.Err()
 }
 
 // GraphQL operations, as the VA.gov app would send them.
@@ -224,7 +312,10 @@ var gqlOps = []gqlOp{
 			"subject": "Benchmark question", "body": "Could you tell me when my next appointment is? Thank you."}}
 	}},
 	{"mark_read", func(w *workload, r *rand.Rand) (string, string, map[string]any) {
-		m := w.nextUnread()
+		m, ok := w.nextUnread()
+		if !ok {
+			return "", "", nil // the pool is used up: measure stops this client
+		}
 		return m.icn, markMutation, map[string]any{"id": m.thread}
 	}},
 }
@@ -336,7 +427,8 @@ func trimFloat(f float64) string {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // measure runs op with c clients, for n operations in total (n > 0) or for
-// d; it reports latency percentiles and throughput.
+// d, or until op reports errPoolUsed; it reports latency percentiles and
+// throughput.
 func measure(ctx context.Context, c, n int, d time.Duration, seed uint64, op func(ctx context.Context, r *rand.Rand) error) result {
 	var (
 		mu    sync.Mutex
@@ -364,6 +456,9 @@ func measure(ctx context.Context, c, n int, d time.Duration, seed uint64, op fun
 				}
 				t0 := time.Now()
 				err := op(ctx, r)
+				if errors.Is(err, errPoolUsed) {
+					break
+				}
 				local = append(local, time.Since(t0))
 				if err != nil {
 					mu.Lock()
@@ -461,13 +556,33 @@ func measureOp(ctx context.Context, op gqlOp, srv *server, prof *profiler, raw *
 	logf := func(format string, a ...any) { fmt.Fprintf(o.Log, format+"\n", a...) }
 	run := func(ctx context.Context, r *rand.Rand) error {
 		icn, qry, vars := op.build(w, r)
+		if icn == "" {
+			return errPoolUsed
+		}
 		return srv.do(ctx, icn, qry, vars)
+	}
+	// Each measurement of mark read starts from the same unread pool; one
+	// that used the pool up before its time says so.
+	fresh := func() error {
+		if op.name != "mark_read" {
+			return nil
+		}
+		return w.restoreUnread(ctx, raw)
+	}
+	used := func(what string, r result) {
+		if op.name == "mark_read" && r.n >= len(w.unread) {
+			logf("%s: the pool of %d unread threads was used up after %.1f s", what, len(w.unread), r.elapsed.Seconds())
+		}
 	}
 	// Warm every user's ICN mapping and the query cache.
 	for _, u := range append(append([]*user{}, w.heavy...), w.typical...) {
 		_ = srv.do(ctx, u.icn, foldersQuery, nil)
 	}
+	if err := fresh(); err != nil {
+		return err
+	}
 	single := measure(ctx, 1, o.SingleOps, 0, 11, run)
+	used(op.name+" 1 client", single)
 	single.sqlPerOp, single.haveSQL = sqlPer[op.name], !o.SkipCounted
 	multi := result{}
 	if o.Clients > 0 {
@@ -475,7 +590,11 @@ func measureOp(ctx context.Context, op gqlOp, srv *server, prof *profiler, raw *
 		if prof != nil {
 			profiled = prof.start(ctx, fmt.Sprintf("%s_%dc", op.name+o.NameSuffix, o.Clients), o.Duration)
 		}
+		if err := fresh(); err != nil {
+			return err
+		}
 		multi = measure(ctx, o.Clients, 0, o.Duration, 13, run)
+		used(fmt.Sprintf("%s %d clients", op.name, o.Clients), multi)
 		multi.sqlPerOp, multi.haveSQL = single.sqlPerOp, single.haveSQL
 		if err := profiled(); err != nil {
 			return err
@@ -495,8 +614,16 @@ func measureOp(ctx context.Context, op gqlOp, srv *server, prof *profiler, raw *
 		return nil
 	}
 	frun := func(ctx context.Context, r *rand.Rand) error { return fl.run(ctx, raw, w, r) }
+	if err := fresh(); err != nil {
+		return err
+	}
 	fsingle := measure(ctx, 1, o.SingleOps, 0, 11, frun)
+	used(op.name+" floor 1 client", fsingle)
+	if err := fresh(); err != nil {
+		return err
+	}
 	fmulti := measure(ctx, o.Clients, 0, o.Duration, 13, frun)
+	used(fmt.Sprintf("%s floor %d clients", op.name, o.Clients), fmulti)
 	for _, r := range []*result{&fsingle, &fmulti} {
 		r.sqlPerOp, r.haveSQL = float64(fl.statements), true
 		if r.errors > 0 {
@@ -529,6 +656,9 @@ func countStatements(ctx context.Context, t Target, dataDir string, w *workload,
 		total := 0
 		for i := 0; i < reps; i++ {
 			icn, qry, vars := op.build(w, r)
+			if icn == "" {
+				return nil, fmt.Errorf("%s: fewer than %d threads in the pool", op.name, reps)
+			}
 			// Warm: the first request of a veteran resolves the ICN.
 			if err := cs.do(ctx, icn, foldersQuery, nil); err != nil {
 				return nil, err
