@@ -58,7 +58,7 @@ func main() {
 	syncN := flag.Int("sync", envInt("BENCH_SYNC", 300), "messages per sync throughput figure (0 skips)")
 	reuse := flag.Bool("reuse", os.Getenv("BENCH_REUSE") == "1", "reuse an already generated database of the same size")
 	profile := flag.String("profile", os.Getenv("BENCH_PROFILE"), "directory for the server's CPU and allocation profiles under load, per operation (the server then runs in its own process)")
-	scenario := flag.String("scenario", os.Getenv("BENCH_SCENARIO"), `parts to run, comma-separated (api, attacks, sync, freshness, realtime; see scenarios); empty runs everything`)
+	scenario := flag.String("scenario", os.Getenv("BENCH_SCENARIO"), `parts to run, comma-separated (api, attacks, sync, freshness, realtime, generic; see scenarios); empty runs everything`)
 	attacks := flag.Int("attacks", envInt("BENCH_ATTACKS", 10), "requests per attack shape, for the server CPU each costs (0 skips)")
 	serveAddr := flag.String("serve", "", "only serve VAMS at this address over an existing database (-database or -data-dir), no seeding, sync workers off")
 	operatorAddr := flag.String("operator-addr", "", "with -serve: the operator listener (metrics, /ops/, /debug/pprof/)")
@@ -78,6 +78,7 @@ func main() {
 	generator := flag.String("generator", "", "only run a realtime load generator against the server at this URL (-data-dir, -gen-first, -gen-count, -rt-devices)")
 	genFirst := flag.Int("gen-first", 0, "with -generator: the first subscriber")
 	genCount := flag.Int("gen-count", 0, "with -generator: how many subscribers")
+	genericRounds := flag.Int("generic-rounds", envInt("BENCH_GENERIC_ROUNDS", 3), "generic: alternating rounds of VAMS and PostGraphile")
 	flag.Parse()
 	if *generator != "" {
 		c := bench.GenConfig{URL: *generator, DataDir: *dataDir, First: *genFirst, Count: *genCount, Devices: rt.Devices}
@@ -110,7 +111,7 @@ func main() {
 	defer stop()
 	r := &run{ctx: ctx, server: server, sz: sz, reuse: *reuse, growth: *growth, syncN: *syncN, attacks: *attacks,
 		opts: bench.Options{Clients: *clients, Duration: *dur, SingleOps: *single, HeavyMix: 0.3, Out: os.Stdout, Log: os.Stderr,
-			ProfileDir: *profile, Spawn: spawn}, rt: rt, fresh: fresh}
+			ProfileDir: *profile, Spawn: spawn}, rt: rt, fresh: fresh, genericRounds: *genericRounds}
 	r.rt.Out, r.rt.Log, r.rt.Spawn, r.rt.SpawnGenerator, r.rt.ProfileDir = os.Stdout, os.Stderr, spawn, spawnGenerator, *profile
 	for _, sc := range picked {
 		fmt.Fprintf(os.Stderr, "vamsbench: scenario %s\n", sc.name)
@@ -133,6 +134,8 @@ type run struct {
 	attacks int
 	rt      bench.RealtimeOptions
 	fresh   bench.FreshnessOptions
+	// genericRounds is how many alternating rounds the generic comparison runs.
+	genericRounds int
 }
 
 // scenario is one part of make bench.
@@ -150,6 +153,7 @@ var scenarios = []scenario{
 	{"sync", runSync},
 	{"freshness", runFreshness},
 	{"realtime", runRealtime},
+	{"generic", runGeneric},
 }
 
 // pick returns the scenarios BENCH_SCENARIO names, or all of them.
@@ -270,6 +274,28 @@ func runRealtime(r *run) error {
 	fmt.Printf("# realtime on %s: %d WebSocket subscribers wanted, %d per veteran, %d messages/s for %s\n",
 		backend(r.server), r.rt.Subscribers, r.rt.Devices, r.rt.Rate, r.rt.Duration)
 	return bench.Realtime(r.ctx, rs, r.rt)
+}
+
+// runGeneric serves the inbox page from VAMS and from PostGraphile (a stock
+// generic GraphQL server) side by side over a copy of the data set.
+func runGeneric(r *run) error {
+	if r.server == "" {
+		fmt.Fprintln(os.Stderr, "vamsbench: generic: PostGraphile needs PostgreSQL; skipped on SQLite")
+		return nil
+	}
+	pristine, err := prepare(r.ctx, r.server, r.sz, r.reuse)
+	if err != nil {
+		return err
+	}
+	t, dropCopy, err := runCopy(r.server, pristine)
+	if err != nil {
+		return err
+	}
+	defer dropCopy()
+	fmt.Printf("# generic: VAMS beside PostGraphile 4.14.1 on %d messages, %d and 1 connections, %s per measurement, %d rounds\n",
+		r.sz.Messages, r.opts.Clients, r.opts.Duration, r.genericRounds)
+	return bench.Generic(r.ctx, t, r.sz, bench.GenericOptions{Clients: r.opts.Clients, Duration: r.opts.Duration,
+		Rounds: r.genericRounds, PackageDir: filepath.Join("internal", "bench", "generic"), Spawn: spawn, Out: os.Stdout, Log: os.Stderr})
 }
 
 func human(n int) string {

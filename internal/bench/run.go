@@ -342,27 +342,41 @@ func (s *server) token(icn string) (string, error) {
 }
 
 func (s *server) do(ctx context.Context, icn, query string, vars map[string]any) error {
+	_, err := s.answer(ctx, icn, query, vars)
+	return err
+}
+
+// answer runs query as icn and returns the response body.
+func (s *server) answer(ctx context.Context, icn, query string, vars map[string]any) ([]byte, error) {
 	tok, err := s.token(icn)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return post(ctx, s.client, s.url+"/graphql", "Bearer "+tok, query, vars)
+}
+
+// post sends a GraphQL request (with authorization unless it is empty) and
+// returns the body of an answer without errors.
+func post(ctx context.Context, c *http.Client, url, authorization, query string, vars map[string]any) ([]byte, error) {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.url+"/graphql", bytes.NewReader(body))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
-	res, err := s.client.Do(req)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	res, err := c.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if res.StatusCode != http.StatusOK || bytes.Contains(raw, []byte(`"errors"`)) {
-		return fmt.Errorf("graphql %d: %.300s", res.StatusCode, raw)
+		return nil, fmt.Errorf("graphql %d: %.300s", res.StatusCode, raw)
 	}
-	return nil
+	return raw, nil
 }
 
 func httpClient() *http.Client {
