@@ -69,26 +69,33 @@ type wireAttachmentList struct {
 	Attachment []wireAttachmentRef `json:"attachment"`
 }
 
+// wireParties is what every MHV message object carries, whichever call
+// answers it: its subject and category, who sent it to whom, and the triage
+// group it belongs to.
+type wireParties struct {
+	Category        string  `json:"category"`
+	Subject         string  `json:"subject"`
+	SenderID        flexID  `json:"senderId"`
+	SenderName      string  `json:"senderName"`
+	RecipientID     flexID  `json:"recipientId"`
+	RecipientName   string  `json:"recipientName"`
+	TriageGroupName *string `json:"triageGroupName"`
+	IsOhMessage     bool    `json:"isOhMessage"`
+}
+
 // wireMessage is the message object of message/{id}/read, POST message,
 // message/{id}/reply, drafts and folder listings.
 type wireMessage struct {
+	wireParties
 	ID                   flexID              `json:"id"`
-	Category             string              `json:"category"`
-	Subject              string              `json:"subject"`
 	Body                 *string             `json:"body"`
 	Attachment           bool                `json:"attachment"`
 	Attachments          *wireAttachmentList `json:"attachments"`
 	SentDate             string              `json:"sentDate"`
-	SenderID             flexID              `json:"senderId"`
-	SenderName           string              `json:"senderName"`
-	RecipientID          flexID              `json:"recipientId"`
-	RecipientName        string              `json:"recipientName"`
 	ReadReceipt          *string             `json:"readReceipt"`
 	TriageGroupID        flexID              `json:"triageGroupId"`
-	TriageGroupName      *string             `json:"triageGroupName"`
 	ProxySenderName      *string             `json:"proxySenderName"`
 	SuggestedNameDisplay *string             `json:"suggestedNameDisplay"`
-	IsOhMessage          bool                `json:"isOhMessage"`
 }
 
 type wireMessageList struct {
@@ -103,51 +110,39 @@ type wireThreadAttachment struct {
 	AttachmentMimeType string `json:"attachmentMimeType"`
 }
 
+// wireThreadRow is what the thread views (a thread's messages, a folder's
+// threads) say of a message besides its parties: where it sits and when it
+// was sent or drafted.
+type wireThreadRow struct {
+	wireParties
+	MessageID flexID  `json:"messageId"`
+	ThreadID  flexID  `json:"threadId"`
+	FolderID  flexID  `json:"folderId"`
+	SentDate  *string `json:"sentDate"`
+	DraftDate *string `json:"draftDate"`
+}
+
 // wireThreadMessage is one element of message/{id}/messagesforthread and
 // message/{id}/allmessagesforthread/1.
 type wireThreadMessage struct {
-	MessageID       flexID                 `json:"messageId"`
-	ThreadID        flexID                 `json:"threadId"`
-	SenderID        flexID                 `json:"senderId"`
-	SenderName      string                 `json:"senderName"`
-	RecipientID     flexID                 `json:"recipientId"`
-	RecipientName   string                 `json:"recipientName"`
-	SentDate        *string                `json:"sentDate"`
-	DraftDate       *string                `json:"draftDate"`
-	TriageGroupName *string                `json:"triageGroupName"`
+	wireThreadRow
 	HasAttachments  bool                   `json:"hasAttachments"`
-	Subject         string                 `json:"subject"`
-	Category        string                 `json:"category"`
-	FolderID        flexID                 `json:"folderId"`
 	MessageBody     *string                `json:"messageBody"`
 	ReadReceipt     *string                `json:"readReceipt"`
 	ReadReceiptDate *string                `json:"readReceiptDate"`
 	ReplyDisabled   bool                   `json:"replyDisabled"`
-	IsOhMessage     bool                   `json:"isOhMessage"`
 	Attachments     []wireThreadAttachment `json:"attachments"`
 }
 
 // wireThreadSummary is one row of folder/threadlistview/{folderId}.
 type wireThreadSummary struct {
-	ThreadID            flexID  `json:"threadId"`
-	FolderID            flexID  `json:"folderId"`
-	MessageID           flexID  `json:"messageId"`
-	ThreadPageSize      int     `json:"threadPageSize"`
-	MessageCount        int     `json:"messageCount"`
-	Category            string  `json:"category"`
-	Subject             string  `json:"subject"`
-	TriageGroupName     *string `json:"triageGroupName"`
-	SentDate            *string `json:"sentDate"`
-	DraftDate           *string `json:"draftDate"`
-	SenderID            flexID  `json:"senderId"`
-	SenderName          string  `json:"senderName"`
-	RecipientID         flexID  `json:"recipientId"`
-	RecipientName       string  `json:"recipientName"`
-	HasAttachment       bool    `json:"hasAttachment"`
-	ThreadHasAttachment bool    `json:"threadHasAttachment"`
-	UnsentDrafts        bool    `json:"unsentDrafts"`
-	UnreadMessages      bool    `json:"unreadMessages"`
-	IsOhMessage         bool    `json:"isOhMessage"`
+	wireThreadRow
+	ThreadPageSize      int  `json:"threadPageSize"`
+	MessageCount        int  `json:"messageCount"`
+	HasAttachment       bool `json:"hasAttachment"`
+	ThreadHasAttachment bool `json:"threadHasAttachment"`
+	UnsentDrafts        bool `json:"unsentDrafts"`
+	UnreadMessages      bool `json:"unreadMessages"`
 }
 
 type wireFolder struct {
