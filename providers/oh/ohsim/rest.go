@@ -78,6 +78,26 @@ func (s *Simulator) patientLocked(w http.ResponseWriter, r *http.Request) (icn, 
 	return "", "", false
 }
 
+// withPatient runs h holding s.mu once {patientId} resolves (see
+// patientLocked, which has answered when it does not).
+func (s *Simulator) withPatient(w http.ResponseWriter, r *http.Request, h func(icn, pid string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if icn, pid, ok := s.patientLocked(w, r); ok {
+		h(icn, pid)
+	}
+}
+
+// boxOf reads {box}: inbox or outbox, else 404.
+func boxOf(w http.ResponseWriter, r *http.Request) (string, bool) {
+	box := r.PathValue("box")
+	if box != inbox && box != outbox {
+		http.NotFound(w, r)
+		return "", false
+	}
+	return box, true
+}
+
 func (s *Simulator) poolNames(p *pool) []string {
 	if len(p.ExternalNames) > 0 {
 		return p.ExternalNames
@@ -124,7 +144,12 @@ func (s *Simulator) getPoolsByName(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
+// poolsFromPath resolves {authority} and then {poolIds}, leaving out
+// unknown pools; a bad authority or a malformed id is a 404.
 func (s *Simulator) poolsFromPath(w http.ResponseWriter, r *http.Request) ([]*pool, bool) {
+	if !s.authorityOK(w, r) {
+		return nil, false
+	}
 	var out []*pool
 	for _, idS := range strings.Split(r.PathValue("poolIds"), ",") {
 		id, err := strconv.ParseInt(strings.TrimSpace(idS), 10, 64)
@@ -140,9 +165,6 @@ func (s *Simulator) poolsFromPath(w http.ResponseWriter, r *http.Request) ([]*po
 }
 
 func (s *Simulator) getPoolsByID(w http.ResponseWriter, r *http.Request) {
-	if !s.authorityOK(w, r) {
-		return
-	}
 	ps, ok := s.poolsFromPath(w, r)
 	if !ok {
 		return
@@ -162,9 +184,6 @@ func (s *Simulator) getPoolsByID(w http.ResponseWriter, r *http.Request) {
 // optional patientId query (a simulator extension) reports the pool's
 // block of that patient.
 func (s *Simulator) getPoolAccess(w http.ResponseWriter, r *http.Request) {
-	if !s.authorityOK(w, r) {
-		return
-	}
 	ps, ok := s.poolsFromPath(w, r)
 	if !ok {
 		return
@@ -264,9 +283,8 @@ func parseStatuses(q string) (map[string]bool, bool) {
 }
 
 func (s *Simulator) listMessages(w http.ResponseWriter, r *http.Request) {
-	box := r.PathValue("box")
-	if box != inbox && box != outbox {
-		http.NotFound(w, r)
+	box, ok := boxOf(w, r)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()
@@ -294,65 +312,52 @@ func (s *Simulator) listMessages(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "beginDate after endDate", http.StatusBadRequest)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	icn, pid, ok := s.patientLocked(w, r)
-	if !ok {
-		return
-	}
-	out := wire.Messages{Messages: []wire.Message{}}
-	for _, m := range s.messagesFor(icn, box) {
-		if m.created.Before(begin) || m.created.After(end) || !statuses[m.status] {
-			continue
+	s.withPatient(w, r, func(icn, pid string) {
+		out := wire.Messages{Messages: []wire.Message{}}
+		for _, m := range s.messagesFor(icn, box) {
+			if m.created.Before(begin) || m.created.After(end) || !statuses[m.status] {
+				continue
+			}
+			if len(out.Messages) == s.cfg.ListCap {
+				break // OH's cap: the caller must narrow the window
+			}
+			out.Messages = append(out.Messages, s.toWire(m, pid, false))
 		}
-		if len(out.Messages) == s.cfg.ListCap {
-			break // OH's cap: the caller must narrow the window
-		}
-		out.Messages = append(out.Messages, s.toWire(m, pid, false))
-	}
-	writeJSON(w, http.StatusOK, out)
+		writeJSON(w, http.StatusOK, out)
+	})
 }
 
 func (s *Simulator) getMessages(w http.ResponseWriter, r *http.Request) {
-	box := r.PathValue("box")
-	if box != inbox && box != outbox {
-		http.NotFound(w, r)
-		return
-	}
-	full := r.URL.Query().Get("loadReferences") == "true"
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	icn, pid, ok := s.patientLocked(w, r)
+	box, ok := boxOf(w, r)
 	if !ok {
 		return
 	}
-	out := wire.MessagesByID{MessagesByID: map[string]wire.Message{}}
-	for _, id := range strings.Split(r.PathValue("messageIds"), ",") {
-		m := s.findMsg(strings.TrimSpace(id))
-		if m == nil || m.icn != icn || m.box != box {
-			continue
+	full := r.URL.Query().Get("loadReferences") == "true"
+	s.withPatient(w, r, func(icn, pid string) {
+		out := wire.MessagesByID{MessagesByID: map[string]wire.Message{}}
+		for _, id := range strings.Split(r.PathValue("messageIds"), ",") {
+			m := s.findMsg(strings.TrimSpace(id))
+			if m == nil || m.icn != icn || m.box != box {
+				continue
+			}
+			wm := s.toWire(m, pid, true)
+			if !full {
+				wm.ReferenceIDs = nil
+			}
+			out.MessagesByID[wm.ID] = wm
 		}
-		wm := s.toWire(m, pid, true)
-		if !full {
-			wm.ReferenceIDs = nil
-		}
-		out.MessagesByID[wm.ID] = wm
-	}
-	writeJSON(w, http.StatusOK, out)
+		writeJSON(w, http.StatusOK, out)
+	})
 }
 
 // deleteMessages is the spec's inactivateInboxMessage: no version check.
 func (s *Simulator) deleteMessages(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ms, _, ok := s.inboxMsgsLocked(w, r)
-	if !ok {
-		return
-	}
-	for _, m := range ms {
-		s.setOwnerStatus(m, wire.StatusDeleted)
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.withInboxMsgs(w, r, func(ms []*msg, _ []string) {
+		for _, m := range ms {
+			s.setOwnerStatus(m, wire.StatusDeleted)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
 }
 
 func (s *Simulator) setOwnerStatus(m *msg, st string) {
@@ -372,44 +377,39 @@ func (s *Simulator) putStatus(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad status", http.StatusBadRequest)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ms, ids, ok := s.inboxMsgsLocked(w, r)
-	if !ok {
-		return
-	}
-	for i, m := range ms {
-		if _, v := wire.SplitID(ids[i]); v != strconv.Itoa(m.version) {
-			http.Error(w, "version mismatch", http.StatusConflict)
-			return
+	s.withInboxMsgs(w, r, func(ms []*msg, ids []string) {
+		for i, m := range ms {
+			if _, v := wire.SplitID(ids[i]); v != strconv.Itoa(m.version) {
+				http.Error(w, "version mismatch", http.StatusConflict)
+				return
+			}
 		}
-	}
-	for _, m := range ms {
-		s.setOwnerStatus(m, st)
-	}
-	w.WriteHeader(http.StatusOK)
+		for _, m := range ms {
+			s.setOwnerStatus(m, st)
+		}
+		w.WriteHeader(http.StatusOK)
+	})
 }
 
-// inboxMsgsLocked resolves the messageIds path value (versioned ids, comma
-// separated) to the patient's inbox messages, in order, with the trimmed
-// ids. Any unknown id is a 404 and nothing is returned. The caller holds s.mu.
-func (s *Simulator) inboxMsgsLocked(w http.ResponseWriter, r *http.Request) ([]*msg, []string, bool) {
-	icn, _, ok := s.patientLocked(w, r)
-	if !ok {
-		return nil, nil, false
-	}
-	ids := strings.Split(r.PathValue("messageIds"), ",")
-	ms := make([]*msg, 0, len(ids))
-	for i, id := range ids {
-		ids[i] = strings.TrimSpace(id)
-		m := s.findMsg(ids[i])
-		if m == nil || m.icn != icn || m.box != inbox {
-			http.Error(w, "unknown message", http.StatusNotFound)
-			return nil, nil, false
+// withInboxMsgs resolves the messageIds path value (versioned ids, comma
+// separated) to the patient's inbox messages and runs h with them, in order,
+// and the trimmed ids, holding s.mu. Any unknown id is a 404 and h does not
+// run.
+func (s *Simulator) withInboxMsgs(w http.ResponseWriter, r *http.Request, h func(ms []*msg, ids []string)) {
+	s.withPatient(w, r, func(icn, _ string) {
+		ids := strings.Split(r.PathValue("messageIds"), ",")
+		ms := make([]*msg, 0, len(ids))
+		for i, id := range ids {
+			ids[i] = strings.TrimSpace(id)
+			m := s.findMsg(ids[i])
+			if m == nil || m.icn != icn || m.box != inbox {
+				http.Error(w, "unknown message", http.StatusNotFound)
+				return
+			}
+			ms = append(ms, m)
 		}
-		ms = append(ms, m)
-	}
-	return ms, ids, true
+		h(ms, ids)
+	})
 }
 
 const maxSendBody = 1 << 20
