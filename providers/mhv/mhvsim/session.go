@@ -18,9 +18,13 @@ func appCredential(w http.ResponseWriter, r *http.Request, header, want string) 
 	return true
 }
 
-// userCredential reads the header naming the user (mhvCorrelationId) or
-// session (Token); MHV answers a missing one with 104 and the given status.
-func userCredential(w http.ResponseWriter, r *http.Request, header string, status int) (string, bool) {
+// userCredential checks the application key every call carries (x-api-key),
+// then reads the header naming the user (mhvCorrelationId) or session
+// (Token); MHV answers a missing one with 104 and the given status.
+func (s *Simulator) userCredential(w http.ResponseWriter, r *http.Request, header string, status int) (string, bool) {
+	if !appCredential(w, r, "x-api-key", s.seed.APIKey) {
+		return "", false
+	}
 	v := r.Header.Get(header)
 	if v == "" {
 		mhvError(w, status, 104, "", "Missing User Credentials")
@@ -32,10 +36,12 @@ func userCredential(w http.ResponseWriter, r *http.Request, header string, statu
 // session issues a token in the Token header and its expiry in Expires, with
 // an empty body, as recorded (session.yml).
 func (s *Simulator) session(w http.ResponseWriter, r *http.Request) {
-	if !appCredential(w, r, "x-api-key", s.seed.APIKey) || !appCredential(w, r, "appToken", s.seed.AppToken) {
+	// Either application credential wrong is the same 101, so which is
+	// checked first does not show.
+	if !appCredential(w, r, "appToken", s.seed.AppToken) {
 		return
 	}
-	corr, ok := userCredential(w, r, "mhvCorrelationId", http.StatusBadRequest)
+	corr, ok := s.userCredential(w, r, "mhvCorrelationId", http.StatusBadRequest)
 	if !ok {
 		return
 	}
@@ -59,10 +65,7 @@ func (s *Simulator) session(w http.ResponseWriter, r *http.Request) {
 // for the handler. Expired or unknown tokens get 401 with code 103.
 func (s *Simulator) authed(h func(http.ResponseWriter, *http.Request, *patient)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !appCredential(w, r, "x-api-key", s.seed.APIKey) {
-			return
-		}
-		tok, ok := userCredential(w, r, "Token", http.StatusUnauthorized)
+		tok, ok := s.userCredential(w, r, "Token", http.StatusUnauthorized)
 		if !ok {
 			return
 		}
