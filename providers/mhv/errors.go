@@ -30,61 +30,81 @@ const (
 	reasonMovedOrFolder = "The folder could not be found."
 )
 
-// codeRule maps one MHV errorCode to a typed error.
+// codeRule is what one MHV errorCode, or HTTP status, means to VAMS.
 type codeRule struct {
 	kind   error
 	reason string
 }
 
+func (r codeRule) err(code string) *providers.Error {
+	return &providers.Error{Kind: r.kind, Code: code, Reason: r.reason}
+}
+
+var (
+	ruleUnavailable = codeRule{providers.ErrUnavailable, reasonUnavailable}
+	ruleRejected    = codeRule{providers.ErrRejected, reasonRejected}
+	ruleNotFound    = codeRule{providers.ErrNotFound, reasonNotFound}
+	ruleNoAccess    = codeRule{providers.ErrRejected, reasonNoAccess}
+	ruleBlocked     = codeRule{providers.ErrRejected, reasonBlocked}
+	ruleAttachment  = codeRule{providers.ErrRejected, reasonAttachment}
+	ruleTooBig      = codeRule{providers.ErrRejected, reasonAttachTooBig}
+)
+
 // mhvCodes follows the error table in vets-api's exceptions.en.yml and the
-// recorded cassettes. Codes not listed fall back on the HTTP status.
-var mhvCodes = map[int64]codeRule{
-	99:  {providers.ErrUnavailable, reasonUnavailable}, // "Unknown application error", HTTP 500
-	100: {providers.ErrRejected, reasonEmptyBody},
-	101: {providers.ErrUnavailable, reasonUnavailable}, // application authentication: our config, not the veteran
-	102: {providers.ErrUnavailable, reasonUnavailable},
-	103: {providers.ErrUnavailable, reasonUnavailable}, // user credentials: session token refused twice
-	104: {providers.ErrUnavailable, reasonUnavailable},
-	105: {providers.ErrRejected, reasonNoAccount},
-	106: {providers.ErrRejected, reasonBlocked},
-	111: {providers.ErrRejected, reasonNoAccess},
-	112: {providers.ErrRejected, reasonNoAccess},
-	113: {providers.ErrRejected, reasonAttachment},
-	114: {providers.ErrRejected, reasonRejected}, // unable to move message
-	115: {providers.ErrNotFound, reasonNotFound}, // entity not found
-	116: {providers.ErrRejected, reasonRejected},
-	117: {providers.ErrUnavailable, reasonUnavailable}, // data integrity issue (502 in vets-api)
-	118: {providers.ErrRejected, reasonRejected},
-	119: {providers.ErrRejected, reasonNoTeam}, // triage team does not exist
-	120: {providers.ErrRejected, reasonRejected},
-	121: {providers.ErrRejected, reasonRejected},
-	122: {providers.ErrRejected, reasonAttachment},
-	123: {providers.ErrRejected, reasonAttachment},
-	124: {providers.ErrRejected, reasonAttachTooBig},
-	125: {providers.ErrRejected, reasonRejected},
-	// 126 is "folder already exists" in vets-api's table. This adapter never
-	// creates folders, so if MHV answers 126 to a send it is treated as a
-	// permanent refusal of the care team, as VAMS's design expects.
-	126: {providers.ErrRejected, reasonBlocked},
-	127: {providers.ErrRejected, reasonRejected},
-	128: {providers.ErrRejected, reasonRejected},
-	129: {providers.ErrRejected, reasonNoLongerAssoc}, // no longer associated with the triage team
-	130: {providers.ErrRejected, reasonExpired},       // source message expired
-	131: {providers.ErrRejected, reasonRejected},
-	133: {providers.ErrRejected, reasonRejected},
-	134: {providers.ErrRejected, reasonRejected},
-	135: {providers.ErrRejected, reasonTerms},
-	151: {providers.ErrRejected, reasonBlocked}, // blocked from the facility
-	152: {providers.ErrRejected, reasonRejected},
-	154: {providers.ErrRejected, reasonRejected},
-	172: {providers.ErrRejected, reasonAttachment}, // attachment scan failed
-	900: {providers.ErrUnavailable, reasonUnavailable},
-	901: {providers.ErrUnavailable, reasonUnavailable},
-	902: {providers.ErrUnavailable, reasonUnavailable},
-	903: {providers.ErrUnavailable, reasonUnavailable},
-	904: {providers.ErrUnavailable, reasonUnavailable}, // "Message Service Error"; see mapMHVError for not-found
-	910: {providers.ErrNotFound, reasonMovedOrFolder},  // folder doesn't exist
-	915: {providers.ErrNotFound, reasonNotFound},       // no messages in folder (listings treat it as empty)
+// recorded cassettes, grouped by what each code means to VAMS. Codes not
+// listed fall back on the HTTP status.
+var mhvCodes = byCode(map[codeRule][]int64{
+	ruleUnavailable: {
+		99,  // "Unknown application error", HTTP 500
+		101, // application authentication: our config, not the veteran
+		102,
+		103, // user credentials: session token refused twice
+		104,
+		117, // data integrity issue (502 in vets-api)
+		900, 901, 902, 903,
+		904, // "Message Service Error"; see mapMHVError for not-found
+	},
+	ruleRejected: {
+		114, // unable to move message
+		116, 118, 120, 121, 125, 127, 128, 131, 133, 134, 152, 154,
+	},
+	ruleNotFound: {
+		115, // entity not found
+		915, // no messages in folder (listings treat it as empty)
+	},
+	ruleBlocked: {
+		106,
+		// 126 is "folder already exists" in vets-api's table. This adapter
+		// never creates folders, so if MHV answers 126 to a send it is
+		// treated as a permanent refusal of the care team, as VAMS's design
+		// expects.
+		126,
+		151, // blocked from the facility
+	},
+	ruleAttachment: {
+		113, 122, 123,
+		172, // attachment scan failed
+	},
+	ruleNoAccess:                                 {111, 112},
+	ruleTooBig:                                   {124},
+	{providers.ErrRejected, reasonEmptyBody}:     {100},
+	{providers.ErrRejected, reasonNoAccount}:     {105},
+	{providers.ErrRejected, reasonNoTeam}:        {119}, // triage team does not exist
+	{providers.ErrRejected, reasonNoLongerAssoc}: {129}, // no longer associated with the triage team
+	{providers.ErrRejected, reasonExpired}:       {130}, // source message expired
+	{providers.ErrRejected, reasonTerms}:         {135},
+	{providers.ErrNotFound, reasonMovedOrFolder}: {910}, // folder doesn't exist
+})
+
+// byCode turns the rules' code lists into a lookup by code.
+func byCode(rules map[codeRule][]int64) map[int64]codeRule {
+	out := map[int64]codeRule{}
+	for r, codes := range rules {
+		for _, c := range codes {
+			out[c] = r
+		}
+	}
+	return out
 }
 
 // mapMHVError turns an MHV error answer into *providers.Error.
@@ -95,10 +115,10 @@ func mapMHVError(status int, body []byte) *providers.Error {
 		// "message.not.found" (recorded for unknown ids) it is a plain
 		// not-found, which must not be retried forever.
 		if code == 904 && strings.Contains(strings.ToLower(e.DeveloperMessage), "not.found") {
-			return &providers.Error{Kind: providers.ErrNotFound, Code: "904", Reason: reasonNotFound}
+			return ruleNotFound.err("904")
 		}
 		if r, ok := mhvCodes[code]; ok {
-			return &providers.Error{Kind: r.kind, Code: strconv.FormatInt(code, 10), Reason: r.reason}
+			return r.err(strconv.FormatInt(code, 10))
 		}
 		pe := mapHTTPStatus(status)
 		pe.Code = strconv.FormatInt(code, 10)
@@ -108,27 +128,24 @@ func mapMHVError(status int, body []byte) *providers.Error {
 }
 
 func mapHTTPStatus(status int) *providers.Error {
-	code := strconv.Itoa(status)
+	r := ruleRejected
 	switch {
 	case status >= 500, status == http.StatusTooManyRequests, status == http.StatusRequestTimeout,
 		status == http.StatusUnauthorized:
 		// 401 reaches here only after a fresh session was refused too: a
 		// credentials problem on our side, so retrying later is right.
-		return &providers.Error{Kind: providers.ErrUnavailable, Code: code, Reason: reasonUnavailable}
+		r = ruleUnavailable
 	case status == http.StatusNotFound:
-		return &providers.Error{Kind: providers.ErrNotFound, Code: code, Reason: reasonNotFound}
+		r = ruleNotFound
 	case status == http.StatusForbidden:
-		return &providers.Error{Kind: providers.ErrRejected, Code: code, Reason: reasonNoAccess}
+		r = ruleNoAccess
 	case status == http.StatusRequestEntityTooLarge:
-		return &providers.Error{Kind: providers.ErrRejected, Code: code, Reason: reasonAttachTooBig}
-	default:
-		return &providers.Error{Kind: providers.ErrRejected, Code: code, Reason: reasonRejected}
+		r = ruleTooBig
 	}
+	return r.err(strconv.Itoa(status))
 }
 
-func unavailable(code string) *providers.Error {
-	return &providers.Error{Kind: providers.ErrUnavailable, Code: code, Reason: reasonUnavailable}
-}
+func unavailable(code string) *providers.Error { return ruleUnavailable.err(code) }
 
 // lostAnswer is an unavailable MHV whose answer went missing after the
 // request went out: it may have acted (providers.OutcomeUnknown).
@@ -139,7 +156,7 @@ func lostAnswer(code string) *providers.Error {
 }
 
 func rejected(code, reason string) *providers.Error {
-	return &providers.Error{Kind: providers.ErrRejected, Code: code, Reason: reason}
+	return codeRule{providers.ErrRejected, reason}.err(code)
 }
 
 // isCode reports whether err is an MHV error with the given code.
