@@ -15625,6 +15625,8 @@ type VeteranMutation struct {
 	last_active_at      *time.Time
 	change_seq          *int64
 	addchange_seq       *int64
+	send_limit_tat      *int64
+	addsend_limit_tat   *int64
 	email_frequency     *veteran.EmailFrequency
 	push_enabled        *bool
 	time_zone           *string
@@ -16255,6 +16257,76 @@ func (m *VeteranMutation) ResetChangeSeq() {
 	m.addchange_seq = nil
 }
 
+// SetSendLimitTat sets the "send_limit_tat" field.
+func (m *VeteranMutation) SetSendLimitTat(i int64) {
+	m.send_limit_tat = &i
+	m.addsend_limit_tat = nil
+}
+
+// SendLimitTat returns the value of the "send_limit_tat" field in the mutation.
+func (m *VeteranMutation) SendLimitTat() (r int64, exists bool) {
+	v := m.send_limit_tat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSendLimitTat returns the old "send_limit_tat" field's value of the Veteran entity.
+// If the Veteran object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VeteranMutation) OldSendLimitTat(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSendLimitTat is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSendLimitTat requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSendLimitTat: %w", err)
+	}
+	return oldValue.SendLimitTat, nil
+}
+
+// AddSendLimitTat adds i to the "send_limit_tat" field.
+func (m *VeteranMutation) AddSendLimitTat(i int64) {
+	if m.addsend_limit_tat != nil {
+		*m.addsend_limit_tat += i
+	} else {
+		m.addsend_limit_tat = &i
+	}
+}
+
+// AddedSendLimitTat returns the value that was added to the "send_limit_tat" field in this mutation.
+func (m *VeteranMutation) AddedSendLimitTat() (r int64, exists bool) {
+	v := m.addsend_limit_tat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSendLimitTat clears the value of the "send_limit_tat" field.
+func (m *VeteranMutation) ClearSendLimitTat() {
+	m.send_limit_tat = nil
+	m.addsend_limit_tat = nil
+	m.clearedFields[veteran.FieldSendLimitTat] = struct{}{}
+}
+
+// SendLimitTatCleared returns if the "send_limit_tat" field was cleared in this mutation.
+func (m *VeteranMutation) SendLimitTatCleared() bool {
+	_, ok := m.clearedFields[veteran.FieldSendLimitTat]
+	return ok
+}
+
+// ResetSendLimitTat resets all changes to the "send_limit_tat" field.
+func (m *VeteranMutation) ResetSendLimitTat() {
+	m.send_limit_tat = nil
+	m.addsend_limit_tat = nil
+	delete(m.clearedFields, veteran.FieldSendLimitTat)
+}
+
 // SetEmailFrequency sets the "email_frequency" field.
 func (m *VeteranMutation) SetEmailFrequency(vf veteran.EmailFrequency) {
 	m.email_frequency = &vf
@@ -16649,7 +16721,7 @@ func (m *VeteranMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *VeteranMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, veteran.FieldCreatedAt)
 	}
@@ -16685,6 +16757,9 @@ func (m *VeteranMutation) Fields() []string {
 	}
 	if m.change_seq != nil {
 		fields = append(fields, veteran.FieldChangeSeq)
+	}
+	if m.send_limit_tat != nil {
+		fields = append(fields, veteran.FieldSendLimitTat)
 	}
 	if m.email_frequency != nil {
 		fields = append(fields, veteran.FieldEmailFrequency)
@@ -16730,6 +16805,8 @@ func (m *VeteranMutation) Field(name string) (ent.Value, bool) {
 		return m.LastActiveAt()
 	case veteran.FieldChangeSeq:
 		return m.ChangeSeq()
+	case veteran.FieldSendLimitTat:
+		return m.SendLimitTat()
 	case veteran.FieldEmailFrequency:
 		return m.EmailFrequency()
 	case veteran.FieldPushEnabled:
@@ -16771,6 +16848,8 @@ func (m *VeteranMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldLastActiveAt(ctx)
 	case veteran.FieldChangeSeq:
 		return m.OldChangeSeq(ctx)
+	case veteran.FieldSendLimitTat:
+		return m.OldSendLimitTat(ctx)
 	case veteran.FieldEmailFrequency:
 		return m.OldEmailFrequency(ctx)
 	case veteran.FieldPushEnabled:
@@ -16872,6 +16951,13 @@ func (m *VeteranMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetChangeSeq(v)
 		return nil
+	case veteran.FieldSendLimitTat:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSendLimitTat(v)
+		return nil
 	case veteran.FieldEmailFrequency:
 		v, ok := value.(veteran.EmailFrequency)
 		if !ok {
@@ -16911,6 +16997,9 @@ func (m *VeteranMutation) AddedFields() []string {
 	if m.addchange_seq != nil {
 		fields = append(fields, veteran.FieldChangeSeq)
 	}
+	if m.addsend_limit_tat != nil {
+		fields = append(fields, veteran.FieldSendLimitTat)
+	}
 	return fields
 }
 
@@ -16921,6 +17010,8 @@ func (m *VeteranMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case veteran.FieldChangeSeq:
 		return m.AddedChangeSeq()
+	case veteran.FieldSendLimitTat:
+		return m.AddedSendLimitTat()
 	}
 	return nil, false
 }
@@ -16936,6 +17027,13 @@ func (m *VeteranMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddChangeSeq(v)
+		return nil
+	case veteran.FieldSendLimitTat:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSendLimitTat(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Veteran numeric field %s", name)
@@ -16956,6 +17054,9 @@ func (m *VeteranMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(veteran.FieldLastActiveAt) {
 		fields = append(fields, veteran.FieldLastActiveAt)
+	}
+	if m.FieldCleared(veteran.FieldSendLimitTat) {
+		fields = append(fields, veteran.FieldSendLimitTat)
 	}
 	return fields
 }
@@ -16982,6 +17083,9 @@ func (m *VeteranMutation) ClearField(name string) error {
 		return nil
 	case veteran.FieldLastActiveAt:
 		m.ClearLastActiveAt()
+		return nil
+	case veteran.FieldSendLimitTat:
+		m.ClearSendLimitTat()
 		return nil
 	}
 	return fmt.Errorf("unknown Veteran nullable field %s", name)
@@ -17026,6 +17130,9 @@ func (m *VeteranMutation) ResetField(name string) error {
 		return nil
 	case veteran.FieldChangeSeq:
 		m.ResetChangeSeq()
+		return nil
+	case veteran.FieldSendLimitTat:
+		m.ResetSendLimitTat()
 		return nil
 	case veteran.FieldEmailFrequency:
 		m.ResetEmailFrequency()

@@ -41,6 +41,8 @@ type Veteran struct {
 	LastActiveAt *time.Time `json:"last_active_at,omitempty"`
 	// ChangeSeq holds the value of the "change_seq" field.
 	ChangeSeq int64 `json:"change_seq,omitempty"`
+	// SendLimitTat holds the value of the "send_limit_tat" field.
+	SendLimitTat *int64 `json:"send_limit_tat,omitempty"`
 	// EmailFrequency holds the value of the "email_frequency" field.
 	EmailFrequency veteran.EmailFrequency `json:"email_frequency,omitempty"`
 	// PushEnabled holds the value of the "push_enabled" field.
@@ -120,7 +122,7 @@ func (*Veteran) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case veteran.FieldIncludeSignature, veteran.FieldPushEnabled:
 			values[i] = new(sql.NullBool)
-		case veteran.FieldChangeSeq:
+		case veteran.FieldChangeSeq, veteran.FieldSendLimitTat:
 			values[i] = new(sql.NullInt64)
 		case veteran.FieldID, veteran.FieldIcn, veteran.FieldDisplayName, veteran.FieldMhvCorrelationID, veteran.FieldOhPatientID, veteran.FieldOhAuthority, veteran.FieldSignatureName, veteran.FieldSignatureTitle, veteran.FieldEmailFrequency, veteran.FieldTimeZone, veteran.FieldDigestDay:
 			values[i] = new(sql.NullString)
@@ -222,6 +224,13 @@ func (_m *Veteran) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field change_seq", values[i])
 			} else if value.Valid {
 				_m.ChangeSeq = value.Int64
+			}
+		case veteran.FieldSendLimitTat:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field send_limit_tat", values[i])
+			} else if value.Valid {
+				_m.SendLimitTat = new(int64)
+				*_m.SendLimitTat = value.Int64
 			}
 		case veteran.FieldEmailFrequency:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -346,6 +355,11 @@ func (_m *Veteran) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("change_seq=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ChangeSeq))
+	builder.WriteString(", ")
+	if v := _m.SendLimitTat; v != nil {
+		builder.WriteString("send_limit_tat=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("email_frequency=")
 	builder.WriteString(fmt.Sprintf("%v", _m.EmailFrequency))

@@ -187,6 +187,20 @@ func (_c *VeteranCreate) SetNillableChangeSeq(v *int64) *VeteranCreate {
 	return _c
 }
 
+// SetSendLimitTat sets the "send_limit_tat" field.
+func (_c *VeteranCreate) SetSendLimitTat(v int64) *VeteranCreate {
+	_c.mutation.SetSendLimitTat(v)
+	return _c
+}
+
+// SetNillableSendLimitTat sets the "send_limit_tat" field if the given value is not nil.
+func (_c *VeteranCreate) SetNillableSendLimitTat(v *int64) *VeteranCreate {
+	if v != nil {
+		_c.SetSendLimitTat(*v)
+	}
+	return _c
+}
+
 // SetEmailFrequency sets the "email_frequency" field.
 func (_c *VeteranCreate) SetEmailFrequency(v veteran.EmailFrequency) *VeteranCreate {
 	_c.mutation.SetEmailFrequency(v)
@@ -551,6 +565,10 @@ func (_c *VeteranCreate) createSpec() (*Veteran, *sqlgraph.CreateSpec) {
 		_spec.SetField(veteran.FieldChangeSeq, field.TypeInt64, value)
 		_node.ChangeSeq = value
 	}
+	if value, ok := _c.mutation.SendLimitTat(); ok {
+		_spec.SetField(veteran.FieldSendLimitTat, field.TypeInt64, value)
+		_node.SendLimitTat = &value
+	}
 	if value, ok := _c.mutation.EmailFrequency(); ok {
 		_spec.SetField(veteran.FieldEmailFrequency, field.TypeEnum, value)
 		_node.EmailFrequency = value
@@ -833,6 +851,30 @@ func (u *VeteranUpsert) AddChangeSeq(v int64) *VeteranUpsert {
 	return u
 }
 
+// SetSendLimitTat sets the "send_limit_tat" field.
+func (u *VeteranUpsert) SetSendLimitTat(v int64) *VeteranUpsert {
+	u.Set(veteran.FieldSendLimitTat, v)
+	return u
+}
+
+// UpdateSendLimitTat sets the "send_limit_tat" field to the value that was provided on create.
+func (u *VeteranUpsert) UpdateSendLimitTat() *VeteranUpsert {
+	u.SetExcluded(veteran.FieldSendLimitTat)
+	return u
+}
+
+// AddSendLimitTat adds v to the "send_limit_tat" field.
+func (u *VeteranUpsert) AddSendLimitTat(v int64) *VeteranUpsert {
+	u.Add(veteran.FieldSendLimitTat, v)
+	return u
+}
+
+// ClearSendLimitTat clears the value of the "send_limit_tat" field.
+func (u *VeteranUpsert) ClearSendLimitTat() *VeteranUpsert {
+	u.SetNull(veteran.FieldSendLimitTat)
+	return u
+}
+
 // SetEmailFrequency sets the "email_frequency" field.
 func (u *VeteranUpsert) SetEmailFrequency(v veteran.EmailFrequency) *VeteranUpsert {
 	u.Set(veteran.FieldEmailFrequency, v)
@@ -1107,6 +1149,34 @@ func (u *VeteranUpsertOne) AddChangeSeq(v int64) *VeteranUpsertOne {
 func (u *VeteranUpsertOne) UpdateChangeSeq() *VeteranUpsertOne {
 	return u.Update(func(s *VeteranUpsert) {
 		s.UpdateChangeSeq()
+	})
+}
+
+// SetSendLimitTat sets the "send_limit_tat" field.
+func (u *VeteranUpsertOne) SetSendLimitTat(v int64) *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetSendLimitTat(v)
+	})
+}
+
+// AddSendLimitTat adds v to the "send_limit_tat" field.
+func (u *VeteranUpsertOne) AddSendLimitTat(v int64) *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.AddSendLimitTat(v)
+	})
+}
+
+// UpdateSendLimitTat sets the "send_limit_tat" field to the value that was provided on create.
+func (u *VeteranUpsertOne) UpdateSendLimitTat() *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdateSendLimitTat()
+	})
+}
+
+// ClearSendLimitTat clears the value of the "send_limit_tat" field.
+func (u *VeteranUpsertOne) ClearSendLimitTat() *VeteranUpsertOne {
+	return u.Update(func(s *VeteranUpsert) {
+		s.ClearSendLimitTat()
 	})
 }
 
@@ -1559,6 +1629,34 @@ func (u *VeteranUpsertBulk) AddChangeSeq(v int64) *VeteranUpsertBulk {
 func (u *VeteranUpsertBulk) UpdateChangeSeq() *VeteranUpsertBulk {
 	return u.Update(func(s *VeteranUpsert) {
 		s.UpdateChangeSeq()
+	})
+}
+
+// SetSendLimitTat sets the "send_limit_tat" field.
+func (u *VeteranUpsertBulk) SetSendLimitTat(v int64) *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.SetSendLimitTat(v)
+	})
+}
+
+// AddSendLimitTat adds v to the "send_limit_tat" field.
+func (u *VeteranUpsertBulk) AddSendLimitTat(v int64) *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.AddSendLimitTat(v)
+	})
+}
+
+// UpdateSendLimitTat sets the "send_limit_tat" field to the value that was provided on create.
+func (u *VeteranUpsertBulk) UpdateSendLimitTat() *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.UpdateSendLimitTat()
+	})
+}
+
+// ClearSendLimitTat clears the value of the "send_limit_tat" field.
+func (u *VeteranUpsertBulk) ClearSendLimitTat() *VeteranUpsertBulk {
+	return u.Update(func(s *VeteranUpsert) {
+		s.ClearSendLimitTat()
 	})
 }
 

@@ -196,6 +196,33 @@ func (_u *VeteranUpdate) AddChangeSeq(v int64) *VeteranUpdate {
 	return _u
 }
 
+// SetSendLimitTat sets the "send_limit_tat" field.
+func (_u *VeteranUpdate) SetSendLimitTat(v int64) *VeteranUpdate {
+	_u.mutation.ResetSendLimitTat()
+	_u.mutation.SetSendLimitTat(v)
+	return _u
+}
+
+// SetNillableSendLimitTat sets the "send_limit_tat" field if the given value is not nil.
+func (_u *VeteranUpdate) SetNillableSendLimitTat(v *int64) *VeteranUpdate {
+	if v != nil {
+		_u.SetSendLimitTat(*v)
+	}
+	return _u
+}
+
+// AddSendLimitTat adds value to the "send_limit_tat" field.
+func (_u *VeteranUpdate) AddSendLimitTat(v int64) *VeteranUpdate {
+	_u.mutation.AddSendLimitTat(v)
+	return _u
+}
+
+// ClearSendLimitTat clears the value of the "send_limit_tat" field.
+func (_u *VeteranUpdate) ClearSendLimitTat() *VeteranUpdate {
+	_u.mutation.ClearSendLimitTat()
+	return _u
+}
+
 // SetEmailFrequency sets the "email_frequency" field.
 func (_u *VeteranUpdate) SetEmailFrequency(v veteran.EmailFrequency) *VeteranUpdate {
 	_u.mutation.SetEmailFrequency(v)
@@ -515,6 +542,15 @@ func (_u *VeteranUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedChangeSeq(); ok {
 		_spec.AddField(veteran.FieldChangeSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.SendLimitTat(); ok {
+		_spec.SetField(veteran.FieldSendLimitTat, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedSendLimitTat(); ok {
+		_spec.AddField(veteran.FieldSendLimitTat, field.TypeInt64, value)
+	}
+	if _u.mutation.SendLimitTatCleared() {
+		_spec.ClearField(veteran.FieldSendLimitTat, field.TypeInt64)
 	}
 	if value, ok := _u.mutation.EmailFrequency(); ok {
 		_spec.SetField(veteran.FieldEmailFrequency, field.TypeEnum, value)
@@ -893,6 +929,33 @@ func (_u *VeteranUpdateOne) AddChangeSeq(v int64) *VeteranUpdateOne {
 	return _u
 }
 
+// SetSendLimitTat sets the "send_limit_tat" field.
+func (_u *VeteranUpdateOne) SetSendLimitTat(v int64) *VeteranUpdateOne {
+	_u.mutation.ResetSendLimitTat()
+	_u.mutation.SetSendLimitTat(v)
+	return _u
+}
+
+// SetNillableSendLimitTat sets the "send_limit_tat" field if the given value is not nil.
+func (_u *VeteranUpdateOne) SetNillableSendLimitTat(v *int64) *VeteranUpdateOne {
+	if v != nil {
+		_u.SetSendLimitTat(*v)
+	}
+	return _u
+}
+
+// AddSendLimitTat adds value to the "send_limit_tat" field.
+func (_u *VeteranUpdateOne) AddSendLimitTat(v int64) *VeteranUpdateOne {
+	_u.mutation.AddSendLimitTat(v)
+	return _u
+}
+
+// ClearSendLimitTat clears the value of the "send_limit_tat" field.
+func (_u *VeteranUpdateOne) ClearSendLimitTat() *VeteranUpdateOne {
+	_u.mutation.ClearSendLimitTat()
+	return _u
+}
+
 // SetEmailFrequency sets the "email_frequency" field.
 func (_u *VeteranUpdateOne) SetEmailFrequency(v veteran.EmailFrequency) *VeteranUpdateOne {
 	_u.mutation.SetEmailFrequency(v)
@@ -1242,6 +1305,15 @@ func (_u *VeteranUpdateOne) sqlSave(ctx context.Context) (_node *Veteran, err er
 	}
 	if value, ok := _u.mutation.AddedChangeSeq(); ok {
 		_spec.AddField(veteran.FieldChangeSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.SendLimitTat(); ok {
+		_spec.SetField(veteran.FieldSendLimitTat, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedSendLimitTat(); ok {
+		_spec.AddField(veteran.FieldSendLimitTat, field.TypeInt64, value)
+	}
+	if _u.mutation.SendLimitTatCleared() {
+		_spec.ClearField(veteran.FieldSendLimitTat, field.TypeInt64)
 	}
 	if value, ok := _u.mutation.EmailFrequency(); ok {
 		_spec.SetField(veteran.FieldEmailFrequency, field.TypeEnum, value)

@@ -606,6 +606,7 @@ var (
 		{Name: "include_signature", Type: field.TypeBool, Default: false},
 		{Name: "last_active_at", Type: field.TypeTime, Nullable: true},
 		{Name: "change_seq", Type: field.TypeInt64, Default: 0},
+		{Name: "send_limit_tat", Type: field.TypeInt64, Nullable: true},
 		{Name: "email_frequency", Type: field.TypeEnum, Enums: []string{"EACH_MESSAGE", "DAILY_DIGEST", "NONE"}, Default: "EACH_MESSAGE"},
 		{Name: "push_enabled", Type: field.TypeBool, Default: true},
 		{Name: "time_zone", Type: field.TypeString, Default: "America/New_York"},

@@ -621,15 +621,15 @@ func init() {
 	// veteran.DefaultChangeSeq holds the default value on creation for the change_seq field.
 	veteran.DefaultChangeSeq = veteranDescChangeSeq.Default.(int64)
 	// veteranDescPushEnabled is the schema descriptor for push_enabled field.
-	veteranDescPushEnabled := veteranFields[11].Descriptor()
+	veteranDescPushEnabled := veteranFields[12].Descriptor()
 	// veteran.DefaultPushEnabled holds the default value on creation for the push_enabled field.
 	veteran.DefaultPushEnabled = veteranDescPushEnabled.Default.(bool)
 	// veteranDescTimeZone is the schema descriptor for time_zone field.
-	veteranDescTimeZone := veteranFields[12].Descriptor()
+	veteranDescTimeZone := veteranFields[13].Descriptor()
 	// veteran.DefaultTimeZone holds the default value on creation for the time_zone field.
 	veteran.DefaultTimeZone = veteranDescTimeZone.Default.(string)
 	// veteranDescDigestDay is the schema descriptor for digest_day field.
-	veteranDescDigestDay := veteranFields[13].Descriptor()
+	veteranDescDigestDay := veteranFields[14].Descriptor()
 	// veteran.DefaultDigestDay holds the default value on creation for the digest_day field.
 	veteran.DefaultDigestDay = veteranDescDigestDay.Default.(string)
 	// veteranDescID is the schema descriptor for id field.

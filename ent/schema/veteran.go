@@ -34,6 +34,10 @@ func (Veteran) Fields() []ent.Field {
 		// The veteran's last change-log Seq: bumped under this row's lock in
 		// the writing transaction, which makes the change log commit-ordered.
 		field.Int64("change_seq").Default(0).Annotations(entgql.Skip(entgql.SkipAll)),
+		// The send limit's theoretical arrival time (GCRA), in Unix
+		// microseconds; null until the first send. Kept here, not in a
+		// process, so every instance and every restart sees one limit.
+		field.Int64("send_limit_tat").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 		// Notification preferences (shown through Viewer.notificationPreferences):
 		// email for each care-team message, a daily digest or none; pushes
 		// on or off; the IANA time zone the digest's hour is local to.

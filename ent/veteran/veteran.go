@@ -42,6 +42,8 @@ const (
 	FieldLastActiveAt = "last_active_at"
 	// FieldChangeSeq holds the string denoting the change_seq field in the database.
 	FieldChangeSeq = "change_seq"
+	// FieldSendLimitTat holds the string denoting the send_limit_tat field in the database.
+	FieldSendLimitTat = "send_limit_tat"
 	// FieldEmailFrequency holds the string denoting the email_frequency field in the database.
 	FieldEmailFrequency = "email_frequency"
 	// FieldPushEnabled holds the string denoting the push_enabled field in the database.
@@ -105,6 +107,7 @@ var Columns = []string{
 	FieldIncludeSignature,
 	FieldLastActiveAt,
 	FieldChangeSeq,
+	FieldSendLimitTat,
 	FieldEmailFrequency,
 	FieldPushEnabled,
 	FieldTimeZone,
@@ -252,6 +255,11 @@ func ByLastActiveAt(opts ...sql.OrderTermOption) OrderOption {
 // ByChangeSeq orders the results by the change_seq field.
 func ByChangeSeq(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldChangeSeq, opts...).ToFunc()
+}
+
+// BySendLimitTat orders the results by the send_limit_tat field.
+func BySendLimitTat(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSendLimitTat, opts...).ToFunc()
 }
 
 // ByEmailFrequency orders the results by the email_frequency field.

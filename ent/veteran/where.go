@@ -125,6 +125,11 @@ func ChangeSeq(v int64) predicate.Veteran {
 	return predicate.Veteran(sql.FieldEQ(FieldChangeSeq, v))
 }
 
+// SendLimitTat applies equality check predicate on the "send_limit_tat" field. It's identical to SendLimitTatEQ.
+func SendLimitTat(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEQ(FieldSendLimitTat, v))
+}
+
 // PushEnabled applies equality check predicate on the "push_enabled" field. It's identical to PushEnabledEQ.
 func PushEnabled(v bool) predicate.Veteran {
 	return predicate.Veteran(sql.FieldEQ(FieldPushEnabled, v))
@@ -803,6 +808,56 @@ func ChangeSeqLT(v int64) predicate.Veteran {
 // ChangeSeqLTE applies the LTE predicate on the "change_seq" field.
 func ChangeSeqLTE(v int64) predicate.Veteran {
 	return predicate.Veteran(sql.FieldLTE(FieldChangeSeq, v))
+}
+
+// SendLimitTatEQ applies the EQ predicate on the "send_limit_tat" field.
+func SendLimitTatEQ(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldEQ(FieldSendLimitTat, v))
+}
+
+// SendLimitTatNEQ applies the NEQ predicate on the "send_limit_tat" field.
+func SendLimitTatNEQ(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldNEQ(FieldSendLimitTat, v))
+}
+
+// SendLimitTatIn applies the In predicate on the "send_limit_tat" field.
+func SendLimitTatIn(vs ...int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldIn(FieldSendLimitTat, vs...))
+}
+
+// SendLimitTatNotIn applies the NotIn predicate on the "send_limit_tat" field.
+func SendLimitTatNotIn(vs ...int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldNotIn(FieldSendLimitTat, vs...))
+}
+
+// SendLimitTatGT applies the GT predicate on the "send_limit_tat" field.
+func SendLimitTatGT(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldGT(FieldSendLimitTat, v))
+}
+
+// SendLimitTatGTE applies the GTE predicate on the "send_limit_tat" field.
+func SendLimitTatGTE(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldGTE(FieldSendLimitTat, v))
+}
+
+// SendLimitTatLT applies the LT predicate on the "send_limit_tat" field.
+func SendLimitTatLT(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldLT(FieldSendLimitTat, v))
+}
+
+// SendLimitTatLTE applies the LTE predicate on the "send_limit_tat" field.
+func SendLimitTatLTE(v int64) predicate.Veteran {
+	return predicate.Veteran(sql.FieldLTE(FieldSendLimitTat, v))
+}
+
+// SendLimitTatIsNil applies the IsNil predicate on the "send_limit_tat" field.
+func SendLimitTatIsNil() predicate.Veteran {
+	return predicate.Veteran(sql.FieldIsNull(FieldSendLimitTat))
+}
+
+// SendLimitTatNotNil applies the NotNil predicate on the "send_limit_tat" field.
+func SendLimitTatNotNil() predicate.Veteran {
+	return predicate.Veteran(sql.FieldNotNull(FieldSendLimitTat))
 }
 
 // EmailFrequencyEQ applies the EQ predicate on the "email_frequency" field.

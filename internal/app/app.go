@@ -31,7 +31,6 @@ import (
 	"github.com/va/vams/internal/platform/config"
 	"github.com/va/vams/internal/platform/metrics"
 	"github.com/va/vams/internal/platform/providerkind"
-	"github.com/va/vams/internal/platform/ratelimit"
 	"github.com/va/vams/internal/platform/tracing"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
@@ -69,9 +68,6 @@ type Options struct {
 	// NoDemoHistory leaves the demo mailboxes out: the simulators hold the
 	// demo directory only (tests that need no history import in no time).
 	NoDemoHistory bool
-	// SendLimiter bounds each veteran's sends; nil means a
-	// ratelimit.PerVeteran at the configured rate (sendLimit).
-	SendLimiter inbox.SendLimiter
 	// MHVSim and OHSim, when set, are used instead of new simulators, so a
 	// test can restart VAMS while the providers keep their state.
 	MHVSim *mhvsim.Simulator
@@ -207,10 +203,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 
 	a.Metrics = metrics.New(a.Store.DB, a.Store.Dialect, a.Bus.Count)
-	limiter := opts.SendLimiter
-	if limiter == nil {
-		limiter = ratelimit.NewPerVeteran(sendLimit(cfg))
-	}
+	limit := sendLimit(cfg)
 	// The outbox needs only the store, so the inbox is built whole with it
 	// and the engine, which runs what the outbox queues, gets the inbox.
 	ec := opts.Engine
@@ -220,7 +213,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: publish, Limiter: limiter, Clock: clk,
+	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: publish, SendLimit: limit, Clock: clk,
 		Capabilities: providers.CapabilitiesOf(ec.Providers...), ChangeRetention: cfg.ChangeRetention})
 	if err := putCutovers(ctx, log, a.Inbox, cfg.CutoverSchedule); err != nil {
 		return fail(err)
@@ -238,7 +231,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	} else {
 		log.Warn("no notification service configured (VAMS_NOTIFY_BASE_URL): veterans get no push or email notifications")
 	}
-	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: publish, Limiter: limiter, Clock: clk,
+	a.Inbox = inbox.New(inbox.Config{Store: a.Store, Outbox: outbox, Events: publish, SendLimit: limit, Clock: clk,
 		Capabilities: providers.CapabilitiesOf(ec.Providers...), ChangeRetention: cfg.ChangeRetention,
 		OnIDConflict: func(ctx context.Context, c inbox.IDConflict) {
 			a.Metrics.IDConflict(c.Provider)
@@ -419,16 +412,16 @@ func putCutovers(ctx context.Context, log *slog.Logger, in *inbox.Service, path 
 
 // sendLimit is the configured send rate, or the mode's default: the
 // conduct rule's in production, a generous one in demo mode.
-func sendLimit(cfg config.Config) (perHour float64, burst int) {
-	perHour, burst = ratelimit.DefaultPerHour, ratelimit.DefaultBurst
+func sendLimit(cfg config.Config) inbox.SendLimit {
+	l := inbox.DefaultSendLimit
 	if cfg.Mode == config.Demo {
-		perHour, burst = ratelimit.DemoPerHour, ratelimit.DemoBurst
+		l = inbox.DemoSendLimit
 	}
 	if cfg.SendsPerHour > 0 {
-		perHour = cfg.SendsPerHour
+		l.PerHour = cfg.SendsPerHour
 	}
 	if cfg.SendBurst > 0 {
-		burst = cfg.SendBurst
+		l.Burst = cfg.SendBurst
 	}
-	return perHour, burst
+	return l
 }

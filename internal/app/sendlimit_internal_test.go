@@ -20,8 +20,8 @@ func TestSendLimitByModeAndConfiguration(t *testing.T) {
 		{"burst only", config.Config{Mode: config.Demo, SendBurst: 1000}, 600, 1000},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if perHour, burst := sendLimit(c.cfg); perHour != c.perHour || burst != c.wantBurst {
-				t.Fatalf("%v an hour, burst %d; want %v, %d", perHour, burst, c.perHour, c.wantBurst)
+			if l := sendLimit(c.cfg); l.PerHour != c.perHour || l.Burst != c.wantBurst {
+				t.Fatalf("%v an hour, burst %d; want %v, %d", l.PerHour, l.Burst, c.perHour, c.wantBurst)
 			}
 		})
 	}

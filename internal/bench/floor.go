@@ -106,7 +106,7 @@ func floorOps(d string) map[string]floorOp {
 	// The writes carry what VAMS's do, so the ratio compares like with like:
 	// the care team's check, the thread (written with its message's
 	// aggregates) and message, the delivery job, the change log's number and
-	// rows, and the audit outbox rows; a mark read writes its messages (with
+	// rows (the number's UPDATE also the send limit's), and the audit outbox rows; a mark read writes its messages (with
 	// RETURNING, for the jobs) and thread, one status job per message, the
 	// thread's change and its audit row. Neither side writes an idempotency
 	// record: the bench's sends carry no clientMutationId.
@@ -120,6 +120,12 @@ func floorOps(d string) map[string]floorOp {
 		AND author_kind <> 'VETERAN' AND is_draft = false RETURNING id`)
 	markThread := q(d, `UPDATE threads SET unread_count = 0, updated_at = ? WHERE id = ? AND veteran_id = ?`)
 	bumpSeq := q(d, `UPDATE veterans SET change_seq = change_seq + ? WHERE id = ? RETURNING change_seq`)
+	// A send's counter UPDATE also checks and advances the veteran's send
+	// limit (inbox.SendLimit), here at the bench's generous limit.
+	sendBump := q(d, `UPDATE veterans SET change_seq = change_seq + ?,
+		send_limit_tat = (CASE WHEN send_limit_tat > ? THEN send_limit_tat ELSE ? END) + ?
+		WHERE id = ? AND (CASE WHEN send_limit_tat > ? THEN send_limit_tat ELSE ? END) <= ? RETURNING change_seq`)
+	const sendInterval, sendBurst = 3, 1 << 30 // µs a send takes and the burst, as generous sets them
 	// A unique job (a delivery, unique by its args) carries River's unique
 	// key and default unique states (available, completed, pending,
 	// retryable, running, scheduled) as its bitmask; a status write-back is
@@ -210,7 +216,9 @@ func floorOps(d string) map[string]floorOp {
 					return err
 				}
 				var seq int64
-				if err := tx.QueryRowContext(ctx, bumpSeq, 2, u.vid).Scan(&seq); err != nil {
+				at := now.UnixMicro()
+				if err := tx.QueryRowContext(ctx, sendBump, 2, at, at, sendInterval, u.vid, at, at,
+					at+(sendBurst-1)*sendInterval).Scan(&seq); err != nil {
 					return err
 				}
 				if _, err := tx.ExecContext(ctx, changes(2), u.vid, seq-1, "Thread", tid, "CREATED", now,

@@ -13,7 +13,8 @@ import (
 
 // The write floors write what VAMS writes for a send and a mark read (the
 // message and thread, the job, the change log's number and rows, the audit
-// outbox rows), in the statements their BENCH lines report.
+// outbox rows, and for a send the send limit), in the statements their
+// BENCH lines report.
 func TestWriteFloorsWriteWhatVAMSWritesInTheStatementsReported(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		var sqlc storetest.SQLCounter
@@ -41,6 +42,11 @@ func TestWriteFloorsWriteWhatVAMSWritesInTheStatementsReported(t *testing.T) {
 				t.Fatal(err)
 			}
 			out["unread"] = unread
+			var limited int // veterans whose send limit a send advanced
+			if err := s.DB.QueryRow(`SELECT COUNT(*) FROM veterans WHERE send_limit_tat IS NOT NULL`).Scan(&limited); err != nil {
+				t.Fatal(err)
+			}
+			out["limited"] = limited
 			return out
 		}
 		floors := floorOps(s.Dialect)
@@ -55,6 +61,7 @@ func TestWriteFloorsWriteWhatVAMSWritesInTheStatementsReported(t *testing.T) {
 				m["river_job"]++
 				m["changes"] += 2
 				m["audit_outbox"] += 2
+				m["limited"]++
 				return m
 			}},
 			{"mark_read", func(m map[string]int) map[string]int {

@@ -65,7 +65,7 @@ func startFresh(ctx context.Context, t Target, dataDir string, bound time.Durati
 		FreshnessBound: bound, FreshnessBudget: 300 * time.Millisecond}
 	fb := &freshBench{}
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: countingTransport{next: http.DefaultTransport, n: &fb.ohListings}}
-	a, err := app.New(ctx, cfg, app.Options{Log: slog.New(slog.DiscardHandler), SendLimiter: unlimited{}, HTTPClient: hc})
+	a, err := app.New(ctx, generous(cfg), app.Options{Log: slog.New(slog.DiscardHandler), HTTPClient: hc})
 	if err != nil {
 		ts.Close()
 		return nil, err

@@ -383,12 +383,6 @@ func httpClient() *http.Client {
 	return &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
 }
 
-// unlimited lifts the per-veteran send limit: a few hundred simulated users
-// send far more than any veteran may.
-type unlimited struct{}
-
-func (unlimited) Allow(string) bool { return true }
-
 // startApp starts the benchmark's assembly (see assemble) in this process.
 func startApp(ctx context.Context, t Target, dataDir string, wrap func(driver.Connector) driver.Connector) (*server, error) {
 	ts := newLateServer()

@@ -40,7 +40,7 @@ func Sync(ctx context.Context, t Target, n int, out, logw io.Writer) error {
 	ts := newLateServer()
 	defer ts.Close()
 	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: ts.URL, DatabaseURL: t.DatabaseURL, OHAuthority: "va"}
-	a, err := app.New(ctx, cfg, app.Options{Log: slog.New(slog.DiscardHandler), SendLimiter: unlimited{},
+	a, err := app.New(ctx, generous(cfg), app.Options{Log: slog.New(slog.DiscardHandler),
 		Engine: syncengine.Config{PollInterval: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryCap: time.Second}})
 	if err != nil {
 		return err

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/edge"
-	"github.com/va/vams/internal/platform/ratelimit"
 	"github.com/va/vams/internal/store/storetest"
 	"github.com/va/vams/internal/vamstest"
 )
@@ -109,7 +109,7 @@ func TestDepthAndCostLimitsRejectBeforeExecution(t *testing.T) {
 // for that veteran.
 func TestSendRateLimit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		e := vamstest.New(t, b, vamstest.Options{Limiter: ratelimit.NewPerVeteran(20, 5)})
+		e := vamstest.New(t, b, vamstest.Options{SendLimit: inbox.DefaultSendLimit})
 		w := &world{Env: e}
 		w.vetA = e.Veteran(icnA, "Alex Morgan")
 		w.vetB = e.Veteran(icnB, "Blair Chen")

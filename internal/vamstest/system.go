@@ -15,6 +15,7 @@ import (
 
 	"github.com/va/vams/internal/app"
 	"github.com/va/vams/internal/demo"
+	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/platform/config"
 	"github.com/va/vams/internal/store/storetest"
 	"github.com/va/vams/internal/syncengine"
@@ -57,6 +58,9 @@ type SystemOptions struct {
 	CutoverSchedule string
 	// AdjustOHSim changes the OH simulator's configuration (extra pools).
 	AdjustOHSim func(*ohsim.Config)
+	// SendLimit replaces demo mode's send limit (VAMS_SEND_LIMIT_PER_HOUR,
+	// VAMS_SEND_LIMIT_BURST) when set.
+	SendLimit inbox.SendLimit
 }
 
 // NewSystem starts VAMS on backend b.
@@ -78,7 +82,7 @@ func NewSystem(t testing.TB, b storetest.Backend, opts ...SystemOptions) *System
 	t.Cleanup(s.Server.Close)
 	s.URL = s.Server.URL
 	s.cfg = config.Config{Mode: config.Demo, DataDir: t.TempDir(), PublicURL: s.URL, DatabaseURL: b.DatabaseURL(t), OHAuthority: "va",
-		CutoverSchedule: o.CutoverSchedule}
+		CutoverSchedule: o.CutoverSchedule, SendsPerHour: o.SendLimit.PerHour, SendBurst: o.SendLimit.Burst}
 	e := o.Engine
 	e.PollInterval = cmp(e.PollInterval, 20*time.Millisecond)
 	e.RetryBase = cmp(e.RetryBase, 50*time.Millisecond)

@@ -59,8 +59,8 @@ type Options struct {
 	// JobQueue queues the provider work as River jobs, as the server does
 	// (syncengine.Outbox, with no workers); it overrides Outbox.
 	JobQueue bool
-	// Limiter bounds sends per veteran.
-	Limiter inbox.SendLimiter
+	// SendLimit bounds sends per veteran (none when zero).
+	SendLimit inbox.SendLimit
 	// Audit records the audit trail (Env.Audit) and serves /ops/audit.
 	Audit bool
 	// API adjusts the edge's configuration (CORS origins, persisted-only…).
@@ -86,7 +86,7 @@ func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	e.Bus = events.NewBusWithBuffer(o.BusBuffer)
 	// The adapters' own declarations, as app.New collects them.
 	caps := providers.CapabilitySet{providerkind.MHV: mhv.Capabilities, providerkind.OH: oh.Capabilities}
-	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Events: e.Bus, Outbox: o.Outbox, Limiter: o.Limiter, Clock: e.Clock,
+	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Events: e.Bus, Outbox: o.Outbox, SendLimit: o.SendLimit, Clock: e.Clock,
 		Capabilities: caps})
 	log := slog.New(slog.NewJSONHandler(e.Log, nil))
 	// The listener exists first so the issuer can name its URL; the server

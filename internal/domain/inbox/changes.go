@@ -2,6 +2,8 @@ package inbox
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"sort"
 
 	"github.com/va/vams/ent"
@@ -38,6 +40,7 @@ type pendingChange struct {
 type changeBatch struct {
 	rows    []pendingChange
 	threads map[string]bool // threads already in the batch
+	sends   map[string]int  // veteran ID → messages the transaction sends, charged to the send limit
 }
 
 type changeBatchKey struct{}
@@ -45,7 +48,7 @@ type changeBatchKey struct{}
 // batch returns tx's change batch, registering its numbering on first use.
 func (s *Service) batch(ctx context.Context, tx *store.Tx) *changeBatch {
 	return tx.Local(changeBatchKey{}, func() any {
-		b := &changeBatch{threads: map[string]bool{}}
+		b := &changeBatch{threads: map[string]bool{}, sends: map[string]int{}}
 		tx.BeforeCommit(func() error { return s.flushChanges(ctx, tx, b) })
 		return b
 	}).(*changeBatch)
@@ -93,7 +96,9 @@ func (b *changeBatch) addThread(vid, threadID string, op change.Op) {
 }
 
 // flushChanges numbers the batch's rows from each veteran's counter and
-// inserts them. The UPDATE takes the veteran's row lock, held to commit: a
+// inserts them; for a veteran who sends, the same UPDATE checks and
+// advances the send limit (see SendLimit), refusing the transaction with
+// RATE_LIMITED when it is spent. The UPDATE takes the veteran's row lock, held to commit: a
 // concurrent writer for the same veteran waits here, so numbers follow
 // commit order. It runs last in the transaction, so it takes no other lock
 // while holding this one; veterans go in ID order so two multi-veteran
@@ -112,8 +117,17 @@ func (s *Service) flushChanges(ctx context.Context, tx *store.Tx, b *changeBatch
 	for _, vid := range vids {
 		var last int64
 		// Raw SQL: one statement that bumps and returns ($1 works on both databases).
-		err := tx.SQL.QueryRowContext(ctx, `UPDATE veterans SET change_seq = change_seq + $1 WHERE id = $2 RETURNING change_seq`,
-			counts[vid], vid).Scan(&last)
+		var err error
+		if n := b.sends[vid]; n > 0 && s.sendLimit.bounded() {
+			at, cost, latest := s.sendLimit.sendLimitArgs(s.clock.Now(), n)
+			err = tx.SQL.QueryRowContext(ctx, sendLimitedBump, counts[vid], vid, at, cost, latest).Scan(&last)
+			if errors.Is(err, sql.ErrNoRows) {
+				return rateLimited()
+			}
+		} else {
+			err = tx.SQL.QueryRowContext(ctx, `UPDATE veterans SET change_seq = change_seq + $1 WHERE id = $2 RETURNING change_seq`,
+				counts[vid], vid).Scan(&last)
+		}
 		if err != nil {
 			return err
 		}

@@ -71,22 +71,6 @@ func (o *outbox) queued() (delivered []string, statuses []statusWrite) {
 	return append([]string(nil), o.delivered...), append([]statusWrite(nil), o.statuses...)
 }
 
-// limiter allows a fixed number of sends in all.
-type limiter struct {
-	mu   sync.Mutex
-	left int
-}
-
-func (l *limiter) Allow(string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.left == 0 {
-		return false
-	}
-	l.left--
-	return true
-}
-
 // world is one veteran with care teams in every state that matters to the
 // rules.
 type world struct {
@@ -99,10 +83,18 @@ type world struct {
 	former                                               string // set by useFormerTeam
 }
 
+// newWorld allows the veteran sends messages in all (0: no bound): a burst
+// at a rate so slow that no test's clock refills it.
 func newWorld(t *testing.T, b storetest.Backend, sends int) *world {
 	t.Helper()
+	return newWorldLimited(t, b, inbox.SendLimit{PerHour: 1e-6, Burst: sends})
+}
+
+// newWorldLimited is a world whose veteran sends under limit.
+func newWorldLimited(t *testing.T, b storetest.Backend, limit inbox.SendLimit) *world {
+	t.Helper()
 	out := &outbox{}
-	e := vamstest.New(t, b, vamstest.Options{Outbox: out, Limiter: &limiter{left: sends}})
+	e := vamstest.New(t, b, vamstest.Options{Outbox: out, SendLimit: limit})
 	w := &world{Env: e, out: out}
 	w.vid = e.Veteran(icn, "Alex Morgan")
 	w.ctx = viewer.NewContext(context.Background(), viewer.Viewer{VeteranID: w.vid, ICN: icn})

@@ -12,12 +12,13 @@ import (
 
 // Config is what the inbox works with. Only Store is required: without an
 // Outbox no provider work is queued, without Events nothing is published,
-// without a Limiter sends are not bounded.
+// without a SendLimit sends are not bounded.
 type Config struct {
-	Store   *store.Store
-	Outbox  Outbox
-	Events  events.Publisher
-	Limiter SendLimiter
+	Store  *store.Store
+	Outbox Outbox
+	Events events.Publisher
+	// SendLimit bounds each veteran's sends, across instances and restarts.
+	SendLimit SendLimit
 	// Clock is the inbox's time (default the system clock); what it records
 	// is truncated to whole seconds (see Service.now).
 	Clock clock.Clock
@@ -39,7 +40,7 @@ type Config struct {
 
 // New returns the inbox service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, outbox: cfg.Outbox, events: cfg.Events, limiter: cfg.Limiter, clock: clock.Or(cfg.Clock),
+	s := &Service{store: cfg.Store, outbox: cfg.Outbox, events: cfg.Events, sendLimit: cfg.SendLimit, clock: clock.Or(cfg.Clock),
 		capabilities: cfg.Capabilities, changeRetention: cfg.ChangeRetention,
 		onIDConflict: cfg.OnIDConflict, notifier: cfg.Notifier}
 	if s.changeRetention <= 0 {

@@ -22,8 +22,8 @@ type outgoing struct {
 	now   time.Time // its sent time, and the signature's date
 }
 
-// prepareSend signs the body when the care team requires it and takes one
-// send from the veteran's allowance: the last checks before any write.
+// prepareSend signs the body when the care team requires it: the last
+// check before any write (the send limit is checked at commit, see deliver).
 func (s *Service) prepareSend(vid string, ct *ent.CareTeam, body string, sig *Signature, files []checkedFile) (outgoing, error) {
 	out := outgoing{id: ids.New(ids.Message), vid: vid, body: body, files: files, now: s.now()}
 	if ct.RequiresSignature {
@@ -32,12 +32,13 @@ func (s *Service) prepareSend(vid string, ct *ent.CareTeam, body string, sig *Si
 			return outgoing{}, err
 		}
 	}
-	return out, s.allowSend(vid)
+	return out, nil
 }
 
 // deliver stores a veteran's message in one transaction: prepare returns
 // the thread (creating or readying it there) and the message, checked;
-// deliver adds the message, queues its delivery and records c.
+// deliver adds the message, queues its delivery, records c and charges the
+// send to the veteran's send limit, which refuses it at commit when spent.
 func (s *Service) deliver(ctx context.Context, c *claim, prepare func(*store.Tx) (*ent.Thread, outgoing, error)) (*ent.Thread, *ent.Message, error) {
 	var th *ent.Thread
 	var msg *ent.Message
@@ -49,19 +50,13 @@ func (s *Service) deliver(ctx context.Context, c *claim, prepare func(*store.Tx)
 		if msg, th, err = s.addVeteranMessage(ctx, tx, t, out); err != nil {
 			return err
 		}
+		s.batch(ctx, tx).sends[out.vid]++
 		return s.remember(ctx, tx, c, th.ID, msg.ID)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return th, msg, nil
-}
-
-func (s *Service) allowSend(vid string) error {
-	if s.limiter != nil && !s.limiter.Allow(vid) {
-		return newErr(CodeRateLimited, "", "You've sent many messages in a short time. Please wait a few minutes before sending another.")
-	}
-	return nil
 }
 
 // addVeteranMessage stores a sent message with its files, updates the

@@ -30,12 +30,6 @@ type Outbox interface {
 	WriteStatus(ctx context.Context, tx *store.Tx, messageIDs []string, status providers.Status) error
 }
 
-// SendLimiter bounds how many messages a veteran may send (MHV's conduct
-// rules forbid "an excessive number of messages").
-type SendLimiter interface {
-	Allow(veteranID string) bool
-}
-
 // Service is the one place where inbox rules live. Every method acts as the
 // viewer in ctx; the store's privacy layer scopes what it can touch. Build
 // it with New.
@@ -43,7 +37,7 @@ type Service struct {
 	store        *store.Store
 	outbox       Outbox
 	events       events.Publisher
-	limiter      SendLimiter
+	sendLimit    SendLimit
 	clock        clock.Clock
 	capabilities providers.CapabilitySet
 	// changeRetention: see Config.ChangeRetention.

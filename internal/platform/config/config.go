@@ -82,10 +82,10 @@ type Config struct {
 	// holds them.
 	CutoverSchedule string
 
-	// SendsPerHour and SendBurst bound each veteran's sends, a token bucket
-	// per veteran in each process (VAMS_SEND_LIMIT_PER_HOUR,
+	// SendsPerHour and SendBurst bound each veteran's sends, one limit per
+	// veteran kept in the database (VAMS_SEND_LIMIT_PER_HOUR,
 	// VAMS_SEND_LIMIT_BURST); zero takes the mode's default (see
-	// internal/platform/ratelimit).
+	// inbox.SendLimit).
 	SendsPerHour float64
 	SendBurst    int
 
