@@ -1,11 +1,12 @@
 // Package simfault gives both simulators the faults of a provider whose
-// answer to a send goes missing after it acted, and the option to ignore
-// the idempotency header as real MHV and OH do. Tests arm them with
-// POST /control/faults (Settings as JSON); they are not saved with the
-// simulator's state.
+// answer to a send goes missing after it acted, the option to ignore the
+// idempotency header as real MHV and OH do, and the wait of an outage's
+// latency. Tests arm the faults with POST /control/faults (Settings as
+// JSON); they are not saved with the simulator's state.
 package simfault
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -108,3 +109,19 @@ type discard struct{ h http.Header }
 func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discard) WriteHeader(int)             {}
+
+// Wait holds a request for a simulated outage's latency d; false means the
+// request ended first and nothing should be answered.
+func Wait(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -255,14 +255,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	down, lat, rate := s.down, s.latency, s.errorRate
 	fail := rate > 0 && s.rnd.Float64() < rate
 	s.mu.Unlock()
-	if lat > 0 {
-		t := time.NewTimer(lat)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	if !simfault.Wait(r.Context(), lat) {
+		return
 	}
 	if down || fail {
 		// Recorded MHV outage: 503 with an empty body (session_error.yml).

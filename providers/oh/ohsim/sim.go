@@ -246,14 +246,8 @@ func (s *Simulator) injectOutage(w http.ResponseWriter, r *http.Request) bool {
 	o := s.outage
 	fail := o.ErrorRate > 0 && s.rng.Float64() < o.ErrorRate
 	s.mu.Unlock()
-	if o.LatencyMs > 0 {
-		t := time.NewTimer(time.Duration(o.LatencyMs) * time.Millisecond)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return false
-		}
+	if !simfault.Wait(r.Context(), time.Duration(o.LatencyMs)*time.Millisecond) {
+		return false
 	}
 	if o.Down || fail {
 		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
