@@ -148,7 +148,8 @@ func TestMarkReadCostsAtMostSixStatements(t *testing.T) {
 // job queue's are in): the writes of the change (message and thread, or
 // messages and thread), the job queue's one insert, the change log's number
 // and row, the audit outbox row, and for a send the care-team check and for
-// a mark read the thread it starts from. Nothing is read back, nothing runs
+// a mark read the thread it starts from; a keyed send adds its key's record.
+// Nothing is read back, nothing runs
 // before or after the transaction, and no job-insert notification is sent
 // (the workers poll).
 func TestSendAndMarkReadAreOneTransactionOfFixedStatements(t *testing.T) {
@@ -181,6 +182,13 @@ func TestSendAndMarkReadAreOneTransactionOfFixedStatements(t *testing.T) {
 		e.MustDo(icnA, sendQ, map[string]any{"c": team, "s": "Warm-up"}, &struct{}{})
 		if n := counted("send", sendQ, map[string]any{"c": team, "s": "Counted"}); n != wantSend {
 			t.Errorf("send cost %d statements, want %d", n, wantSend)
+		}
+		// A keyed send (clientMutationId, as the apps send) adds its key's
+		// record to the same transaction and reads nothing before it.
+		const keyedQ = `mutation($c: ID!, $k: String!) { sendMessage(input: {careTeamId: $c, category: OTHER, subject: "Keyed", body: "Hello", clientMutationId: $k}) {
+				thread { id } message { id } } }`
+		if n := counted("keyed send", keyedQ, map[string]any{"c": team, "k": "send-1"}); n != wantSend+1 {
+			t.Errorf("keyed send cost %d statements, want %d", n, wantSend+1)
 		}
 		// Threads with 1 and 3 unread messages, and one to warm up on.
 		at := e.Now().Add(-time.Hour)

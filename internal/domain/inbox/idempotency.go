@@ -64,35 +64,33 @@ func newClaim(vid string, op Operation, key string, input func(*digest)) (*claim
 	return &claim{vid: vid, key: key, op: op, hash: hex.EncodeToString(d.h.Sum(nil))}, nil
 }
 
-// once runs a mutation at most once per claim. A key already used answers
-// with what its first call made, resolved afresh by replay; a new key runs
-// write, which records the claim in its own transaction (remember). When
-// write fails and the key has a record by then, a racing twin committed
-// first — the unique (veteran, key) failed this one — and its result is the
-// answer.
+// once runs a mutation at most once per claim. write records the claim in
+// its own transaction (remember), under the unique (veteran, key), so a new
+// key costs no read before the transaction; a key already used makes that
+// transaction fail and roll back, and only then is the key's record read:
+// its first call's result is the answer, resolved afresh by replay (or
+// IDEMPOTENCY_KEY_REUSED for other input). An expired record under the key
+// is replaced by a second write. A write that fails while the key has no
+// record fails as it did.
 func once[T any](ctx context.Context, s *Service, c *claim, replay func([]string) (T, error), write func() (T, error)) (T, error) {
 	if c == nil {
 		return write()
 	}
 	var zero T
-	ids, err := s.prior(ctx, c)
-	if err != nil {
-		return zero, err
-	}
-	if ids != nil {
-		return replay(ids)
-	}
 	v, werr := write()
 	if werr == nil {
 		return v, nil
 	}
-	switch ids, err := s.prior(ctx, c); {
+	ids, err := s.prior(ctx, c)
+	switch {
 	case err != nil:
 		if e, ok := AsError(err); ok && e.Code == CodeIdempotencyKeyReused {
 			return zero, err
 		}
 	case ids != nil:
 		return replay(ids)
+	case c.stale != 0:
+		return write()
 	}
 	return zero, werr
 }

@@ -236,6 +236,20 @@ func TestKeyRules(t *testing.T) {
 				t.Fatalf("%d keys left (%v), want the renewed one", left, err)
 			}
 		})
+		t.Run("an expired key not yet pruned makes a new message and replaces its record", func(t *testing.T) {
+			first, err := send(f.ctx, f.team, "weekly")
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.e.Advance(inbox.IdempotencyWindow)
+			later, err := send(f.ctx, f.team, "weekly")
+			if err != nil || later == first {
+				t.Fatalf("after the window, unpruned: %s (%v), first %s; want a new message", later, err, first)
+			}
+			if again, err := send(f.ctx, f.team, "weekly"); err != nil || again != later {
+				t.Fatalf("a repeat of the renewed key: %s (%v), want %s", again, err, later)
+			}
+		})
 	})
 }
 
