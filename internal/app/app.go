@@ -208,6 +208,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// and the engine, which runs what the outbox queues, gets the inbox.
 	ec := opts.Engine
 	ec.Store, ec.Log, ec.Clock = a.Store, log, clk
+	if ec.Budget == nil {
+		ec.Budget = ratelimit.NewBudget(a.Store.DB, a.Store.Dialect, map[string]float64{
+			string(providerkind.MHV): cfg.ProviderRateMHV, string(providerkind.OH): cfg.ProviderRateOH}, ratelimit.WithBudgetClock(clk))
+	}
 	ec.Providers = []providers.Provider{mhvClient, ohClient}
 	outbox, err := syncengine.NewOutbox(ec)
 	if err != nil {

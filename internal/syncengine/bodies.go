@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/va/vams/ent/message"
+	"github.com/va/vams/internal/platform/ratelimit"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/providers"
 )
@@ -52,9 +53,10 @@ func (e *Engine) queueBodies(ctx context.Context, vid string) error {
 	return err
 }
 
-// workBodies fetches the missing bodies of one thread and keeps them.
+// workBodies fetches the missing bodies of one thread and keeps them, as
+// background work within the provider's budget.
 func (e *Engine) workBodies(ctx context.Context, job *river.Job[bodiesArgs]) error {
-	ctx = viewer.System(ctx)
+	ctx = ratelimit.WithPriority(viewer.System(ctx), ratelimit.Background)
 	ids, err := e.store.Client.Message.Query().
 		Where(message.ThreadID(job.Args.ThreadID), message.BodyLoaded(false), message.IsDraft(false)).
 		Limit(bodyBatch).IDs(ctx)

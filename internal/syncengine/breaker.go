@@ -8,20 +8,27 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/va/vams/internal/platform/providerkind"
+	"github.com/va/vams/internal/platform/ratelimit"
 	"github.com/va/vams/providers"
 )
 
 // guarded wraps a provider in a circuit breaker: after repeated transient
 // failures calls fail fast for a while instead of piling onto a provider
 // that is down. Business rejections do not count as failures.
+//
+// Before the breaker, each call takes a token of the provider's rate
+// (cfg.Budget, shared by every instance), at the priority its context was
+// marked with: a call waits for its token, so a busy budget slows the
+// import down and never trips the circuit.
 type guarded struct {
 	providers.Provider
 	cb      *gobreaker.CircuitBreaker[any]
+	budget  *ratelimit.Budget
 	observe func(kind providerkind.Kind, call string, d time.Duration, err error)
 }
 
 func guard(p providers.Provider, cfg Config) *guarded {
-	g := &guarded{Provider: p, observe: cfg.Observe}
+	g := &guarded{Provider: p, observe: cfg.Observe, budget: cfg.Budget}
 	g.cb = newBreaker(string(p.Kind()), cfg, func(open bool) {
 		if cfg.OnBreaker != nil {
 			cfg.OnBreaker(p.Kind(), open)
@@ -50,7 +57,11 @@ func newBreaker(name string, cfg Config, onChange func(open bool)) *gobreaker.Ci
 var errCircuitOpen = &providers.Error{Kind: providers.ErrUnavailable, Code: "CIRCUIT_OPEN",
 	Reason: "This care team's messaging system is not answering right now."}
 
-func call[T any](g *guarded, name string, f func() (T, error)) (T, error) {
+func call[T any](ctx context.Context, g *guarded, name string, f func() (T, error)) (T, error) {
+	if err := g.budget.Take(ctx, string(g.Kind()), ratelimit.PriorityOf(ctx)); err != nil {
+		var zero T
+		return zero, err
+	}
 	start := time.Now()
 	v, err := g.cb.Execute(func() (any, error) { return f() })
 	if g.observe != nil {
@@ -74,26 +85,26 @@ func (g *guarded) State() string { return g.cb.State().String() }
 func (g *guarded) Open() bool { return g.cb.State() == gobreaker.StateOpen }
 
 func (g *guarded) Send(ctx context.Context, m providers.OutboundMessage) (providers.Receipt, error) {
-	return call(g, "send", func() (providers.Receipt, error) { return g.Provider.Send(ctx, m) })
+	return call(ctx, g, "send", func() (providers.Receipt, error) { return g.Provider.Send(ctx, m) })
 }
 
 func (g *guarded) SetStatus(ctx context.Context, v providers.Veteran, id string, s providers.Status) error {
-	_, err := call(g, "set_status", func() (struct{}, error) { return struct{}{}, g.Provider.SetStatus(ctx, v, id, s) })
+	_, err := call(ctx, g, "set_status", func() (struct{}, error) { return struct{}{}, g.Provider.SetStatus(ctx, v, id, s) })
 	return err
 }
 
 func (g *guarded) GetMessage(ctx context.Context, v providers.Veteran, id string) (providers.Message, error) {
-	return call(g, "get_message", func() (providers.Message, error) { return g.Provider.GetMessage(ctx, v, id) })
+	return call(ctx, g, "get_message", func() (providers.Message, error) { return g.Provider.GetMessage(ctx, v, id) })
 }
 
 func (g *guarded) GetThread(ctx context.Context, v providers.Veteran, id string) ([]providers.Message, error) {
-	return call(g, "get_thread", func() ([]providers.Message, error) { return g.Provider.GetThread(ctx, v, id) })
+	return call(ctx, g, "get_thread", func() ([]providers.Message, error) { return g.Provider.GetThread(ctx, v, id) })
 }
 
 func (g *guarded) ListMessages(ctx context.Context, v providers.Veteran, w providers.Window) ([]providers.Message, error) {
-	return call(g, "list_messages", func() ([]providers.Message, error) { return g.Provider.ListMessages(ctx, v, w) })
+	return call(ctx, g, "list_messages", func() ([]providers.Message, error) { return g.Provider.ListMessages(ctx, v, w) })
 }
 
 func (g *guarded) CareTeams(ctx context.Context, v providers.Veteran) ([]providers.CareTeam, error) {
-	return call(g, "care_teams", func() ([]providers.CareTeam, error) { return g.Provider.CareTeams(ctx, v) })
+	return call(ctx, g, "care_teams", func() ([]providers.CareTeam, error) { return g.Provider.CareTeams(ctx, v) })
 }

@@ -185,7 +185,7 @@ func (e *Engine) workEmailPreference(ctx context.Context, job *river.Job[emailPr
 		if !ok || !knows(k, pv) {
 			continue
 		}
-		_, err := call(g, "set_email_frequency", func() (struct{}, error) {
+		_, err := call(ctx, g, "set_email_frequency", func() (struct{}, error) {
 			return struct{}{}, w.SetEmailFrequency(ctx, pv, providerFrequency[v.EmailFrequency])
 		})
 		if err != nil {

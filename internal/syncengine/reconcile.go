@@ -13,6 +13,7 @@ import (
 	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/platform/providerkind"
+	"github.com/va/vams/internal/platform/ratelimit"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/providers"
 )
@@ -107,9 +108,11 @@ const (
 // Reconcile brings VAMS in line with what provider k holds for a veteran:
 // the care-team directory, new messages (the only way MHV's arrive), and the
 // reads and deletes no feed reports. Every step is idempotent and its
-// progress is persisted, so a restart resumes where it stopped.
+// progress is persisted, so a restart resumes where it stopped. Its
+// provider calls are background work: they take what the provider's
+// budget leaves above the reserve kept for freshness checks.
 func (e *Engine) Reconcile(ctx context.Context, veteranID string, k providerkind.Kind) error {
-	ctx = viewer.System(ctx)
+	ctx = ratelimit.WithPriority(viewer.System(ctx), ratelimit.Background)
 	p := e.providers[k]
 	if p == nil {
 		return nil

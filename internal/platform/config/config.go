@@ -89,6 +89,12 @@ type Config struct {
 	SendsPerHour float64
 	SendBurst    int
 
+	// ProviderRateMHV and ProviderRateOH are the requests a second VAMS
+	// makes to each provider, all instances together (VAMS_PROVIDER_RATE_MHV,
+	// VAMS_PROVIDER_RATE_OH; 0 or unset: unlimited). Freshness checks have
+	// priority; the historic import takes what is left.
+	ProviderRateMHV, ProviderRateOH float64
+
 	// Deprecated names the deprecated variables set, each with what
 	// replaces it, for a warning at startup.
 	Deprecated []string
@@ -163,6 +169,13 @@ func Load() (Config, error) {
 	if v := os.Getenv("VAMS_SEND_LIMIT_BURST"); v != "" {
 		if c.SendBurst, err = strconv.Atoi(v); err != nil || c.SendBurst <= 0 {
 			return c, fmt.Errorf("VAMS_SEND_LIMIT_BURST: want a positive number of sends at once such as 5")
+		}
+	}
+	for name, dst := range map[string]*float64{"VAMS_PROVIDER_RATE_MHV": &c.ProviderRateMHV, "VAMS_PROVIDER_RATE_OH": &c.ProviderRateOH} {
+		if v := os.Getenv(name); v != "" {
+			if *dst, err = strconv.ParseFloat(v, 64); err != nil || !(*dst >= 0) || math.IsInf(*dst, 0) {
+				return c, fmt.Errorf("%s: want requests a second such as 50 (0 for unlimited)", name)
+			}
 		}
 	}
 	for _, o := range strings.Split(os.Getenv("VAMS_ALLOWED_ORIGINS"), ",") {

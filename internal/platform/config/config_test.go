@@ -68,3 +68,33 @@ func TestSendLimitVariables(t *testing.T) {
 		})
 	}
 }
+
+// The provider rates take a number of requests a second, zero meaning
+// unlimited; unset, they are unlimited too.
+func TestProviderRateVariables(t *testing.T) {
+	for _, c := range []struct {
+		name, mhv, oh   string
+		wantMHV, wantOH float64
+		ok              bool
+	}{
+		{"unset", "", "", 0, 0, true},
+		{"both", "50", "20.5", 50, 20.5, true},
+		{"zero is unlimited", "0", "", 0, 0, true},
+		{"negative", "-1", "", 0, 0, false},
+		{"not a number", "", "fast", 0, 0, false},
+		{"infinite", "Inf", "", 0, 0, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("VAMS_MODE", "demo")
+			t.Setenv("VAMS_PROVIDER_RATE_MHV", c.mhv)
+			t.Setenv("VAMS_PROVIDER_RATE_OH", c.oh)
+			cfg, err := Load()
+			if (err == nil) != c.ok {
+				t.Fatalf("Load: %v, want ok=%v", err, c.ok)
+			}
+			if c.ok && (cfg.ProviderRateMHV != c.wantMHV || cfg.ProviderRateOH != c.wantOH) {
+				t.Fatalf("MHV %v, OH %v a second; want %v, %v", cfg.ProviderRateMHV, cfg.ProviderRateOH, c.wantMHV, c.wantOH)
+			}
+		})
+	}
+}
