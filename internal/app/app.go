@@ -31,6 +31,7 @@ import (
 	"github.com/va/vams/internal/platform/config"
 	"github.com/va/vams/internal/platform/metrics"
 	"github.com/va/vams/internal/platform/providerkind"
+	"github.com/va/vams/internal/platform/ratelimit"
 	"github.com/va/vams/internal/platform/tracing"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
