@@ -184,13 +184,7 @@ func pick(names string) ([]scenario, error) {
 // runAPI measures every GraphQL operation beside its floor on a copy of the
 // generated data set, then the growth sizes.
 func runAPI(r *run) error {
-	pristine, err := prepare(r.ctx, r.server, r.sz, r.reuse)
-	if err != nil {
-		return err
-	}
-	// The run marks threads read and sends messages: it works on a copy, so
-	// the generated database stays as generated for the next BENCH_REUSE=1.
-	t, dropCopy, err := runCopy(r.server, pristine)
+	t, dropCopy, err := r.copyOfDataSet()
 	if err != nil {
 		return err
 	}
@@ -219,6 +213,17 @@ func runAPI(r *run) error {
 		}
 	}
 	return nil
+}
+
+// copyOfDataSet generates (or reuses) the data set and returns a copy to
+// measure on: a run marks threads read and sends messages, so the generated
+// database stays as generated for the next BENCH_REUSE=1.
+func (r *run) copyOfDataSet() (bench.Target, func(), error) {
+	pristine, err := prepare(r.ctx, r.server, r.sz, r.reuse)
+	if err != nil {
+		return bench.Target{}, nil, err
+	}
+	return runCopy(r.server, pristine)
 }
 
 // runAttacks measures the server CPU each attack shape costs (no data set).
@@ -283,11 +288,7 @@ func runGeneric(r *run) error {
 		fmt.Fprintln(os.Stderr, "vamsbench: generic: PostGraphile needs PostgreSQL; skipped on SQLite")
 		return nil
 	}
-	pristine, err := prepare(r.ctx, r.server, r.sz, r.reuse)
-	if err != nil {
-		return err
-	}
-	t, dropCopy, err := runCopy(r.server, pristine)
+	t, dropCopy, err := r.copyOfDataSet()
 	if err != nil {
 		return err
 	}

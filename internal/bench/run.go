@@ -22,6 +22,7 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/va/vams/internal/auth"
+	"github.com/va/vams/internal/platform/sqlq"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/internal/store/storetest"
 )
@@ -148,22 +149,7 @@ func (w *workload) restoreUnread(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-func q(d string, s string) string {
-	if d != dialect.Postgres {
-		return s
-	}
-	var b strings.Builder
-	n := 0
-	for _, c := range s {
-		if c == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func q(d string, s string) string { return sqlq.Numbered(d == dialect.Postgres, s) }
 
 // loadWorkload picks users: every heavy user and up to 400 typical ones with
 // an inbox, plus a pool of unread threads to mark read.

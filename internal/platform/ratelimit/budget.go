@@ -7,11 +7,11 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/va/vams/internal/platform/clock"
+	"github.com/va/vams/internal/platform/sqlq"
 )
 
 // Priority says how much of a provider's budget a call may use.
@@ -179,22 +179,7 @@ func (b *Budget) greatest() string {
 }
 
 // q numbers the placeholders for PostgreSQL.
-func (b *Budget) q(s string) string {
-	if !b.postgres {
-		return s
-	}
-	var out strings.Builder
-	n := 0
-	for _, r := range s {
-		if r == '?' {
-			n++
-			fmt.Fprintf(&out, "$%d", n)
-			continue
-		}
-		out.WriteRune(r)
-	}
-	return out.String()
-}
+func (b *Budget) q(s string) string { return sqlq.Numbered(b.postgres, s) }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
