@@ -57,6 +57,32 @@ func prime(ctx context.Context, conn *ent.ThreadConnection) {
 	loaders.For(ctx).Fill(ctx, p)
 }
 
+// directoryFields are the CareTeam fields read from its batch-loaded
+// directory entry (team, facility, the viewer's association).
+var directoryFields = []string{"facilityName", "stationNumber", "healthCareSystemName", "preferred", "canMessage", "cannotMessageReason", "transition"}
+
+// primeCareTeams loads what a list of care teams selects in one statement
+// per kind before the field resolvers run.
+func primeCareTeams(ctx context.Context, teams []*ent.CareTeam) {
+	if len(teams) == 0 {
+		return
+	}
+	sel := selected(ctx)
+	var p loaders.Page
+	for _, t := range teams {
+		for _, f := range directoryFields {
+			if sel[f] {
+				p.CareTeams = append(p.CareTeams, t.ID)
+				break
+			}
+		}
+		if sel["alternateNames"] {
+			p.PreviousNames = append(p.PreviousNames, t.ID)
+		}
+	}
+	loaders.For(ctx).Fill(ctx, p)
+}
+
 // replyBlock decides whether the viewer may reply in th.
 func (r *Resolver) replyBlock(ctx context.Context, th *ent.Thread) (inbox.ReplyBlock, error) {
 	info, err := careTeamInfo(ctx, th.CareTeamID)

@@ -53,7 +53,11 @@ func (r *viewerResolver) Threads(ctx context.Context, obj *ent.Veteran, folder *
 
 // CareTeams is the resolver for the careTeams field.
 func (r *viewerResolver) CareTeams(ctx context.Context, obj *ent.Veteran) ([]*ent.CareTeam, error) {
-	return r.Inbox.CareTeams(ctx)
+	teams, err := r.Inbox.CareTeams(ctx)
+	if err == nil {
+		primeCareTeams(ctx, teams)
+	}
+	return teams, err
 }
 
 // CareTeamChanges is the resolver for the careTeamChanges field.

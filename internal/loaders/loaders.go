@@ -42,10 +42,11 @@ type Loaders struct {
 	// Body reads through to providers for bodies not in the store yet.
 	Body *dataloader.Loader[string, string]
 
-	careTeams  dataloader.BatchFunc[string, *CareTeamInfo]
-	folders    dataloader.BatchFunc[string, *ent.Folder]
-	threadTags dataloader.BatchFunc[string, []*ent.Tag]
-	messages   dataloader.BatchFunc[string, *ent.Message]
+	careTeams     dataloader.BatchFunc[string, *CareTeamInfo]
+	previousNames dataloader.BatchFunc[string, []string]
+	folders       dataloader.BatchFunc[string, *ent.Folder]
+	threadTags    dataloader.BatchFunc[string, []*ent.Tag]
+	messages      dataloader.BatchFunc[string, *ent.Message]
 }
 
 // wait is how long a loader gathers keys before it queries. Resolvers of one
@@ -72,10 +73,11 @@ func New(client *ent.Client, now func() time.Time, fetch BodyFetcher) *Loaders {
 		}, func(m *ent.Message) string { return m.ID }),
 	}
 	l.CareTeam = newLoader(l.careTeams)
-	l.PreviousNames = newLoader(func(ctx context.Context, keys []string) []*dataloader.Result[[]string] {
+	l.previousNames = func(ctx context.Context, keys []string) []*dataloader.Result[[]string] {
 		found, err := inbox.PreviousNames(ctx, client, keys)
 		return results(keys, found, err, empty[[]string])
-	})
+	}
+	l.PreviousNames = newLoader(l.previousNames)
 	l.Folder = newLoader(l.folders)
 	l.ThreadTags = newLoader(l.threadTags)
 	l.Message = newLoader(l.messages)
@@ -97,6 +99,8 @@ func New(client *ent.Client, now func() time.Time, fetch BodyFetcher) *Loaders {
 // Page lists the keys of one page of threads whose aggregates are wanted.
 type Page struct {
 	CareTeams, Folders, Threads, LastMessages []string
+	// PreviousNames are care teams whose replaced teams' names are wanted.
+	PreviousNames []string
 }
 
 // Fill loads a whole page's aggregates up front, one statement per kind,
@@ -105,8 +109,9 @@ type Page struct {
 // how goroutines were scheduled.
 func (l *Loaders) Fill(ctx context.Context, p Page) {
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); fill(ctx, l.CareTeam, l.careTeams, p.CareTeams) }()
+	go func() { defer wg.Done(); fill(ctx, l.PreviousNames, l.previousNames, p.PreviousNames) }()
 	go func() { defer wg.Done(); fill(ctx, l.Folder, l.folders, p.Folders) }()
 	go func() { defer wg.Done(); fill(ctx, l.ThreadTags, l.threadTags, p.Threads) }()
 	go func() { defer wg.Done(); fill(ctx, l.Message, l.messages, p.LastMessages) }()

@@ -226,10 +226,14 @@ func TestDailyDigestAtLocalHourAndWrittenThroughToMHV(t *testing.T) {
 			t.Fatalf("a digest veteran got %d notifications on arrival", n)
 		}
 		tokyo, _ := time.LoadLocation("Asia/Tokyo")
-		// Set the clock to 07:30 today in Tokyo, a little before the digest
-		// hour: less than a day away, so the message is still of the last day.
+		// Set the clock to the next 07:30 in Tokyo, a little before the digest
+		// hour: less than a day after the message arrived, so it is still of
+		// the last day (an earlier 07:30 would come before the message).
 		now := time.Now().In(tokyo)
 		at := time.Date(now.Year(), now.Month(), now.Day(), 7, 30, 0, 0, tokyo)
+		if !at.After(now) {
+			at = at.AddDate(0, 0, 1)
+		}
 		skew.Store(int64(at.Sub(now)))
 		ctx := viewer.System(context.Background())
 		digest := func() int {
