@@ -248,6 +248,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	ec.Inbox = a.Inbox
 	ec.Observe, ec.OnBreaker = a.Metrics.ObserveProvider, a.Metrics.SetBreaker
 	ec.OnNotification, ec.OnNotifyBreaker, ec.DigestHour = a.Metrics.ObserveNotification, a.Metrics.SetNotifyBreaker, cfg.NotifyDigestHour
+	ec.OnImport = a.Metrics.ObserveImport
 	if ec.ReconcileInterval == 0 {
 		ec.ReconcileInterval = cfg.ReconcileInterval
 	}

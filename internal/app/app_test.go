@@ -60,7 +60,7 @@ func TestDemoServesPlaygroundSimulatorsAndHealth(t *testing.T) {
 	})
 }
 
-func TestMetricsExposeOperationsOutboxAndProviders(t *testing.T) {
+func TestMetricsExposeOperationsOutboxProvidersAndImport(t *testing.T) {
 	s := vamstest.NewSystem(t, storetest.Backends(t)[0])
 	s.MustDo(demo.Veteran1ICN, `query InboxPage { viewer { unreadCount } }`, nil, &struct{}{})
 	s.Do(demo.Veteran1ICN, `query Broken { node(id: "thr_nope") { id } }`, nil)
@@ -80,6 +80,11 @@ func TestMetricsExposeOperationsOutboxAndProviders(t *testing.T) {
 		`vams_provider_call_seconds_count{call="care_teams",provider="MHV"}`,
 		`go_sql_open_connections{db_name="vams"}`,
 		`vams_subscribers 0`,
+		// The demo history was imported when the system started.
+		`vams_imports_completed_total{provider="MHV"}`,
+		`vams_imports_completed_total{provider="OH"}`,
+		`vams_import_messages_total{provider="MHV"}`,
+		`vams_imports_unfinished{provider="MHV"} 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)

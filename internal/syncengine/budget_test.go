@@ -111,9 +111,9 @@ func TestImportOfTwoInstancesStaysWithinTheProviderRate(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				imported, err := inbox.New(inbox.Config{Store: s}).ImportedVeterans(ctx)
-				if err != nil || len(imported) != vets {
-					t.Fatalf("%d of %d imports complete (%v)", len(imported), vets, err)
+				pending, err := inbox.New(inbox.Config{Store: s}).PendingImports(ctx, providerkind.MHV, time.Now(), "", vets)
+				if err != nil || len(pending) != 0 {
+					t.Fatalf("%d of %d imports not complete (%v)", len(pending), vets, err)
 				}
 				perSecond := map[int]int{}
 				for _, at := range p.calls {

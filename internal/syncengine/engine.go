@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -67,6 +68,13 @@ type Config struct {
 	// ImportHorizon is how far back the first import and slow sweep go
 	// (default 2 years); SweepWindow is the slice a sweep step covers (30 days).
 	ImportHorizon, SweepWindow time.Duration
+	// ImportQueue is how many first imports of veterans who are not signed
+	// in may wait in the job queue at once (default 500); each periodic
+	// scan tops it up. Signed-in veterans' jobs come first whatever it holds.
+	ImportQueue int
+	// OnImport, when set, receives the first import's progress: the
+	// messages a window of it listed, and each import that completed.
+	OnImport func(k providerkind.Kind, listed int, completed bool)
 	// Observe, when set, receives every provider call's duration and error
 	// (metrics); OnBreaker each circuit state change.
 	Observe   func(kind providerkind.Kind, call string, d time.Duration, err error)
@@ -122,7 +130,12 @@ type Engine struct {
 	providers map[providerkind.Kind]*guarded
 	river     *river.Client[*sql.Tx]
 	fresh     *freshness // nil when freshness on demand is off
-	notifier  *notifier  // nil when no notification service is configured
+	// importAfter is, per provider, the last veteran ID the periodic scan
+	// queued an import for: the next top-up continues after it, so the
+	// scan does not walk past veterans already imported or queued.
+	importAfter map[providerkind.Kind]string
+	importMu    sync.Mutex // guards importAfter
+	notifier    *notifier  // nil when no notification service is configured
 }
 
 // New builds the engine and its job queue; call Start to run workers.
@@ -139,6 +152,7 @@ func New(cfg Config) (*Engine, error) {
 	cfg.SweepWindow = cmp.Or(cfg.SweepWindow, 30*24*time.Hour)
 	cfg.EchoWait = cmp.Or(cfg.EchoWait, 2*time.Minute)
 	cfg.ActiveWindow = cmp.Or(cfg.ActiveWindow, 15*time.Minute)
+	cfg.ImportQueue = cmp.Or(cfg.ImportQueue, 500)
 	cfg.SweepInterval = cmp.Or(cfg.SweepInterval, time.Hour)
 	cfg.Workers = cmp.Or(cfg.Workers, 10)
 	cfg.JobTimeout = cmp.Or(cfg.JobTimeout, 2*time.Minute)
@@ -147,7 +161,8 @@ func New(cfg Config) (*Engine, error) {
 	cfg.FreshnessScans = cmp.Or(cfg.FreshnessScans, 8)
 	cfg.BodyWorkers = cmp.Or(cfg.BodyWorkers, 2)
 	cfg.Clock = clock.Or(cfg.Clock)
-	e := &Engine{cfg: cfg, store: cfg.Store, inbox: cfg.Inbox, clock: cfg.Clock, log: cfg.Log, providers: map[providerkind.Kind]*guarded{}}
+	e := &Engine{cfg: cfg, store: cfg.Store, inbox: cfg.Inbox, clock: cfg.Clock, log: cfg.Log, providers: map[providerkind.Kind]*guarded{},
+		importAfter: map[providerkind.Kind]string{}}
 	var kinds []providerkind.Kind
 	for _, p := range cfg.Providers {
 		e.providers[p.Kind()] = guard(p, cfg)

@@ -28,22 +28,71 @@ func (e *Engine) workReconcileAll(ctx context.Context, _ *river.Job[reconcileAll
 	return e.ScheduleReconcile(viewer.System(ctx))
 }
 
+// Job priorities of reconciliations (River runs lower numbers first): a
+// signed-in veteran's, first import included, goes ahead of every import
+// of a veteran who is not.
+const (
+	prioritySignedIn = 1
+	priorityImport   = 3
+)
+
 // ScheduleReconcile queues a reconciliation of the veterans who need one
-// soon: those active in the last ActiveWindow, and those whose first import
-// has not completed. Everyone else is reached by SweepAll.
+// soon: those active in the last ActiveWindow, ahead of everything else,
+// and up to ImportQueue of those whose first import has not completed.
+// Everyone else is reached by SweepAll.
 func (e *Engine) ScheduleReconcile(ctx context.Context) error {
 	ctx = viewer.System(ctx)
 	since := e.clock.Now().Add(-e.cfg.ActiveWindow)
-	imported, err := e.inbox.ImportedVeterans(ctx)
+	active, err := e.store.Client.Veteran.Query().Where(veteran.LastActiveAtGTE(since)).All(ctx)
 	if err != nil {
 		return err
 	}
-	vets, err := e.store.Client.Veteran.Query().Where(veteran.Or(veteran.LastActiveAtGTE(since),
-		veteran.IDNotIn(imported...))).All(ctx)
+	var signedIn []pair
+	for _, v := range active {
+		signedIn = append(signedIn, e.pairs(v)...)
+	}
+	if err := e.schedule(ctx, signedIn, prioritySignedIn); err != nil {
+		return err
+	}
+	pending, err := e.pendingImports(ctx, since)
 	if err != nil {
 		return err
 	}
-	return e.scheduleFor(ctx, vets)
+	return e.schedule(ctx, pending, priorityImport)
+}
+
+// pendingImports tops the import queue up to ImportQueue: per provider,
+// the next veterans after the last ones queued whose import has not
+// completed, starting over from the first once the end is reached.
+func (e *Engine) pendingImports(ctx context.Context, activeSince time.Time) ([]pair, error) {
+	queued, err := e.river.JobList(ctx, river.NewJobListParams().Kinds(reconcileArgs{}.Kind()).Priorities(priorityImport).
+		States(rivertype.JobStateAvailable, rivertype.JobStateRetryable, rivertype.JobStateScheduled, rivertype.JobStateRunning).
+		First(e.cfg.ImportQueue))
+	if err != nil {
+		return nil, err
+	}
+	room := e.cfg.ImportQueue - len(queued.Jobs)
+	e.importMu.Lock()
+	defer e.importMu.Unlock()
+	var out []pair
+	for k := range e.providers {
+		if room <= 0 {
+			break
+		}
+		vets, err := e.inbox.PendingImports(ctx, k, activeSince, e.importAfter[k], room)
+		if err != nil {
+			return nil, err
+		}
+		e.importAfter[k] = ""
+		if len(vets) == room {
+			e.importAfter[k] = vets[len(vets)-1].ID
+		}
+		for _, v := range vets {
+			out = append(out, pair{v.ID, k})
+		}
+		room -= len(vets)
+	}
+	return out, nil
 }
 
 // SweepAll queues a reconciliation of every veteran: the slow path that keeps
@@ -53,25 +102,70 @@ func (e *Engine) SweepAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return e.scheduleFor(ctx, vets)
+	var all []pair
+	for _, v := range vets {
+		all = append(all, e.pairs(v)...)
+	}
+	return e.schedule(ctx, all, priorityImport)
 }
 
-func (e *Engine) scheduleFor(ctx context.Context, vets []*ent.Veteran) error {
-	var params []river.InsertManyParams
-	for _, v := range vets {
-		pv := veteranOf(v)
-		for k := range e.providers {
-			if knows(k, pv) {
-				params = append(params, river.InsertManyParams{Args: reconcileArgs{VeteranID: v.ID, Provider: k},
-					InsertOpts: &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true,
-						ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}})
-			}
+// pair is one veteran's reconciliation with one provider.
+type pair struct {
+	veteranID string
+	provider  providerkind.Kind
+}
+
+// pairs are v's reconciliations: one per provider that knows v.
+func (e *Engine) pairs(v *ent.Veteran) []pair {
+	pv := veteranOf(v)
+	var out []pair
+	for k := range e.providers {
+		if knows(k, pv) {
+			out = append(out, pair{v.ID, k})
 		}
 	}
-	if len(params) == 0 {
+	return out
+}
+
+// queuedStates are the states in which a reconciliation counts as queued:
+// another for the same veteran and provider is not added.
+var queuedStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+	rivertype.JobStateRetryable, rivertype.JobStateScheduled}
+
+// schedule queues each pair's reconciliation at priority, once. A signed-in
+// veteran's reconciliation that is already waiting at a lower priority is
+// replaced by one at this priority, so signing in moves a queued import to
+// the front; one already running is left to finish.
+func (e *Engine) schedule(ctx context.Context, pairs []pair, priority int) error {
+	if len(pairs) == 0 {
 		return nil
 	}
-	_, err := e.river.InsertMany(ctx, params)
+	params := func(ps []pair) []river.InsertManyParams {
+		out := make([]river.InsertManyParams, len(ps))
+		for i, p := range ps {
+			out[i] = river.InsertManyParams{Args: reconcileArgs{VeteranID: p.veteranID, Provider: p.provider},
+				InsertOpts: &river.InsertOpts{MaxAttempts: 3, Priority: priority, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: queuedStates}}}
+		}
+		return out
+	}
+	res, err := e.river.InsertMany(ctx, params(pairs))
+	if err != nil {
+		return err
+	}
+	var promote []pair
+	for i, r := range res {
+		j := r.Job
+		if r.UniqueSkippedAsDuplicate && j.Priority > priority && j.State != rivertype.JobStateRunning {
+			if _, err := e.river.JobCancel(ctx, j.ID); err != nil {
+				return err
+			}
+			promote = append(promote, pairs[i])
+		}
+	}
+	if len(promote) == 0 {
+		return nil
+	}
+	_, err = e.river.InsertMany(ctx, params(promote))
 	return err
 }
 
@@ -154,7 +248,7 @@ func (e *Engine) Reconcile(ctx context.Context, veteranID string, k providerkind
 		until = *sweep.Watermark
 	}
 	since := until.Add(-e.cfg.SweepWindow)
-	if err := e.scan(ctx, p, vet.ID, pv, providers.Window{Since: since, Until: until}); err != nil {
+	if _, err := e.scan(ctx, p, vet.ID, pv, providers.Window{Since: since, Until: until}); err != nil {
 		return e.inbox.RecordSyncRun(ctx, k, vet.ID, scopeSweep, err)
 	}
 	next, round := since, !since.After(horizon)
@@ -169,7 +263,7 @@ func (e *Engine) Reconcile(ctx context.Context, veteranID string, k providerkind
 func (e *Engine) quickScan(ctx context.Context, p *guarded, vid string, pv providers.Veteran) (providers.Window, error) {
 	now := e.clock.Now().UTC()
 	fast := providers.Window{Since: now.Add(-e.cfg.FastWindow), Until: now.Add(time.Minute)}
-	err := e.scan(ctx, p, vid, pv, fast)
+	_, err := e.scan(ctx, p, vid, pv, fast)
 	return fast, e.inbox.RecordSyncRun(ctx, p.Kind(), vid, scopeFast, err)
 }
 
@@ -185,7 +279,8 @@ func (e *Engine) importHistory(ctx context.Context, p *guarded, vid string, pv p
 	}
 	for until.After(horizon) {
 		since := until.Add(-e.cfg.SweepWindow)
-		if err := e.scan(ctx, p, vid, pv, providers.Window{Since: since, Until: until}); err != nil {
+		listed, err := e.scan(ctx, p, vid, pv, providers.Window{Since: since, Until: until})
+		if err != nil {
 			_ = e.inbox.FailImport(ctx, imp, err)
 			return err
 		}
@@ -193,24 +288,36 @@ func (e *Engine) importHistory(ctx context.Context, p *guarded, vid string, pv p
 		if err := e.inbox.AdvanceImport(ctx, imp, until); err != nil {
 			return err
 		}
+		e.importProgress(p.Kind(), listed, false)
 	}
-	return e.inbox.CompleteImport(ctx, imp)
+	if err := e.inbox.CompleteImport(ctx, imp); err != nil {
+		return err
+	}
+	e.importProgress(p.Kind(), 0, true)
+	return nil
 }
 
-// scan ingests every message the provider lists in w and tombstones the ones
+func (e *Engine) importProgress(k providerkind.Kind, listed int, completed bool) {
+	if e.cfg.OnImport != nil {
+		e.cfg.OnImport(k, listed, completed)
+	}
+}
+
+// scan ingests every message the provider lists in w (it returns how many
+// it listed) and tombstones the ones
 // VAMS holds from that provider in w that the listing no longer has.
-func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.Veteran, w providers.Window) error {
-	listed, err := p.ListMessages(ctx, pv, w)
+func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.Veteran, w providers.Window) (listed int, err error) {
+	found, err := p.ListMessages(ctx, pv, w)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	pending, err := e.pendingWrites(ctx, p.Kind())
 	if err != nil {
-		return err
+		return 0, err
 	}
-	seen := make(map[string]bool, len(listed))
+	seen := make(map[string]bool, len(found))
 	bodyless := false
-	for _, m := range listed {
+	for _, m := range found {
 		seen[m.ExternalID] = true
 		if pending[m.ExternalID] {
 			continue // the veteran's own change is on its way out and wins
@@ -221,12 +328,12 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 			// references) cannot place a new message: fetch it whole.
 			known, err := e.inbox.KnownMessage(ctx, p.Kind(), m.ExternalID)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			if known == "" {
 				full, err := p.GetMessage(ctx, pv, m.ExternalID)
 				if err != nil {
-					return err
+					return 0, err
 				}
 				m = full
 			}
@@ -235,7 +342,7 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 			if errors.Is(err, inbox.ErrEchoPending) {
 				continue // the pending send claims it; the next scan confirms
 			}
-			return err
+			return 0, err
 		}
 	}
 	// Messages gone from the listing altogether count as deleted, unless
@@ -249,12 +356,12 @@ func (e *Engine) scan(ctx context.Context, p *guarded, vid string, pv providers.
 			"provider", string(p.Kind()), "veteran_id", vid, "held", held)
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if bodyless && !e.cfg.NoBodyBackfill {
-		return e.queueBodies(ctx, vid)
+		return len(found), e.queueBodies(ctx, vid)
 	}
-	return nil
+	return len(found), nil
 }
 
 // ReleaseHeld is the operator's word on a veteran's SUSPECT sync state with

@@ -9,6 +9,7 @@ import (
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/atomentry"
 	"github.com/va/vams/ent/syncstate"
+	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/internal/platform/ids"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/store"
@@ -125,11 +126,26 @@ func (s *Service) CompleteImport(ctx context.Context, st *ent.SyncState) error {
 // Imported reports whether st's import reached the horizon.
 func Imported(st *ent.SyncState) bool { return st.Status == syncstate.StatusCOMPLETE }
 
-// ImportedVeterans lists the veterans whose import from some provider
-// reached the horizon.
-func (s *Service) ImportedVeterans(ctx context.Context) ([]string, error) {
-	return s.store.Client.SyncState.Query().Where(syncstate.Scope(ImportScope), syncstate.StatusEQ(syncstate.StatusCOMPLETE)).
-		Select(syncstate.FieldVeteranID).Strings(ctx)
+// PendingImports lists up to limit veterans known to provider k (an id
+// there) whose first import from k has not completed and who have not been
+// active since activeSince (active veterans are scheduled on their own,
+// first), in ID order after the ID after. The import's sync state is found
+// through its unique (provider, veteran_id, scope) index.
+func (s *Service) PendingImports(ctx context.Context, k providerkind.Kind, activeSince time.Time, after string, limit int) ([]*ent.Veteran, error) {
+	known := veteran.MhvCorrelationIDNotNil()
+	if k == providerkind.OH {
+		known = veteran.OhPatientIDNotNil()
+	}
+	return s.store.Client.Veteran.Query().Where(known, veteran.IDGT(after),
+		veteran.Or(veteran.LastActiveAtIsNil(), veteran.LastActiveAtLT(activeSince)),
+		func(sel *sql.Selector) {
+			t := sql.Table(syncstate.Table)
+			sel.Where(sql.Not(sql.Exists(sql.Select(t.C(syncstate.FieldID)).From(t).Where(sql.And(
+				sql.EQ(t.C(syncstate.FieldProvider), string(k)),
+				sql.ColumnsEQ(t.C(syncstate.FieldVeteranID), sel.C(veteran.FieldID)),
+				sql.EQ(t.C(syncstate.FieldScope), ImportScope),
+				sql.EQ(t.C(syncstate.FieldStatus), string(syncstate.StatusCOMPLETE)))))))
+		}).Order(ent.Asc(veteran.FieldID)).Limit(limit).All(ctx)
 }
 
 // AdvanceSweep records a slow-sweep step: the next step covers the window

@@ -33,6 +33,9 @@ type Metrics struct {
 	notifySent      *prometheus.CounterVec
 	notifyFailed    *prometheus.CounterVec
 	notifyOpen      prometheus.Gauge
+	importWindows   *prometheus.CounterVec
+	importMessages  *prometheus.CounterVec
+	importsDone     *prometheus.CounterVec
 	subscriberCount prometheus.GaugeFunc
 	// registered is every collector in Registry, for Names.
 	registered []prometheus.Collector
@@ -74,9 +77,18 @@ func New(db *sql.DB, dialect string, subscribers func() int) *Metrics {
 		notifyOpen: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "vams_notify_circuit_open", Help: "1 while the notification service's circuit breaker is open.",
 		}),
+		importWindows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vams_import_windows_total", Help: "Windows of veterans' history the first import listed, by provider.",
+		}, []string{"provider"}),
+		importMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vams_import_messages_total", Help: "Messages the first import's windows listed (and stored or confirmed), by provider.",
+		}, []string{"provider"}),
+		importsDone: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vams_imports_completed_total", Help: "Veterans whose first import from a provider reached the horizon, by provider.",
+		}, []string{"provider"}),
 	}
 	m.registered = []prometheus.Collector{m.operations, m.errors, m.providerCalls, m.providerErrors, m.breakerOpen, m.idConflicts,
-		m.notifySent, m.notifyFailed, m.notifyOpen,
+		m.notifySent, m.notifyFailed, m.notifyOpen, m.importWindows, m.importMessages, m.importsDone,
 		collectors.NewDBStatsCollector(db, "vams"), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&dbCollector{db: db, dialect: dialect}}
 	if subscribers != nil {
@@ -131,6 +143,17 @@ func (m *Metrics) ObserveNotification(channel, outcome string) {
 	} else {
 		m.notifyFailed.WithLabelValues(channel).Inc()
 	}
+}
+
+// ObserveImport records the first import's progress with provider k: a
+// window that listed messages, or a veteran's import completed.
+func (m *Metrics) ObserveImport(k providerkind.Kind, listed int, completed bool) {
+	if completed {
+		m.importsDone.WithLabelValues(string(k)).Inc()
+		return
+	}
+	m.importWindows.WithLabelValues(string(k)).Inc()
+	m.importMessages.WithLabelValues(string(k)).Add(float64(listed))
 }
 
 // SetNotifyBreaker records whether the notification service's circuit is open.
@@ -211,6 +234,7 @@ var (
 	syncLag     = prometheus.NewDesc("vams_sync_last_run_age_seconds", "Seconds since the last reconciliation per provider.", []string{"provider"}, nil)
 	suspect     = prometheus.NewDesc("vams_sync_suspect", "Veterans whose scans with a provider are held as SUSPECT (a listing that omitted too much).", []string{"provider"}, nil)
 	ingestLag   = prometheus.NewDesc("vams_sync_newest_message_age_seconds", "Age of the newest message ingested per provider.", []string{"provider"}, nil)
+	importing   = prometheus.NewDesc("vams_imports_unfinished", "Veterans whose first import from a provider has started and not reached the horizon (running, waiting or failed).", []string{"provider"}, nil)
 )
 
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -219,6 +243,7 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- syncLag
 	ch <- ingestLag
 	ch <- suspect
+	ch <- importing
 }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
@@ -249,6 +274,10 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 		var held float64
 		if c.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sync_states WHERE status = 'SUSPECT' AND provider = `+c.param(1), string(k)).Scan(&held) == nil {
 			ch <- prometheus.MustNewConstMetric(suspect, prometheus.GaugeValue, held, string(k))
+		}
+		var unfinished float64
+		if c.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sync_states WHERE scope = 'import' AND status <> 'COMPLETE' AND provider = `+c.param(1), string(k)).Scan(&unfinished) == nil {
+			ch <- prometheus.MustNewConstMetric(importing, prometheus.GaugeValue, unfinished, string(k))
 		}
 		var newest sql.NullTime
 		if c.scanTime(ctx, `SELECT MAX(m.sent_at) FROM messages m JOIN provider_refs r ON r.entity_id = m.id AND r.entity_type = 'MESSAGE'
