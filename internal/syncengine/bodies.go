@@ -23,8 +23,8 @@ import (
 // queueBodies is the backfill's own queue.
 const queueBodies = "bodies"
 
-// bodyBatch bounds the threads one scan queues and the messages one job
-// fetches; what is left over is queued by the next scan or job.
+// bodyBatch bounds the threads one scan or job queues and the messages one
+// job fetches; what is left over is queued by the next job.
 const bodyBatch = 50
 
 type bodiesArgs struct {
@@ -54,14 +54,20 @@ func (e *Engine) queueBodies(ctx context.Context, vid string) error {
 }
 
 // workBodies fetches the missing bodies of one thread and keeps them, as
-// background work within the provider's budget.
+// background work within the provider's budget, then queues the veteran's
+// next threads still without bodies: the backfill goes on until every body
+// is in, without waiting for another scan.
 func (e *Engine) workBodies(ctx context.Context, job *river.Job[bodiesArgs]) error {
 	ctx = ratelimit.WithPriority(viewer.System(ctx), ratelimit.Background)
-	ids, err := e.store.Client.Message.Query().
+	msgs, err := e.store.Client.Message.Query().
 		Where(message.ThreadID(job.Args.ThreadID), message.BodyLoaded(false), message.IsDraft(false)).
-		Limit(bodyBatch).IDs(ctx)
-	if err != nil || len(ids) == 0 {
+		Limit(bodyBatch).Select(message.FieldID, message.FieldVeteranID).All(ctx)
+	if err != nil || len(msgs) == 0 {
 		return err
+	}
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
 	}
 	_, errs := e.FetchBodies(ctx, ids)
 	var retry error
@@ -75,5 +81,8 @@ func (e *Engine) workBodies(ctx context.Context, job *river.Job[bodiesArgs]) err
 		// Anything else (gone at the provider, no body there) stays bodyless;
 		// read-through on open reports it.
 	}
-	return retry
+	if retry != nil {
+		return retry
+	}
+	return e.queueBodies(ctx, msgs[0].VeteranID)
 }

@@ -1,11 +1,16 @@
 package syncengine_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/va/vams/ent/message"
+	"github.com/va/vams/ent/veteran"
 	"github.com/va/vams/internal/platform/providerkind"
+	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store/storetest"
 	"github.com/va/vams/internal/vamstest"
 	"github.com/va/vams/providers/mhv/mhvsim"
@@ -43,6 +48,37 @@ func TestBackfilledBodiesAreSearchable(t *testing.T) {
 		})
 		if n := s.MHV().Requests(mhvsim.RouteFullThread) - threadCalls; n != 1 {
 			t.Fatalf("backfilling one thread's two bodies took %d thread reads, want 1", n)
+		}
+	})
+}
+
+// One scan that stores more bodyless threads than it queues at once still
+// gets every body in: each finished thread queues the next ones.
+func TestBackfillReachesEveryThreadOfOneScan(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := vamstest.NewSystem(t, b)
+		const threads = 60 // more than one batch (bodyBatch)
+		for i := range threads {
+			s.Control("mhv", http.MethodPost, "clinician-messages", map[string]any{"icn": vet1, "careTeam": "1013",
+				"subject": fmt.Sprintf("Note %d", i), "body": fmt.Sprintf("Backfilled body %d", i)}, nil)
+		}
+		threadCalls := s.MHV().Requests(mhvsim.RouteFullThread)
+		reconcile(t, s, providerkind.MHV)
+		ctx := viewer.System(context.Background())
+		vid, err := s.App.Store.Client.Veteran.Query().Where(veteran.Icn(vet1)).OnlyID(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodyless := func() int {
+			n, err := s.App.Store.Client.Message.Query().Where(message.VeteranID(vid), message.BodyLoaded(false), message.IsDraft(false)).Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		vamstest.Eventually(t, 60*time.Second, "every body backfilled", func() bool { return bodyless() == 0 })
+		if n := s.MHV().Requests(mhvsim.RouteFullThread) - threadCalls; n < threads || n > threads+threads/10 {
+			t.Fatalf("backfilling %d threads took %d thread reads", threads, n)
 		}
 	})
 }
