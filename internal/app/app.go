@@ -18,6 +18,7 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"riverqueue.com/riverui"
 
 	"github.com/va/vams/internal/audit"
 	"github.com/va/vams/internal/auth"
@@ -98,9 +99,11 @@ type App struct {
 	Fanout  *fanout.Fanout
 	Audit   *audit.Recorder
 	Metrics *metrics.Metrics
-	Issuer  *auth.DevIssuer // demo mode only
-	MHVSim  *mhvsim.Simulator
-	OHSim   *ohsim.Simulator
+	// jobsUI is River's UI at /ops/jobs/ (operators only).
+	jobsUI *riverui.Handler
+	Issuer *auth.DevIssuer // demo mode only
+	MHVSim *mhvsim.Simulator
+	OHSim  *ohsim.Simulator
 	// NotifySim is the notification service of demo mode, unless
 	// VAMS_NOTIFY_BASE_URL points at one in its own process.
 	NotifySim *notifysim.Simulator
@@ -314,6 +317,11 @@ func (a *App) buildEdge(verifier *auth.Verifier, publicationSecret []byte, log *
 			web.NotifySim = a.NotifySim
 		}
 	}
+	var err error
+	if a.jobsUI, err = a.Engine.JobsUI("/ops/jobs", log); err != nil {
+		return err
+	}
+	web.Jobs = a.jobsUI
 	e := edge.New(web)
 	a.Handler, a.Operator = e.Public, e.Operator
 	return nil
@@ -340,6 +348,9 @@ func (a *App) circuits() map[string]string {
 // once the first import is in).
 func (a *App) Start(ctx context.Context) error {
 	if err := a.Engine.Start(ctx); err != nil {
+		return err
+	}
+	if err := a.jobsUI.Start(ctx); err != nil {
 		return err
 	}
 	if a.demoData {

@@ -41,6 +41,7 @@ func TestProductionServesOperatorRoutesOnTheOperatorListenerOnly(t *testing.T) {
 		{http.MethodPost, "/ops/deliveries/msg_01J0000000000000000000000A/recheck", 404},
 		{http.MethodGet, "/ops/audit", 200},
 		{http.MethodGet, "/ops/audit/verify", 200},
+		{http.MethodGet, "/ops/jobs/api/queues", 200},
 	} {
 		if code, body := do(operator.URL, c.method, c.path); code != c.want {
 			t.Errorf("operator listener: %s %s = %d %.200s, want %d", c.method, c.path, code, body, c.want)

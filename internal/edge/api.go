@@ -83,6 +83,8 @@ type Config struct {
 	Ops *ops.View
 	// Metrics serves Prometheus at /metrics.
 	Metrics http.Handler
+	// Jobs is River's UI over the job queue, served under /ops/jobs/.
+	Jobs http.Handler
 }
 
 // Handler is the assembled edge.

@@ -131,6 +131,9 @@ func (h *Handler) operatorRoutes(mux *http.ServeMux) {
 		mux.Handle("GET /ops/cutovers", h.operator(http.HandlerFunc(h.opsCutovers)))
 		mux.Handle("PUT /ops/cutovers/{stationNumber}", h.operator(http.HandlerFunc(h.opsPutCutover)))
 	}
+	if c.Jobs != nil {
+		mux.Handle("/ops/jobs/", h.operator(c.Jobs))
+	}
 	if c.Audit != nil {
 		mux.Handle("GET /ops/audit", h.operator(http.HandlerFunc(h.auditQuery)))
 		mux.Handle("GET /ops/audit/verify", h.operator(http.HandlerFunc(h.auditVerify)))

@@ -22,6 +22,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+	"riverqueue.com/riverui"
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/internal/domain/inbox"
@@ -228,6 +229,14 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.startFresh()
 	return nil
+}
+
+// JobsUI is River's own web UI (riverui) over the engine's job queue, served
+// under prefix: operators see, retry and cancel jobs there. Job arguments
+// hold ids only, and are hidden in the list until asked for.
+func (e *Engine) JobsUI(prefix string, log *slog.Logger) (*riverui.Handler, error) {
+	return riverui.NewHandler(&riverui.HandlerOpts{Endpoints: riverui.NewEndpoints(e.river, nil),
+		JobListHideArgsByDefault: true, Logger: log, Prefix: prefix})
 }
 
 // Stop waits for running jobs and freshness checks and stops; call it
