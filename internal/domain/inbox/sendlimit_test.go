@@ -1,6 +1,7 @@
 package inbox_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -104,4 +105,46 @@ func (w *world) sendLimitTAT(t *testing.T) int64 {
 		return 0
 	}
 	return *v.SendLimitTat
+}
+
+// Sends racing at the burst are counted one by one: of more sends at once
+// than the burst allows, exactly the burst's go out, and each refused one
+// writes nothing.
+func TestConcurrentSendsTakeTheBurstExactlyOnce(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := newWorldLimited(t, b, inbox.DefaultSendLimit)
+		const racers = 3 * 5 // three times the default burst
+		errs := make([]error, racers)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range racers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, _, errs[i] = w.Inbox.SendMessage(w.ctx, inbox.SendMessage{CareTeamID: w.team, Category: thread.CategoryOTHER,
+					Subject: "Question", Body: "Is my appointment still on Friday?"})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		sent := 0
+		for _, err := range errs {
+			if err == nil {
+				sent++
+				continue
+			}
+			wantCode(t, err, inbox.CodeRateLimited, "")
+		}
+		if sent != inbox.DefaultSendLimit.Burst {
+			t.Fatalf("%d of %d racing sends went out, want the burst (%d)", sent, racers, inbox.DefaultSendLimit.Burst)
+		}
+		if delivered, _ := w.out.queued(); len(delivered) != sent {
+			t.Fatalf("%d deliveries queued for %d sends", len(delivered), sent)
+		}
+		if r := w.rows(t); r.messages != sent {
+			t.Fatalf("%d messages stored for %d sends (%+v)", r.messages, sent, r)
+		}
+	})
 }
