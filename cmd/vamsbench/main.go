@@ -32,6 +32,13 @@ func envInt(k string, def int) int {
 	return def
 }
 
+func envFloat(k string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(k), 64); err == nil {
+		return v
+	}
+	return def
+}
+
 func envDur(k string, def time.Duration) time.Duration {
 	if v, err := time.ParseDuration(os.Getenv(k)); err == nil {
 		return v
@@ -58,7 +65,7 @@ func main() {
 	syncN := flag.Int("sync", envInt("BENCH_SYNC", 300), "messages per sync throughput figure (0 skips)")
 	reuse := flag.Bool("reuse", os.Getenv("BENCH_REUSE") == "1", "reuse an already generated database of the same size")
 	profile := flag.String("profile", os.Getenv("BENCH_PROFILE"), "directory for the server's CPU and allocation profiles under load, per operation (the server then runs in its own process)")
-	scenario := flag.String("scenario", os.Getenv("BENCH_SCENARIO"), `parts to run, comma-separated (api, attacks, sync, freshness, realtime, generic; see scenarios); empty runs everything`)
+	scenario := flag.String("scenario", os.Getenv("BENCH_SCENARIO"), `parts to run, comma-separated (api, attacks, sync, freshness, import, realtime, generic; see scenarios); empty runs everything`)
 	attacks := flag.Int("attacks", envInt("BENCH_ATTACKS", 10), "requests per attack shape, for the server CPU each costs (0 skips)")
 	serveAddr := flag.String("serve", "", "only serve VAMS at this address over an existing database (-database or -data-dir), no seeding, sync workers off")
 	operatorAddr := flag.String("operator-addr", "", "with -serve: the operator listener (metrics, /ops/, /debug/pprof/)")
@@ -78,6 +85,11 @@ func main() {
 	generator := flag.String("generator", "", "only run a realtime load generator against the server at this URL (-data-dir, -gen-first, -gen-count, -rt-devices)")
 	genFirst := flag.Int("gen-first", 0, "with -generator: the first subscriber")
 	genCount := flag.Int("gen-count", 0, "with -generator: how many subscribers")
+	imp := bench.ImportOptions{Veterans: envInt("BENCH_IMPORT_VETERANS", 200), Rate: envFloat("BENCH_IMPORT_RATE", 40),
+		ProjectVeterans: envInt("BENCH_IMPORT_PROJECT_VETERANS", 9000000), ProjectRateMHV: envFloat("BENCH_IMPORT_PROJECT_RATE_MHV", 100),
+		ProjectRateOH: envFloat("BENCH_IMPORT_PROJECT_RATE_OH", 100), Seed: 1, Timeout: envDur("BENCH_IMPORT_TIMEOUT", 5*time.Minute)}
+	flag.IntVar(&imp.Veterans, "import-veterans", imp.Veterans, "import: veterans whose two years of history are imported (0 skips)")
+	flag.Float64Var(&imp.Rate, "import-rate", imp.Rate, "import: requests a second per provider of the rate-limited run")
 	genericRounds := flag.Int("generic-rounds", envInt("BENCH_GENERIC_ROUNDS", 3), "generic: alternating rounds of VAMS and PostGraphile")
 	flag.Parse()
 	if *generator != "" {
@@ -112,6 +124,8 @@ func main() {
 	r := &run{ctx: ctx, server: server, sz: sz, reuse: *reuse, growth: *growth, syncN: *syncN, attacks: *attacks,
 		opts: bench.Options{Clients: *clients, Duration: *dur, SingleOps: *single, HeavyMix: 0.3, Out: os.Stdout, Log: os.Stderr,
 			ProfileDir: *profile, Spawn: spawn}, rt: rt, fresh: fresh, genericRounds: *genericRounds}
+	imp.Out, imp.Log = os.Stdout, os.Stderr
+	r.imp = imp
 	r.rt.Out, r.rt.Log, r.rt.Spawn, r.rt.SpawnGenerator, r.rt.ProfileDir = os.Stdout, os.Stderr, spawn, spawnGenerator, *profile
 	for _, sc := range picked {
 		fmt.Fprintf(os.Stderr, "vamsbench: scenario %s\n", sc.name)
@@ -134,6 +148,7 @@ type run struct {
 	attacks int
 	rt      bench.RealtimeOptions
 	fresh   bench.FreshnessOptions
+	imp     bench.ImportOptions
 	// genericRounds is how many alternating rounds the generic comparison runs.
 	genericRounds int
 }
@@ -152,6 +167,7 @@ var scenarios = []scenario{
 	{"attacks", runAttacks},
 	{"sync", runSync},
 	{"freshness", runFreshness},
+	{"import", runImport},
 	{"realtime", runRealtime},
 	{"generic", runGeneric},
 }
@@ -264,6 +280,15 @@ func runFreshness(r *run) error {
 	o := r.fresh
 	o.Clients, o.Duration = min(r.opts.Clients, 8), r.opts.Duration
 	return bench.Freshness(r.ctx, ft, o, os.Stdout, os.Stderr)
+}
+
+// runImport times the first import of a population of veterans from the
+// simulators, with the provider rate off and on, and projects it to VA's size.
+func runImport(r *run) error {
+	if r.imp.Veterans <= 0 {
+		return nil
+	}
+	return bench.Import(r.ctx, func(name string) (bench.Target, error) { return target(r.server, name, true) }, r.imp)
 }
 
 // runRealtime holds WebSocket subscribers on one server process and
