@@ -31,10 +31,13 @@ import (
 // is the child's job timeout, so jobs the killed VAMS left running are
 // rescued within seconds rather than minutes. auditEnv, when set, is the
 // child's audit interval (reads' batch and the outbox worker's round).
+// importWindowEnv, when set, is the slice of history one import step lists
+// (SweepWindow), so an import takes several steps to kill it between.
 const (
-	childEnv  = "VAMS_CRASHTEST_CHILD"
-	rescueEnv = "VAMS_CRASHTEST_JOB_TIMEOUT"
-	auditEnv  = "VAMS_CRASHTEST_AUDIT_INTERVAL"
+	childEnv        = "VAMS_CRASHTEST_CHILD"
+	rescueEnv       = "VAMS_CRASHTEST_JOB_TIMEOUT"
+	auditEnv        = "VAMS_CRASHTEST_AUDIT_INTERVAL"
+	importWindowEnv = "VAMS_CRASHTEST_IMPORT_WINDOW"
 )
 
 func TestMain(m *testing.M) {
@@ -61,6 +64,9 @@ func runVAMS() error {
 		RetryCap: time.Second, BreakerTimeout: time.Second, ImportHorizon: 30 * 24 * time.Hour}
 	if d, err := time.ParseDuration(os.Getenv(rescueEnv)); err == nil {
 		eng.JobTimeout, eng.RescueAfter = d, d+time.Second
+	}
+	if d, err := time.ParseDuration(os.Getenv(importWindowEnv)); err == nil {
+		eng.SweepWindow = d
 	}
 	opts := app.Options{Log: slog.New(slog.NewJSONHandler(os.Stderr, nil)), Engine: eng, NoDemoHistory: true}
 	if d, err := time.ParseDuration(os.Getenv(auditEnv)); err == nil {
