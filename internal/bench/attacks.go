@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -53,16 +52,11 @@ func Attacks(ctx context.Context, t Target, n int, o Options) error {
 	if o.Spawn == nil {
 		return fmt.Errorf("attacks: the server must run in its own process (Options.Spawn)")
 	}
-	dataDir, cleanup, err := benchDataDir(t)
+	srv, prof, _, stop, err := childServer(ctx, t, o.Spawn, o.Log)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	srv, prof, err := startChild(ctx, t, dataDir, o.Spawn, o.Log)
-	if err != nil {
-		return err
-	}
-	defer srv.close()
+	defer stop()
 	tok, err := srv.token(ICN(0))
 	if err != nil {
 		return err
@@ -137,16 +131,4 @@ func attackOnce(ctx context.Context, srv *server, tok string, body []byte, code 
 func (p *profiler) cpuSeconds(ctx context.Context) (float64, error) {
 	m, err := p.metrics(ctx, "process_cpu_seconds_total")
 	return m["process_cpu_seconds_total"], err
-}
-
-// benchDataDir is t's data directory, or a temporary one for PostgreSQL.
-func benchDataDir(t Target) (string, func(), error) {
-	if t.DataDir != "" {
-		return t.DataDir, func() {}, nil
-	}
-	tmp, err := os.MkdirTemp("", "vamsbench-attacks")
-	if err != nil {
-		return "", nil, err
-	}
-	return tmp, func() { os.RemoveAll(tmp) }, nil
 }

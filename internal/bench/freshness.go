@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -94,15 +93,11 @@ func startFresh(ctx context.Context, t Target, dataDir string, bound time.Durati
 // within 60 s, at the demo's size and at o.Backfill.
 func Freshness(ctx context.Context, t Target, o FreshnessOptions, out, logw io.Writer) error {
 	logf := func(format string, a ...any) { fmt.Fprintf(logw, format+"\n", a...) }
-	dataDir := t.DataDir
-	if dataDir == "" {
-		tmp, err := os.MkdirTemp("", "vamsbench-fresh")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		dataDir = tmp
+	dataDir, cleanup, err := benchDataDir(t, "fresh")
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	fb, err := startFresh(ctx, t, dataDir, o.Bound)
 	if err != nil {
 		return err

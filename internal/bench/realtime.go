@@ -124,16 +124,11 @@ func Realtime(ctx context.Context, t Target, o RealtimeOptions) error {
 	if err != nil {
 		return err
 	}
-	dataDir, cleanup, err := benchDataDir(t)
+	srv, prof, dataDir, stop, err := childServer(ctx, t, o.Spawn, o.Log)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	srv, prof, err := startChild(ctx, t, dataDir, o.Spawn, o.Log)
-	if err != nil {
-		return err
-	}
-	defer srv.close()
+	defer stop()
 	heapFile := os.DevNull
 	if o.ProfileDir != "" {
 		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {

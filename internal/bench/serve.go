@@ -200,3 +200,30 @@ func (p *profiler) fetch(ctx context.Context, path, file string) error {
 	_, err = io.Copy(f, res.Body)
 	return errors.Join(err, f.Close())
 }
+
+// benchDataDir is t's data directory, or a temporary one (named after the
+// scenario) that cleanup removes.
+func benchDataDir(t Target, scenario string) (dir string, cleanup func(), err error) {
+	if t.DataDir != "" {
+		return t.DataDir, func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "vamsbench-"+scenario)
+	if err != nil {
+		return "", nil, err
+	}
+	return tmp, func() { os.RemoveAll(tmp) }, nil
+}
+
+// childServer starts VAMS over t in a process of its own (spawn), in t's
+// data directory or a temporary one; stop ends the process and removes it.
+func childServer(ctx context.Context, t Target, spawn Spawn, log io.Writer) (srv *server, prof *profiler, dataDir string, stop func(), err error) {
+	dataDir, cleanup, err := benchDataDir(t, "child")
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	if srv, prof, err = startChild(ctx, t, dataDir, spawn, log); err != nil {
+		cleanup()
+		return nil, nil, "", nil, err
+	}
+	return srv, prof, dataDir, func() { srv.close(); cleanup() }, nil
+}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/va/vams/ent/thread"
@@ -28,15 +27,11 @@ import (
 // n messages each. It prints `BENCH name=<figure> per_s=<n>` lines.
 func Sync(ctx context.Context, t Target, n int, out, logw io.Writer) error {
 	logf := func(format string, a ...any) { fmt.Fprintf(logw, format+"\n", a...) }
-	dataDir := t.DataDir
-	if dataDir == "" {
-		tmp, err := os.MkdirTemp("", "vamsbench-sync")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		dataDir = tmp
+	dataDir, cleanup, err := benchDataDir(t, "sync")
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	ts := newLateServer()
 	defer ts.Close()
 	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: ts.URL, DatabaseURL: t.DatabaseURL, OHAuthority: "va"}
