@@ -55,7 +55,7 @@ fuzz:
 ## database (each run measures a copy); BENCH_PROFILE=dir writes the server's CPU and allocation profiles per
 ## operation under the 32-client load; BENCH_SCENARIO=api,attacks,sync,freshness,import,realtime,generic runs only those parts,
 ## each under 20 minutes (freshness: BENCH_FRESH_MESSAGES, BENCH_BACKFILL, BENCH_FRESH_BOUND; import: BENCH_IMPORT_VETERANS,
-## BENCH_IMPORT_RATE, BENCH_IMPORT_PROJECT_RATE_MHV/_OH) (see docs/performance.md)
+## BENCH_IMPORT_RATE, BENCH_IMPORT_WORKERS, BENCH_IMPORT_PROJECT_RATE_MHV/_OH) (see docs/performance.md)
 bench:
 	$(GO) run ./cmd/vamsbench
 

@@ -87,7 +87,7 @@ func main() {
 	genCount := flag.Int("gen-count", 0, "with -generator: how many subscribers")
 	imp := bench.ImportOptions{Veterans: envInt("BENCH_IMPORT_VETERANS", 200), Rate: envFloat("BENCH_IMPORT_RATE", 40),
 		ProjectVeterans: envInt("BENCH_IMPORT_PROJECT_VETERANS", 9000000), ProjectRateMHV: envFloat("BENCH_IMPORT_PROJECT_RATE_MHV", 100),
-		ProjectRateOH: envFloat("BENCH_IMPORT_PROJECT_RATE_OH", 100), Seed: 1, Timeout: envDur("BENCH_IMPORT_TIMEOUT", 5*time.Minute)}
+		ProjectRateOH: envFloat("BENCH_IMPORT_PROJECT_RATE_OH", 100), Workers: envInt("BENCH_IMPORT_WORKERS", 0), Seed: 1, Timeout: envDur("BENCH_IMPORT_TIMEOUT", 5*time.Minute)}
 	flag.IntVar(&imp.Veterans, "import-veterans", imp.Veterans, "import: veterans whose two years of history are imported (0 skips)")
 	flag.Float64Var(&imp.Rate, "import-rate", imp.Rate, "import: requests a second per provider of the rate-limited run")
 	genericRounds := flag.Int("generic-rounds", envInt("BENCH_GENERIC_ROUNDS", 3), "generic: alternating rounds of VAMS and PostGraphile")
