@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -74,7 +73,11 @@ func Import(ctx context.Context, fresh func(name string) (Target, error), o Impo
 		if err != nil {
 			return err
 		}
-		logf("%s: importing %d veterans (rate %v a second per provider, 0 unlimited; %d sync workers, 0 the default)", c.name, len(pop.vets), c.rate, o.Workers)
+		workers := "VAMS's default"
+		if o.Workers > 0 {
+			workers = fmt.Sprint(o.Workers)
+		}
+		logf("%s: importing %d veterans (rate %s a second per provider; sync workers: %s)", c.name, len(pop.vets), limitText(c.rate), workers)
 		r, err := importOnce(ctx, t, pop, c.rate, o.Workers, o.Timeout)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
@@ -123,6 +126,13 @@ func Import(ctx context.Context, fresh func(name string) (Target, error), o Impo
 	return nil
 }
 
+func limitText(rate float64) string {
+	if rate <= 0 {
+		return "unlimited"
+	}
+	return trimFloat(rate)
+}
+
 func perVeteran(n int64, vets int) float64 { return float64(n) / float64(max(1, vets)) }
 
 // projectImport is how many days the first import of veterans takes when
@@ -141,15 +151,11 @@ func projectImport(veterans, calls, rate float64) float64 {
 // scheduled at once.
 func importOnce(ctx context.Context, t Target, pop population, rate float64, workers int, timeout time.Duration) (importRun, error) {
 	var run importRun
-	dataDir := t.DataDir
-	if dataDir == "" {
-		tmp, err := os.MkdirTemp("", "vamsbench-import")
-		if err != nil {
-			return run, err
-		}
-		defer os.RemoveAll(tmp)
-		dataDir = tmp
+	dataDir, cleanup, err := benchDataDir(t, "import")
+	if err != nil {
+		return run, err
 	}
+	defer cleanup()
 	mhv, oh, err := populationSims(pop)
 	if err != nil {
 		return run, err
