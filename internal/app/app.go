@@ -197,6 +197,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		}
 		mhvCfg, ohCfg = demoProviders(cfg, mhvCfg, ohCfg)
 	}
+	// Each provider's rate, shared by all instances, is taken per HTTP
+	// request its adapter sends; the reconciliation, the import and body
+	// backfill mark their calls as background work, which leaves a reserve
+	// for freshness checks and sends.
+	budget := ratelimit.NewBudget(a.Store.DB, a.Store.Dialect, map[string]float64{
+		string(providerkind.MHV): cfg.ProviderRateMHV, string(providerkind.OH): cfg.ProviderRateOH}, ratelimit.WithBudgetClock(clk))
+	mhvCfg.HTTPClient = budgeted(mhvCfg.HTTPClient, budget, providerkind.MHV)
+	ohCfg.HTTPClient = budgeted(ohCfg.HTTPClient, budget, providerkind.OH)
 	mhvClient, err := mhv.New(mhvCfg)
 	if err != nil {
 		return fail(err)
@@ -212,10 +220,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// and the engine, which runs what the outbox queues, gets the inbox.
 	ec := opts.Engine
 	ec.Store, ec.Log, ec.Clock = a.Store, log, clk
-	if ec.Budget == nil {
-		ec.Budget = ratelimit.NewBudget(a.Store.DB, a.Store.Dialect, map[string]float64{
-			string(providerkind.MHV): cfg.ProviderRateMHV, string(providerkind.OH): cfg.ProviderRateOH}, ratelimit.WithBudgetClock(clk))
-	}
 	ec.Providers = []providers.Provider{mhvClient, ohClient}
 	outbox, err := syncengine.NewOutbox(ec)
 	if err != nil {
@@ -441,4 +445,14 @@ func sendLimit(cfg config.Config) inbox.SendLimit {
 		l.Burst = cfg.SendBurst
 	}
 	return l
+}
+
+// budgeted is a copy of c whose requests take k's tokens of budget.
+func budgeted(c *http.Client, budget *ratelimit.Budget, k providerkind.Kind) *http.Client {
+	if c == nil {
+		c = &http.Client{Timeout: 30 * time.Second}
+	}
+	out := *c
+	out.Transport = budget.Transport(string(k), c.Transport)
+	return &out
 }

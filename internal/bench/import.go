@@ -111,18 +111,16 @@ func Import(ctx context.Context, fresh func(name string) (Target, error), o Impo
 		off.imported.Seconds()/on.imported.Seconds(), off.bodies.Seconds()/on.bodies.Seconds())
 
 	// The projection: the rate, not VAMS, bounds the first import, so the
-	// days are each provider's calls over its rate.
+	// days are each provider's HTTP requests (what the budget counts) over
+	// its rate.
 	mhvShare, ohShare := float64(pop.mhvVets)/float64(len(pop.vets)), float64(pop.ohVets)/float64(len(pop.vets))
-	pm := projectImport(float64(o.ProjectVeterans)*mhvShare, perVeteran(on.calls[0], pop.mhvVets), o.ProjectRateMHV)
-	po := projectImport(float64(o.ProjectVeterans)*ohShare, perVeteran(on.calls[1], pop.ohVets), o.ProjectRateOH)
-	// The budget counts adapter calls; a provider that limits HTTP requests
-	// sees each call's fan-out, and the import takes that much longer.
-	hm := projectImport(float64(o.ProjectVeterans)*mhvShare, perVeteran(on.http[0], pop.mhvVets), o.ProjectRateMHV)
-	ho := projectImport(float64(o.ProjectVeterans)*ohShare, perVeteran(on.http[1], pop.ohVets), o.ProjectRateOH)
+	pm := projectImport(float64(o.ProjectVeterans)*mhvShare, perVeteran(on.http[0], pop.mhvVets), o.ProjectRateMHV)
+	po := projectImport(float64(o.ProjectVeterans)*ohShare, perVeteran(on.http[1], pop.ohVets), o.ProjectRateOH)
 	fmt.Fprintf(o.Out, "BENCH name=import_projection veterans=%d mhv_veterans=%.0f oh_veterans=%.0f assumed_mhv_rate=%s assumed_oh_rate=%s "+
-		"mhv_days=%.1f oh_days=%.1f days=%.1f days_if_rate_counts_http=%.1f\n",
+		"mhv_requests_per_veteran=%.1f oh_requests_per_veteran=%.1f mhv_days=%.1f oh_days=%.1f days=%.1f\n",
 		o.ProjectVeterans, float64(o.ProjectVeterans)*mhvShare, float64(o.ProjectVeterans)*ohShare,
-		trimFloat(o.ProjectRateMHV), trimFloat(o.ProjectRateOH), pm, po, math.Max(pm, po), math.Max(hm, ho))
+		trimFloat(o.ProjectRateMHV), trimFloat(o.ProjectRateOH), perVeteran(on.http[0], pop.mhvVets), perVeteran(on.http[1], pop.ohVets),
+		pm, po, math.Max(pm, po))
 	return nil
 }
 
@@ -136,7 +134,7 @@ func limitText(rate float64) string {
 func perVeteran(n int64, vets int) float64 { return float64(n) / float64(max(1, vets)) }
 
 // projectImport is how many days the first import of veterans takes when
-// each costs calls provider calls and the provider allows rate a second
+// each costs calls requests and the provider allows rate a second
 // (all instances together): the rate bounds it, whatever VAMS's size.
 func projectImport(veterans, calls, rate float64) float64 {
 	if rate <= 0 {

@@ -8,7 +8,6 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/va/vams/internal/platform/providerkind"
-	"github.com/va/vams/internal/platform/ratelimit"
 	"github.com/va/vams/providers"
 )
 
@@ -16,19 +15,17 @@ import (
 // failures calls fail fast for a while instead of piling onto a provider
 // that is down. Business rejections do not count as failures.
 //
-// Before the breaker, each call takes a token of the provider's rate
-// (cfg.Budget, shared by every instance), at the priority its context was
-// marked with: a call waits for its token, so a busy budget slows the
-// import down and never trips the circuit.
+// The provider's rate is taken per HTTP request by the adapter's client
+// (ratelimit.Budget.Transport), at the priority the call's context was
+// marked with: a busy budget slows the import down.
 type guarded struct {
 	providers.Provider
 	cb      *gobreaker.CircuitBreaker[any]
-	budget  *ratelimit.Budget
 	observe func(kind providerkind.Kind, call string, d time.Duration, err error)
 }
 
 func guard(p providers.Provider, cfg Config) *guarded {
-	g := &guarded{Provider: p, observe: cfg.Observe, budget: cfg.Budget}
+	g := &guarded{Provider: p, observe: cfg.Observe}
 	g.cb = newBreaker(string(p.Kind()), cfg, func(open bool) {
 		if cfg.OnBreaker != nil {
 			cfg.OnBreaker(p.Kind(), open)
@@ -58,10 +55,6 @@ var errCircuitOpen = &providers.Error{Kind: providers.ErrUnavailable, Code: "CIR
 	Reason: "This care team's messaging system is not answering right now."}
 
 func call[T any](ctx context.Context, g *guarded, name string, f func() (T, error)) (T, error) {
-	if err := g.budget.Take(ctx, string(g.Kind()), ratelimit.PriorityOf(ctx)); err != nil {
-		var zero T
-		return zero, err
-	}
 	start := time.Now()
 	v, err := g.cb.Execute(func() (any, error) { return f() })
 	if g.observe != nil {

@@ -3,6 +3,7 @@ package syncengine_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -18,22 +19,40 @@ import (
 	"github.com/va/vams/providers"
 )
 
-// countingMHV is an MHV with empty mailboxes that records, by VAMS's
-// clock, when each call came and for whom.
+// countingMHV is an MHV with empty mailboxes, one instance's adapter of it:
+// each call sends one HTTP request through the instance's budget
+// (ratelimit.Budget.Transport), and calls records, by VAMS's clock, when
+// each request went out.
 type countingMHV struct {
+	*calls
+	http *http.Client
+}
+
+// calls are the requests every instance's countingMHV sent.
+type calls struct {
 	clock *vamstest.Clock
 	mu    sync.Mutex
 	calls []time.Time
-	lists []string // MHV correlation ids, in listing order
 }
 
-func (p *countingMHV) record(v providers.Veteran, list bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.calls = append(p.calls, p.clock.Now())
-	if list {
-		p.lists = append(p.lists, v.MHVCorrelationID)
+// RoundTrip answers every request with an empty 200, recording it.
+func (c *calls) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = append(c.calls, c.clock.Now())
+	return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: r}, nil
+}
+
+func (p *countingMHV) request(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://mhv.invalid/", nil)
+	if err != nil {
+		return err
 	}
+	res, err := p.http.Do(req)
+	if err != nil {
+		return err
+	}
+	return res.Body.Close()
 }
 
 func (p *countingMHV) Kind() providerkind.Kind              { return providerkind.MHV }
@@ -51,26 +70,26 @@ func (p *countingMHV) GetMessage(context.Context, providers.Veteran, string) (pr
 func (p *countingMHV) GetThread(context.Context, providers.Veteran, string) ([]providers.Message, error) {
 	return nil, providers.ErrNotFound
 }
-func (p *countingMHV) ListMessages(_ context.Context, v providers.Veteran, _ providers.Window) ([]providers.Message, error) {
-	p.record(v, true)
-	return nil, nil
+func (p *countingMHV) ListMessages(ctx context.Context, _ providers.Veteran, _ providers.Window) ([]providers.Message, error) {
+	return nil, p.request(ctx)
 }
-func (p *countingMHV) CareTeams(_ context.Context, v providers.Veteran) ([]providers.CareTeam, error) {
-	p.record(v, false)
-	return nil, nil
+func (p *countingMHV) CareTeams(ctx context.Context, _ providers.Veteran) ([]providers.CareTeam, error) {
+	return nil, p.request(ctx)
 }
 
-// budgetEngine is one VAMS instance's engine on s, its budget measured by
-// clk and waiting by moving it.
-func budgetEngine(t *testing.T, s *store.Store, clk *vamstest.Clock, p providers.Provider, rate float64) *syncengine.Engine {
+// budgetEngine is one VAMS instance's engine on s, its MHV adapter's
+// requests taking tokens of the instance's budget at rate, measured by clk
+// and waiting by moving it.
+func budgetEngine(t *testing.T, s *store.Store, clk *vamstest.Clock, c *calls, rate float64) *syncengine.Engine {
 	t.Helper()
 	budget := ratelimit.NewBudget(s.DB, s.Dialect, map[string]float64{string(providerkind.MHV): rate},
 		ratelimit.WithBudgetClock(clk), ratelimit.WithSleep(func(ctx context.Context, d time.Duration) error {
 			clk.Advance(d)
 			return ctx.Err()
 		}))
+	p := &countingMHV{calls: c, http: &http.Client{Transport: budget.Transport(string(providerkind.MHV), c)}}
 	e, err := syncengine.New(syncengine.Config{Store: s, Inbox: inbox.New(inbox.Config{Store: s, Clock: clk}), Clock: clk,
-		Providers: []providers.Provider{p}, Budget: budget, ImportHorizon: 300 * 24 * time.Hour})
+		Providers: []providers.Provider{p}, ImportHorizon: 300 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +114,7 @@ func TestImportOfTwoInstancesStaysWithinTheProviderRate(t *testing.T) {
 				s := b.Open(t)
 				clk := vamstest.NewClock()
 				start := clk.Now()
-				p := &countingMHV{clock: clk}
+				p := &calls{clock: clk}
 				engines := []*syncengine.Engine{budgetEngine(t, s, clk, p, tc.rate), budgetEngine(t, s, clk, p, tc.rate)}
 				ctx := viewer.System(context.Background())
 				const vets = 6

@@ -28,7 +28,6 @@ import (
 	"github.com/va/vams/internal/domain/inbox"
 	"github.com/va/vams/internal/platform/clock"
 	"github.com/va/vams/internal/platform/providerkind"
-	"github.com/va/vams/internal/platform/ratelimit"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/providers"
@@ -112,10 +111,6 @@ type Config struct {
 	OnNotifyBreaker func(open bool)
 	// DigestHour is the local hour (0–23) daily digests go at.
 	DigestHour int
-	// Budget is each provider's request rate, shared by all instances (nil:
-	// unlimited); freshness checks and other interactive calls have
-	// priority over reconciliation, the import and body backfill.
-	Budget *ratelimit.Budget
 	// EchoWait bounds how long a veteran-sent provider message waits for the
 	// local send it may echo before it is ingested as new (default 2m).
 	EchoWait time.Duration

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -96,7 +97,7 @@ func TestSignedInVeteransImportFirstAndTheImportQueueStaysBounded(t *testing.T) 
 		clk := vamstest.NewClock()
 		book := inbox.New(inbox.Config{Store: s, Clock: clk})
 		e, err := syncengine.New(syncengine.Config{Store: s, Inbox: book, Clock: clk,
-			Providers: []providers.Provider{&countingMHV{clock: clk}}, ImportQueue: 3})
+			Providers: []providers.Provider{&countingMHV{calls: &calls{clock: clk}, http: &http.Client{Transport: &calls{clock: clk}}}}, ImportQueue: 3})
 		if err != nil {
 			t.Fatal(err)
 		}

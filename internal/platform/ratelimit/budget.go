@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"net/http"
 	"sync"
 	"time"
 
@@ -119,6 +120,27 @@ func (b *Budget) Take(ctx context.Context, provider string, p Priority) error {
 		}
 	}
 }
+
+// Transport takes one of provider's tokens before each request it sends on
+// through next (http.DefaultTransport when nil), at the priority the
+// request's context was marked with, so the rate counts HTTP requests as the
+// provider receives them, however many an adapter's call makes. A request
+// whose context ends while it waits is never sent.
+func (b *Budget) Transport(provider string, next http.RoundTripper) http.RoundTripper {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if err := b.Take(r.Context(), provider, PriorityOf(r.Context())); err != nil {
+			return nil, err
+		}
+		return next.RoundTrip(r)
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // try takes a token if the bucket allows it at priority p, and otherwise
 // returns how long until it will.

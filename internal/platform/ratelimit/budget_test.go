@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -137,6 +138,51 @@ func TestBudget_UnlimitedAndCancelled(t *testing.T) {
 			cancel()
 			if err := bud.Take(ctx, "oh", Background); !errors.Is(err, context.Canceled) {
 				t.Fatalf("wait past its context: %v, want context.Canceled", err)
+			}
+		})
+	}
+}
+
+// The budget's transport takes a token per HTTP request, at the priority
+// of the request's context: background requests stop at the reserve an
+// interactive one may still use, and a request whose context ends while it
+// waits is never sent.
+func TestBudget_TransportTakesATokenPerRequest(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := b.Open(t)
+			clk := &manualClock{now: start}
+			stop := errors.New("waited")
+			// Waiting fails instead of moving the clock: the bucket's state
+			// at start is what the requests see.
+			budget := NewBudget(s.DB, s.Dialect, map[string]float64{"mhv": 4}, WithBudgetClock(clk),
+				WithSleep(func(context.Context, time.Duration) error { return stop }))
+			sent := 0
+			hc := &http.Client{Transport: budget.Transport("mhv", roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				sent++
+				return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: r}, nil
+			}))}
+			get := func(p Priority) error {
+				req, _ := http.NewRequestWithContext(WithPriority(context.Background(), p), http.MethodGet, "http://mhv.invalid/", nil)
+				res, err := hc.Do(req)
+				if err == nil {
+					res.Body.Close()
+				}
+				return err
+			}
+			// A bucket of 4 keeps a reserve of 2 from background requests.
+			for i, c := range []struct {
+				p    Priority
+				sent bool
+			}{{Background, true}, {Background, true}, {Background, false}, {Interactive, true}, {Interactive, true}, {Interactive, false}} {
+				before := sent
+				err := get(c.p)
+				if got := sent > before; got != c.sent || (err == nil) != c.sent {
+					t.Fatalf("request %d: sent %v (err %v), want sent %v", i+1, got, err, c.sent)
+				}
+				if !c.sent && !errors.Is(err, stop) {
+					t.Fatalf("request %d: %v, want the wait's error", i+1, err)
+				}
 			}
 		})
 	}
