@@ -84,5 +84,15 @@ func (e *Engine) workBodies(ctx context.Context, job *river.Job[bodiesArgs]) err
 	if retry != nil {
 		return retry
 	}
+	// Messages of the thread past this batch, or stored while it ran, are
+	// fetched by running again now rather than at the veteran's next scan.
+	left, err := e.store.Client.Message.Query().Where(message.ThreadID(job.Args.ThreadID), message.BodyLoaded(false),
+		message.IsDraft(false), message.IDNotIn(ids...)).Exist(ctx)
+	if err != nil {
+		return err
+	}
+	if left {
+		return river.JobSnooze(0)
+	}
 	return e.queueBodies(ctx, msgs[0].VeteranID)
 }

@@ -82,3 +82,32 @@ func TestBackfillReachesEveryThreadOfOneScan(t *testing.T) {
 		}
 	})
 }
+
+// A thread with more bodyless messages than one body job fetches gets them
+// all, without another scan.
+func TestBackfillReachesEveryMessageOfALongThread(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := vamstest.NewSystem(t, b)
+		var first struct{ ID string }
+		s.Control("mhv", http.MethodPost, "clinician-messages", map[string]any{"icn": vet1, "careTeam": "1013",
+			"subject": "Long thread", "body": "Backfilled body 0"}, &first)
+		const messages = 60 // more than one batch (bodyBatch)
+		for i := 1; i < messages; i++ {
+			s.Control("mhv", http.MethodPost, "clinician-messages", map[string]any{"icn": vet1, "inReplyTo": first.ID,
+				"body": fmt.Sprintf("Backfilled body %d", i)}, nil)
+		}
+		reconcile(t, s, providerkind.MHV)
+		ctx := viewer.System(context.Background())
+		vid, err := s.App.Store.Client.Veteran.Query().Where(veteran.Icn(vet1)).OnlyID(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vamstest.Eventually(t, 60*time.Second, "every body of the thread backfilled", func() bool {
+			n, err := s.App.Store.Client.Message.Query().Where(message.VeteranID(vid), message.BodyLoaded(false), message.IsDraft(false)).Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n == 0
+		})
+	})
+}
