@@ -85,7 +85,12 @@ func (e *Engine) workBodies(ctx context.Context, job *river.Job[bodiesArgs]) err
 		return retry
 	}
 	// Messages of the thread past this batch, or stored while it ran, are
-	// fetched by running again now rather than at the veteran's next scan.
+	// fetched by running again now rather than at the veteran's next scan,
+	// as long as this run got some bodies (a batch of messages the provider
+	// no longer has must not keep it running).
+	if len(errs) == len(ids) {
+		return e.queueBodies(ctx, msgs[0].VeteranID)
+	}
 	left, err := e.store.Client.Message.Query().Where(message.ThreadID(job.Args.ThreadID), message.BodyLoaded(false),
 		message.IsDraft(false), message.IDNotIn(ids...)).Exist(ctx)
 	if err != nil {
