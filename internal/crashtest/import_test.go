@@ -31,8 +31,12 @@ import (
 )
 
 // listing is one listing of a patient's OH inbox: the window asked for.
-type listing struct {
-	begin, end time.Time
+type listing struct{ begin, end time.Time }
+
+// noted is a listing as the proxy saw it.
+type noted struct {
+	listing
+	at time.Time
 	// restarted: asked by the VAMS started after the kill.
 	restarted bool
 }
@@ -44,7 +48,7 @@ type listing struct {
 type listingLog struct {
 	patient string
 	mu      sync.Mutex
-	log     []listing
+	log     []noted
 	// holdBefore: zero, nothing is held; held counts the listings held.
 	holdBefore time.Time
 	held       int
@@ -90,7 +94,7 @@ func (l *listingLog) note(t *testing.T, r *http.Request) (hold bool) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.log = append(l.log, listing{begin: begin, end: end, restarted: l.restarted})
+	l.log = append(l.log, noted{listing: listing{begin: begin, end: end}, at: time.Now(), restarted: l.restarted})
 	if !l.holdBefore.IsZero() && end.Before(l.holdBefore) {
 		l.held++
 		return true
@@ -114,17 +118,17 @@ func (l *listingLog) restart() {
 }
 
 // windows returns the distinct windows listed before (restarted false) or
-// after the restart that end before until (the import's, not the scans of
-// recent activity), newest first.
-func (l *listingLog) windows(restarted bool, until time.Time) []listing {
+// after the restart, and before the time by, that end before until (the
+// import's, not the scans of recent activity), newest first.
+func (l *listingLog) windows(restarted bool, by, until time.Time) []listing {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	seen := map[listing]bool{}
 	var out []listing
 	for _, x := range l.log {
-		if x.restarted == restarted && x.end.Before(until) && !seen[x] {
-			seen[x] = true
-			out = append(out, x)
+		if x.restarted == restarted && x.at.Before(by) && x.end.Before(until) && !seen[x.listing] {
+			seen[x.listing] = true
+			out = append(out, x.listing)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].end.After(out[j].end) })
@@ -177,7 +181,7 @@ func TestKilledDuringImportResumesFromItsWatermark(t *testing.T) {
 		}
 	}
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		dir, addr, dbURL := t.TempDir(), freeAddr(t), b.DatabaseURL(t)
+		dir, dbURL := t.TempDir(), b.DatabaseURL(t)
 		sims := map[string]string{}
 		for _, bin := range []string{mhvBin, ohBin} {
 			name := filepath.Base(bin)
@@ -204,6 +208,7 @@ func TestKilledDuringImportResumesFromItsWatermark(t *testing.T) {
 		// starts a little after now): hold it, and none before it.
 		listings, ohURL := newListingLog(t, sims["ohsim"], patient, importFrom.Add(-3*window+time.Hour))
 
+		addr := freeAddr(t)
 		env := []string{childEnv + "=1", "VAMS_MODE=demo", "VAMS_ADDR=" + addr, "VAMS_PUBLIC_URL=http://" + addr,
 			"VAMS_DATA_DIR=" + dir, "DATABASE_URL=" + dbURL, "VAMS_RECONCILE_INTERVAL=1h", importWindowEnv + "=" + window.String(),
 			"VAMS_MHV_BASE_URL=" + sims["mhvsim"], "VAMS_OH_BASE_URL=" + ohURL}
@@ -221,20 +226,33 @@ func TestKilledDuringImportResumesFromItsWatermark(t *testing.T) {
 		v.p.kill()
 		listings.restart()
 		wm := before.Watermark.UTC()
-		done := listings.windows(false, importFrom.Add(time.Hour))
+		done := listings.windows(false, time.Now(), importFrom.Add(time.Hour))
 		if len(done) != 4 || !done[2].begin.Equal(wm.Truncate(time.Second)) {
 			t.Fatalf("before the kill VAMS listed %v with the watermark at %s, want three steps done down to it and the fourth held", done, wm)
 		}
 
-		startVAMS(t, addr, append(env, rescueEnv+"=4s"))
+		// The killed VAMS's job is rescued once it is RescueAfter (5s with a
+		// 4s job timeout) old; River's rescuer looks when the restarted VAMS
+		// leads and then every 30s, so it must find the job old enough at
+		// its first look. A rescued job that still times out is run again
+		// (MaxAttempts 3), and past that the next periodic scan queues the
+		// import anew: a short interval keeps a loaded machine from
+		// stalling it.
+		time.Sleep(5 * time.Second)
+		startVAMS(t, addr, append(env, rescueEnv+"=4s", "VAMS_RECONCILE_INTERVAL=2s"))
+		var completed time.Time
 		vamstest.Eventually(t, 90*time.Second, "the import to complete after the restart", func() bool {
 			st := importState(t, s, vid)
-			return st != nil && st.Status == syncstate.StatusCOMPLETE
+			if st != nil && st.Status == syncstate.StatusCOMPLETE {
+				completed = st.UpdatedAt
+			}
+			return !completed.IsZero()
 		})
 
 		// Resumed from the watermark: the first step after the restart ends
-		// at it, and every one lies before it.
-		after := listings.windows(true, importFrom.Add(time.Hour))
+		// at it, and every one lies before it. (Slow sweeps, which list
+		// newer windows again, start only once the import completed.)
+		after := listings.windows(true, completed, importFrom.Add(time.Hour))
 		if len(after) == 0 || after[0].end.Add(time.Second).Before(wm) || after[0].end.After(wm) {
 			t.Fatalf("after the restart VAMS listed %v, want its first step to end at the watermark %s", after, wm)
 		}

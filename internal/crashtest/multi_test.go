@@ -160,15 +160,17 @@ func (v *vams) subscribe() *stream {
 // once.
 func TestTwoInstancesOnOnePostgreSQLShareEventsWorkAndTheSendLimit(t *testing.T) {
 	pg := postgresBackend(t)
-	bins := buildCommands(t, "mhvsim", "ohsim", "notifysim")
+	bins := buildCommands(t, "mhvsim", "notifysim", "ohsim")
 	dir, dbURL := t.TempDir(), pg.DatabaseURL(t)
-	addrA, addrB := freeAddr(t), freeAddr(t)
 	const secret = "multi-instance-publication-secret"
 	urls := map[string]string{}
-	for _, bin := range bins {
+	var addrA string
+	for _, bin := range bins { // ohsim last: it needs A's address
 		name := filepath.Base(bin)
 		args := []string{"-addr", "127.0.0.1:0", "-state", filepath.Join(dir, name+".json"), "-history=false"}
 		if name == "ohsim" {
+			addrs := freeAddrs(t, 2)
+			addrA, args[1] = addrs[0], addrs[1]
 			args = append(args, "-publication-url", "http://"+addrA+"/intake/oh/atom", "-publication-secret", secret)
 		}
 		urls[name] = start(t, name, nil, bin, args...).listeningURL(t)
@@ -183,6 +185,7 @@ func TestTwoInstancesOnOnePostgreSQLShareEventsWorkAndTheSendLimit(t *testing.T)
 			"VAMS_OH_PUBLICATION_SECRET=" + secret, "VAMS_SEND_LIMIT_BURST=3", "VAMS_SEND_LIMIT_PER_HOUR=0.001"}
 	}
 	a := startVAMS(t, addrA, env(addrA)) // first: it applies the migrations
+	addrB := freeAddr(t)
 	b := startVAMS(t, addrB, env(addrB))
 	teams := a.teams()
 

@@ -189,15 +189,27 @@ func buildCommands(t *testing.T, names ...string) []string {
 }
 
 // freeAddr is a loopback address nothing listens on, so VAMS keeps one
-// address across its restarts.
+// address across its restarts. Take it just before starting the process
+// that listens on it: a port let go may be the next one handed out.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	return freeAddrs(t, 1)[0]
+}
+
+// freeAddrs is n distinct free loopback addresses (held together while
+// they are found).
+func freeAddrs(t *testing.T, n int) []string {
+	t.Helper()
+	var out []string
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		out = append(out, ln.Addr().String())
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return out
 }
 
 // call does one JSON request and decodes the answer into out (if set).
