@@ -61,8 +61,14 @@ type Config struct {
 	// PollInterval is how often workers look for new jobs (default 1s; tests
 	// use less).
 	PollInterval time.Duration
-	// Workers is the number of concurrent jobs (default 10).
+	// Workers is the number of concurrent jobs (default 10), apart from
+	// reconciliations (SyncWorkers) and body fetches (BodyWorkers).
 	Workers int
+	// SyncWorkers bounds the reconciliations running at once, the first
+	// import included (default Workers). They have a queue of their own:
+	// an import waiting for the provider's rate never holds a worker a
+	// delivery or a notification needs.
+	SyncWorkers int
 	// FastWindow is how far back the fast scan looks (default 14 days).
 	FastWindow time.Duration
 	// ImportHorizon is how far back the first import and slow sweep go
@@ -151,6 +157,7 @@ func New(cfg Config) (*Engine, error) {
 	cfg.ImportQueue = cmp.Or(cfg.ImportQueue, 500)
 	cfg.SweepInterval = cmp.Or(cfg.SweepInterval, time.Hour)
 	cfg.Workers = cmp.Or(cfg.Workers, 10)
+	cfg.SyncWorkers = cmp.Or(cfg.SyncWorkers, cfg.Workers)
 	cfg.JobTimeout = cmp.Or(cfg.JobTimeout, 2*time.Minute)
 	cfg.RescueAfter = max(cmp.Or(cfg.RescueAfter, cfg.JobTimeout+time.Minute), cfg.JobTimeout)
 	cfg.FreshnessBudget = cmp.Or(cfg.FreshnessBudget, 300*time.Millisecond)
@@ -185,7 +192,7 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, river.WorkFunc(e.workDigests))
 	rc := &river.Config{
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers},
-			queueBodies: {MaxWorkers: cfg.BodyWorkers}},
+			queueBodies: {MaxWorkers: cfg.BodyWorkers}, queueSync: {MaxWorkers: cfg.SyncWorkers}},
 		Workers:              workers,
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, 100*time.Millisecond),

@@ -28,6 +28,9 @@ func (e *Engine) workReconcileAll(ctx context.Context, _ *river.Job[reconcileAll
 	return e.ScheduleReconcile(viewer.System(ctx))
 }
 
+// queueSync is the reconciliations' own queue.
+const queueSync = "sync"
+
 // Job priorities of reconciliations (River runs lower numbers first): a
 // signed-in veteran's, first import included, goes ahead of every import
 // of a veteran who is not.
@@ -144,7 +147,7 @@ func (e *Engine) schedule(ctx context.Context, pairs []pair, priority int) error
 		out := make([]river.InsertManyParams, len(ps))
 		for i, p := range ps {
 			out[i] = river.InsertManyParams{Args: reconcileArgs{VeteranID: p.veteranID, Provider: p.provider},
-				InsertOpts: &river.InsertOpts{MaxAttempts: 3, Priority: priority, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: queuedStates}}}
+				InsertOpts: &river.InsertOpts{Queue: queueSync, MaxAttempts: 3, Priority: priority, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: queuedStates}}}
 		}
 		return out
 	}
