@@ -64,19 +64,7 @@ func TestBackfillReachesEveryThreadOfOneScan(t *testing.T) {
 		}
 		threadCalls := s.MHV().Requests(mhvsim.RouteFullThread)
 		reconcile(t, s, providerkind.MHV)
-		ctx := viewer.System(context.Background())
-		vid, err := s.App.Store.Client.Veteran.Query().Where(veteran.Icn(vet1)).OnlyID(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bodyless := func() int {
-			n, err := s.App.Store.Client.Message.Query().Where(message.VeteranID(vid), message.BodyLoaded(false), message.IsDraft(false)).Count(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-		vamstest.Eventually(t, 60*time.Second, "every body backfilled", func() bool { return bodyless() == 0 })
+		vamstest.Eventually(t, 60*time.Second, "every body backfilled", func() bool { return bodyless(t, s) == 0 })
 		if n := s.MHV().Requests(mhvsim.RouteFullThread) - threadCalls; n < threads || n > threads+threads/10 {
 			t.Fatalf("backfilling %d threads took %d thread reads", threads, n)
 		}
@@ -97,17 +85,21 @@ func TestBackfillReachesEveryMessageOfALongThread(t *testing.T) {
 				"body": fmt.Sprintf("Backfilled body %d", i)}, nil)
 		}
 		reconcile(t, s, providerkind.MHV)
-		ctx := viewer.System(context.Background())
-		vid, err := s.App.Store.Client.Veteran.Query().Where(veteran.Icn(vet1)).OnlyID(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vamstest.Eventually(t, 60*time.Second, "every body of the thread backfilled", func() bool {
-			n, err := s.App.Store.Client.Message.Query().Where(message.VeteranID(vid), message.BodyLoaded(false), message.IsDraft(false)).Count(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n == 0
-		})
+		vamstest.Eventually(t, 60*time.Second, "every body of the thread backfilled", func() bool { return bodyless(t, s) == 0 })
 	})
+}
+
+// bodyless counts veteran 1's messages stored without a body.
+func bodyless(t *testing.T, s *vamstest.System) int {
+	t.Helper()
+	ctx := viewer.System(context.Background())
+	vid, err := s.App.Store.Client.Veteran.Query().Where(veteran.Icn(vet1)).OnlyID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.App.Store.Client.Message.Query().Where(message.VeteranID(vid), message.BodyLoaded(false), message.IsDraft(false)).Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
