@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -64,30 +66,32 @@ func (e *Engine) ScheduleReconcile(ctx context.Context) error {
 	return e.schedule(ctx, pending, priorityImport)
 }
 
-// pendingImports tops the import queue up to ImportQueue: per provider,
-// the next veterans after the last ones queued whose import has not
-// completed, starting over from the first once the end is reached.
+// pendingImports tops the import queue up to ImportQueue, the room shared
+// among the providers (what one leaves goes to the next): per provider, the
+// next veterans after the last ones queued whose import has not completed,
+// starting over from the first once the end is reached.
 func (e *Engine) pendingImports(ctx context.Context, activeSince time.Time) ([]pair, error) {
 	queued, err := e.river.JobList(ctx, river.NewJobListParams().Kinds(reconcileArgs{}.Kind()).Priorities(priorityImport).
-		States(rivertype.JobStateAvailable, rivertype.JobStateRetryable, rivertype.JobStateScheduled, rivertype.JobStateRunning).
-		First(e.cfg.ImportQueue))
+		States(queuedStates...).First(e.cfg.ImportQueue))
 	if err != nil {
 		return nil, err
 	}
 	room := e.cfg.ImportQueue - len(queued.Jobs)
+	kinds := slices.Sorted(maps.Keys(e.providers))
 	e.importMu.Lock()
 	defer e.importMu.Unlock()
 	var out []pair
-	for k := range e.providers {
-		if room <= 0 {
-			break
+	for i, k := range kinds {
+		share := room / (len(kinds) - i)
+		if share <= 0 {
+			continue
 		}
-		vets, err := e.inbox.PendingImports(ctx, k, activeSince, e.importAfter[k], room)
+		vets, err := e.inbox.PendingImports(ctx, k, activeSince, e.importAfter[k], share)
 		if err != nil {
 			return nil, err
 		}
 		e.importAfter[k] = ""
-		if len(vets) == room {
+		if len(vets) == share {
 			e.importAfter[k] = vets[len(vets)-1].ID
 		}
 		for _, v := range vets {

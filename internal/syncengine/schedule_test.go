@@ -186,3 +186,66 @@ func TestSignedInVeteransImportFirstAndTheImportQueueStaysBounded(t *testing.T) 
 		step("every import done")
 	})
 }
+
+// countingOH is countingMHV in OH's place.
+type countingOH struct{ *countingMHV }
+
+func (countingOH) Kind() providerkind.Kind { return providerkind.OH }
+
+// The import queue's room is shared among the providers: a long MHV
+// backlog does not keep OH's veterans out of it.
+func TestTheImportQueueIsSharedAmongProviders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := b.Open(t)
+		ctx := viewer.System(context.Background())
+		clk := vamstest.NewClock()
+		fake := func() *countingMHV {
+			return &countingMHV{calls: &calls{clock: clk}, http: &http.Client{Transport: &calls{clock: clk}}}
+		}
+		e, err := syncengine.New(syncengine.Config{Store: s, Inbox: inbox.New(inbox.Config{Store: s, Clock: clk}), Clock: clk,
+			Providers: []providers.Provider{fake(), countingOH{fake()}}, ImportQueue: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 {
+			c := s.Client.Veteran.Create().SetIcn(fmt.Sprintf("10000000%02dV000000", i))
+			if i < 8 {
+				c.SetMhvCorrelationID(fmt.Sprintf("mhv-%d", i)) // the MHV backlog
+			} else {
+				c.SetOhPatientID(fmt.Sprintf("oh-%d", i))
+			}
+			if _, err := c.Save(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.ScheduleReconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
+		byProvider := map[string]int{}
+		args := "args::text"
+		if s.Dialect == "sqlite3" {
+			args = "json(args)" // River's SQLite driver stores JSONB
+		}
+		rows, err := s.DB.Query(`SELECT ` + args + ` FROM river_job WHERE kind = 'reconcile_veteran'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var raw []byte
+			if err := rows.Scan(&raw); err != nil {
+				t.Fatal(err)
+			}
+			var a struct {
+				Provider string `json:"provider"`
+			}
+			if err := json.Unmarshal(raw, &a); err != nil {
+				t.Fatal(err)
+			}
+			byProvider[a.Provider]++
+		}
+		if byProvider[string(providerkind.MHV)] != 2 || byProvider[string(providerkind.OH)] != 2 {
+			t.Fatalf("queued imports by provider %v, want 2 each of the room of 4", byProvider)
+		}
+	})
+}
