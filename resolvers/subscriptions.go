@@ -18,7 +18,8 @@ type eventFilter func(ctx context.Context, e events.Event) (*model.InboxEvent, e
 
 // stream subscribes the viewer to the bus and feeds filter's payloads to
 // gqlgen until the client stops or the subscription overflows; an overflow
-// sends one last payload that fails with RESYNC_REQUIRED.
+// sends one last payload that fails with RESYNC_REQUIRED. Under a transport's
+// Pump it only attaches the pump; otherwise a goroutine feeds the channel.
 func (r *Resolver) stream(ctx context.Context, filter eventFilter) (<-chan *model.InboxEvent, error) {
 	if r.Events == nil {
 		return nil, errors.New("subscriptions are not enabled")
@@ -27,11 +28,14 @@ func (r *Resolver) stream(ctx context.Context, filter eventFilter) (<-chan *mode
 	if v.VeteranID == "" {
 		return nil, errors.New("no viewer")
 	}
-	sub := r.Events.Subscribe(v.VeteranID)
 	release := func() {}
 	if r.Freshness != nil {
 		release = r.Freshness.Hold(v.VeteranID) // a subscriber is active
 	}
+	if p := pumpFrom(ctx); p != nil {
+		return p.open(r.Events, v.VeteranID, filter, release), nil
+	}
+	sub := r.Events.Subscribe(v.VeteranID)
 	out := make(chan *model.InboxEvent)
 	go func() {
 		defer close(out)
@@ -51,17 +55,24 @@ func (r *Resolver) stream(ctx context.Context, filter eventFilter) (<-chan *mode
 				}
 				return
 			}
-			p, err := filter(ctx, *e)
-			if err != nil || p == nil {
-				continue // the entity is gone or not the viewer's: nothing to tell
-			}
-			p.Token = inbox.EncodeState(e.VeteranID, e.ChangeID)
-			if !send(ctx, out, p) {
+			if p := payload(ctx, filter, e); p != nil && !send(ctx, out, p) {
 				return
 			}
 		}
 	}()
 	return out, nil
+}
+
+// payload is e's payload for the subscription, with the state token after
+// it, or nil when there is nothing to tell (the entity is gone or not the
+// viewer's, or filter skips it).
+func payload(ctx context.Context, filter eventFilter, e *events.Event) *model.InboxEvent {
+	p, err := filter(ctx, *e)
+	if err != nil || p == nil {
+		return nil
+	}
+	p.Token = inbox.EncodeState(e.VeteranID, e.ChangeID)
+	return p
 }
 
 func send(ctx context.Context, out chan<- *model.InboxEvent, p *model.InboxEvent) bool {

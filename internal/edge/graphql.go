@@ -38,7 +38,7 @@ func (h *Handler) newGraphQL() *handler.Server {
 	gcfg.Complexity.Query.Nodes = func(child int, ids []string) int { return 1 + child*len(ids) }
 	srv := handler.New(graph.NewExecutableSchema(gcfg))
 	// WebSocket first (it claims upgrades); SSE before POST (both are POSTs).
-	srv.AddTransport(h.websocketTransport())
+	srv.AddTransport(wsTransport{h: h})
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -66,7 +66,6 @@ func (h *Handler) newGraphQL() *handler.Server {
 	srv.Use(deadline(cfg.RequestTimeout))
 	srv.Use(depthLimit{max: cfg.MaxDepth, introspection: cfg.Introspection})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
-	srv.Use(subscriptionCap{max: cfg.Realtime.MaxSubscriptionsPerConn})
 	if cfg.Audit != nil {
 		srv.Use(auditor{rec: cfg.Audit, log: cfg.Log})
 	}
@@ -87,7 +86,6 @@ var (
 	_ graphql.OperationContextMutator   = queryBounds{}
 	_ graphql.OperationContextMutator   = noDefer{}
 	_ graphql.OperationContextMutator   = depthLimit{}
-	_ graphql.OperationInterceptor      = subscriptionCap{}
 	_ graphql.ResponseInterceptor       = deadline(0)
 	_ graphql.ResponseInterceptor       = auditor{}
 	_ graphql.ResponseInterceptor       = perResponseLoaders{}

@@ -71,23 +71,33 @@ func NewBusWithBuffer(n int) *Bus {
 	return &Bus{buffer: n, subs: map[string]map[*Subscription]struct{}{}}
 }
 
+// A Sink takes a subscription's events as they are published. Offer is
+// called under the bus's lock, in commit order, and must never block: it
+// returns false when the sink cannot take the event (its buffer is full),
+// which ends the subscription with ErrOverflow. Ended is called once, under
+// the same lock, when the subscription ends: with ErrOverflow, or nil after
+// Close. A sink lets a transport hold an idle subscriber without a goroutine
+// waiting on a channel (docs/performance.md, real-time subscribers).
+type Sink interface {
+	Offer(*Event) bool
+	Ended(error)
+}
+
 // Subscription is one subscriber's stream of a veteran's events.
 type Subscription struct {
 	bus       *Bus
 	veteranID string
-	// ch carries pointers: a buffer of DefaultBuffer events would hold
-	// ~6 KB per idle subscriber, pointers 512 B (docs/performance.md,
-	// real-time subscribers). Subscribers only read the shared event.
-	ch  chan *Event
-	err error // set under bus.mu before ch is closed
+	sink      Sink
+	ch        chan *Event // Subscribe's channel; nil for a sink of its own
+	err       error       // set under bus.mu when the subscription ends
 }
 
-// Events yields the events in commit order; it is closed when the
-// subscription ends (Close, or ErrOverflow: see Err).
+// Events yields a Subscribe'd subscription's events in commit order; it is
+// closed when the subscription ends (Close, or ErrOverflow: see Err).
 func (s *Subscription) Events() <-chan *Event { return s.ch }
 
-// Err reports why Events was closed: ErrOverflow, or nil after Close. Call it
-// only once Events is closed.
+// Err reports why the subscription ended: ErrOverflow, or nil after Close
+// (or while it is live).
 func (s *Subscription) Err() error {
 	s.bus.mu.Lock()
 	defer s.bus.mu.Unlock()
@@ -108,9 +118,7 @@ func (b *Bus) Publish(e Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for s := range b.subs[e.VeteranID] {
-		select {
-		case s.ch <- &e:
-		default:
+		if !s.sink.Offer(&e) {
 			b.removeLocked(s, ErrOverflow)
 		}
 	}
@@ -128,9 +136,17 @@ func (b *Bus) EndAll() {
 	}
 }
 
-// Subscribe starts a subscription to the veteran's events.
-func (b *Bus) Subscribe(veteranID string) *Subscription {
-	s := &Subscription{bus: b, veteranID: veteranID, ch: make(chan *Event, b.buffer)}
+// Buffer is how many undelivered events a subscription may hold.
+func (b *Bus) Buffer() int { return b.buffer }
+
+// Attach subscribes sink to the veteran's events. The sink bounds what it
+// holds (at most Buffer events, by the bus's policy).
+func (b *Bus) Attach(veteranID string, sink Sink) *Subscription {
+	return b.attach(&Subscription{bus: b, veteranID: veteranID, sink: sink})
+}
+
+func (b *Bus) attach(s *Subscription) *Subscription {
+	veteranID := s.veteranID
 	b.mu.Lock()
 	if b.subs[veteranID] == nil {
 		b.subs[veteranID] = map[*Subscription]struct{}{}
@@ -138,6 +154,29 @@ func (b *Bus) Subscribe(veteranID string) *Subscription {
 	b.subs[veteranID][s] = struct{}{}
 	b.mu.Unlock()
 	return s
+}
+
+// chanSink buffers pointers: a buffer of DefaultBuffer events would hold
+// ~6 KB per idle subscriber, pointers 512 B. Subscribers only read the
+// shared event.
+type chanSink chan *Event
+
+func (c chanSink) Offer(e *Event) bool {
+	select {
+	case c <- e:
+		return true
+	default:
+		return false
+	}
+}
+
+func (c chanSink) Ended(error) { close(c) }
+
+// Subscribe starts a subscription to the veteran's events, read from a
+// channel of Buffer events.
+func (b *Bus) Subscribe(veteranID string) *Subscription {
+	ch := make(chan *Event, b.buffer)
+	return b.attach(&Subscription{bus: b, veteranID: veteranID, sink: chanSink(ch), ch: ch})
 }
 
 // removeLocked ends s once; deleting from a map while ranging over it is safe.
@@ -151,7 +190,7 @@ func (b *Bus) removeLocked(s *Subscription, err error) {
 		delete(b.subs, s.veteranID)
 	}
 	s.err = err
-	close(s.ch)
+	s.sink.Ended(err)
 }
 
 // Count returns the number of live subscriptions.
