@@ -39,7 +39,8 @@ type RealtimeOptions struct {
 	Spawn          Spawn
 	SpawnGenerator func(GenConfig) *exec.Cmd
 	// ProfileDir, when set, receives the server's heap profile with every
-	// subscriber connected (realtime.heap.pprof).
+	// subscriber connected (realtime.heap.pprof) and its CPU profile over
+	// the latency phase (realtime.cpu.pprof).
 	ProfileDir string
 }
 
@@ -190,8 +191,20 @@ func Realtime(ctx context.Context, t Target, o RealtimeOptions) error {
 	if err != nil {
 		return err
 	}
+	cpuProfile := make(chan error, 1)
+	if o.ProfileDir != "" {
+		go func() {
+			cpuProfile <- prof.fetch(ctx, fmt.Sprintf("/debug/pprof/profile?seconds=%d", max(1, int(o.Duration.Seconds()))),
+				filepath.Join(o.ProfileDir, "realtime.cpu.pprof"))
+		}()
+	} else {
+		cpuProfile <- nil
+	}
 	ph, err := drive(ctx, prof, vets[:subscribed], o.Rate, o.Duration)
 	if err != nil {
+		return err
+	}
+	if err := <-cpuProfile; err != nil {
 		return err
 	}
 	cpu1, err = prof.cpuSeconds(ctx)
