@@ -147,18 +147,11 @@ func Freshness(ctx context.Context, t Target, o FreshnessOptions, out, logw io.W
 			return err
 		}
 		wg.Go(func() {
-			tick := time.NewTicker(500 * time.Millisecond)
-			defer tick.Stop()
-			for {
-				select {
-				case <-subCtx.Done():
-					return
-				case <-tick.C:
-				}
+			every(subCtx, 500*time.Millisecond, func() {
 				if err := fb.srv.do(subCtx, icn, `{ viewer { threads(first: 20) { edges { node { subject } } } } }`, nil); err == nil {
 					queries.Add(1)
 				}
-			}
+			})
 		})
 	}
 	time.Sleep(o.Bound) // the first checks of both
@@ -307,6 +300,20 @@ func waitFor(d time.Duration, what string, done func() bool) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return nil
+}
+
+// every calls f every d until ctx ends.
+func every(ctx context.Context, d time.Duration, f func()) {
+	tick := time.NewTicker(d)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			f()
+		}
+	}
 }
 
 // arrivalLog is when each subject first reached a subscriber.
@@ -462,16 +469,7 @@ func (w *backfillWatch) poll(ctx context.Context, baseline bool) {
 }
 
 func (w *backfillWatch) run(ctx context.Context) {
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			w.poll(ctx, false)
-		}
-	}
+	every(ctx, 100*time.Millisecond, func() { w.poll(ctx, false) })
 }
 
 // settle waits until every bodyless message seen has its body.
