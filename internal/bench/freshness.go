@@ -291,13 +291,20 @@ func pct(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
 }
 
+// waitFor waits up to d for done, as the freshness and import scenarios do.
 func waitFor(d time.Duration, what string, done func() bool) error {
+	return pollUntil("freshness", 20*time.Millisecond, d, what, done)
+}
+
+// pollUntil checks done every poll until it holds, or fails after d with an
+// error naming the scenario and what it waited for.
+func pollUntil(scenario string, poll, d time.Duration, what string, done func() bool) error {
 	deadline := time.Now().Add(d)
 	for !done() {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("freshness: timed out waiting for %s", what)
+			return fmt.Errorf("%s: timed out waiting for %s", scenario, what)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(poll)
 	}
 	return nil
 }
