@@ -244,42 +244,40 @@ func (r *run) copyOfDataSet() (bench.Target, func(), error) {
 
 // runAttacks measures the server CPU each attack shape costs (no data set).
 func runAttacks(r *run) error {
-	if r.attacks <= 0 {
-		return nil
-	}
-	at, err := target(r.server, "vams_bench_attacks", true)
-	if err != nil {
-		return err
-	}
-	return bench.Attacks(r.ctx, at, r.attacks, r.opts)
+	return r.onFreshDatabase(r.attacks, "vams_bench_attacks", func(at bench.Target) error {
+		return bench.Attacks(r.ctx, at, r.attacks, r.opts)
+	})
 }
 
 // runSync measures delivery, intake and reconciliation with the simulators.
 func runSync(r *run) error {
-	if r.syncN <= 0 {
-		return nil
-	}
-	st, err := target(r.server, "vams_bench_sync", true)
-	if err != nil {
-		return err
-	}
-	return bench.Sync(r.ctx, st, r.syncN, os.Stdout, os.Stderr)
+	return r.onFreshDatabase(r.syncN, "vams_bench_sync", func(st bench.Target) error {
+		return bench.Sync(r.ctx, st, r.syncN, os.Stdout, os.Stderr)
+	})
 }
 
 // runFreshness times MHV and OH messages from write to visible for active
 // veterans, their listing calls, the inbox with freshness on and off, and
 // the body backfill.
 func runFreshness(r *run) error {
-	if r.fresh.Messages <= 0 {
+	return r.onFreshDatabase(r.fresh.Messages, "vams_bench_fresh", func(ft bench.Target) error {
+		o := r.fresh
+		o.Clients, o.Duration = min(r.opts.Clients, 8), r.opts.Duration
+		return bench.Freshness(r.ctx, ft, o, os.Stdout, os.Stderr)
+	})
+}
+
+// onFreshDatabase runs scenario, when its size n asks for it (n > 0), on a
+// fresh database (or SQLite directory) called name.
+func (r *run) onFreshDatabase(n int, name string, scenario func(bench.Target) error) error {
+	if n <= 0 {
 		return nil
 	}
-	ft, err := target(r.server, "vams_bench_fresh", true)
+	t, err := target(r.server, name, true)
 	if err != nil {
 		return err
 	}
-	o := r.fresh
-	o.Clients, o.Duration = min(r.opts.Clients, 8), r.opts.Duration
-	return bench.Freshness(r.ctx, ft, o, os.Stdout, os.Stderr)
+	return scenario(t)
 }
 
 // runImport times the first import of a population of veterans from the

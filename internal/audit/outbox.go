@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/va/vams/ent"
+	"github.com/va/vams/internal/platform/ctxkey"
 	"github.com/va/vams/internal/platform/ids"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/internal/store"
@@ -45,15 +46,15 @@ func (p *Pending) Written() ([]string, bool) {
 	return slices.Clone(p.targets), p.written
 }
 
-type pendingKey struct{}
+var pendingKey = ctxkey.New[*Pending]("pending audit")
 
 // WithPending carries p to the transactions the mutation runs.
 func WithPending(ctx context.Context, p *Pending) context.Context {
-	return context.WithValue(ctx, pendingKey{}, p)
+	return pendingKey.With(ctx, p)
 }
 
 func pendingFrom(ctx context.Context) *Pending {
-	p, _ := ctx.Value(pendingKey{}).(*Pending)
+	p, _ := pendingKey.From(ctx)
 	return p
 }
 

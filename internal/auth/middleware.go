@@ -5,19 +5,20 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/va/vams/internal/platform/ctxkey"
 )
 
-type claimsKey struct{}
+var claimsKey = ctxkey.New[Claims]("auth claims")
 
 // WithClaims returns ctx carrying the verified caller.
 func WithClaims(ctx context.Context, c Claims) context.Context {
-	return context.WithValue(ctx, claimsKey{}, c)
+	return claimsKey.With(ctx, c)
 }
 
 // ClaimsFrom returns the verified caller put there by Middleware or WithClaims.
 func ClaimsFrom(ctx context.Context) (Claims, bool) {
-	c, ok := ctx.Value(claimsKey{}).(Claims)
-	return c, ok
+	return claimsKey.From(ctx)
 }
 
 // Codes of a refused request, as the endpoint reports them.

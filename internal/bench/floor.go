@@ -11,24 +11,8 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/va/vams/internal/platform/ids"
+	"github.com/va/vams/internal/platform/sqlq"
 )
-
-// strs reads a one-column result of strings.
-func strs(rows *sql.Rows, err error) ([]string, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
 
 // floorOp is an operation as hand-written SQL through database/sql: what
 // the same answer costs with no GraphQL, ORM or loaders in between.
@@ -237,7 +221,7 @@ func floorOps(d string) map[string]floorOp {
 			}
 			now := time.Now().UTC()
 			return inTx(ctx, db, func(tx *sql.Tx) error {
-				read, err := strs(tx.QueryContext(ctx, markMsgs, now, now, m.thread, m.vid))
+				read, err := sqlq.Strings(tx.QueryContext(ctx, markMsgs, now, now, m.thread, m.vid))
 				if err != nil || len(read) == 0 {
 					return err
 				}

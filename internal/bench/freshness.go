@@ -147,18 +147,11 @@ func Freshness(ctx context.Context, t Target, o FreshnessOptions, out, logw io.W
 			return err
 		}
 		wg.Go(func() {
-			tick := time.NewTicker(500 * time.Millisecond)
-			defer tick.Stop()
-			for {
-				select {
-				case <-subCtx.Done():
-					return
-				case <-tick.C:
-				}
+			every(subCtx, 500*time.Millisecond, func() {
 				if err := fb.srv.do(subCtx, icn, `{ viewer { threads(first: 20) { edges { node { subject } } } } }`, nil); err == nil {
 					queries.Add(1)
 				}
-			}
+			})
 		})
 	}
 	time.Sleep(o.Bound) // the first checks of both
@@ -298,15 +291,36 @@ func pct(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
 }
 
+// waitFor waits up to d for done, as the freshness and import scenarios do.
 func waitFor(d time.Duration, what string, done func() bool) error {
+	return pollUntil("freshness", 20*time.Millisecond, d, what, done)
+}
+
+// pollUntil checks done every poll until it holds, or fails after d with an
+// error naming the scenario and what it waited for.
+func pollUntil(scenario string, poll, d time.Duration, what string, done func() bool) error {
 	deadline := time.Now().Add(d)
 	for !done() {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("freshness: timed out waiting for %s", what)
+			return fmt.Errorf("%s: timed out waiting for %s", scenario, what)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(poll)
 	}
 	return nil
+}
+
+// every calls f every d until ctx ends.
+func every(ctx context.Context, d time.Duration, f func()) {
+	tick := time.NewTicker(d)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			f()
+		}
+	}
 }
 
 // arrivalLog is when each subject first reached a subscriber.
@@ -462,16 +476,7 @@ func (w *backfillWatch) poll(ctx context.Context, baseline bool) {
 }
 
 func (w *backfillWatch) run(ctx context.Context) {
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			w.poll(ctx, false)
-		}
-	}
+	every(ctx, 100*time.Millisecond, func() { w.poll(ctx, false) })
 }
 
 // settle waits until every bodyless message seen has its body.

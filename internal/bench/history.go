@@ -144,11 +144,7 @@ func historyPopulation(n int, seed uint64, now time.Time) population {
 		}
 		silent := r.Float64() < silentShare
 		if mhv {
-			first := r.IntN(len(p.teams) - 2)
-			mine := p.teams[first : first+3]
-			for k := range mine {
-				mine[k].AssociatedWith = append(mine[k].AssociatedWith, v.mhvCorr)
-			}
+			mine := joinThree(r, p.teams, func(t *mhvsim.TriageTeam) { t.AssociatedWith = append(t.AssociatedWith, v.mhvCorr) })
 			for range threadsOf(silent, r) {
 				subject, at, byVet := thread(r.Float64() < 0.7)
 				ht := mhvsim.HistoryThread{ICN: v.icn, CareTeam: strconv.FormatInt(mine[r.IntN(3)].ID, 10), Subject: subject}
@@ -171,11 +167,7 @@ func historyPopulation(n int, seed uint64, now time.Time) population {
 			}
 		}
 		if oh {
-			first := r.IntN(len(p.pools) - 2)
-			mine := p.pools[first : first+3]
-			for k := range mine {
-				mine[k].AssociatedWith = append(mine[k].AssociatedWith, v.icn)
-			}
+			mine := joinThree(r, p.pools, func(t *ohsim.Pool) { t.AssociatedWith = append(t.AssociatedWith, v.icn) })
 			for range threadsOf(silent, r) {
 				subject, at, byVet := thread(r.Float64() < 0.7)
 				ht := ohsim.HistoryThread{ICN: v.icn, CareTeam: mine[r.IntN(3)].ID, Subject: subject}
@@ -191,4 +183,15 @@ func historyPopulation(n int, seed uint64, now time.Time) population {
 		p.vets = append(p.vets, v)
 	}
 	return p
+}
+
+// joinThree associates a veteran (join adds them to one team) with three
+// neighbouring teams of all, drawn with r, and returns those three.
+func joinThree[T any](r *rand.Rand, all []T, join func(*T)) []T {
+	first := r.IntN(len(all) - 2)
+	mine := all[first : first+3]
+	for k := range mine {
+		join(&mine[k])
+	}
+	return mine
 }

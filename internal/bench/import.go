@@ -24,6 +24,7 @@ import (
 	"github.com/va/vams/internal/platform/config"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
+	"github.com/va/vams/internal/store/storetest"
 	"github.com/va/vams/internal/syncengine"
 	"github.com/va/vams/providers/mhv/mhvsim"
 	"github.com/va/vams/providers/oh/ohsim"
@@ -402,7 +403,9 @@ type tokenLog struct {
 	at [2][]time.Duration // MHV, OH
 }
 
-func (l *tokenLog) wrap(c driver.Connector) driver.Connector { return tokenConnector{c, l} }
+func (l *tokenLog) wrap(c driver.Connector) driver.Connector {
+	return storetest.WrapConns(c, func(conn driver.Conn) driver.Conn { return tokenConn{storetest.ForwardingConn{Conn: conn}, l} })
+}
 
 func (l *tokenLog) times() [2][]time.Duration {
 	l.mu.Lock()
@@ -410,32 +413,14 @@ func (l *tokenLog) times() [2][]time.Duration {
 	return [2][]time.Duration{slices.Clone(l.at[0]), slices.Clone(l.at[1])}
 }
 
-type tokenConnector struct {
-	driver.Connector
-	l *tokenLog
-}
-
-func (k tokenConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := k.Connector.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return tokenConn{conn, k.l}, nil
-}
-
-// tokenConn forwards each optional interface the connection implements;
-// ErrSkip tells database/sql to take its general path where it does not.
+// tokenConn watches the statements run on the connection for budget takes.
 type tokenConn struct {
-	driver.Conn
+	storetest.ForwardingConn
 	l *tokenLog
 }
 
 func (k tokenConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	e, ok := k.Conn.(driver.ExecerContext)
-	if !ok {
-		return nil, driver.ErrSkip
-	}
-	r, err := e.ExecContext(ctx, q, args)
+	r, err := k.ForwardingConn.ExecContext(ctx, q, args)
 	if err == nil && strings.HasPrefix(q, "UPDATE provider_budgets") && len(args) > 2 {
 		if n, _ := r.RowsAffected(); n == 1 {
 			i := 0
@@ -448,51 +433,4 @@ func (k tokenConn) ExecContext(ctx context.Context, q string, args []driver.Name
 		}
 	}
 	return r, err
-}
-
-func (k tokenConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	if e, ok := k.Conn.(driver.QueryerContext); ok {
-		return e.QueryContext(ctx, q, args)
-	}
-	return nil, driver.ErrSkip
-}
-
-func (k tokenConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	if p, ok := k.Conn.(driver.ConnPrepareContext); ok {
-		return p.PrepareContext(ctx, q)
-	}
-	return k.Conn.Prepare(q)
-}
-
-func (k tokenConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	if b, ok := k.Conn.(driver.ConnBeginTx); ok {
-		return b.BeginTx(ctx, opts)
-	}
-	return k.Conn.Begin() //nolint:staticcheck // the driver offers nothing newer
-}
-
-func (k tokenConn) Ping(ctx context.Context) error {
-	if p, ok := k.Conn.(driver.Pinger); ok {
-		return p.Ping(ctx)
-	}
-	return nil
-}
-
-func (k tokenConn) ResetSession(ctx context.Context) error {
-	if r, ok := k.Conn.(driver.SessionResetter); ok {
-		return r.ResetSession(ctx)
-	}
-	return nil
-}
-
-func (k tokenConn) IsValid() bool {
-	v, ok := k.Conn.(driver.Validator)
-	return !ok || v.IsValid()
-}
-
-func (k tokenConn) CheckNamedValue(nv *driver.NamedValue) error {
-	if c, ok := k.Conn.(driver.NamedValueChecker); ok {
-		return c.CheckNamedValue(nv)
-	}
-	return driver.ErrSkip
 }

@@ -58,14 +58,7 @@ func Sync(ctx context.Context, t Target, n int, out, logw io.Writer) error {
 		return c
 	}
 	wait := func(what string, done func() bool) error {
-		deadline := time.Now().Add(5 * time.Minute)
-		for !done() {
-			if time.Now().After(deadline) {
-				return fmt.Errorf("sync: timed out waiting for %s", what)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		return nil
+		return pollUntil("sync", 10*time.Millisecond, 5*time.Minute, what, done)
 	}
 	perS := func(name string, k int, d time.Duration) {
 		fmt.Fprintf(out, "BENCH name=%s per_s=%.0f\n", name, float64(k)/d.Seconds())

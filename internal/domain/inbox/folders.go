@@ -66,16 +66,12 @@ var folders = &named[*ent.Folder]{
 }
 
 // NewFolder is the input of createFolder.
-type NewFolder struct {
-	Name string
-	// Key is the client's idempotency key (clientMutationId); "" for none.
-	Key string
-}
+type NewFolder = NewNamed
 
 // CreateFolder creates a custom folder. A retry with the same Key answers
 // with the folder the first call made.
 func (s *Service) CreateFolder(ctx context.Context, in NewFolder) (*ent.Folder, error) {
-	return folders.createOne(ctx, s, in.Name, in.Key)
+	return folders.createOne(ctx, s, in)
 }
 
 // RenameFolder renames a custom folder.

@@ -34,6 +34,13 @@ type named[T any] struct {
 	remove func(ctx context.Context, c *ent.Client, x T) error
 }
 
+// NewNamed is the input of creating one (createFolder, createTag).
+type NewNamed struct {
+	Name string
+	// Key is the client's idempotency key (clientMutationId); "" for none.
+	Key string
+}
+
 // load returns the veteran's one with this ID, if they may change it.
 func (k *named[T]) load(ctx context.Context, c *ent.Client, id string) (T, error) {
 	var zero T
@@ -82,17 +89,17 @@ func (k *named[T]) record(ctx context.Context, s *Service, tx *store.Tx, vid str
 
 // createOne creates one; a retry with the same key answers with the one
 // the first call made.
-func (k *named[T]) createOne(ctx context.Context, s *Service, name, key string) (T, error) {
+func (k *named[T]) createOne(ctx context.Context, s *Service, in NewNamed) (T, error) {
 	var zero T
 	vid, err := viewerID(ctx)
 	if err != nil {
 		return zero, err
 	}
-	checked, err := k.checkName(name)
+	checked, err := k.checkName(in.Name)
 	if err != nil {
 		return zero, err
 	}
-	c, err := newClaim(vid, k.op, key, func(d *digest) { d.str(name) })
+	c, err := newClaim(vid, k.op, in.Key, func(d *digest) { d.str(in.Name) })
 	if err != nil {
 		return zero, err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/message"
 	"github.com/va/vams/ent/thread"
+	"github.com/va/vams/internal/platform/sqlq"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/providers"
 )
@@ -35,22 +36,9 @@ func (s *Service) MarkThreadRead(ctx context.Context, threadID string) (*ent.Thr
 // returns their IDs, in one statement. Raw SQL for RETURNING, which ent's
 // bulk update lacks; scoped to the veteran as ent's privacy hook would.
 func markRead(ctx context.Context, tx *store.Tx, vid, threadID string, now time.Time) ([]string, error) {
-	rows, err := tx.SQL.QueryContext(ctx, `UPDATE messages SET read_at = $1, updated_at = $2
+	return sqlq.Strings(tx.SQL.QueryContext(ctx, `UPDATE messages SET read_at = $1, updated_at = $2
 		WHERE thread_id = $3 AND veteran_id = $4 AND read_at IS NULL AND author_kind <> $5 AND is_draft = $6 RETURNING id`,
-		now, time.Now(), threadID, vid, message.AuthorKindVETERAN.String(), false)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+		now, time.Now(), threadID, vid, message.AuthorKindVETERAN.String(), false))
 }
 
 // MarkThreadUnread flags the thread's latest care-team message unread again.

@@ -36,16 +36,12 @@ var tags = &named[*ent.Tag]{
 }
 
 // NewTag is the input of createTag.
-type NewTag struct {
-	Name string
-	// Key is the client's idempotency key (clientMutationId); "" for none.
-	Key string
-}
+type NewTag = NewNamed
 
 // CreateTag creates a tag. A retry with the same Key answers with the tag
 // the first call made.
 func (s *Service) CreateTag(ctx context.Context, in NewTag) (*ent.Tag, error) {
-	return tags.createOne(ctx, s, in.Name, in.Key)
+	return tags.createOne(ctx, s, in)
 }
 
 // RenameTag renames a tag.

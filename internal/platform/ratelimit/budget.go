@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/va/vams/internal/platform/clock"
+	"github.com/va/vams/internal/platform/ctxkey"
 	"github.com/va/vams/internal/platform/sqlq"
 )
 
@@ -28,16 +29,16 @@ const (
 	Background
 )
 
-type priorityKey struct{}
+var priorityKey = ctxkey.New[Priority]("provider call priority")
 
 // WithPriority marks the provider calls made under ctx.
 func WithPriority(ctx context.Context, p Priority) context.Context {
-	return context.WithValue(ctx, priorityKey{}, p)
+	return priorityKey.With(ctx, p)
 }
 
 // PriorityOf is the priority ctx was marked with; Interactive when unmarked.
 func PriorityOf(ctx context.Context) Priority {
-	p, _ := ctx.Value(priorityKey{}).(Priority)
+	p, _ := priorityKey.From(ctx)
 	return p
 }
 

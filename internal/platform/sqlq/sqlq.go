@@ -2,6 +2,7 @@
 package sqlq
 
 import (
+	"database/sql"
 	"strconv"
 	"strings"
 )
@@ -23,4 +24,22 @@ func Numbered(postgres bool, s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// Strings reads a one-column result of strings. It takes QueryContext's
+// results as they are, so a call reads sqlq.Strings(db.QueryContext(…)).
+func Strings(rows *sql.Rows, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

@@ -3,7 +3,11 @@
 // privacy interceptors read it; nothing else decides access.
 package viewer
 
-import "context"
+import (
+	"context"
+
+	"github.com/va/vams/internal/platform/ctxkey"
+)
 
 // RoleOperator is the token role that opens the operator endpoints.
 const RoleOperator = "operator"
@@ -14,28 +18,29 @@ type Viewer struct {
 	ICN       string
 }
 
-type viewerKey struct{}
-type systemKey struct{}
+var (
+	viewerKey = ctxkey.New[Viewer]("viewer")
+	systemKey = ctxkey.New[bool]("system")
+)
 
 // NewContext returns ctx acting as v.
 func NewContext(ctx context.Context, v Viewer) context.Context {
-	return context.WithValue(ctx, viewerKey{}, v)
+	return viewerKey.With(ctx, v)
 }
 
 // FromContext returns the viewer, if any.
 func FromContext(ctx context.Context) (Viewer, bool) {
-	v, ok := ctx.Value(viewerKey{}).(Viewer)
-	return v, ok
+	return viewerKey.From(ctx)
 }
 
 // System returns ctx acting as VAMS itself, which sees every veteran's data.
 // Only background work (sync, seeding, migrations) may use it.
 func System(ctx context.Context) context.Context {
-	return context.WithValue(ctx, systemKey{}, true)
+	return systemKey.With(ctx, true)
 }
 
 // IsSystem reports whether ctx acts as VAMS itself.
 func IsSystem(ctx context.Context) bool {
-	b, _ := ctx.Value(systemKey{}).(bool)
+	b, _ := systemKey.From(ctx)
 	return b
 }

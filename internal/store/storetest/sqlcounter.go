@@ -15,7 +15,9 @@ import (
 type SQLCounter struct{ n, begins, outside atomic.Int64 }
 
 // Wrap returns a connector whose connections count statements on c.
-func (c *SQLCounter) Wrap(d driver.Connector) driver.Connector { return countingConnector{d, c} }
+func (c *SQLCounter) Wrap(d driver.Connector) driver.Connector {
+	return WrapConns(d, func(conn driver.Conn) driver.Conn { return &countingConn{ForwardingConn: ForwardingConn{conn}, c: c} })
+}
 
 // Reset zeroes the counts.
 func (c *SQLCounter) Reset() { c.n.Store(0); c.begins.Store(0); c.outside.Store(0) }
@@ -30,23 +32,9 @@ func (c *SQLCounter) Begins() int { return int(c.begins.Load()) }
 // a connection with no transaction open.
 func (c *SQLCounter) Outside() int { return int(c.outside.Load()) }
 
-type countingConnector struct {
-	driver.Connector
-	c *SQLCounter
-}
-
-func (k countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := k.Connector.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &countingConn{Conn: conn, c: k.c}, nil
-}
-
-// countingConn forwards each optional interface the connection implements;
-// ErrSkip tells database/sql to take its general path where it does not.
+// countingConn counts what passes through it to the connection.
 type countingConn struct {
-	driver.Conn
+	ForwardingConn
 	c    *SQLCounter
 	inTx bool // a connection is used by one goroutine at a time
 }
@@ -66,33 +54,17 @@ func (k *countingConn) count() {
 }
 
 func (k *countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	e, ok := k.Conn.(driver.ExecerContext)
-	if !ok {
-		return nil, driver.ErrSkip
-	}
-	r, err := e.ExecContext(ctx, q, args)
+	r, err := k.ForwardingConn.ExecContext(ctx, q, args)
 	return r, k.counted(err)
 }
 
 func (k *countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	e, ok := k.Conn.(driver.QueryerContext)
-	if !ok {
-		return nil, driver.ErrSkip
-	}
-	r, err := e.QueryContext(ctx, q, args)
+	r, err := k.ForwardingConn.QueryContext(ctx, q, args)
 	return r, k.counted(err)
 }
 
 func (k *countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	var (
-		s   driver.Stmt
-		err error
-	)
-	if p, ok := k.Conn.(driver.ConnPrepareContext); ok {
-		s, err = p.PrepareContext(ctx, q)
-	} else {
-		s, err = k.Conn.Prepare(q)
-	}
+	s, err := k.ForwardingConn.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -100,15 +72,7 @@ func (k *countingConn) PrepareContext(ctx context.Context, q string) (driver.Stm
 }
 
 func (k *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	var (
-		tx  driver.Tx
-		err error
-	)
-	if b, ok := k.Conn.(driver.ConnBeginTx); ok {
-		tx, err = b.BeginTx(ctx, opts)
-	} else {
-		tx, err = k.Conn.Begin() //nolint:staticcheck // the driver offers nothing newer
-	}
+	tx, err := k.ForwardingConn.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -131,32 +95,6 @@ func (t countingTx) Commit() error {
 func (t countingTx) Rollback() error {
 	t.conn.inTx = false
 	return t.Tx.Rollback()
-}
-
-func (k *countingConn) Ping(ctx context.Context) error {
-	if p, ok := k.Conn.(driver.Pinger); ok {
-		return p.Ping(ctx)
-	}
-	return nil
-}
-
-func (k *countingConn) ResetSession(ctx context.Context) error {
-	if r, ok := k.Conn.(driver.SessionResetter); ok {
-		return r.ResetSession(ctx)
-	}
-	return nil
-}
-
-func (k *countingConn) IsValid() bool {
-	v, ok := k.Conn.(driver.Validator)
-	return !ok || v.IsValid()
-}
-
-func (k *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
-	if c, ok := k.Conn.(driver.NamedValueChecker); ok {
-		return c.CheckNamedValue(nv)
-	}
-	return driver.ErrSkip
 }
 
 type countingStmt struct {
