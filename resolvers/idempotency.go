@@ -2,13 +2,15 @@ package resolvers
 
 import (
 	"context"
+
+	"github.com/va/vams/internal/platform/ctxkey"
 )
 
 // IdempotencyHeader is the HTTP header an app may send instead of a
 // clientMutationId (docs/rules.md, "Retries").
 const IdempotencyHeader = "Idempotency-Key"
 
-type headerKey struct{}
+var headerKey = ctxkey.New[string]("Idempotency-Key header")
 
 // WithIdempotencyHeader carries a request's Idempotency-Key header to the
 // mutations it runs.
@@ -16,12 +18,12 @@ func WithIdempotencyHeader(ctx context.Context, key string) context.Context {
 	if key == "" {
 		return ctx
 	}
-	return context.WithValue(ctx, headerKey{}, key)
+	return headerKey.With(ctx, key)
 }
 
 // IdempotencyHeaderOf is the request's Idempotency-Key header, or "".
 func IdempotencyHeaderOf(ctx context.Context) string {
-	h, _ := ctx.Value(headerKey{}).(string)
+	h, _ := headerKey.From(ctx)
 	return h
 }
 

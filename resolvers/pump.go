@@ -5,6 +5,7 @@ import (
 
 	"github.com/va/vams/graph/model"
 	"github.com/va/vams/internal/domain/events"
+	"github.com/va/vams/internal/platform/ctxkey"
 )
 
 // A Pump lets a transport drive a subscription so that an idle one holds no
@@ -24,15 +25,13 @@ type Pump struct {
 	release func()
 }
 
-type pumpKey struct{}
+var pumpKey = ctxkey.New[*Pump]("subscription pump")
 
 // WithPump returns ctx carrying p for the subscription resolver to take.
-func WithPump(ctx context.Context, p *Pump) context.Context {
-	return context.WithValue(ctx, pumpKey{}, p)
-}
+func WithPump(ctx context.Context, p *Pump) context.Context { return pumpKey.With(ctx, p) }
 
 func pumpFrom(ctx context.Context) *Pump {
-	p, _ := ctx.Value(pumpKey{}).(*Pump)
+	p, _ := pumpKey.From(ctx)
 	return p
 }
 

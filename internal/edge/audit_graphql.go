@@ -12,6 +12,7 @@ import (
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/internal/audit"
+	"github.com/va/vams/internal/platform/ctxkey"
 	"github.com/va/vams/internal/platform/viewer"
 )
 
@@ -40,11 +41,11 @@ func (c *collector) add(e audit.Event) {
 	c.mu.Unlock()
 }
 
-type collectorKey struct{}
+var collectorKey = ctxkey.New[*collector]("audit collector")
 
 func (a auditor) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	c := &collector{}
-	resp := next(context.WithValue(ctx, collectorKey{}, c))
+	resp := next(collectorKey.With(ctx, c))
 	c.mu.Lock()
 	events := c.events
 	c.mu.Unlock()
@@ -83,7 +84,7 @@ func (a auditor) InterceptField(ctx context.Context, next graphql.Resolver) (any
 	if fc == nil || !audited(fc) {
 		return next(ctx)
 	}
-	c, _ := ctx.Value(collectorKey{}).(*collector)
+	c, _ := collectorKey.From(ctx)
 	if c == nil {
 		return next(ctx)
 	}

@@ -80,7 +80,7 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	// keeps only the request id.
 	c := &wsConn{
 		h: t.h, exec: exec, nc: nc, legacy: hs.Protocol != transportSubprotocol,
-		ctx:  context.WithValue(context.Background(), requestIDKey{}, requestID(r.Context())),
+		ctx:  requestIDKey.With(context.Background(), requestID(r.Context())),
 		subs: map[string]*wsSub{},
 	}
 	in := io.Reader(nc)

@@ -20,6 +20,7 @@ import (
 	"github.com/va/vams/ent/tag"
 	"github.com/va/vams/ent/thread"
 	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/platform/ctxkey"
 	"github.com/va/vams/internal/platform/viewer"
 )
 
@@ -146,15 +147,19 @@ func newLoader[V any](fn dataloader.BatchFunc[string, V]) *dataloader.Loader[str
 	return dataloader.NewBatchedLoader(fn, dataloader.WithWait[string, V](wait), dataloader.WithBatchCapacity[string, V](500))
 }
 
-type ctxKey struct{}
+var key = ctxkey.New[*Loaders]("loaders")
 
 // With returns ctx carrying l.
-func With(ctx context.Context, l *Loaders) context.Context {
-	return context.WithValue(ctx, ctxKey{}, l)
-}
+func With(ctx context.Context, l *Loaders) context.Context { return key.With(ctx, l) }
 
 // For returns the loaders of this response.
-func For(ctx context.Context) *Loaders { return ctx.Value(ctxKey{}).(*Loaders) }
+func For(ctx context.Context) *Loaders {
+	l, ok := key.From(ctx)
+	if !ok {
+		panic("loaders: no loaders in this context")
+	}
+	return l
+}
 
 // results orders found values by the requested keys; a missing key is
 // not-found for that key alone.
