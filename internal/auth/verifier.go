@@ -20,6 +20,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/va/vams/internal/platform/defaults"
 )
 
 const (
@@ -130,9 +132,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	case v.leeway < 0:
 		v.leeway = 0
 	}
-	if v.minRefresh <= 0 {
-		v.minRefresh = defaultMinRefresh
-	}
+	defaults.Positive(&v.minRefresh, defaultMinRefresh)
 	if v.refreshEvery == 0 {
 		v.refreshEvery = defaultRefreshInterval
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/platform/defaults"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/platform/viewer"
 	"github.com/va/vams/providers"
@@ -45,21 +46,11 @@ type RealtimeOptions struct {
 }
 
 func (o *RealtimeOptions) defaults() {
-	if o.Subscribers <= 0 {
-		o.Subscribers = 20000
-	}
-	if o.Devices <= 0 {
-		o.Devices = 2
-	}
-	if o.Rate <= 0 {
-		o.Rate = 500
-	}
-	if o.Duration <= 0 {
-		o.Duration = 20 * time.Second
-	}
-	if o.PerGenerator <= 0 {
-		o.PerGenerator = 10000
-	}
+	defaults.Positive(&o.Subscribers, 20000)
+	defaults.Positive(&o.Devices, 2)
+	defaults.Positive(&o.Rate, 500)
+	defaults.Positive(&o.Duration, 20*time.Second)
+	defaults.Positive(&o.PerGenerator, 10000)
 }
 
 // RealtimeSizes is the data set of the real-time benchmark: one thread of

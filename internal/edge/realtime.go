@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/va/vams/internal/auth"
+	"github.com/va/vams/internal/platform/defaults"
 	"github.com/va/vams/internal/platform/holds"
 	"github.com/va/vams/internal/platform/viewer"
 )
@@ -51,21 +52,11 @@ type Realtime struct {
 }
 
 func (rt *Realtime) defaults() {
-	if rt.MaxSubscriptionsPerConn <= 0 {
-		rt.MaxSubscriptionsPerConn = 20
-	}
-	if rt.MaxConnsPerVeteran <= 0 {
-		rt.MaxConnsPerVeteran = 10
-	}
-	if rt.InitTimeout <= 0 {
-		rt.InitTimeout = 10 * time.Second
-	}
-	if rt.KeepAlive <= 0 {
-		rt.KeepAlive = 25 * time.Second
-	}
-	if rt.WriteTimeout <= 0 {
-		rt.WriteTimeout = 10 * time.Second
-	}
+	defaults.Positive(&rt.MaxSubscriptionsPerConn, 20)
+	defaults.Positive(&rt.MaxConnsPerVeteran, 10)
+	defaults.Positive(&rt.InitTimeout, 10*time.Second)
+	defaults.Positive(&rt.KeepAlive, 25*time.Second)
+	defaults.Positive(&rt.WriteTimeout, 10*time.Second)
 	if rt.AfterFunc == nil {
 		rt.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}

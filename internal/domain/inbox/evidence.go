@@ -9,6 +9,7 @@ import (
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/syncstate"
+	"github.com/va/vams/internal/platform/defaults"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/providers"
 )
@@ -32,12 +33,8 @@ type Evidence struct {
 
 func (e Evidence) suspect(gone, held int) bool {
 	share, lowest := e.Share, e.Min
-	if share <= 0 {
-		share = 0.5
-	}
-	if lowest <= 0 {
-		lowest = 5
-	}
+	defaults.Positive(&share, 0.5)
+	defaults.Positive(&lowest, 5)
 	return gone > 0 && (gone == held || gone >= lowest && float64(gone) > share*float64(held))
 }
 

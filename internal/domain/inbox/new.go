@@ -6,6 +6,7 @@ import (
 
 	"github.com/va/vams/internal/domain/events"
 	"github.com/va/vams/internal/platform/clock"
+	"github.com/va/vams/internal/platform/defaults"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/providers"
 )
@@ -43,8 +44,6 @@ func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, outbox: cfg.Outbox, events: cfg.Events, sendLimit: cfg.SendLimit, clock: clock.Or(cfg.Clock),
 		capabilities: cfg.Capabilities, changeRetention: cfg.ChangeRetention,
 		onIDConflict: cfg.OnIDConflict, notifier: cfg.Notifier}
-	if s.changeRetention <= 0 {
-		s.changeRetention = DefaultChangeRetention
-	}
+	defaults.Positive(&s.changeRetention, DefaultChangeRetention)
 	return s
 }
