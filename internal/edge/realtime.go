@@ -28,7 +28,10 @@ const (
 	CloseForbidden       = 4403 // a valid token that may not subscribe
 	CloseTooManyConns    = 4429 // the veteran already has MaxConnsPerVeteran open
 	CloseAuthUnavailable = 1013 // signing keys unreachable: retry later
-	legacySubprotocol    = "graphql-ws"
+	// CloseFellBehind follows a subscription's RESYNC_REQUIRED when the
+	// device's own queue filled (try again later: reconnect, resync).
+	CloseFellBehind   = 1013
+	legacySubprotocol = "graphql-ws"
 )
 
 // Realtime configures the subscription transports; zero values take the

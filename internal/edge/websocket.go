@@ -129,8 +129,9 @@ type wsSub struct {
 	cancel context.CancelFunc
 
 	// Under c.mu.
-	pending int  // events queued
-	ended   bool // completed, stopped or its connection closed
+	pending    int  // events queued
+	ended      bool // completed, stopped or its connection closed
+	fellBehind bool // its queue filled: the device stopped reading
 
 	// mu orders the stream's start (the worker) against its end (the
 	// reader, a timer or the worker).
@@ -147,6 +148,9 @@ type wsItem struct {
 	e      *events.Event
 	start  bool
 	resync bool
+	// closeAfter closes the connection after the resync: its device fell
+	// behind (rather than the feed of other instances' events breaking).
+	closeAfter bool
 }
 
 type wsMessage struct {
@@ -472,6 +476,7 @@ func (s *wsSub) Offer(e *events.Event) bool {
 		return true
 	}
 	if s.pending >= c.h.cfg.Events.Buffer() {
+		s.fellBehind = true
 		return false
 	}
 	s.pending++
@@ -488,7 +493,7 @@ func (s *wsSub) Ended(err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !s.ended && !c.closed {
-		c.enqueueLocked(wsItem{sub: s, resync: true})
+		c.enqueueLocked(wsItem{sub: s, resync: true, closeAfter: s.fellBehind})
 	}
 }
 
@@ -538,6 +543,12 @@ func (c *wsConn) run(it wsItem) {
 		}
 		c.complete(s.id)
 		c.end(s)
+		if it.closeAfter {
+			// A device this far behind has most likely stopped reading;
+			// its socket's buffers may still take what was sent without
+			// a write ever failing, so close it to free the slot.
+			c.closeWith(CloseFellBehind, "fell behind: fetch changes since your last state")
+		}
 	case s.pump.Next(s.ctx, it.e):
 		if r := s.responses(s.rctx); r != nil {
 			c.sendNext(s.id, r)
