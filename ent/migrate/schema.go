@@ -165,7 +165,7 @@ var (
 		{Name: "provider_id", Type: field.TypeString},
 		{Name: "active", Type: field.TypeBool, Default: true},
 		{Name: "requires_signature", Type: field.TypeBool, Default: false},
-		{Name: "alternate_names", Type: field.TypeJSON, Nullable: true},
+		{Name: "alternate_names", Type: field.TypeJSON, Nullable: true, SchemaType: map[string]string{"postgres": "json"}},
 		{Name: "replaced_at", Type: field.TypeTime, Nullable: true},
 		{Name: "replaced_by_id", Type: field.TypeString, Nullable: true},
 		{Name: "facility_id", Type: field.TypeString},
@@ -294,7 +294,7 @@ var (
 		{Name: "key", Type: field.TypeString},
 		{Name: "operation", Type: field.TypeString},
 		{Name: "input_hash", Type: field.TypeString},
-		{Name: "result_ids", Type: field.TypeJSON},
+		{Name: "result_ids", Type: field.TypeJSON, SchemaType: map[string]string{"postgres": "json"}},
 		{Name: "created_at", Type: field.TypeTime},
 	}
 	// IdempotencyRecordsTable holds the schema information for the "idempotency_records" table.

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
@@ -29,7 +30,11 @@ func (CareTeam) Fields() []ent.Field {
 		field.Bool("active").Default(true),
 		field.Bool("requires_signature").Default(false),
 		// OH pools may carry several external names that route to one pool.
-		field.Strings("alternate_names").Optional(),
+		// json, not jsonb, on PostgreSQL: VAMS talks to it with lib/pq's
+		// binary_parameters (one round trip a statement), which sends a
+		// []byte argument as binary, and ent passes this list as JSON
+		// bytes; json's binary form is its text, jsonb's is not.
+		field.Strings("alternate_names").Optional().SchemaType(map[string]string{dialect.Postgres: "json"}),
 		// Set at its facility's go-live when a cutover's crosswalk names the
 		// team that replaces this one: its threads moved there, and it takes
 		// no new messages.

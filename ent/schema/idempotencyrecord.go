@@ -4,6 +4,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 )
@@ -29,7 +30,11 @@ func (IdempotencyRecord) Fields() []ent.Field {
 		field.String("input_hash").Immutable(),
 		// What the mutation made, in the operation's fixed order (e.g. thread
 		// then message).
-		field.Strings("result_ids").Immutable(),
+		// json, not jsonb, on PostgreSQL: VAMS talks to it with lib/pq's
+		// binary_parameters (one round trip a statement), which sends a
+		// []byte argument as binary, and ent passes this list as JSON
+		// bytes; json's binary form is its text, jsonb's is not.
+		field.Strings("result_ids").Immutable().SchemaType(map[string]string{dialect.Postgres: "json"}),
 		field.Time("created_at").Immutable(),
 	}
 }

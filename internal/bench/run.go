@@ -478,7 +478,9 @@ func countStatements(ctx context.Context, t Target, dataDir string, w *workload,
 
 func openRaw(t Target) (*sql.DB, error) {
 	if t.DatabaseURL != "" {
-		db, err := sql.Open("postgres", t.DatabaseURL)
+		// The floors talk to PostgreSQL as VAMS does (one round trip a
+		// statement).
+		db, err := sql.Open("postgres", store.DSN(t.DatabaseURL))
 		if err == nil {
 			db.SetMaxOpenConns(40)
 			db.SetMaxIdleConns(40)
