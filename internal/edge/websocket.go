@@ -48,8 +48,8 @@ const (
 // The keep-alive frames, the same for every connection: built once, as 800
 // of them a second go out at 20,000 connections.
 var (
-	pingFrame = ws.MustCompileFrame(ws.NewTextFrame([]byte(`{"type":"ping"}`)))
-	kaFrame   = ws.MustCompileFrame(ws.NewTextFrame([]byte(`{"type":"ka"}`)))
+	pingFrame = compile(ws.OpText, []byte(`{"type":"ping"}`))
+	kaFrame   = compile(ws.OpText, []byte(`{"type":"ka"}`))
 )
 
 // wsTransport serves WebSocket upgrades of /graphql.
@@ -308,13 +308,7 @@ func (c *wsConn) ping() {
 	if c.legacy {
 		frame = kaFrame
 	}
-	c.wmu.Lock()
-	_ = c.nc.SetWriteDeadline(time.Now().Add(c.h.cfg.Realtime.WriteTimeout))
-	_, err := c.nc.Write(frame)
-	c.wmu.Unlock()
-	if err != nil {
-		c.drop()
-	}
+	c.writeCompiled(frame)
 }
 
 // subscribe starts an operation: a subscription's stream through the

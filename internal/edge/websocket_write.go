@@ -41,23 +41,33 @@ func (c *wsConn) send(m wsMessage) {
 
 // writeFrame writes one frame within WriteTimeout; a client that stopped
 // reading fails the write, and the connection is dropped, freeing its slot.
-func (c *wsConn) writeFrame(op ws.OpCode, p []byte) {
+func (c *wsConn) writeFrame(op ws.OpCode, p []byte) { c.writeCompiled(compile(op, p)) }
+
+// writeCompiled writes a frame already encoded (the keep-alives are built
+// once) within WriteTimeout.
+func (c *wsConn) writeCompiled(frame []byte) {
 	c.wmu.Lock()
-	err := c.writeLocked(op, p, c.h.cfg.Realtime.WriteTimeout)
+	err := c.writeLocked(frame, c.h.cfg.Realtime.WriteTimeout)
 	c.wmu.Unlock()
 	if err != nil {
 		c.drop()
 	}
 }
 
-func (c *wsConn) writeLocked(op ws.OpCode, p []byte, timeout time.Duration) error {
+// compile encodes one unmasked, final frame (server to client).
+func compile(op ws.OpCode, p []byte) []byte {
 	var b bytes.Buffer
 	hdr := ws.Header{Fin: true, OpCode: op, Length: int64(len(p))}
 	b.Grow(ws.HeaderSize(hdr) + len(p))
 	_ = ws.WriteHeader(&b, hdr)
 	b.Write(p)
+	return b.Bytes()
+}
+
+// writeLocked writes frame in one call; the caller holds wmu.
+func (c *wsConn) writeLocked(frame []byte, timeout time.Duration) error {
 	_ = c.nc.SetWriteDeadline(time.Now().Add(timeout))
-	_, err := c.nc.Write(b.Bytes())
+	_, err := c.nc.Write(frame)
 	return err
 }
 
@@ -87,9 +97,9 @@ func (c *wsConn) shutdown(code ws.StatusCode, errReason string) {
 	reason := errReason
 	if c.legacy && errReason != "" {
 		b, _ := json.Marshal(wsMessage{Type: "connection_error", Payload: mustJSON(map[string]string{"message": errReason})})
-		_ = c.writeLocked(ws.OpText, b, closeWriteTimeout)
+		_ = c.writeLocked(compile(ws.OpText, b), closeWriteTimeout)
 	}
-	_ = c.writeLocked(ws.OpClose, ws.NewCloseFrameBody(code, reason), closeWriteTimeout)
+	_ = c.writeLocked(compile(ws.OpClose, ws.NewCloseFrameBody(code, reason)), closeWriteTimeout)
 	c.wmu.Unlock()
 	go c.linger()
 	c.cleanup()
