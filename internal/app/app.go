@@ -137,7 +137,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		}
 		return tracing.Driver(d)
 	}
-	a.Store, err = store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, WrapDriver: wrap, WrapConnector: opts.WrapConnector})
+	a.Store, err = store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, WrapDriver: wrap, WrapConnector: opts.WrapConnector, StatementCache: cfg.DBStatementCache})
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/va/vams/internal/auth"
+	"github.com/va/vams/internal/platform/config"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/internal/store/storetest"
 )
@@ -479,13 +480,12 @@ func countStatements(ctx context.Context, t Target, dataDir string, w *workload,
 func openRaw(t Target) (*sql.DB, error) {
 	if t.DatabaseURL != "" {
 		// The floors talk to PostgreSQL as VAMS does (one round trip a
-		// statement).
-		db, err := sql.Open("postgres", store.DSN(t.DatabaseURL))
-		if err == nil {
-			db.SetMaxOpenConns(40)
-			db.SetMaxIdleConns(40)
+		// statement, the same statements kept prepared).
+		statements, err := config.StatementCache()
+		if err != nil {
+			return nil, err
 		}
-		return db, err
+		return store.OpenPostgres(t.DatabaseURL, statements)
 	}
 	return store.OpenSQLite(t.DataDir + "/vams.db")
 }

@@ -26,7 +26,11 @@ import (
 // tokens, with no demo data, sync workers never started (provider calls are
 // not part of the figures) and a send limit none of its users reaches.
 func assemble(ctx context.Context, t Target, dataDir, publicURL string, wrap func(driver.Connector) driver.Connector) (*app.App, error) {
-	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: publicURL, DatabaseURL: t.DatabaseURL, OHAuthority: "va"}
+	statements, err := config.StatementCache()
+	if err != nil {
+		return nil, err
+	}
+	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: publicURL, DatabaseURL: t.DatabaseURL, OHAuthority: "va", DBStatementCache: statements}
 	return app.New(ctx, generous(cfg), app.Options{SkipSeed: true, Log: slog.New(slog.DiscardHandler), WrapConnector: wrap})
 }
 

@@ -18,7 +18,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/lib/pq"
+	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"github.com/riverqueue/river/riverdriver"
@@ -44,6 +44,10 @@ type Config struct {
 	// WrapConnector, when set, wraps the database/sql connector, so it sees
 	// every statement, the job queue's too (the benchmark counts them).
 	WrapConnector func(driver.Connector) driver.Connector
+	// StatementCache is how many statements each PostgreSQL connection keeps
+	// prepared (0: DefaultStatementCache; negative: none; see
+	// cacheStatements).
+	StatementCache int
 }
 
 // Store is an open database with its ent client.
@@ -64,11 +68,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	switch {
 	case strings.HasPrefix(cfg.DatabaseURL, "postgres://"), strings.HasPrefix(cfg.DatabaseURL, "postgresql://"):
 		dia = dialect.Postgres
-		db, err = openDB("postgres", DSN(cfg.DatabaseURL), cfg.WrapConnector)
-		if err == nil {
-			db.SetMaxOpenConns(40)
-			db.SetMaxIdleConns(40)
-		}
+		db, err = openPostgres(cfg.DatabaseURL, cfg.StatementCache, cfg.WrapConnector)
 	case cfg.DatabaseURL == "":
 		dia = dialect.SQLite
 		dir := cfg.DataDir
@@ -117,6 +117,27 @@ func DSN(dsn string) string {
 	q.Set("binary_parameters", "yes")
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// OpenPostgres opens PostgreSQL as VAMS does (DSN, and statements kept
+// prepared per connection), for tools that query it beside VAMS.
+func OpenPostgres(databaseURL string, statements int) (*sql.DB, error) {
+	return openPostgres(databaseURL, statements, nil)
+}
+
+func openPostgres(databaseURL string, statements int, wrap func(driver.Connector) driver.Connector) (*sql.DB, error) {
+	pc, err := pq.NewConnector(DSN(databaseURL))
+	if err != nil {
+		return nil, err
+	}
+	c := cacheStatements(pc, statements)
+	if wrap != nil {
+		c = wrap(c)
+	}
+	db := sql.OpenDB(c)
+	db.SetMaxOpenConns(40)
+	db.SetMaxIdleConns(40)
+	return db, nil
 }
 
 // OpenSQLite opens a SQLite file with the pragmas VAMS relies on. One

@@ -95,6 +95,12 @@ type Config struct {
 	// priority; the historic import takes what is left.
 	ProviderRateMHV, ProviderRateOH float64
 
+	// DBStatementCache is how many statements each PostgreSQL connection
+	// keeps prepared (VAMS_DB_STATEMENT_CACHE; unset: 256; 0: none, for a
+	// pooler in transaction mode such as PgBouncer's). In this struct 0
+	// takes the default and a negative number means none.
+	DBStatementCache int
+
 	// Deprecated names the deprecated variables set, each with what
 	// replaces it, for a warning at startup.
 	Deprecated []string
@@ -171,6 +177,9 @@ func Load() (Config, error) {
 			return c, fmt.Errorf("VAMS_SEND_LIMIT_BURST: want a positive number of sends at once such as 5")
 		}
 	}
+	if c.DBStatementCache, err = StatementCache(); err != nil {
+		return c, err
+	}
 	for name, dst := range map[string]*float64{"VAMS_PROVIDER_RATE_MHV": &c.ProviderRateMHV, "VAMS_PROVIDER_RATE_OH": &c.ProviderRateOH} {
 		if v := os.Getenv(name); v != "" {
 			if *dst, err = strconv.ParseFloat(v, 64); err != nil || !(*dst >= 0) || math.IsInf(*dst, 0) {
@@ -207,6 +216,23 @@ func Load() (Config, error) {
 		return c, fmt.Errorf("VAMS_MODE must be demo or production, not %q", c.Mode)
 	}
 	return c, nil
+}
+
+// StatementCache reads VAMS_DB_STATEMENT_CACHE as Config.DBStatementCache
+// holds it (the benchmark's floors read it too, so both sides match).
+func StatementCache() (int, error) {
+	v := os.Getenv("VAMS_DB_STATEMENT_CACHE")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil || n < 0:
+		return 0, fmt.Errorf("VAMS_DB_STATEMENT_CACHE: want a number of statements such as 256 (0 for none)")
+	case n == 0:
+		return -1, nil
+	}
+	return n, nil
 }
 
 func env(name, def string) string {

@@ -1,0 +1,159 @@
+package store
+
+import (
+	"container/list"
+	"context"
+	"database/sql/driver"
+	"errors"
+
+	"github.com/lib/pq"
+)
+
+// DefaultStatementCache is how many statements each PostgreSQL connection
+// keeps prepared when the configuration says 0.
+const DefaultStatementCache = 256
+
+// cacheStatements makes each connection of c keep the statements it runs
+// again and again prepared, up to size of them (least recently used out).
+// PostgreSQL then parses and analyses such a statement once per connection
+// rather than on every run, and after five runs plans it once too when a
+// generic plan costs no more than the custom ones (plan_cache_mode auto):
+// for the short indexed statements VAMS runs, most of PostgreSQL's CPU.
+// A statement is prepared on its second run on a connection, so one-off
+// texts (a loader's IN list of an unusual length) never take a slot, and the
+// first run keeps lib/pq's one round trip. Connection poolers that share a
+// server session between clients (PgBouncer's transaction mode) lose named
+// statements: set the cache to 0 behind them.
+func cacheStatements(c driver.Connector, size int) driver.Connector {
+	switch {
+	case size < 0:
+		return c
+	case size == 0:
+		size = DefaultStatementCache
+	}
+	return stmtCacheConnector{Connector: c, size: size}
+}
+
+type stmtCacheConnector struct {
+	driver.Connector
+	size int
+}
+
+func (c stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	full, ok := conn.(pqConn)
+	if !ok {
+		return conn, nil
+	}
+	return &cachingConn{pqConn: full, size: c.size, seen: map[string]struct{}{}, stmts: map[string]*list.Element{}}, nil
+}
+
+// pqConn is what lib/pq's connection implements and database/sql uses.
+type pqConn interface {
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+
+// cachingConn is used by one goroutine at a time (database/sql's contract),
+// so its maps need no lock.
+type cachingConn struct {
+	pqConn
+	size  int
+	seen  map[string]struct{}      // texts run once, not yet prepared
+	stmts map[string]*list.Element // of order, each a *cached
+	order list.List                // most recently used first
+}
+
+type cached struct {
+	query string
+	stmt  driver.Stmt
+}
+
+func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	st, err := c.prepared(ctx, query, len(args))
+	if err != nil || st == nil {
+		if err != nil {
+			return nil, err
+		}
+		return c.pqConn.QueryContext(ctx, query, args)
+	}
+	rows, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
+	c.forgetIfGone(query, err)
+	return rows, err
+}
+
+func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	st, err := c.prepared(ctx, query, len(args))
+	if err != nil || st == nil {
+		if err != nil {
+			return nil, err
+		}
+		return c.pqConn.ExecContext(ctx, query, args)
+	}
+	res, err := st.(driver.StmtExecContext).ExecContext(ctx, args)
+	c.forgetIfGone(query, err)
+	return res, err
+}
+
+// prepared is query's prepared statement on this connection, or nil when it
+// should run unprepared: it has no arguments (lib/pq then uses the simple
+// protocol, which also runs several statements in one text) or it is run
+// here for the first time.
+func (c *cachingConn) prepared(ctx context.Context, query string, args int) (driver.Stmt, error) {
+	if args == 0 {
+		return nil, nil
+	}
+	if el, ok := c.stmts[query]; ok {
+		c.order.MoveToFront(el)
+		return el.Value.(*cached).stmt, nil
+	}
+	if _, again := c.seen[query]; !again {
+		if len(c.seen) >= 4*c.size {
+			clear(c.seen) // a bound, not a policy: texts seen again are simply seen anew
+		}
+		c.seen[query] = struct{}{}
+		return nil, nil
+	}
+	st, err := c.pqConn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	delete(c.seen, query)
+	if c.order.Len() >= c.size {
+		oldest := c.order.Back()
+		c.order.Remove(oldest)
+		delete(c.stmts, oldest.Value.(*cached).query)
+		if err := oldest.Value.(*cached).stmt.Close(); err != nil {
+			return nil, err
+		}
+	}
+	c.stmts[query] = c.order.PushFront(&cached{query: query, stmt: st})
+	return st, nil
+}
+
+// forgetIfGone drops a statement PostgreSQL no longer serves as prepared: it
+// does not exist (26000), or a table it reads changed its columns under it
+// (0A000, "cached plan must not change result type"). The next run
+// prepares it again. Nothing is closed: the first is gone already and the
+// second may be in an aborted transaction; a changed table is a migration,
+// rare enough that the session may keep the old statement.
+func (c *cachingConn) forgetIfGone(query string, err error) {
+	var pe *pq.Error
+	if err == nil || !errors.As(err, &pe) || (pe.Code != "26000" && pe.Code != "0A000") {
+		return
+	}
+	if el, ok := c.stmts[query]; ok {
+		c.order.Remove(el)
+		delete(c.stmts, query)
+	}
+}
