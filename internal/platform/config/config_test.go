@@ -98,3 +98,31 @@ func TestProviderRateVariables(t *testing.T) {
 		})
 	}
 }
+
+// VAMS_DB_STATEMENT_CACHE takes a count of statements, 0 meaning none
+// (negative in Config, whose 0 takes the store's default); unset, the default.
+func TestStatementCacheVariable(t *testing.T) {
+	for _, c := range []struct {
+		name, value string
+		want        int
+		ok          bool
+	}{
+		{"unset", "", 0, true},
+		{"a size", "64", 64, true},
+		{"none", "0", -1, true},
+		{"negative", "-3", 0, false},
+		{"not a number", "lots", 0, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("VAMS_MODE", "demo")
+			t.Setenv("VAMS_DB_STATEMENT_CACHE", c.value)
+			cfg, err := Load()
+			if (err == nil) != c.ok {
+				t.Fatalf("Load: %v, want ok=%v", err, c.ok)
+			}
+			if c.ok && cfg.DBStatementCache != c.want {
+				t.Fatalf("DBStatementCache %d, want %d", cfg.DBStatementCache, c.want)
+			}
+		})
+	}
+}
