@@ -11,12 +11,12 @@ import (
 
 // Message is the resolver for the message field.
 func (r *deliveryStatusChangedEventResolver) Message(ctx context.Context, obj *model.InboxEvent) (*ent.Message, error) {
-	return r.messageOf(ctx, obj.MessageID)
+	return r.eventMessage(ctx, obj)
 }
 
 // Message is the resolver for the message field.
 func (r *messageReceivedEventResolver) Message(ctx context.Context, obj *model.InboxEvent) (*ent.Message, error) {
-	return r.messageOf(ctx, obj.MessageID)
+	return r.eventMessage(ctx, obj)
 }
 
 // Thread is the resolver for the thread field.

@@ -88,6 +88,15 @@ func (r *Resolver) messageOf(ctx context.Context, id string) (*ent.Message, erro
 	return nodeOf[*ent.Message](ctx, r.Inbox, id)
 }
 
+// eventMessage is the event's message: the one its filter read for this
+// delivery, or read now.
+func (r *Resolver) eventMessage(ctx context.Context, e *model.InboxEvent) (*ent.Message, error) {
+	if e.Message != nil {
+		return e.Message, nil
+	}
+	return r.messageOf(ctx, e.MessageID)
+}
+
 func (r *Resolver) threadOf(ctx context.Context, id string) (*ent.Thread, error) {
 	return nodeOf[*ent.Thread](ctx, r.Inbox, id)
 }
@@ -115,7 +124,7 @@ func (r *Resolver) clinicianMessages(ctx context.Context, e events.Event) (*mode
 	if err != nil || m.AuthorKind != message.AuthorKindCLINICIAN || m.IsDraft {
 		return nil, err
 	}
-	return &model.InboxEvent{ThreadID: m.ThreadID, MessageID: m.ID}, nil
+	return &model.InboxEvent{ThreadID: m.ThreadID, MessageID: m.ID, Message: m}, nil
 }
 
 // threadChanges passes thread updates and deletions.
@@ -135,6 +144,7 @@ func (r *Resolver) deliveryChanges(ctx context.Context, e events.Event) (*model.
 		if err != nil || m.DeliveryStatus == nil || m.IsDraft {
 			return nil, err
 		}
+		return &model.InboxEvent{ThreadID: e.ThreadID, MessageID: e.MessageID, Message: m}, nil
 	default:
 		return nil, nil
 	}

@@ -1,11 +1,19 @@
 package model
 
-import "github.com/vektah/gqlparser/v2/gqlerror"
+import (
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/va/vams/ent"
+)
 
 // InboxEvent is hand-written: it is the payload of every Subscription field.
-// It carries IDs only, so each event's entities are read afresh through the
+// It carries IDs, so each event's entities are read afresh through the
 // viewer's scope (with that event's own loaders) when it is sent.
 type InboxEvent struct {
+	// Message, when set, is the message the subscription's filter read
+	// through the viewer's scope for this very delivery: its field resolves
+	// to it rather than reading it a second time.
+	Message *ent.Message
 	// Token is the delta-sync state token just after the event.
 	Token     string
 	ThreadID  string

@@ -318,3 +318,29 @@ func TestConnectionsPerVeteranAreCappedAndOriginsChecked(t *testing.T) {
 		}
 	}
 }
+
+// A messageReceived delivery reads its message once and its thread once: the
+// message field resolves to the message the subscription's filter read for
+// that delivery rather than reading it again.
+func TestADeliveryReadsItsMessageOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := setup(t, b)
+		w.ClinicianWrites(w.vetA, w.team, "Lab results", "Your results are normal.", "", w.Now())
+		m, err := w.Store.Client.Message.Query().Only(w.System())
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := dial(t, w.Env, transportWS)
+		d.connect(w.Token(icnA))
+		d.subscribe("1", `subscription { messageReceived { state message { id author { kind } } thread { id subject } } }`)
+		waitSubs(t, w.Env, 1)
+		w.Counter.Reset()
+		w.Bus.Publish(events.Event{ChangeID: 1, VeteranID: w.vetA, Kind: events.MessageAdded, ThreadID: m.ThreadID, MessageID: m.ID})
+		if mr := nextEvent(t, d).Data.MessageReceived; mr == nil || mr.Message.ID != m.ID || mr.Thread.ID != m.ThreadID {
+			t.Fatalf("event %+v", mr)
+		}
+		if n := w.Counter.Count(); n != 2 {
+			t.Fatalf("the delivery ran %d statements, want 2 (its message, its thread)", n)
+		}
+	})
+}
