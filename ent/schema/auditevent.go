@@ -3,9 +3,7 @@ package schema
 import (
 	"time"
 
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
-	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 )
@@ -14,7 +12,7 @@ import (
 // moved, deleted or exported what, and when — never message content. Each
 // entry's hash covers the previous entry's hash, so editing or removing an
 // entry breaks the chain.
-type AuditEvent struct{ ent.Schema }
+type AuditEvent struct{ internalSchema }
 
 func (AuditEvent) Fields() []ent.Field {
 	return []ent.Field{
@@ -35,9 +33,4 @@ func (AuditEvent) Fields() []ent.Field {
 
 func (AuditEvent) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("actor", "at"), index.Fields("target_id")}
-}
-
-// Internal to VAMS: not a GraphQL node.
-func (AuditEvent) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

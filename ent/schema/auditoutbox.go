@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
@@ -12,7 +11,7 @@ import (
 // own transaction so they commit (or roll back) with the change they
 // record. The audit worker moves them into the hash chain (audit_events)
 // and deletes them, so the chain's lock is never taken on a write path.
-type AuditOutbox struct{ ent.Schema }
+type AuditOutbox struct{ internalSchema }
 
 func (AuditOutbox) Fields() []ent.Field {
 	return []ent.Field{
@@ -28,10 +27,7 @@ func (AuditOutbox) Fields() []ent.Field {
 	}
 }
 
-// Internal to VAMS: not a GraphQL node.
+// The table is audit_outbox rather than ent's plural.
 func (AuditOutbox) Annotations() []schema.Annotation {
-	return []schema.Annotation{
-		entsql.Annotation{Table: "audit_outbox"},
-		entgql.Skip(entgql.SkipAll),
-	}
+	return append(internalSchema{}.Annotations(), entsql.Annotation{Table: "audit_outbox"})
 }
