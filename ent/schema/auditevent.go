@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -14,18 +12,13 @@ import (
 // entry breaks the chain.
 type AuditEvent struct{ internalSchema }
 
+func (AuditEvent) Mixin() []ent.Mixin {
+	return []ent.Mixin{auditEntry{atDefaultsToNow: true}}
+}
+
 func (AuditEvent) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
-		field.Time("at").Default(time.Now).Immutable(),
-		// Actor is a keyed hash of the veteran's ICN (or "system"/an operator
-		// id): joinable for investigations, not readable as PHI.
-		field.String("actor").Immutable(),
-		field.String("action").Immutable(),
-		field.String("target_type").Default("").Immutable(),
-		field.String("target_id").Default("").Immutable(),
-		field.String("outcome").Default("ok").Immutable(),
-		field.String("request_id").Default("").Immutable(),
 		field.String("prev_hash").Immutable(),
 		field.String("hash").Unique().Immutable(),
 	}

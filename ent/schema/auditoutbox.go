@@ -13,18 +13,12 @@ import (
 // and deletes them, so the chain's lock is never taken on a write path.
 type AuditOutbox struct{ internalSchema }
 
+func (AuditOutbox) Mixin() []ent.Mixin {
+	return []ent.Mixin{auditEntry{}}
+}
+
 func (AuditOutbox) Fields() []ent.Field {
-	return []ent.Field{
-		field.Int64("id"),
-		// At is when the change was made; the chain keeps it.
-		field.Time("at").Immutable(),
-		field.String("actor").Immutable(),
-		field.String("action").Immutable(),
-		field.String("target_type").Default("").Immutable(),
-		field.String("target_id").Default("").Immutable(),
-		field.String("outcome").Default("ok").Immutable(),
-		field.String("request_id").Default("").Immutable(),
-	}
+	return []ent.Field{field.Int64("id")}
 }
 
 // The table is audit_outbox rather than ent's plural.
