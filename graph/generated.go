@@ -2434,17 +2434,17 @@ type ThreadEdge {
   node: Thread!
 }
 
-"Why the veteran cannot reply in a thread."
+"Why the veteran cannot reply in a thread: it is too old, or its care team cannot be written to (see ` + "`" + `CannotMessageReason` + "`" + `)."
 enum ReplyBlockedReason {
   "The latest message is more than 45 days old; start a new message instead."
   TOO_OLD
-  "The care team has blocked messages from this veteran."
+  "The thread's care team has blocked this veteran."
   BLOCKED
-  "The veteran is no longer associated with the care team."
+  "The veteran is no longer associated with the thread's care team."
   NOT_ASSOCIATED
-  "The care team no longer takes messages."
+  "The thread's care team no longer takes messages."
   INACTIVE
-  "The facility is moving to a new health record system; messages are paused."
+  "The thread's facility is moving to a new health record system; replies are paused."
   FACILITY_IN_TRANSITION
 }
 
@@ -2658,6 +2658,14 @@ names the input field, and changes nothing. When several rules are broken,
 only one is reported. Any ID of the wrong kind, of another veteran's or
 that does not exist gives ` + "`" + `NOT_FOUND` + "`" + ` on its field. The general codes
 (` + "`" + `INTERNAL` + "`" + `, ` + "`" + `TIMEOUT` + "`" + `…) are in the schema's description.
+
+The mutations that create or send (sendMessage, replyToThread, saveDraft,
+sendDraft, createFolder, createTag) take their input's ` + "`" + `clientMutationId` + "`" + ` as
+an idempotency key, unique per action the veteran takes (e.g. a UUID made
+when they tap Send), at most 255 bytes. A retry with the same key and input
+within 24 hours answers with what the first call made and acts no more; the
+same key with other input is IDEMPOTENCY_KEY_REUSED. Without it every call
+acts.
 """
 type Mutation {
   """
@@ -2873,7 +2881,7 @@ type Mutation {
   """
   Takes a tag off a thread; does nothing when it is not there.
 
-  Errors: ` + "`" + `NOT_FOUND` + "`" + ` (` + "`" + `threadId` + "`" + `, ` + "`" + `tagId` + "`" + `).
+  Errors: as for ` + "`" + `tagThread` + "`" + `.
   """
   untagThread(
     "The thread and the tag to take off it."
@@ -2987,13 +2995,7 @@ input SendMessageInput {
   attachments: [Upload!]
   "Required when the team requires an electronic signature; ignored otherwise."
   electronicSignature: ElectronicSignatureInput
-  """
-  Idempotency key, unique per action the veteran takes (e.g. a UUID made
-  when they tap Send), at most 255 bytes. A retry with the same key and
-  input within 24 hours answers with what the first call made and acts
-  no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
-  it every call acts. Returned unchanged in the payload.
-  """
+  "Idempotency key (see ` + "`" + `Mutation` + "`" + `); returned unchanged in the payload."
   clientMutationId: String
 }
 
@@ -3017,13 +3019,7 @@ input ReplyToThreadInput {
   attachments: [Upload!]
   "Required when the thread's team requires an electronic signature; ignored otherwise."
   electronicSignature: ElectronicSignatureInput
-  """
-  Idempotency key, unique per action the veteran takes (e.g. a UUID made
-  when they tap Send), at most 255 bytes. A retry with the same key and
-  input within 24 hours answers with what the first call made and acts
-  no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
-  it every call acts. Returned unchanged in the payload.
-  """
+  "Idempotency key (see ` + "`" + `Mutation` + "`" + `); returned unchanged in the payload."
   clientMutationId: String
 }
 
@@ -3054,13 +3050,7 @@ input SaveDraftInput {
   threadId: ID
   "The draft's text, replacing what was saved; may be empty; at most 100,000 characters."
   body: String!
-  """
-  Idempotency key, unique per action the veteran takes (e.g. a UUID made
-  when they tap Send), at most 255 bytes. A retry with the same key and
-  input within 24 hours answers with what the first call made and acts
-  no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
-  it every call acts. Returned unchanged in the payload.
-  """
+  "Idempotency key (see ` + "`" + `Mutation` + "`" + `); returned unchanged in the payload."
   clientMutationId: String
 }
 
@@ -3098,13 +3088,7 @@ input SendDraftInput {
   draftId: ID!
   "Required when the draft's team requires an electronic signature; ignored otherwise."
   electronicSignature: ElectronicSignatureInput
-  """
-  Idempotency key, unique per action the veteran takes (e.g. a UUID made
-  when they tap Send), at most 255 bytes. A retry with the same key and
-  input within 24 hours answers with what the first call made and acts
-  no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
-  it every call acts. Returned unchanged in the payload.
-  """
+  "Idempotency key (see ` + "`" + `Mutation` + "`" + `); returned unchanged in the payload."
   clientMutationId: String
 }
 
@@ -3184,13 +3168,7 @@ input CreateFolderInput {
   folders ignoring case, system folders included (` + "`" + `FOLDER_NAME_TAKEN` + "`" + `).
   """
   name: String!
-  """
-  Idempotency key, unique per action the veteran takes (e.g. a UUID made
-  when they tap Send), at most 255 bytes. A retry with the same key and
-  input within 24 hours answers with what the first call made and acts
-  no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
-  it every call acts. Returned unchanged in the payload.
-  """
+  "Idempotency key (see ` + "`" + `Mutation` + "`" + `); returned unchanged in the payload."
   clientMutationId: String
 }
 
@@ -3236,13 +3214,7 @@ input CreateTagInput {
   veteran's tags ignoring case (` + "`" + `TAG_NAME_TAKEN` + "`" + `).
   """
   name: String!
-  """
-  Idempotency key, unique per action the veteran takes (e.g. a UUID made
-  when they tap Send), at most 255 bytes. A retry with the same key and
-  input within 24 hours answers with what the first call made and acts
-  no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
-  it every call acts. Returned unchanged in the payload.
-  """
+  "Idempotency key (see ` + "`" + `Mutation` + "`" + `); returned unchanged in the payload."
   clientMutationId: String
 }
 
@@ -3282,9 +3254,9 @@ type DeleteTagPayload {
 
 "A tag to put on a thread."
 input TagThreadInput {
-  "The thread's ID."
+  "The thread to put the tag on."
   threadId: ID!
-  "The tag's ID."
+  "The tag to put on it."
   tagId: ID!
   "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String
@@ -3292,9 +3264,9 @@ input TagThreadInput {
 
 "A tag to take off a thread."
 input UntagThreadInput {
-  "The thread's ID."
+  "The thread to take the tag off."
   threadId: ID!
-  "The tag's ID."
+  "The tag to take off it."
   tagId: ID!
   "Any string; returned unchanged in the payload (Relay)."
   clientMutationId: String

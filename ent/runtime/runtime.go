@@ -125,44 +125,50 @@ func init() {
 	attachment.DefaultID = attachmentDescID.Default.(func() string)
 	// attachment.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	attachment.IDValidator = attachmentDescID.Validators[0].(func(string) error)
+	auditeventMixin := schema.AuditEvent{}.Mixin()
+	auditeventMixinFields0 := auditeventMixin[0].Fields()
+	_ = auditeventMixinFields0
 	auditeventFields := schema.AuditEvent{}.Fields()
 	_ = auditeventFields
 	// auditeventDescAt is the schema descriptor for at field.
-	auditeventDescAt := auditeventFields[1].Descriptor()
+	auditeventDescAt := auditeventMixinFields0[0].Descriptor()
 	// auditevent.DefaultAt holds the default value on creation for the at field.
 	auditevent.DefaultAt = auditeventDescAt.Default.(func() time.Time)
 	// auditeventDescTargetType is the schema descriptor for target_type field.
-	auditeventDescTargetType := auditeventFields[4].Descriptor()
+	auditeventDescTargetType := auditeventMixinFields0[3].Descriptor()
 	// auditevent.DefaultTargetType holds the default value on creation for the target_type field.
 	auditevent.DefaultTargetType = auditeventDescTargetType.Default.(string)
 	// auditeventDescTargetID is the schema descriptor for target_id field.
-	auditeventDescTargetID := auditeventFields[5].Descriptor()
+	auditeventDescTargetID := auditeventMixinFields0[4].Descriptor()
 	// auditevent.DefaultTargetID holds the default value on creation for the target_id field.
 	auditevent.DefaultTargetID = auditeventDescTargetID.Default.(string)
 	// auditeventDescOutcome is the schema descriptor for outcome field.
-	auditeventDescOutcome := auditeventFields[6].Descriptor()
+	auditeventDescOutcome := auditeventMixinFields0[5].Descriptor()
 	// auditevent.DefaultOutcome holds the default value on creation for the outcome field.
 	auditevent.DefaultOutcome = auditeventDescOutcome.Default.(string)
 	// auditeventDescRequestID is the schema descriptor for request_id field.
-	auditeventDescRequestID := auditeventFields[7].Descriptor()
+	auditeventDescRequestID := auditeventMixinFields0[6].Descriptor()
 	// auditevent.DefaultRequestID holds the default value on creation for the request_id field.
 	auditevent.DefaultRequestID = auditeventDescRequestID.Default.(string)
+	auditoutboxMixin := schema.AuditOutbox{}.Mixin()
+	auditoutboxMixinFields0 := auditoutboxMixin[0].Fields()
+	_ = auditoutboxMixinFields0
 	auditoutboxFields := schema.AuditOutbox{}.Fields()
 	_ = auditoutboxFields
 	// auditoutboxDescTargetType is the schema descriptor for target_type field.
-	auditoutboxDescTargetType := auditoutboxFields[4].Descriptor()
+	auditoutboxDescTargetType := auditoutboxMixinFields0[3].Descriptor()
 	// auditoutbox.DefaultTargetType holds the default value on creation for the target_type field.
 	auditoutbox.DefaultTargetType = auditoutboxDescTargetType.Default.(string)
 	// auditoutboxDescTargetID is the schema descriptor for target_id field.
-	auditoutboxDescTargetID := auditoutboxFields[5].Descriptor()
+	auditoutboxDescTargetID := auditoutboxMixinFields0[4].Descriptor()
 	// auditoutbox.DefaultTargetID holds the default value on creation for the target_id field.
 	auditoutbox.DefaultTargetID = auditoutboxDescTargetID.Default.(string)
 	// auditoutboxDescOutcome is the schema descriptor for outcome field.
-	auditoutboxDescOutcome := auditoutboxFields[6].Descriptor()
+	auditoutboxDescOutcome := auditoutboxMixinFields0[5].Descriptor()
 	// auditoutbox.DefaultOutcome holds the default value on creation for the outcome field.
 	auditoutbox.DefaultOutcome = auditoutboxDescOutcome.Default.(string)
 	// auditoutboxDescRequestID is the schema descriptor for request_id field.
-	auditoutboxDescRequestID := auditoutboxFields[7].Descriptor()
+	auditoutboxDescRequestID := auditoutboxMixinFields0[6].Descriptor()
 	// auditoutbox.DefaultRequestID holds the default value on creation for the request_id field.
 	auditoutbox.DefaultRequestID = auditoutboxDescRequestID.Default.(string)
 	careteamMixin := schema.CareTeam{}.Mixin()

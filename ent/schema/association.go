@@ -1,9 +1,7 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
-	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -13,10 +11,10 @@ import (
 
 // Association links a veteran to a care team they may see; the team may have
 // blocked the veteran, and the veteran may mark it preferred.
-type Association struct{ ent.Schema }
+type Association struct{ internalSchema }
 
 func (Association) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: ids.Association}, TimeMixin{}, VeteranOwned{}}
+	return ownedMixins(ids.Association)
 }
 
 func (Association) Fields() []ent.Field {
@@ -36,9 +34,4 @@ func (Association) Edges() []ent.Edge {
 
 func (Association) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("veteran_id", "care_team_id").Unique()}
-}
-
-// Internal to VAMS: not a GraphQL node.
-func (Association) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

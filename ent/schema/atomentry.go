@@ -3,9 +3,6 @@ package schema
 import (
 	"time"
 
-	"entgo.io/contrib/entgql"
-	"entgo.io/ent/schema"
-
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -15,7 +12,7 @@ import (
 
 // AtomEntry is one entry of an OH Atom publication, stored durably before the
 // push is acknowledged and processed later by a worker.
-type AtomEntry struct{ ent.Schema }
+type AtomEntry struct{ internalSchema }
 
 func (AtomEntry) Mixin() []ent.Mixin {
 	return []ent.Mixin{IDMixin{Prefix: ids.AtomEntry}}
@@ -36,9 +33,4 @@ func (AtomEntry) Fields() []ent.Field {
 
 func (AtomEntry) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("processed_at")}
-}
-
-// Internal to VAMS: not a GraphQL node.
-func (AtomEntry) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

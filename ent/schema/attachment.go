@@ -14,7 +14,7 @@ import (
 type Attachment struct{ ent.Schema }
 
 func (Attachment) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: ids.Attachment}, TimeMixin{}, VeteranOwned{}}
+	return ownedMixins(ids.Attachment)
 }
 
 func (Attachment) Fields() []ent.Field {

@@ -1,11 +1,7 @@
 package schema
 
 import (
-	"time"
-
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
-	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 )
@@ -14,20 +10,15 @@ import (
 // moved, deleted or exported what, and when — never message content. Each
 // entry's hash covers the previous entry's hash, so editing or removing an
 // entry breaks the chain.
-type AuditEvent struct{ ent.Schema }
+type AuditEvent struct{ internalSchema }
+
+func (AuditEvent) Mixin() []ent.Mixin {
+	return []ent.Mixin{auditEntry{atDefaultsToNow: true}}
+}
 
 func (AuditEvent) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
-		field.Time("at").Default(time.Now).Immutable(),
-		// Actor is a keyed hash of the veteran's ICN (or "system"/an operator
-		// id): joinable for investigations, not readable as PHI.
-		field.String("actor").Immutable(),
-		field.String("action").Immutable(),
-		field.String("target_type").Default("").Immutable(),
-		field.String("target_id").Default("").Immutable(),
-		field.String("outcome").Default("ok").Immutable(),
-		field.String("request_id").Default("").Immutable(),
 		field.String("prev_hash").Immutable(),
 		field.String("hash").Unique().Immutable(),
 	}
@@ -35,9 +26,4 @@ func (AuditEvent) Fields() []ent.Field {
 
 func (AuditEvent) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("actor", "at"), index.Fields("target_id")}
-}
-
-// Internal to VAMS: not a GraphQL node.
-func (AuditEvent) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

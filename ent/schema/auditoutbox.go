@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
@@ -12,26 +11,17 @@ import (
 // own transaction so they commit (or roll back) with the change they
 // record. The audit worker moves them into the hash chain (audit_events)
 // and deletes them, so the chain's lock is never taken on a write path.
-type AuditOutbox struct{ ent.Schema }
+type AuditOutbox struct{ internalSchema }
 
-func (AuditOutbox) Fields() []ent.Field {
-	return []ent.Field{
-		field.Int64("id"),
-		// At is when the change was made; the chain keeps it.
-		field.Time("at").Immutable(),
-		field.String("actor").Immutable(),
-		field.String("action").Immutable(),
-		field.String("target_type").Default("").Immutable(),
-		field.String("target_id").Default("").Immutable(),
-		field.String("outcome").Default("ok").Immutable(),
-		field.String("request_id").Default("").Immutable(),
-	}
+func (AuditOutbox) Mixin() []ent.Mixin {
+	return []ent.Mixin{auditEntry{}}
 }
 
-// Internal to VAMS: not a GraphQL node.
+func (AuditOutbox) Fields() []ent.Field {
+	return []ent.Field{field.Int64("id")}
+}
+
+// The table is audit_outbox rather than ent's plural.
 func (AuditOutbox) Annotations() []schema.Annotation {
-	return []schema.Annotation{
-		entsql.Annotation{Table: "audit_outbox"},
-		entgql.Skip(entgql.SkipAll),
-	}
+	return append(internalSchema{}.Annotations(), entsql.Annotation{Table: "audit_outbox"})
 }

@@ -7,9 +7,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"github.com/va/vams/internal/platform/providerkind"
-
 	"github.com/va/vams/internal/platform/ids"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // CareTeam is whom a veteran messages: an MHV triage group or an OH message
@@ -17,7 +16,7 @@ import (
 type CareTeam struct{ ent.Schema }
 
 func (CareTeam) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: ids.CareTeam}, TimeMixin{}}
+	return entityMixins(ids.CareTeam)
 }
 
 func (CareTeam) Fields() []ent.Field {

@@ -3,9 +3,6 @@ package schema
 import (
 	"time"
 
-	"entgo.io/contrib/entgql"
-	"entgo.io/ent/schema"
-
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -17,7 +14,7 @@ import (
 // veteran it increases in commit order with no gaps: the cursor that delta
 // sync and subscriptions resume from. ID is only a row key (a database
 // sequence is not commit-ordered).
-type Change struct{ ent.Schema }
+type Change struct{ internalSchema }
 
 func (Change) Fields() []ent.Field {
 	return []ent.Field{
@@ -36,9 +33,4 @@ func (Change) Indexes() []ent.Index {
 		index.Fields("veteran_id", "seq").Unique(),
 		index.Fields("at"), // the retention prune
 	}
-}
-
-// Internal to VAMS: not a GraphQL node.
-func (Change) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

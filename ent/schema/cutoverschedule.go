@@ -1,16 +1,14 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
-	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 )
 
 // CutoverSchedule is a facility's planned move to a new health record
 // system, from configuration or the operator endpoint: kept in the database
 // so every instance computes the same phase from the same dates.
-type CutoverSchedule struct{ ent.Schema }
+type CutoverSchedule struct{ internalSchema }
 
 func (CutoverSchedule) Mixin() []ent.Mixin {
 	return []ent.Mixin{TimeMixin{}}
@@ -28,9 +26,4 @@ func (CutoverSchedule) Fields() []ent.Field {
 		// configuration, which at each start updates only its own.
 		field.Enum("set_by").Values("configuration", "operator").Default("operator"),
 	}
-}
-
-// Internal to VAMS: not a GraphQL node.
-func (CutoverSchedule) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

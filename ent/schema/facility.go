@@ -1,9 +1,7 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
-	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 
@@ -12,10 +10,10 @@ import (
 
 // Facility is a VA medical center or clinic (station number), grouped into a
 // health-care system and served by one EHR.
-type Facility struct{ ent.Schema }
+type Facility struct{ internalSchema }
 
 func (Facility) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: ids.Facility}, TimeMixin{}}
+	return entityMixins(ids.Facility)
 }
 
 func (Facility) Fields() []ent.Field {
@@ -31,9 +29,4 @@ func (Facility) Fields() []ent.Field {
 
 func (Facility) Edges() []ent.Edge {
 	return []ent.Edge{edge.To("care_teams", CareTeam.Type)}
-}
-
-// Internal to VAMS: not a GraphQL node.
-func (Facility) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

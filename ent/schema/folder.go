@@ -14,7 +14,7 @@ import (
 type Folder struct{ ent.Schema }
 
 func (Folder) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: ids.Folder}, TimeMixin{}, VeteranOwned{}}
+	return ownedMixins(ids.Folder)
 }
 
 func (Folder) Fields() []ent.Field {

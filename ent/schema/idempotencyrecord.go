@@ -1,10 +1,8 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
-	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 )
@@ -14,7 +12,7 @@ import (
 // instead of acting again. It holds the IDs of the entities made, never the
 // response, so a retry resolves them with its own selection set. Written in
 // the transaction of the mutation itself; pruned after inbox.IdempotencyWindow.
-type IdempotencyRecord struct{ ent.Schema }
+type IdempotencyRecord struct{ internalSchema }
 
 func (IdempotencyRecord) Mixin() []ent.Mixin {
 	return []ent.Mixin{VeteranOwned{}}
@@ -46,9 +44,4 @@ func (IdempotencyRecord) Indexes() []ent.Index {
 		index.Fields("veteran_id", "key").Unique(),
 		index.Fields("created_at"),
 	}
-}
-
-// Internal to VAMS: not a GraphQL node.
-func (IdempotencyRecord) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

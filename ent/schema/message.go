@@ -16,7 +16,7 @@ import (
 type Message struct{ ent.Schema }
 
 func (Message) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: ids.Message}, TimeMixin{}, VeteranOwned{}}
+	return ownedMixins(ids.Message)
 }
 
 func (Message) Fields() []ent.Field {

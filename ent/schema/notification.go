@@ -1,9 +1,7 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
-	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
@@ -15,10 +13,10 @@ import (
 // channel, written in the message's own transaction) or that messages wait
 // (one daily digest). Its reference is what the service deduplicates on, so
 // a retry after a crash or a lost answer never notifies twice.
-type Notification struct{ ent.Schema }
+type Notification struct{ internalSchema }
 
 func (Notification) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: ids.Notification}, TimeMixin{}, VeteranOwned{}}
+	return ownedMixins(ids.Notification)
 }
 
 func (Notification) Fields() []ent.Field {
@@ -44,9 +42,4 @@ func (Notification) Fields() []ent.Field {
 
 func (Notification) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("status"), index.Fields("veteran_id", "kind", "created_at")}
-}
-
-// Internal to VAMS: not a GraphQL node.
-func (Notification) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

@@ -36,16 +36,20 @@ func scope(ctx context.Context) (string, error) {
 // Interceptors scope every query, traversal and edge load of an owned entity
 // to the viewer. This is the one place where read access is decided.
 func (VeteranOwned) Interceptors() []ent.Interceptor {
-	return []ent.Interceptor{
-		intercept.TraverseFunc(func(ctx context.Context, q intercept.Query) error {
-			vid, err := scope(ctx)
-			if err != nil || vid == "" {
-				return err
-			}
-			q.WhereP(sql.FieldEQ("veteran_id", vid))
-			return nil
-		}),
-	}
+	return []ent.Interceptor{viewerRows("veteran_id")}
+}
+
+// viewerRows keeps a veteran's queries to the rows whose column holds their
+// ID; the system's queries see every row.
+func viewerRows(column string) ent.Interceptor {
+	return intercept.TraverseFunc(func(ctx context.Context, q intercept.Query) error {
+		vid, err := scope(ctx)
+		if err != nil || vid == "" {
+			return err
+		}
+		q.WhereP(sql.FieldEQ(column, vid))
+		return nil
+	})
 }
 
 type wherer interface {
@@ -135,16 +139,7 @@ func systemOnly(next ent.Mutator) ent.Mutator {
 
 // Interceptors on Veteran let a veteran see only themself.
 func (Veteran) Interceptors() []ent.Interceptor {
-	return []ent.Interceptor{
-		intercept.TraverseFunc(func(ctx context.Context, q intercept.Query) error {
-			vid, err := scope(ctx)
-			if err != nil || vid == "" {
-				return err
-			}
-			q.WhereP(sql.FieldEQ("id", vid))
-			return nil
-		}),
-	}
+	return []ent.Interceptor{viewerRows("id")}
 }
 
 // Hooks on Veteran let a veteran change only their own preferences; only the

@@ -1,23 +1,20 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
-	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"github.com/va/vams/internal/platform/providerkind"
-
 	"github.com/va/vams/internal/platform/ids"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // ProviderRef ties a VAMS entity to its copy at a provider. The unique key on
 // (provider, entity type, external id) is what makes ingestion idempotent.
-type ProviderRef struct{ ent.Schema }
+type ProviderRef struct{ internalSchema }
 
 func (ProviderRef) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: ids.ProviderRef}, TimeMixin{}}
+	return entityMixins(ids.ProviderRef)
 }
 
 func (ProviderRef) Fields() []ent.Field {
@@ -35,9 +32,4 @@ func (ProviderRef) Indexes() []ent.Index {
 		index.Fields("provider", "entity_type", "external_id").Unique(),
 		index.Fields("entity_type", "entity_id"),
 	}
-}
-
-// Internal to VAMS: not a GraphQL node.
-func (ProviderRef) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

@@ -1,9 +1,7 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
-	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 )
@@ -12,7 +10,7 @@ import (
 // intake, by what was signed (the verified MAC over timestamp and body), so
 // a replay is refused by every instance and after a restart, however its
 // signature header is spelled. Kept until its signature goes stale.
-type PublicationReplay struct{ ent.Schema }
+type PublicationReplay struct{ internalSchema }
 
 func (PublicationReplay) Fields() []ent.Field {
 	return []ent.Field{
@@ -26,9 +24,4 @@ func (PublicationReplay) Fields() []ent.Field {
 
 func (PublicationReplay) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("expires_at")}
-}
-
-// Internal to VAMS: not a GraphQL node.
-func (PublicationReplay) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

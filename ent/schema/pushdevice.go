@@ -1,9 +1,7 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
-	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
@@ -12,11 +10,12 @@ import (
 
 // PushDevice is a mobile app's push registration for a veteran (the
 // endpoint the app got when it registered with the push service). Pushes
-// go only to veterans with at least one.
-type PushDevice struct{ ent.Schema }
+// go only to veterans with at least one. Internal to VAMS: shown through the
+// viewer's notification preferences.
+type PushDevice struct{ internalSchema }
 
 func (PushDevice) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: ids.PushDevice}, TimeMixin{}, VeteranOwned{}}
+	return ownedMixins(ids.PushDevice)
 }
 
 func (PushDevice) Fields() []ent.Field {
@@ -27,9 +26,4 @@ func (PushDevice) Fields() []ent.Field {
 
 func (PushDevice) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("veteran_id", "registration").Unique()}
-}
-
-// Internal to VAMS: shown through the viewer's notification preferences.
-func (PushDevice) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

@@ -1,23 +1,20 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
-	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"github.com/va/vams/internal/platform/providerkind"
-
 	"github.com/va/vams/internal/platform/ids"
+	"github.com/va/vams/internal/platform/providerkind"
 )
 
 // SyncState is a persisted cursor of the sync engine: per provider, veteran
 // and scope (import, fast scan, slow sweep). Restarts resume from it.
-type SyncState struct{ ent.Schema }
+type SyncState struct{ internalSchema }
 
 func (SyncState) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: ids.SyncState}, TimeMixin{}}
+	return entityMixins(ids.SyncState)
 }
 
 func (SyncState) Fields() []ent.Field {
@@ -46,9 +43,4 @@ func (SyncState) Fields() []ent.Field {
 
 func (SyncState) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("provider", "veteran_id", "scope").Unique()}
-}
-
-// Internal to VAMS: not a GraphQL node.
-func (SyncState) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

@@ -13,7 +13,7 @@ import (
 type Tag struct{ ent.Schema }
 
 func (Tag) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: ids.Tag}, TimeMixin{}, VeteranOwned{}}
+	return ownedMixins(ids.Tag)
 }
 
 func (Tag) Fields() []ent.Field {

@@ -4,10 +4,9 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
-
-	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -22,7 +21,7 @@ import (
 type Thread struct{ ent.Schema }
 
 func (Thread) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: ids.Thread}, TimeMixin{}, VeteranOwned{}}
+	return ownedMixins(ids.Thread)
 }
 
 func (Thread) Fields() []ent.Field {

@@ -15,7 +15,7 @@ import (
 type Veteran struct{ ent.Schema }
 
 func (Veteran) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: ids.Veteran}, TimeMixin{}}
+	return entityMixins(ids.Veteran)
 }
 
 func (Veteran) Fields() []ent.Field {

@@ -70,11 +70,7 @@ type CreateFolderInput struct {
 	// most 50 characters (`FOLDER_NAME_INVALID`); unique among the veteran's
 	// folders ignoring case, system folders included (`FOLDER_NAME_TAKEN`).
 	Name string `json:"name"`
-	// Idempotency key, unique per action the veteran takes (e.g. a UUID made
-	// when they tap Send), at most 255 bytes. A retry with the same key and
-	// input within 24 hours answers with what the first call made and acts
-	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
-	// it every call acts. Returned unchanged in the payload.
+	// Idempotency key (see `Mutation`); returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -84,11 +80,7 @@ type CreateTagInput struct {
 	// blank; at most 50 characters (`TAG_NAME_INVALID`); unique among the
 	// veteran's tags ignoring case (`TAG_NAME_TAKEN`).
 	Name string `json:"name"`
-	// Idempotency key, unique per action the veteran takes (e.g. a UUID made
-	// when they tap Send), at most 255 bytes. A retry with the same key and
-	// input within 24 hours answers with what the first call made and acts
-	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
-	// it every call acts. Returned unchanged in the payload.
+	// Idempotency key (see `Mutation`); returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -270,11 +262,7 @@ type ReplyToThreadInput struct {
 	Attachments []*graphql.Upload `json:"attachments,omitempty"`
 	// Required when the thread's team requires an electronic signature; ignored otherwise.
 	ElectronicSignature *ElectronicSignatureInput `json:"electronicSignature,omitempty"`
-	// Idempotency key, unique per action the veteran takes (e.g. a UUID made
-	// when they tap Send), at most 255 bytes. A retry with the same key and
-	// input within 24 hours answers with what the first call made and acts
-	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
-	// it every call acts. Returned unchanged in the payload.
+	// Idempotency key (see `Mutation`); returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -301,11 +289,7 @@ type SaveDraftInput struct {
 	ThreadID *string `json:"threadId,omitempty"`
 	// The draft's text, replacing what was saved; may be empty; at most 100,000 characters.
 	Body string `json:"body"`
-	// Idempotency key, unique per action the veteran takes (e.g. a UUID made
-	// when they tap Send), at most 255 bytes. A retry with the same key and
-	// input within 24 hours answers with what the first call made and acts
-	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
-	// it every call acts. Returned unchanged in the payload.
+	// Idempotency key (see `Mutation`); returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -325,11 +309,7 @@ type SendDraftInput struct {
 	DraftID string `json:"draftId"`
 	// Required when the draft's team requires an electronic signature; ignored otherwise.
 	ElectronicSignature *ElectronicSignatureInput `json:"electronicSignature,omitempty"`
-	// Idempotency key, unique per action the veteran takes (e.g. a UUID made
-	// when they tap Send), at most 255 bytes. A retry with the same key and
-	// input within 24 hours answers with what the first call made and acts
-	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
-	// it every call acts. Returned unchanged in the payload.
+	// Idempotency key (see `Mutation`); returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -356,11 +336,7 @@ type SendMessageInput struct {
 	Attachments []*graphql.Upload `json:"attachments,omitempty"`
 	// Required when the team requires an electronic signature; ignored otherwise.
 	ElectronicSignature *ElectronicSignatureInput `json:"electronicSignature,omitempty"`
-	// Idempotency key, unique per action the veteran takes (e.g. a UUID made
-	// when they tap Send), at most 255 bytes. A retry with the same key and
-	// input within 24 hours answers with what the first call made and acts
-	// no more; the same key with other input is IDEMPOTENCY_KEY_REUSED. Without
-	// it every call acts. Returned unchanged in the payload.
+	// Idempotency key (see `Mutation`); returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -427,9 +403,9 @@ type TagPayload struct {
 
 // A tag to put on a thread.
 type TagThreadInput struct {
-	// The thread's ID.
+	// The thread to put the tag on.
 	ThreadID string `json:"threadId"`
-	// The tag's ID.
+	// The tag to put on it.
 	TagID string `json:"tagId"`
 	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
@@ -461,9 +437,9 @@ type ThreadFilter struct {
 
 // A tag to take off a thread.
 type UntagThreadInput struct {
-	// The thread's ID.
+	// The thread to take the tag off.
 	ThreadID string `json:"threadId"`
-	// The tag's ID.
+	// The tag to take off it.
 	TagID string `json:"tagId"`
 	// Any string; returned unchanged in the payload (Relay).
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
@@ -619,19 +595,19 @@ func (e ImportState) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Why the veteran cannot reply in a thread.
+// Why the veteran cannot reply in a thread: it is too old, or its care team cannot be written to (see `CannotMessageReason`).
 type ReplyBlockedReason string
 
 const (
 	// The latest message is more than 45 days old; start a new message instead.
 	ReplyBlockedReasonTooOld ReplyBlockedReason = "TOO_OLD"
-	// The care team has blocked messages from this veteran.
+	// The thread's care team has blocked this veteran.
 	ReplyBlockedReasonBlocked ReplyBlockedReason = "BLOCKED"
-	// The veteran is no longer associated with the care team.
+	// The veteran is no longer associated with the thread's care team.
 	ReplyBlockedReasonNotAssociated ReplyBlockedReason = "NOT_ASSOCIATED"
-	// The care team no longer takes messages.
+	// The thread's care team no longer takes messages.
 	ReplyBlockedReasonInactive ReplyBlockedReason = "INACTIVE"
-	// The facility is moving to a new health record system; messages are paused.
+	// The thread's facility is moving to a new health record system; replies are paused.
 	ReplyBlockedReasonFacilityInTransition ReplyBlockedReason = "FACILITY_IN_TRANSITION"
 )
 
