@@ -70,6 +70,7 @@ func (h *Handler) newGraphQL() *handler.Server {
 		srv.Use(auditor{rec: cfg.Audit, log: cfg.Log})
 	}
 	srv.Use(headerKeyGate{})
+	srv.Use(subscriberReads{})
 	srv.Use(perResponseLoaders{client: cfg.Store.Client, now: cfg.Inbox.Clock, bodies: cfg.Bodies})
 	for _, ext := range cfg.Extensions {
 		srv.Use(ext)
@@ -91,6 +92,7 @@ var (
 	_ graphql.ResponseInterceptor       = perResponseLoaders{}
 	_ graphql.FieldInterceptor          = auditor{}
 	_ graphql.FieldInterceptor          = headerKeyGate{}
+	_ graphql.OperationInterceptor      = subscriberReads{}
 )
 
 func pageCost(first, last *int) int {

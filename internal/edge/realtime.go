@@ -9,10 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/va/vams/internal/auth"
 	"github.com/va/vams/internal/platform/defaults"
 	"github.com/va/vams/internal/platform/holds"
 	"github.com/va/vams/internal/platform/viewer"
+	"github.com/va/vams/internal/store"
 )
 
 // errForbidden: a verified caller who may not use the API. No such caller
@@ -166,3 +170,18 @@ func (d *deadlineWriter) check(err error) {
 }
 
 func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
+
+// subscriberReads puts a subscription's reads (over SSE as over a
+// WebSocket) on the store's pool for subscribers, so an event's delivery
+// never waits for a connection behind the transactions in flight.
+type subscriberReads struct{}
+
+func (subscriberReads) ExtensionName() string                   { return "SubscriberReads" }
+func (subscriberReads) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (subscriberReads) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if op := graphql.GetOperationContext(ctx); op.Operation != nil && op.Operation.Operation == ast.Subscription {
+		ctx = store.ForSubscribers(ctx)
+	}
+	return next(ctx)
+}

@@ -344,3 +344,93 @@ func TestADeliveryReadsItsMessageOnce(t *testing.T) {
 		}
 	})
 }
+
+// Deliveries read on a pool of their own: an event reaches its subscriber
+// (WebSocket and SSE) while every connection of the main pool is held by a
+// transaction in flight, as under a burst of ingests, instead of waiting.
+func TestADeliveryDoesNotWaitBehindTransactionsInFlight(t *testing.T) {
+	var pg storetest.Backend
+	for _, b := range storetest.Backends(t) {
+		if b.Name == "postgres" {
+			pg = b
+		}
+	}
+	if pg.Name == "" {
+		t.Skip("SQLite has one connection and one pool: set VAMS_TEST_DATABASE_URL")
+	}
+	const sub = `subscription { messageReceived { state message { id author { kind } } thread { id subject } } }`
+	// Each transport subscribes and returns what waits for the event.
+	transports := map[string]func(t *testing.T, w *world) (await func(id string)){
+		transportWS: func(t *testing.T, w *world) func(string) { return wsAwait(t, w, transportWS, sub) },
+		legacyWS:    func(t *testing.T, w *world) func(string) { return wsAwait(t, w, legacyWS, sub) },
+		"sse":       func(t *testing.T, w *world) func(string) { return sseAwait(t, w, sub) },
+	}
+	for name, subscribe := range transports {
+		t.Run(name, func(t *testing.T) {
+			w := setup(t, pg)
+			w.ClinicianWrites(w.vetA, w.team, "Lab results", "Your results are normal.", "", w.Now())
+			m, err := w.Store.Client.Message.Query().Only(w.System())
+			if err != nil {
+				t.Fatal(err)
+			}
+			await := subscribe(t, w)
+			waitSubs(t, w.Env, 1)
+			for range w.Store.DB.Stats().MaxOpenConnections {
+				tx, err := w.Store.DB.BeginTx(context.Background(), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { tx.Rollback() })
+			}
+			w.Bus.Publish(events.Event{ChangeID: 1, VeteranID: w.vetA, Kind: events.MessageAdded, ThreadID: m.ThreadID, MessageID: m.ID})
+			await(m.ID)
+		})
+	}
+}
+
+func wsAwait(t *testing.T, w *world, proto, sub string) func(string) {
+	d := dial(t, w.Env, proto)
+	d.connect(w.Token(icnA))
+	d.subscribe("1", sub)
+	return func(id string) {
+		if mr := nextEvent(t, d).Data.MessageReceived; mr == nil || mr.Message.ID != id {
+			t.Fatalf("event %+v", mr)
+		}
+	}
+}
+
+func sseAwait(t *testing.T, w *world, sub string) func(string) {
+	body, _ := json.Marshal(map[string]string{"query": sub})
+	req, _ := http.NewRequest(http.MethodPost, w.Server.URL+"/graphql", strings.NewReader(string(body)))
+	req.Header.Set("Authorization", "Bearer "+w.Token(icnA))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		for sc := bufio.NewScanner(res.Body); sc.Scan(); {
+			lines <- sc.Text()
+		}
+	}()
+	return func(id string) {
+		timeout := time.After(5 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatal("stream ended before the event")
+				}
+				if data, ok := strings.CutPrefix(l, "data: "); ok && strings.Contains(data, id) {
+					return
+				}
+			case <-timeout:
+				t.Fatal("no event over SSE")
+			}
+		}
+	}
+}

@@ -30,6 +30,7 @@ import (
 
 	"github.com/va/vams/internal/auth"
 	"github.com/va/vams/internal/platform/viewer"
+	"github.com/va/vams/internal/store"
 )
 
 // graphql-transport-ws close codes of the protocol itself.
@@ -346,9 +347,13 @@ func (c *wsConn) subscribe(id string, payload json.RawMessage) bool {
 		c.complete(id)
 		return true
 	}
-	ctx, cancel := context.WithCancel(graphql.WithOperationContext(ctx, rc))
-	s := &wsSub{c: c, id: id, rc: rc, ctx: ctx, cancel: cancel}
+	ctx = graphql.WithOperationContext(ctx, rc)
 	isSub := rc.Operation.Operation == ast.Subscription
+	if isSub {
+		ctx = store.ForSubscribers(ctx) // its deliveries' filter reads too (Pump.Next)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &wsSub{c: c, id: id, rc: rc, ctx: ctx, cancel: cancel}
 	c.mu.Lock()
 	full := isSub && c.live >= c.h.cfg.Realtime.MaxSubscriptionsPerConn
 	if !full && !c.closed {

@@ -56,6 +56,9 @@ type Store struct {
 	Client  *ent.Client
 	Dialect string
 	wrap    func(dialect.Driver) dialect.Driver
+	// subscribers is the pool of subscription deliveries' reads
+	// (PostgreSQL only; see ForSubscribers).
+	subscribers *sql.DB
 }
 
 // Open opens the database and applies pending migrations.
@@ -94,7 +97,17 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	s.Client = ent.NewClient(ent.Driver(s.driver(db)))
+	drv := s.driver(db)
+	if dia == dialect.Postgres {
+		if s.subscribers, err = openPostgres(cfg.DatabaseURL, cfg.StatementCache, cfg.WrapConnector); err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.subscribers.SetMaxOpenConns(SubscriberConns)
+		s.subscribers.SetMaxIdleConns(SubscriberConns)
+		drv = routed{Driver: drv, subscribers: s.driver(s.subscribers)}
+	}
+	s.Client = ent.NewClient(ent.Driver(drv))
 	return s, nil
 }
 
@@ -189,7 +202,12 @@ func (s *Store) driver(db *sql.DB) dialect.Driver {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.DB.Close() }
+func (s *Store) Close() error {
+	if s.subscribers != nil {
+		return errors.Join(s.DB.Close(), s.subscribers.Close())
+	}
+	return s.DB.Close()
+}
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
