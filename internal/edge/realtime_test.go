@@ -250,43 +250,10 @@ func TestRolledBackWritePublishesNothing(t *testing.T) {
 
 func TestSSEDeliversTheViewersEvents(t *testing.T) {
 	w := setup(t, storetest.Backends(t)[0])
-	body, _ := json.Marshal(map[string]string{"query": messageSub})
-	req, _ := http.NewRequest(http.MethodPost, w.Server.URL+"/graphql", strings.NewReader(string(body)))
-	req.Header.Set("Authorization", "Bearer "+w.Token(icnA))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
-		t.Fatalf("status %d %s", res.StatusCode, res.Header.Get("Content-Type"))
-	}
+	await := sseAwait(t, w, messageSub)
 	waitSubs(t, w.Env, 1)
 	w.ClinicianWrites(w.vetA, w.team, "Lab results", "Your results are normal.", "", w.Now())
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(res.Body)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	timeout := time.After(5 * time.Second)
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatal("stream ended before the event")
-			}
-			if data, ok := strings.CutPrefix(l, "data: "); ok && strings.Contains(data, "CLINICIAN") {
-				return
-			}
-		case <-timeout:
-			t.Fatal("no event over SSE")
-		}
-	}
+	await("CLINICIAN")
 }
 
 func TestConnectionsPerVeteranAreCappedAndOriginsChecked(t *testing.T) {
@@ -399,17 +366,13 @@ func wsAwait(t *testing.T, w *world, proto, sub string) func(string) {
 	}
 }
 
-func sseAwait(t *testing.T, w *world, sub string) func(string) {
-	body, _ := json.Marshal(map[string]string{"query": sub})
-	req, _ := http.NewRequest(http.MethodPost, w.Server.URL+"/graphql", strings.NewReader(string(body)))
-	req.Header.Set("Authorization", "Bearer "+w.Token(icnA))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+// sseAwait subscribes over SSE and returns what waits for an event whose
+// data holds want.
+func sseAwait(t *testing.T, w *world, sub string) func(want string) {
+	res := postSSE(t, w.Env, w.Token(icnA), sub)
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("status %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	t.Cleanup(func() { res.Body.Close() })
 	lines := make(chan string)
 	go func() {
 		defer close(lines)
@@ -417,7 +380,7 @@ func sseAwait(t *testing.T, w *world, sub string) func(string) {
 			lines <- sc.Text()
 		}
 	}()
-	return func(id string) {
+	return func(want string) {
 		timeout := time.After(5 * time.Second)
 		for {
 			select {
@@ -425,7 +388,7 @@ func sseAwait(t *testing.T, w *world, sub string) func(string) {
 				if !ok {
 					t.Fatal("stream ended before the event")
 				}
-				if data, ok := strings.CutPrefix(l, "data: "); ok && strings.Contains(data, id) {
+				if data, ok := strings.CutPrefix(l, "data: "); ok && strings.Contains(data, want) {
 					return
 				}
 			case <-timeout:

@@ -80,27 +80,30 @@ type cached struct {
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	st, err := c.prepared(ctx, query, len(args))
-	if err != nil || st == nil {
-		if err != nil {
-			return nil, err
-		}
-		return c.pqConn.QueryContext(ctx, query, args)
-	}
-	rows, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
-	c.forgetIfGone(query, err)
-	return rows, err
+	return through(ctx, c, query, args, c.pqConn.QueryContext, func(st driver.Stmt) (driver.Rows, error) {
+		return st.(driver.StmtQueryContext).QueryContext(ctx, args)
+	})
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	return through(ctx, c, query, args, c.pqConn.ExecContext, func(st driver.Stmt) (driver.Result, error) {
+		return st.(driver.StmtExecContext).ExecContext(ctx, args)
+	})
+}
+
+// through runs query on its prepared statement when the connection keeps
+// one, and directly otherwise.
+func through[T any](ctx context.Context, c *cachingConn, query string, args []driver.NamedValue,
+	direct func(context.Context, string, []driver.NamedValue) (T, error), run func(driver.Stmt) (T, error)) (T, error) {
 	st, err := c.prepared(ctx, query, len(args))
-	if err != nil || st == nil {
-		if err != nil {
-			return nil, err
-		}
-		return c.pqConn.ExecContext(ctx, query, args)
+	if err != nil {
+		var zero T
+		return zero, err
 	}
-	res, err := st.(driver.StmtExecContext).ExecContext(ctx, args)
+	if st == nil {
+		return direct(ctx, query, args)
+	}
+	res, err := run(st)
 	c.forgetIfGone(query, err)
 	return res, err
 }
