@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -59,25 +58,15 @@ func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func startFresh(ctx context.Context, t Target, dataDir string, bound time.Duration) (*freshBench, error) {
-	ts := newLateServer()
-	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: ts.URL, DatabaseURL: t.DatabaseURL, OHAuthority: "va",
-		FreshnessBound: bound, FreshnessBudget: 300 * time.Millisecond}
 	fb := &freshBench{}
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: countingTransport{next: http.DefaultTransport, n: &fb.ohListings}}
-	a, err := app.New(ctx, generous(cfg), app.Options{Log: slog.New(slog.DiscardHandler), HTTPClient: hc})
+	a, baseURL, stop, err := demoApp(ctx, t, dataDir, config.Config{FreshnessBound: bound, FreshnessBudget: 300 * time.Millisecond},
+		app.Options{HTTPClient: hc})
 	if err != nil {
-		ts.Close()
 		return nil, err
 	}
-	ts.serve(a.Handler)
-	fb.a = a
-	fb.srv = &server{url: ts.URL, issuer: a.Issuer, client: httpClient()}
-	fb.close = func() {
-		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = a.Close(c)
-		ts.Close()
-	}
+	fb.a, fb.close = a, stop
+	fb.srv = &server{url: baseURL, issuer: a.Issuer, client: httpClient()}
 	if err := a.Start(ctx); err != nil {
 		fb.close()
 		return nil, err
@@ -173,8 +162,8 @@ func Freshness(ctx context.Context, t Target, o FreshnessOptions, out, logw io.W
 			{"oh", demo.Veteran3ICN, ohTeam, fmt.Sprintf("Fresh OH %d", i)},
 		} {
 			written[w.subject] = time.Now()
-			if err := fb.clinicianWrites(w.sim, map[string]any{"icn": w.icn, "careTeam": w.team, "subject": w.subject,
-				"body": "A note from your care team."}); err != nil {
+			if err := fb.control(w.sim, map[string]any{"icn": w.icn, "careTeam": w.team, "subject": w.subject,
+				"body": "A note from your care team."}, nil); err != nil {
 				return err
 			}
 		}
@@ -391,20 +380,23 @@ func (fb *freshBench) subscribe(ctx context.Context, icn string, log *arrivalLog
 	return nil
 }
 
-func (fb *freshBench) clinicianWrites(sim string, in map[string]any) error {
-	return fb.control(sim, in, nil)
-}
-
 // control posts a clinician message at a simulator's control API.
 func (fb *freshBench) control(sim string, in map[string]any, out any) error {
+	return postClinician("freshness", fb.srv.client, fb.srv.url, sim, in, out)
+}
+
+// postClinician posts a clinician message at the control API of the
+// simulator sim ("mhv", "oh") mounted on the VAMS at baseURL, and decodes
+// the answer into out unless it is nil; errors name the scenario.
+func postClinician(scenario string, c *http.Client, baseURL, sim string, in map[string]any, out any) error {
 	b, _ := json.Marshal(in)
-	res, err := fb.srv.client.Post(fb.srv.url+"/sim/"+sim+"/control/clinician-messages", "application/json", bytes.NewReader(b))
+	res, err := c.Post(baseURL+"/sim/"+sim+"/control/clinician-messages", "application/json", bytes.NewReader(b))
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusCreated && res.StatusCode != http.StatusOK {
-		return fmt.Errorf("freshness: %s control answered %d", sim, res.StatusCode)
+		return fmt.Errorf("%s: %s control answered %d", scenario, sim, res.StatusCode)
 	}
 	if out != nil {
 		return json.NewDecoder(res.Body).Decode(out)

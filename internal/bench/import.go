@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"slices"
@@ -150,11 +149,6 @@ func projectImport(veterans, calls, rate float64) float64 {
 // scheduled at once.
 func importOnce(ctx context.Context, t Target, pop population, rate float64, workers int, timeout time.Duration) (importRun, error) {
 	var run importRun
-	dataDir, cleanup, err := benchDataDir(t, "import")
-	if err != nil {
-		return run, err
-	}
-	defer cleanup()
 	mhv, oh, err := populationSims(pop)
 	if err != nil {
 		return run, err
@@ -162,21 +156,13 @@ func importOnce(ctx context.Context, t Target, pop population, rate float64, wor
 	defer oh.Close()
 	ht := &httpCounter{next: http.DefaultTransport}
 	tokens := &tokenLog{t0: time.Now()}
-	ts := newLateServer()
-	defer ts.Close()
-	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: ts.URL, DatabaseURL: t.DatabaseURL, OHAuthority: demo.OHAuthority,
-		ProviderRateMHV: rate, ProviderRateOH: rate}
-	a, err := app.New(ctx, generous(cfg), app.Options{Log: slog.New(slog.DiscardHandler), SkipSeed: true, MHVSim: mhv, OHSim: oh,
-		HTTPClient: &http.Client{Timeout: 30 * time.Second, Transport: ht}, WrapConnector: tokens.wrap, Engine: syncengine.Config{PollInterval: 50 * time.Millisecond, Workers: workers}})
+	a, _, stop, err := scenarioApp(ctx, t, "import", config.Config{ProviderRateMHV: rate, ProviderRateOH: rate}, app.Options{SkipSeed: true,
+		MHVSim: mhv, OHSim: oh, HTTPClient: &http.Client{Timeout: 30 * time.Second, Transport: ht}, WrapConnector: tokens.wrap,
+		Engine: syncengine.Config{PollInterval: 50 * time.Millisecond, Workers: workers}})
 	if err != nil {
 		return run, err
 	}
-	ts.serve(a.Handler)
-	defer func() {
-		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = a.Close(c)
-	}()
+	defer stop()
 	if err := enrollPopulation(ctx, a, pop); err != nil {
 		return run, err
 	}

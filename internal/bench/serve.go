@@ -18,6 +18,7 @@ import (
 
 	"github.com/va/vams/internal/app"
 	"github.com/va/vams/internal/auth"
+	"github.com/va/vams/internal/demo"
 	"github.com/va/vams/internal/platform/config"
 )
 
@@ -216,6 +217,42 @@ func benchDataDir(t Target, scenario string) (dir string, cleanup func(), err er
 		return "", nil, err
 	}
 	return tmp, func() { os.RemoveAll(tmp) }, nil
+}
+
+// demoApp builds VAMS in demo mode over t's database and dataDir in this
+// process, for the scenarios that drive it directly (sync, freshness,
+// import), on a server that knows its URL before the app exists; cfg and
+// opts carry what the scenario tunes. stop closes the app, then the server.
+func demoApp(ctx context.Context, t Target, dataDir string, cfg config.Config, opts app.Options) (a *app.App, baseURL string, stop func(), err error) {
+	ts := newLateServer()
+	cfg.Mode, cfg.DataDir, cfg.PublicURL, cfg.DatabaseURL, cfg.OHAuthority = config.Demo, dataDir, ts.URL, t.DatabaseURL, demo.OHAuthority
+	opts.Log = slog.New(slog.DiscardHandler)
+	if a, err = app.New(ctx, generous(cfg), opts); err != nil {
+		ts.Close()
+		return nil, "", nil, err
+	}
+	ts.serve(a.Handler)
+	return a, ts.URL, func() {
+		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = a.Close(c)
+		ts.Close()
+	}, nil
+}
+
+// scenarioApp is demoApp over the scenario's data directory (benchDataDir),
+// which stop removes last.
+func scenarioApp(ctx context.Context, t Target, scenario string, cfg config.Config, opts app.Options) (*app.App, string, func(), error) {
+	dataDir, cleanup, err := benchDataDir(t, scenario)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	a, baseURL, stop, err := demoApp(ctx, t, dataDir, cfg, opts)
+	if err != nil {
+		cleanup()
+		return nil, "", nil, err
+	}
+	return a, baseURL, func() { stop(); cleanup() }, nil
 }
 
 // childServer starts VAMS over t in a process of its own (spawn), in t's

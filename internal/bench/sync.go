@@ -1,12 +1,9 @@
 package bench
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -27,25 +24,12 @@ import (
 // n messages each. It prints `BENCH name=<figure> per_s=<n>` lines.
 func Sync(ctx context.Context, t Target, n int, out, logw io.Writer) error {
 	logf := func(format string, a ...any) { fmt.Fprintf(logw, format+"\n", a...) }
-	dataDir, cleanup, err := benchDataDir(t, "sync")
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	ts := newLateServer()
-	defer ts.Close()
-	cfg := config.Config{Mode: config.Demo, DataDir: dataDir, PublicURL: ts.URL, DatabaseURL: t.DatabaseURL, OHAuthority: "va"}
-	a, err := app.New(ctx, generous(cfg), app.Options{Log: slog.New(slog.DiscardHandler),
+	a, baseURL, stop, err := scenarioApp(ctx, t, "sync", config.Config{}, app.Options{
 		Engine: syncengine.Config{PollInterval: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryCap: time.Second}})
 	if err != nil {
 		return err
 	}
-	ts.serve(a.Handler)
-	defer func() {
-		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = a.Close(c)
-	}()
+	defer stop()
 	sys := viewer.System(ctx)
 	vetID := func(icn string) (string, error) {
 		return a.Store.Client.Veteran.Query().Where(veteran.Icn(icn)).OnlyID(sys)
@@ -177,15 +161,9 @@ func Sync(ctx context.Context, t Target, n int, out, logw io.Writer) error {
 	}
 	mhvTeams := demo.Directory.TeamsFor(demo.Veteran2ICN, "MHV")
 	for i := 0; i < n; i++ {
-		body, _ := json.Marshal(map[string]any{"icn": demo.Veteran2ICN, "careTeam": mhvTeams[i%len(mhvTeams)].ProviderID,
-			"subject": fmt.Sprintf("Update %d", i), "body": "A note from your care team."})
-		res, err := http.Post(ts.URL+"/sim/mhv/control/clinician-messages", "application/json", bytes.NewReader(body))
-		if err != nil {
+		if err := postClinician("sync", http.DefaultClient, baseURL, "mhv", map[string]any{"icn": demo.Veteran2ICN,
+			"careTeam": mhvTeams[i%len(mhvTeams)].ProviderID, "subject": fmt.Sprintf("Update %d", i), "body": "A note from your care team."}, nil); err != nil {
 			return err
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusCreated {
-			return fmt.Errorf("sync: MHV control answered %d", res.StatusCode)
 		}
 	}
 	base = clinician(v2)

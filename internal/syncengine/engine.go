@@ -176,20 +176,18 @@ func New(cfg Config) (*Engine, error) {
 		e.fresh = newFreshness(cfg, kinds)
 	}
 
+	// One line a file: outbound, inbound, reconcile, prune, bodies, notify.
 	workers := river.NewWorkers()
-	river.AddWorker(workers, river.WorkFunc(e.workDeliver))
-	river.AddWorker(workers, river.WorkFunc(e.workStatus))
-	river.AddWorker(workers, river.WorkFunc(e.workAtomEntry))
-	river.AddWorker(workers, river.WorkFunc(e.workReconcile))
-	river.AddWorker(workers, river.WorkFunc(e.workReconcileAll))
-	river.AddWorker(workers, river.WorkFunc(e.workSweepAll))
-	river.AddWorker(workers, river.WorkFunc(e.workPruneKeys))
-	river.AddWorker(workers, river.WorkFunc(e.workApplyCutovers))
-	river.AddWorker(workers, river.WorkFunc(e.workPruneChanges))
-	river.AddWorker(workers, river.WorkFunc(e.workBodies))
-	river.AddWorker(workers, river.WorkFunc(e.workNotify))
-	river.AddWorker(workers, river.WorkFunc(e.workEmailPreference))
-	river.AddWorker(workers, river.WorkFunc(e.workDigests))
+	for _, add := range []func(*river.Workers){
+		work(e.workDeliver), work(e.workStatus),
+		work(e.workAtomEntry),
+		work(e.workReconcile), work(e.workReconcileAll), work(e.workSweepAll),
+		work(e.workPruneKeys), work(e.workApplyCutovers), work(e.workPruneChanges),
+		work(e.workBodies),
+		work(e.workNotify), work(e.workEmailPreference), work(e.workDigests),
+	} {
+		add(workers)
+	}
 	rc := &river.Config{
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers},
 			queueBodies: {MaxWorkers: cfg.BodyWorkers}, queueSync: {MaxWorkers: cfg.SyncWorkers}},
@@ -222,6 +220,12 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	return e, nil
+}
+
+// work registers f as the worker of its job kind; it lets New list every
+// worker in one slice, though each has its own job type.
+func work[T river.JobArgs](f func(context.Context, *river.Job[T]) error) func(*river.Workers) {
+	return func(ws *river.Workers) { river.AddWorker(ws, river.WorkFunc(f)) }
 }
 
 // Start runs the workers until Stop.

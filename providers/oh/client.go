@@ -130,6 +130,48 @@ func (c *Client) patientPath(v providers.Veteran) (string, error) {
 	return "/" + url.PathEscape(c.authority(v)) + "/patients/" + url.PathEscape(v.OHPatientID), nil
 }
 
+// locationSegments splits the path of a Location header (an absolute or
+// relative URL) into its segments, still escaped; nil if it does not parse.
+// The answers name what they made or moved by such paths: a patient under
+// patientPath's form, a sent message by its last segment.
+func locationSegments(loc string) []string {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return nil
+	}
+	return strings.Split(strings.TrimRight(u.EscapedPath(), "/"), "/")
+}
+
+// patientFromLocation extracts {patientId} from a 301 Location such as
+// /{authority}/patients/{patientId}/inbox/messages.
+func patientFromLocation(loc string) string {
+	segs := locationSegments(loc)
+	for i := 0; i+1 < len(segs); i++ {
+		if segs[i] == "patients" {
+			p, err := url.PathUnescape(segs[i+1])
+			if err != nil {
+				return ""
+			}
+			return p
+		}
+	}
+	return ""
+}
+
+// lastSegment is a Location's last path segment, unescaped; "" when the
+// path has no slash.
+func lastSegment(loc string) string {
+	segs := locationSegments(loc)
+	if len(segs) < 2 {
+		return ""
+	}
+	s, err := url.PathUnescape(segs[len(segs)-1])
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
 // Health asks for pools by a name no pool has: cheap, authenticated, and
 // exercising the authority.
 func (c *Client) Health(ctx context.Context) error {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/va/vams/providers"
 )
@@ -73,24 +72,4 @@ func transportError(err error) error {
 	e := perr(providers.ErrUnavailable, code, reasonUnavailable)
 	e.MaybeApplied = true // the request may have arrived
 	return e
-}
-
-// patientFromLocation extracts {patientId} from a 301 Location such as
-// /{authority}/patients/{patientId}/inbox/messages (absolute or relative).
-func patientFromLocation(loc string) string {
-	u, err := url.Parse(loc)
-	if err != nil {
-		return ""
-	}
-	segs := strings.Split(strings.Trim(u.EscapedPath(), "/"), "/")
-	for i := 0; i+1 < len(segs); i++ {
-		if segs[i] == "patients" {
-			p, err := url.PathUnescape(segs[i+1])
-			if err != nil {
-				return ""
-			}
-			return p
-		}
-	}
-	return ""
 }

@@ -3,7 +3,6 @@ package oh
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -145,21 +144,4 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n])
-}
-
-func lastSegment(loc string) string {
-	u, err := url.Parse(loc)
-	if err != nil {
-		return ""
-	}
-	p := strings.TrimRight(u.EscapedPath(), "/")
-	i := strings.LastIndexByte(p, '/')
-	if i < 0 {
-		return ""
-	}
-	s, err := url.PathUnescape(p[i+1:])
-	if err != nil {
-		return ""
-	}
-	return s
 }

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"time"
@@ -270,13 +271,9 @@ type SendDraft struct {
 // thread and sent message.
 func (s *Service) SendDraft(ctx context.Context, in SendDraft) (*ent.Thread, *ent.Message, error) {
 	vid, err := viewerID(ctx)
+	// The first failure, the viewer's before the input's.
+	err = cmp.Or(err, checkID(in.DraftID, ids.Message, "draftId"), checkSignature(in.Signature))
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := checkID(in.DraftID, ids.Message, "draftId"); err != nil {
-		return nil, nil, err
-	}
-	if err := checkSignature(in.Signature); err != nil {
 		return nil, nil, err
 	}
 	return s.onceSent(ctx, vid, OpSendDraft, in.Key, func(d *digest) { d.str(in.DraftID).signature(in.Signature) },

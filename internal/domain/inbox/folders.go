@@ -64,22 +64,3 @@ var folders = &named[*ent.Folder]{
 		return c.Folder.DeleteOne(f).Exec(ctx)
 	},
 }
-
-// NewFolder is the input of createFolder.
-type NewFolder = NewNamed
-
-// CreateFolder creates a custom folder. A retry with the same Key answers
-// with the folder the first call made.
-func (s *Service) CreateFolder(ctx context.Context, in NewFolder) (*ent.Folder, error) {
-	return folders.createOne(ctx, s, in)
-}
-
-// RenameFolder renames a custom folder.
-func (s *Service) RenameFolder(ctx context.Context, folderID, name string) (*ent.Folder, error) {
-	return folders.renameOne(ctx, s, folderID, name)
-}
-
-// DeleteFolder removes an empty custom folder.
-func (s *Service) DeleteFolder(ctx context.Context, folderID string) error {
-	return folders.deleteOne(ctx, s, folderID)
-}

@@ -41,6 +41,12 @@ type NewNamed struct {
 	Key string
 }
 
+// NewFolder is the input of createFolder.
+type NewFolder = NewNamed
+
+// NewTag is the input of createTag.
+type NewTag = NewNamed
+
 // load returns the veteran's one with this ID, if they may change it.
 func (k *named[T]) load(ctx context.Context, c *ent.Client, id string) (T, error) {
 	var zero T
@@ -159,4 +165,39 @@ func (k *named[T]) deleteOne(ctx context.Context, s *Service, id string) error {
 		}
 		return k.record(ctx, s, tx, vid, x, change.OpDELETED)
 	})
+}
+
+// The Service's mutations of folders and tags, side by side since each
+// pair is the same code path (named) with the kind's table (folders, tags).
+
+// CreateFolder creates a custom folder. A retry with the same Key answers
+// with the folder the first call made.
+func (s *Service) CreateFolder(ctx context.Context, in NewFolder) (*ent.Folder, error) {
+	return folders.createOne(ctx, s, in)
+}
+
+// CreateTag creates a tag. A retry with the same Key answers with the tag
+// the first call made.
+func (s *Service) CreateTag(ctx context.Context, in NewTag) (*ent.Tag, error) {
+	return tags.createOne(ctx, s, in)
+}
+
+// RenameFolder renames a custom folder.
+func (s *Service) RenameFolder(ctx context.Context, folderID, name string) (*ent.Folder, error) {
+	return folders.renameOne(ctx, s, folderID, name)
+}
+
+// RenameTag renames a tag.
+func (s *Service) RenameTag(ctx context.Context, tagID, name string) (*ent.Tag, error) {
+	return tags.renameOne(ctx, s, tagID, name)
+}
+
+// DeleteFolder removes an empty custom folder.
+func (s *Service) DeleteFolder(ctx context.Context, folderID string) error {
+	return folders.deleteOne(ctx, s, folderID)
+}
+
+// DeleteTag deletes a tag and removes it from every thread.
+func (s *Service) DeleteTag(ctx context.Context, tagID string) error {
+	return tags.deleteOne(ctx, s, tagID)
 }

@@ -13,16 +13,6 @@ import (
 	"github.com/va/vams/internal/store"
 )
 
-// Notifier queues a notification's call to the notification service in the
-// transaction that records it, so a committed intent is never lost and a
-// rolled-back message notifies nobody.
-type Notifier interface {
-	QueueNotification(ctx context.Context, tx *store.Tx, notificationID string) error
-	// WriteEmailPreference queues writing the veteran's email frequency
-	// through to MHV, so MHV's own email and VAMS's never both fire.
-	WriteEmailPreference(ctx context.Context, tx *store.Tx, veteranID string) error
-}
-
 // NotifyWindow is how recent a care-team message must be to notify: a first
 // import that brings in two years of history notifies nobody of it.
 const NotifyWindow = 24 * time.Hour

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
@@ -41,20 +42,8 @@ type SendMessage struct {
 // delivery. The thread goes to Sent until the care team answers. A retry
 // with the same Key answers with the first call's thread and message.
 func (s *Service) SendMessage(ctx context.Context, in SendMessage) (*ent.Thread, *ent.Message, error) {
-	vid, err := viewerID(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := checkID(in.CareTeamID, ids.CareTeam, "careTeamId"); err != nil {
-		return nil, nil, err
-	}
-	if err := checkCategory(in.Category); err != nil {
-		return nil, nil, err
-	}
-	if err := checkSubject(in.Subject); err != nil {
-		return nil, nil, err
-	}
-	files, err := checkContent(in.Body, in.Signature, in.Attachments)
+	vid, files, err := checkSend(ctx, in.Body, in.Signature, in.Attachments,
+		checkID(in.CareTeamID, ids.CareTeam, "careTeamId"), checkCategory(in.Category), checkSubject(in.Subject))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -98,16 +87,21 @@ func (s *Service) sendMessage(ctx context.Context, vid string, in SendMessage, f
 	})
 }
 
-// checkContent checks what the veteran wrote: body, signature text and
-// attachments (reading the files).
-func checkContent(body string, sig *Signature, attachments []File) ([]checkedFile, error) {
-	if err := checkBody(body); err != nil {
-		return nil, err
+// checkSend checks a message the viewer sends, in order, and answers with
+// the viewer's ID and the attachments read: who the viewer is; then checks,
+// the caller's results for the message's other fields; then what the
+// veteran wrote: body, signature text and attachments (reading the files).
+// The first failure is the answer.
+func checkSend(ctx context.Context, body string, sig *Signature, attachments []File, checks ...error) (string, []checkedFile, error) {
+	vid, err := viewerID(ctx)
+	if err := cmp.Or(append([]error{err}, checks...)...); err != nil {
+		return "", nil, err
 	}
-	if err := checkSignature(sig); err != nil {
-		return nil, err
+	if err := cmp.Or(checkBody(body), checkSignature(sig)); err != nil {
+		return "", nil, err
 	}
-	return CheckAttachments(attachments)
+	files, err := CheckAttachments(attachments)
+	return vid, files, err
 }
 
 // Reply is the input of a reply.
@@ -142,11 +136,7 @@ func (s *Service) threadForReply(ctx context.Context, c *ent.Client, vid, thread
 // ReplyToThread adds the veteran's reply and queues its delivery. A retry
 // with the same Key answers with the first call's thread and message.
 func (s *Service) ReplyToThread(ctx context.Context, in Reply) (*ent.Thread, *ent.Message, error) {
-	vid, err := viewerID(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	files, err := checkContent(in.Body, in.Signature, in.Attachments)
+	vid, files, err := checkSend(ctx, in.Body, in.Signature, in.Attachments)
 	if err != nil {
 		return nil, nil, err
 	}

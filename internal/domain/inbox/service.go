@@ -30,6 +30,16 @@ type Outbox interface {
 	WriteStatus(ctx context.Context, tx *store.Tx, messageIDs []string, status providers.Status) error
 }
 
+// Notifier queues a notification's call to the notification service in the
+// transaction that records it, so a committed intent is never lost and a
+// rolled-back message notifies nobody.
+type Notifier interface {
+	QueueNotification(ctx context.Context, tx *store.Tx, notificationID string) error
+	// WriteEmailPreference queues writing the veteran's email frequency
+	// through to MHV, so MHV's own email and VAMS's never both fire.
+	WriteEmailPreference(ctx context.Context, tx *store.Tx, veteranID string) error
+}
+
 // Service is the one place where inbox rules live. Every method acts as the
 // viewer in ctx; the store's privacy layer scopes what it can touch. Build
 // it with New.

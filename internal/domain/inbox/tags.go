@@ -35,25 +35,6 @@ var tags = &named[*ent.Tag]{
 	},
 }
 
-// NewTag is the input of createTag.
-type NewTag = NewNamed
-
-// CreateTag creates a tag. A retry with the same Key answers with the tag
-// the first call made.
-func (s *Service) CreateTag(ctx context.Context, in NewTag) (*ent.Tag, error) {
-	return tags.createOne(ctx, s, in)
-}
-
-// RenameTag renames a tag.
-func (s *Service) RenameTag(ctx context.Context, tagID, name string) (*ent.Tag, error) {
-	return tags.renameOne(ctx, s, tagID, name)
-}
-
-// DeleteTag deletes a tag and removes it from every thread.
-func (s *Service) DeleteTag(ctx context.Context, tagID string) error {
-	return tags.deleteOne(ctx, s, tagID)
-}
-
 // TagThread adds (or with remove, removes) a tag on a thread. Both are
 // idempotent.
 func (s *Service) TagThread(ctx context.Context, threadID, tagID string, remove bool) (*ent.Thread, error) {

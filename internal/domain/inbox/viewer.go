@@ -1,7 +1,9 @@
 package inbox
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -45,28 +47,29 @@ func (s *Service) UnreadCount(ctx context.Context) (int, error) {
 
 var systemOrder = map[folder.System]int{folder.SystemINBOX: 0, folder.SystemSENT: 1, folder.SystemDRAFTS: 2, folder.SystemTRASH: 3}
 
-// Folders lists system folders in their fixed order, then the veteran's own
-// by name.
+// folderOrder puts system folders first, in their fixed order, then the
+// veteran's own by name regardless of case.
+func folderOrder(a, b *ent.Folder) int {
+	switch {
+	case a.System != nil && b.System != nil:
+		return cmp.Compare(systemOrder[*a.System], systemOrder[*b.System])
+	case a.System != nil:
+		return -1
+	case b.System != nil:
+		return 1
+	}
+	return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+}
+
+// Folders lists the viewer's folders in folderOrder.
 func (s *Service) Folders(ctx context.Context) ([]*ent.Folder, error) {
 	vid, err := viewerID(ctx)
 	if err != nil {
 		return nil, err
 	}
 	fs, err := s.store.Client.Folder.Query().Where(folder.VeteranID(vid)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		switch {
-		case a.System != nil && b.System != nil:
-			return systemOrder[*a.System] < systemOrder[*b.System]
-		case a.System != nil || b.System != nil:
-			return a.System != nil
-		}
-		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
-	})
-	return fs, nil
+	slices.SortStableFunc(fs, folderOrder) // fs is nil on an error
+	return fs, err
 }
 
 // CareTeams lists the teams the veteran is associated with, preferred first,

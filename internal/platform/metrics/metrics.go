@@ -41,6 +41,11 @@ type Metrics struct {
 	registered []prometheus.Collector
 }
 
+// counter is a counter vector by the labels, the shape of most instruments.
+func counter(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
 // New registers the instruments, the database pool collector and a collector
 // that reads queue depth and sync lag from the database at scrape time.
 func New(db *sql.DB, dialect string, subscribers func() int) *Metrics {
@@ -51,41 +56,25 @@ func New(db *sql.DB, dialect string, subscribers func() int) *Metrics {
 			Name: "vams_graphql_operation_seconds", Help: "GraphQL operation latency by operation name.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"operation"}),
-		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vams_graphql_errors_total", Help: "GraphQL errors by extensions.code.",
-		}, []string{"code"}),
+		errors: counter("vams_graphql_errors_total", "GraphQL errors by extensions.code.", "code"),
 		providerCalls: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "vams_provider_call_seconds", Help: "Provider call latency by provider and call.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"provider", "call"}),
-		providerErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vams_provider_errors_total", Help: "Provider call errors by provider, call and kind.",
-		}, []string{"provider", "call", "kind"}),
+		providerErrors: counter("vams_provider_errors_total", "Provider call errors by provider, call and kind.", "provider", "call", "kind"),
 		breakerOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "vams_provider_circuit_open", Help: "1 while a provider's circuit breaker is open.",
 		}, []string{"provider"}),
-		idConflicts: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vams_sync_id_conflicts_total",
-			Help: "Provider messages that arrived under an id VAMS held for a different message (an id reset), by provider.",
-		}, []string{"provider"}),
-		notifySent: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vams_notifications_sent_total", Help: "Notifications the notification service accepted, by channel (push, email).",
-		}, []string{"channel"}),
-		notifyFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vams_notifications_failed_total", Help: "Notifications that gave up (FAILED, listed at /ops/notifications), by channel.",
-		}, []string{"channel"}),
+		idConflicts: counter("vams_sync_id_conflicts_total",
+			"Provider messages that arrived under an id VAMS held for a different message (an id reset), by provider.", "provider"),
+		notifySent:   counter("vams_notifications_sent_total", "Notifications the notification service accepted, by channel (push, email).", "channel"),
+		notifyFailed: counter("vams_notifications_failed_total", "Notifications that gave up (FAILED, listed at /ops/notifications), by channel.", "channel"),
 		notifyOpen: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "vams_notify_circuit_open", Help: "1 while the notification service's circuit breaker is open.",
 		}),
-		importWindows: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vams_import_windows_total", Help: "Windows of veterans' history the first import listed, by provider.",
-		}, []string{"provider"}),
-		importMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vams_import_messages_total", Help: "Messages the first import's windows listed (and stored or confirmed), by provider.",
-		}, []string{"provider"}),
-		importsDone: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vams_imports_completed_total", Help: "Veterans whose first import from a provider reached the horizon, by provider.",
-		}, []string{"provider"}),
+		importWindows:  counter("vams_import_windows_total", "Windows of veterans' history the first import listed, by provider.", "provider"),
+		importMessages: counter("vams_import_messages_total", "Messages the first import's windows listed (and stored or confirmed), by provider.", "provider"),
+		importsDone:    counter("vams_imports_completed_total", "Veterans whose first import from a provider reached the horizon, by provider.", "provider"),
 	}
 	m.registered = []prometheus.Collector{m.operations, m.errors, m.providerCalls, m.providerErrors, m.breakerOpen, m.idConflicts,
 		m.notifySent, m.notifyFailed, m.notifyOpen, m.importWindows, m.importMessages, m.importsDone,
