@@ -72,7 +72,26 @@ type cachingConn struct {
 	seen  map[string]struct{}      // texts run once, not yet prepared
 	stmts map[string]*list.Element // of order, each a *cached
 	order list.List                // most recently used first
+	inTx  bool                     // a transaction begun through BeginTx is open
 }
+
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.pqConn.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.inTx = true
+	return txEnd{Tx: tx, c: c}, nil
+}
+
+// txEnd notes on its connection that the transaction is over.
+type txEnd struct {
+	driver.Tx
+	c *cachingConn
+}
+
+func (t txEnd) Commit() error   { t.c.inTx = false; return t.Tx.Commit() }
+func (t txEnd) Rollback() error { t.c.inTx = false; return t.Tx.Rollback() }
 
 type cached struct {
 	query string
@@ -104,7 +123,11 @@ func through[T any](ctx context.Context, c *cachingConn, query string, args []dr
 		return direct(ctx, query, args)
 	}
 	res, err := run(st)
-	c.forgetIfGone(query, err)
+	if c.forgetIfGone(query, err) && !c.inTx {
+		// The failed run executed nothing, and outside a transaction it
+		// aborted nothing either: run it again, unprepared.
+		return direct(ctx, query, args)
+	}
 	return res, err
 }
 
@@ -144,19 +167,22 @@ func (c *cachingConn) prepared(ctx context.Context, query string, args int) (dri
 	return st, nil
 }
 
-// forgetIfGone drops a statement PostgreSQL no longer serves as prepared: it
-// does not exist (26000), or a table it reads changed its columns under it
-// (0A000, "cached plan must not change result type"). The next run
-// prepares it again. Nothing is closed: the first is gone already and the
-// second may be in an aborted transaction; a changed table is a migration,
-// rare enough that the session may keep the old statement.
-func (c *cachingConn) forgetIfGone(query string, err error) {
+// forgetIfGone drops a statement PostgreSQL no longer serves as prepared, and
+// reports whether it did: the statement does not exist (26000), or a table
+// it reads changed its columns under it (0A000, "cached plan must not change
+// result type"). Either fails before anything executes. Nothing is closed:
+// the first is gone already and the second may be in an aborted transaction;
+// a changed table is a migration, rare enough that the session may keep the
+// old statement. Outside a transaction the caller runs the query again;
+// inside one, the transaction has failed and the error is the caller's.
+func (c *cachingConn) forgetIfGone(query string, err error) bool {
 	var pe *pq.Error
 	if err == nil || !errors.As(err, &pe) || (pe.Code != "26000" && pe.Code != "0A000") {
-		return
+		return false
 	}
 	if el, ok := c.stmts[query]; ok {
 		c.order.Remove(el)
 		delete(c.stmts, query)
 	}
+	return true
 }

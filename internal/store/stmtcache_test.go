@@ -3,6 +3,7 @@ package store_test
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -101,55 +102,70 @@ func TestStatementsWithoutArgumentsAreNeverPrepared(t *testing.T) {
 }
 
 // A statement PostgreSQL dropped (DEALLOCATE) or can no longer serve as
-// prepared (its table's columns changed under SELECT *) fails that run, as
-// lib/pq reports it, and the runs after it succeed.
+// prepared (its table's columns changed under SELECT *) fails before it
+// executes anything. Outside a transaction it is run again, unprepared, and
+// answers; inside one the transaction has failed, and the error (lib/pq's) is
+// the caller's. Either way it is prepared afresh after.
 func TestAStatementPostgreSQLCannotServeIsPreparedAfresh(t *testing.T) {
-	cases := []struct {
-		name   string
-		breakQ string
-		code   pq.ErrorCode
+	const q = "SELECT * FROM t WHERE id = $1"
+	breaks := []struct {
+		name  string
+		query string
+		code  pq.ErrorCode
 	}{
 		{"deallocated", "DEALLOCATE ALL", "26000"},
 		{"table changed", "ALTER TABLE t ADD COLUMN note text", "0A000"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			db := openOneConnection(t, 8)
-			if _, err := db.Exec("CREATE TABLE t (id int); INSERT INTO t VALUES (7)"); err != nil {
-				t.Fatal(err)
-			}
-			const q = "SELECT * FROM t WHERE id = $1"
-			run := func() error {
-				rows, err := db.Query(q, 7)
-				if err != nil {
-					return err
-				}
-				defer rows.Close()
-				if !rows.Next() {
-					t.Fatal("no row")
-				}
-				return rows.Err()
-			}
-			for range 2 {
-				if err := run(); err != nil {
+	for _, br := range breaks {
+		for _, inTx := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/in a transaction=%v", br.name, inTx), func(t *testing.T) {
+				db := openOneConnection(t, 8)
+				if _, err := db.Exec("CREATE TABLE t (id int); INSERT INTO t VALUES (7)"); err != nil {
 					t.Fatal(err)
 				}
-			}
-			if _, err := db.Exec(tc.breakQ); err != nil {
-				t.Fatal(err)
-			}
-			var pe *pq.Error
-			if err := run(); !errors.As(err, &pe) || pe.Code != tc.code {
-				t.Fatalf("after %s: %v, want SQLSTATE %s", tc.breakQ, err, tc.code)
-			}
-			for range 3 {
-				if err := run(); err != nil {
-					t.Fatalf("after the failed run: %v", err)
+				run := func(qr interface {
+					Query(string, ...any) (*sql.Rows, error)
+				}) error {
+					rows, err := qr.Query(q, 7)
+					if err != nil {
+						return err
+					}
+					defer rows.Close()
+					if !rows.Next() {
+						t.Fatal("no row")
+					}
+					return rows.Err()
 				}
-			}
-			if got := prepared(t, db); !slices.Contains(got, q) {
-				t.Fatalf("prepared %q, want %q among them again", got, q)
-			}
-		})
+				for range 2 {
+					if err := run(db); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := db.Exec(br.query); err != nil {
+					t.Fatal(err)
+				}
+				if inTx {
+					tx, err := db.Begin()
+					if err != nil {
+						t.Fatal(err)
+					}
+					var pe *pq.Error
+					if err := run(tx); !errors.As(err, &pe) || pe.Code != br.code {
+						t.Fatalf("after %s, in a transaction: %v, want SQLSTATE %s", br.query, err, br.code)
+					}
+					tx.Rollback()
+				} else if err := run(db); err != nil {
+					t.Fatalf("after %s: %v, want the row", br.query, err)
+				}
+				for range 3 {
+					if err := run(db); err != nil {
+						t.Fatalf("after the failed run: %v", err)
+					}
+				}
+				if got := prepared(t, db); !slices.Contains(got, q) {
+					t.Fatalf("prepared %q, want %q among them again", got, q)
+				}
+			})
+		}
 	}
 }
