@@ -236,12 +236,14 @@ func TestDailyDigestAtLocalHourAndWrittenThroughToMHV(t *testing.T) {
 		}
 		skew.Store(int64(at.Sub(now)))
 		ctx := viewer.System(context.Background())
+		// A round of digests, and the digests queued so far: the engine's own
+		// periodic round (run on start, once this instance leads) reads the
+		// same clock and may be the one that queues it.
 		digest := func() int {
-			n, err := s.App.Inbox.QueueDigests(ctx, 8)
-			if err != nil {
+			if _, err := s.App.Inbox.QueueDigests(ctx, 8); err != nil {
 				t.Fatal(err)
 			}
-			return n
+			return intents(t, s)
 		}
 		if n := digest(); n != 0 {
 			t.Fatalf("before the hour: %d digests", n)
@@ -250,8 +252,8 @@ func TestDailyDigestAtLocalHourAndWrittenThroughToMHV(t *testing.T) {
 		if n := digest(); n != 1 {
 			t.Fatalf("at the hour: %d digests, want 1", n)
 		}
-		if n := digest(); n != 0 {
-			t.Fatalf("the same day again: %d digests", n)
+		if n := digest(); n != 1 {
+			t.Fatalf("the same day again: %d digests, want still 1", n)
 		}
 		vamstest.Eventually(t, 10*time.Second, "the digest at the service", func() bool { return len(received(t, s).Notifications) == 1 })
 		if n := received(t, s).Notifications[0]; n.Channel != "email" || n.Personalisation["count"] != "1" || strings.Contains(n.Body, "Digest me") {
