@@ -14,6 +14,7 @@ import (
 	"github.com/va/vams/ent/providerref"
 	"github.com/va/vams/ent/thread"
 	"github.com/va/vams/internal/domain/events"
+	"github.com/va/vams/internal/platform/ids"
 	"github.com/va/vams/internal/platform/providerkind"
 	"github.com/va/vams/internal/store"
 	"github.com/va/vams/providers"
@@ -48,7 +49,7 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (msgID string, create
 	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		c := tx.Client
 		conflict = nil // a retried transaction starts afresh
-		ref, err := providerRef(ctx, c, in.Provider, providerref.EntityTypeMESSAGE, m.ExternalID)
+		ref, threadRef, err := heldRefs(ctx, c, in.Provider, m.ExternalID, m.ThreadExternalID)
 		if err != nil {
 			return err
 		}
@@ -84,11 +85,15 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (msgID string, create
 		if conflict != nil {
 			stale = conflict.oldThread
 		}
-		th, err := s.threadFor(ctx, tx, in, ct, stale)
+		a := arrivalOf(in.Message)
+		if threadRef != nil {
+			a.heldThread = threadRef.EntityID
+		}
+		th, fresh, err := s.threadFor(ctx, tx, in, ct, stale, a)
 		if err != nil {
 			return err
 		}
-		msgID, err = s.insertIncoming(ctx, tx, in, th, ct)
+		msgID, err = s.insertIncoming(ctx, tx, in, th, fresh, ct, a)
 		created = err == nil
 		return err
 	})
@@ -131,135 +136,192 @@ func (s *Service) matchEcho(ctx context.Context, tx *store.Tx, in Incoming, ct *
 // restarted sequence: its parent id is not trusted, nor a thread id naming
 // the old message's thread; a new thread takes the thread id over. A thread
 // id naming another thread is one taken over since the reset.
-func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *ent.CareTeam, stale string) (*ent.Thread, error) {
+func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *ent.CareTeam, stale string, a arrival) (th *ent.Thread, fresh bool, err error) {
 	c := tx.Client
 	m := in.Message
 	reused := stale != ""
-	lookup := func(t providerref.EntityType, ext string) (string, error) {
-		if ext == "" || reused && t == providerref.EntityTypeMESSAGE {
+	parentThread := func() (string, error) {
+		if m.InReplyToExternalID == "" || reused {
 			return "", nil
 		}
-		ref, err := providerRef(ctx, c, in.Provider, t, ext)
+		ref, err := providerRef(ctx, c, in.Provider, providerref.EntityTypeMESSAGE, m.InReplyToExternalID)
 		if err != nil || ref == nil || ref.EntityID == stale {
 			return "", err
 		}
 		return ref.EntityID, nil
 	}
-	threadID, err := lookup(providerref.EntityTypeTHREAD, m.ThreadExternalID)
-	if err != nil {
-		return nil, err
+	threadID := a.heldThread
+	if threadID == stale {
+		threadID = ""
 	}
+	// A thread found by its provider thread id already carries that id.
+	referenced := threadID != ""
 	if threadID == "" {
-		parent, err := lookup(providerref.EntityTypeMESSAGE, m.InReplyToExternalID)
+		parent, err := parentThread()
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if parent != "" {
 			pm, err := c.Message.Get(ctx, parent)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			threadID = pm.ThreadID
 		}
 	}
-	var th *ent.Thread
 	if threadID != "" {
 		if th, err = c.Thread.Get(ctx, threadID); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	} else {
-		home := folder.SystemINBOX
-		switch {
-		case m.Status == providers.StatusDeleted:
-			// History the veteran deleted at the provider before VAMS
-			// knew it (a first import) is filed where they left it.
-			home = folder.SystemTRASH
-		case m.Direction == providers.ToClinician:
-			home = folder.SystemSENT
+		if th, err = s.startThread(ctx, tx, in, ct, a); err != nil {
+			return nil, false, err
 		}
-		f, err := SystemFolder(ctx, c, in.VeteranID, home)
-		if err != nil {
-			return nil, err
-		}
-		cat := thread.Category(m.Category)
-		if !validCategory(cat) {
-			cat = thread.CategoryOTHER
-		}
-		subject := strings.TrimSpace(m.Subject)
-		if subject == "" {
-			subject = "(no subject)"
-		}
-		th, err = c.Thread.Create().SetVeteranID(in.VeteranID).SetCareTeamID(ct.ID).SetFolderID(f.ID).
-			SetSubject(subject).SetCategory(cat).SetLastMessageAt(m.SentAt.UTC()).Save(ctx)
-		if err != nil {
-			return nil, err
-		}
-		s.threadCreated(ctx, tx, in.VeteranID, th.ID)
+		fresh = true
 	}
 	if m.ThreadExternalID != "" && reused {
 		if err := repoint(ctx, c, in.Provider, providerref.EntityTypeTHREAD, m.ThreadExternalID, th.ID); err != nil {
-			return nil, err
+			return nil, false, err
 		}
-	} else if m.ThreadExternalID != "" {
+	} else if m.ThreadExternalID != "" && !referenced {
 		err := c.ProviderRef.Create().SetProvider(in.Provider).SetEntityType(providerref.EntityTypeTHREAD).
 			SetEntityID(th.ID).SetExternalID(m.ThreadExternalID).OnConflict().DoNothing().Exec(ctx)
 		if err != nil && !isNoRows(err) {
-			return nil, err
+			return nil, false, err
 		}
 	}
+	return th, fresh, nil
+}
+
+// startThread starts the VAMS thread of a provider message that begins a
+// conversation, with that message's counts already in it: the message is
+// inserted next, under the id a names.
+func (s *Service) startThread(ctx context.Context, tx *store.Tx, in Incoming, ct *ent.CareTeam, a arrival) (*ent.Thread, error) {
+	m := in.Message
+	home := folder.SystemINBOX
+	switch {
+	case m.Status == providers.StatusDeleted:
+		// History the veteran deleted at the provider before VAMS
+		// knew it (a first import) is filed where they left it.
+		home = folder.SystemTRASH
+	case m.Direction == providers.ToClinician:
+		home = folder.SystemSENT
+	}
+	homeID, err := s.systemFolder(ctx, tx.Client, in.VeteranID, home)
+	if err != nil {
+		return nil, err
+	}
+	cat := thread.Category(m.Category)
+	if !validCategory(cat) {
+		cat = thread.CategoryOTHER
+	}
+	subject := strings.TrimSpace(m.Subject)
+	if subject == "" {
+		subject = "(no subject)"
+	}
+	create := tx.Client.Thread.Create().SetVeteranID(in.VeteranID).SetCareTeamID(ct.ID).SetFolderID(homeID).
+		SetSubject(subject).SetCategory(cat).SetLastMessageAt(m.SentAt.UTC()).
+		SetMessageCount(1).SetLastMessageID(a.id).SetHasAttachments(len(m.Attachments) > 0)
+	if a.unread {
+		create.SetUnreadCount(1)
+	}
+	th, err := create.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.threadCreated(ctx, tx, in.VeteranID, th.ID)
 	return th, nil
 }
 
-func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming, th *ent.Thread, ct *ent.CareTeam) (string, error) {
+// arrival is what a provider message brings to its thread, decided before
+// the thread is found or started.
+type arrival struct {
+	id     string // the message's VAMS id
+	kind   message.AuthorKind
+	unread bool
+	// heldThread is the VAMS thread the provider's thread id names, if any.
+	heldThread string
+}
+
+func arrivalOf(m providers.Message) arrival {
+	a := arrival{id: ids.New(ids.Message), kind: message.AuthorKindCLINICIAN}
+	switch {
+	case m.Direction == providers.ToClinician:
+		a.kind = message.AuthorKindVETERAN
+	case m.Status != providers.StatusRead && m.Status != providers.StatusDeleted:
+		// A provider reports a deleted message's state as deleted alone; a
+		// message the veteran already deleted is not waiting to be read.
+		a.unread = true
+	}
+	return a
+}
+
+// insertIncoming stores a provider message in th; fresh says th was just
+// started for it (with its counts already in).
+func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming, th *ent.Thread, fresh bool, ct *ent.CareTeam, a arrival) (string, error) {
 	c := tx.Client
 	m := in.Message
 	sentAt := m.SentAt.UTC()
-	kind := message.AuthorKindCLINICIAN
 	author := strings.TrimSpace(m.AuthorName)
-	if m.Direction == providers.ToClinician {
-		kind = message.AuthorKindVETERAN
-	} else if author == "" {
+	if a.kind == message.AuthorKindCLINICIAN && author == "" {
 		// A care team's message whose writer the provider does not name is
 		// shown as from the care team, never as from nobody.
 		author = ct.DisplayName
 	}
-	create := c.Message.Create().SetVeteranID(in.VeteranID).SetThreadID(th.ID).SetAuthorKind(kind).
+	create := c.Message.Create().SetID(a.id).SetVeteranID(in.VeteranID).SetThreadID(th.ID).SetAuthorKind(a.kind).
 		SetAuthorName(author).SetBody(m.Body).SetBodyLoaded(m.BodyIncluded).SetSentAt(sentAt).SetOrderedAt(sentAt)
-	unread := false
-	if kind == message.AuthorKindVETERAN {
+	switch {
+	case a.kind == message.AuthorKindVETERAN:
 		create.SetDeliveryStatus(message.DeliveryStatusDELIVERED)
 		if m.ClinicianReadAt != nil {
 			create.SetClinicianReadAt(m.ClinicianReadAt.UTC())
 		}
-	} else if m.Status == providers.StatusRead || m.Status == providers.StatusDeleted {
-		// A provider reports a deleted message's state as deleted alone; a
-		// message the veteran already deleted is not waiting to be read.
+	case !a.unread:
 		create.SetReadAt(sentAt)
-	} else {
-		unread = true
 	}
 	if m.Status == providers.StatusDeleted {
 		create.SetProviderDeletedAt(s.now())
 	}
-	msg, err := create.Save(ctx)
-	if err != nil {
+	if err := create.Exec(ctx); err != nil {
 		return "", err
 	}
-	for _, a := range m.Attachments {
-		if err := c.Attachment.Create().SetVeteranID(in.VeteranID).SetMessageID(msg.ID).SetFilename(a.Filename).
-			SetContentType(a.ContentType).SetSize(a.Size).SetExternalID(a.ExternalID).Exec(ctx); err != nil {
+	for _, at := range m.Attachments {
+		if err := c.Attachment.Create().SetVeteranID(in.VeteranID).SetMessageID(a.id).SetFilename(at.Filename).
+			SetContentType(at.ContentType).SetSize(at.Size).SetExternalID(at.ExternalID).Exec(ctx); err != nil {
 			return "", err
 		}
 	}
 	if err := c.ProviderRef.Create().SetProvider(in.Provider).SetEntityType(providerref.EntityTypeMESSAGE).
-		SetEntityID(msg.ID).SetExternalID(m.ExternalID).SetVersion(m.Version).Exec(ctx); err != nil {
+		SetEntityID(a.id).SetExternalID(m.ExternalID).SetVersion(m.Version).Exec(ctx); err != nil {
 		return "", err
 	}
-	up := c.Thread.UpdateOne(th).AddMessageCount(1)
-	if th.MessageCount == 0 || !sentAt.Before(th.LastMessageAt) {
-		up.SetLastMessageAt(sentAt).SetLastMessageID(msg.ID)
+	if !fresh {
+		if err := s.joinThread(ctx, tx, in, th, a); err != nil {
+			return "", err
+		}
 	}
-	if unread {
+	if a.unread {
+		if err := s.recordNotifications(ctx, tx, in, a.id, sentAt); err != nil {
+			return "", err
+		}
+	}
+	return a.id, s.change(ctx, tx, in.VeteranID, EntityMessage, a.id, change.OpCREATED,
+		events.Event{Kind: events.MessageAdded, ThreadID: th.ID, MessageID: a.id})
+}
+
+// joinThread adds a provider message to a thread VAMS already held.
+func (s *Service) joinThread(ctx context.Context, tx *store.Tx, in Incoming, th *ent.Thread, a arrival) error {
+	c := tx.Client
+	m := in.Message
+	sentAt := m.SentAt.UTC()
+	latest := th.MessageCount == 0 || !sentAt.Before(th.LastMessageAt)
+	// A bulk update by ID: UpdateOne would read the row back, and nothing
+	// here needs it.
+	up := c.Thread.Update().Where(thread.ID(th.ID)).AddMessageCount(1)
+	if latest {
+		up.SetLastMessageAt(sentAt).SetLastMessageID(a.id)
+	}
+	if a.unread {
 		up.AddUnreadCount(1)
 	}
 	if len(m.Attachments) > 0 {
@@ -267,36 +329,30 @@ func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming,
 	}
 	// A new care-team message brings its conversation to the Inbox from Sent
 	// or Trash, as a new message does in MHV; an old one being imported does not.
-	if kind == message.AuthorKindCLINICIAN && m.Status != providers.StatusDeleted && (th.MessageCount == 0 || !sentAt.Before(th.LastMessageAt)) {
-		cur, err := c.Folder.Get(ctx, th.FolderID)
-		if err != nil {
-			return "", err
-		}
-		if cur.System != nil && (*cur.System == folder.SystemSENT || *cur.System == folder.SystemTRASH) {
-			inboxFolder, err := SystemFolder(ctx, c, in.VeteranID, folder.SystemINBOX)
+	if a.kind == message.AuthorKindCLINICIAN && m.Status != providers.StatusDeleted && latest {
+		for _, from := range []folder.System{folder.SystemSENT, folder.SystemTRASH} {
+			id, err := s.systemFolder(ctx, c, in.VeteranID, from)
 			if err != nil {
-				return "", err
+				return err
 			}
-			up.SetFolderID(inboxFolder.ID)
+			if th.FolderID == id {
+				inboxID, err := s.systemFolder(ctx, c, in.VeteranID, folder.SystemINBOX)
+				if err != nil {
+					return err
+				}
+				up.SetFolderID(inboxID)
+			}
 		}
 	}
-	if _, err := up.Save(ctx); err != nil {
-		return "", err
-	}
-	if unread {
-		if err := s.recordNotifications(ctx, tx, in, msg.ID, sentAt); err != nil {
-			return "", err
-		}
+	if err := up.Exec(ctx); err != nil {
+		return err
 	}
 	if m.Status == providers.StatusDeleted && th.MessageCount > 0 {
 		// An already-deleted message joining a thread VAMS holds trashes
 		// the thread once none of its messages is left at the provider.
-		if err := s.followProviderDeletes(ctx, tx, in.VeteranID, th.ID, true); err != nil {
-			return "", err
-		}
+		return s.followProviderDeletes(ctx, tx, in.VeteranID, th.ID, true)
 	}
-	return msg.ID, s.change(ctx, tx, in.VeteranID, EntityMessage, msg.ID, change.OpCREATED,
-		events.Event{Kind: events.MessageAdded, ThreadID: th.ID, MessageID: msg.ID})
+	return nil
 }
 
 // applyState merges a provider's view of a known message into VAMS (see

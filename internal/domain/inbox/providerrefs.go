@@ -19,6 +19,27 @@ func providerRef(ctx context.Context, c *ent.Client, k providerkind.Kind, t prov
 	return ref, err
 }
 
+// heldRefs finds, in one statement, the references VAMS holds for a
+// provider message's own id and for its thread id (threadExt may be "").
+func heldRefs(ctx context.Context, c *ent.Client, k providerkind.Kind, msgExt, threadExt string) (msg, thread *ent.ProviderRef, err error) {
+	which := providerref.And(providerref.EntityTypeEQ(providerref.EntityTypeMESSAGE), providerref.ExternalID(msgExt))
+	if threadExt != "" {
+		which = providerref.Or(which, providerref.And(providerref.EntityTypeEQ(providerref.EntityTypeTHREAD), providerref.ExternalID(threadExt)))
+	}
+	refs, err := c.ProviderRef.Query().Where(providerref.ProviderEQ(k), which).All(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range refs {
+		if r.EntityType == providerref.EntityTypeMESSAGE {
+			msg = r
+		} else {
+			thread = r
+		}
+	}
+	return msg, thread, nil
+}
+
 // KnownMessage returns the VAMS message that provider k knows as ext, or ""
 // when VAMS does not hold that message yet.
 func (s *Service) KnownMessage(ctx context.Context, k providerkind.Kind, ext string) (string, error) {
