@@ -21,7 +21,7 @@ func (r *messageReceivedEventResolver) Message(ctx context.Context, obj *model.I
 
 // Thread is the resolver for the thread field.
 func (r *messageReceivedEventResolver) Thread(ctx context.Context, obj *model.InboxEvent) (*ent.Thread, error) {
-	return r.threadOf(ctx, obj.ThreadID)
+	return r.threadOf(ctx, obj.Change, obj.ThreadID)
 }
 
 // MessageReceived is the resolver for the messageReceived field.
@@ -46,7 +46,7 @@ func (r *subscriptionResolver) UnreadCountChanged(ctx context.Context) (<-chan *
 
 // Thread is the resolver for the thread field.
 func (r *threadUpdatedEventResolver) Thread(ctx context.Context, obj *model.InboxEvent) (*ent.Thread, error) {
-	t, err := r.threadOf(ctx, obj.ThreadID)
+	t, err := r.threadOf(ctx, obj.Change, obj.ThreadID)
 	if err != nil {
 		// Deleted or no longer the viewer's: the thread is null, not an error.
 		return nil, nil

@@ -23,6 +23,8 @@ type Resolver struct {
 	Events *events.Bus
 	// Freshness checks the providers while the veteran is active; nil: never.
 	Freshness Freshness
+
+	reads eventReads
 }
 
 // Freshness keeps an active veteran's inbox in step with the providers

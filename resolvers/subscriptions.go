@@ -71,7 +71,7 @@ func payload(ctx context.Context, filter eventFilter, e *events.Event) *model.In
 	if err != nil || p == nil {
 		return nil
 	}
-	p.Token = inbox.EncodeState(e.VeteranID, e.ChangeID)
+	p.Token, p.Change = inbox.EncodeState(e.VeteranID, e.ChangeID), e.ChangeID
 	return p
 }
 
@@ -84,8 +84,9 @@ func send(ctx context.Context, out chan<- *model.InboxEvent, p *model.InboxEvent
 	}
 }
 
-func (r *Resolver) messageOf(ctx context.Context, id string) (*ent.Message, error) {
-	return nodeOf[*ent.Message](ctx, r.Inbox, id)
+// messageOf is message id as event change shows it to the viewer.
+func (r *Resolver) messageOf(ctx context.Context, change int64, id string) (*ent.Message, error) {
+	return eventNode[*ent.Message](ctx, r, change, id)
 }
 
 // eventMessage is the event's message: the one its filter read for this
@@ -94,11 +95,31 @@ func (r *Resolver) eventMessage(ctx context.Context, e *model.InboxEvent) (*ent.
 	if e.Message != nil {
 		return e.Message, nil
 	}
-	return r.messageOf(ctx, e.MessageID)
+	return r.messageOf(ctx, e.Change, e.MessageID)
 }
 
-func (r *Resolver) threadOf(ctx context.Context, id string) (*ent.Thread, error) {
-	return nodeOf[*ent.Thread](ctx, r.Inbox, id)
+// threadOf is thread id as event change shows it to the viewer.
+func (r *Resolver) threadOf(ctx context.Context, change int64, id string) (*ent.Thread, error) {
+	return eventNode[*ent.Thread](ctx, r, change, id)
+}
+
+// eventNode reads id for a delivery of the event at change, or takes what
+// another delivery of that event to the same veteran read (r.reads).
+func eventNode[T ent.Noder](ctx context.Context, r *Resolver, change int64, id string) (T, error) {
+	if change == 0 {
+		return nodeOf[T](ctx, r.Inbox, id)
+	}
+	k := eventRead{veteranID: viewerOf(ctx).VeteranID, change: change, id: id}
+	n, err := r.reads.do(ctx, k, func() (ent.Noder, error) { return nodeOf[T](ctx, r.Inbox, id) })
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	t, ok := n.(T)
+	if !ok {
+		return t, fmt.Errorf("not a %T", t)
+	}
+	return t, nil
 }
 
 // nodeOf reads id through the viewer's scope and insists on its kind.
@@ -120,7 +141,7 @@ func (r *Resolver) clinicianMessages(ctx context.Context, e events.Event) (*mode
 	if e.Kind != events.MessageAdded {
 		return nil, nil
 	}
-	m, err := r.messageOf(ctx, e.MessageID)
+	m, err := r.messageOf(ctx, e.ChangeID, e.MessageID)
 	if err != nil || m.AuthorKind != message.AuthorKindCLINICIAN || m.IsDraft {
 		return nil, err
 	}
@@ -140,7 +161,7 @@ func (r *Resolver) deliveryChanges(ctx context.Context, e events.Event) (*model.
 	switch e.Kind {
 	case events.DeliveryChanged:
 	case events.MessageAdded:
-		m, err := r.messageOf(ctx, e.MessageID)
+		m, err := r.messageOf(ctx, e.ChangeID, e.MessageID)
 		if err != nil || m.DeliveryStatus == nil || m.IsDraft {
 			return nil, err
 		}

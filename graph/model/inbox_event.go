@@ -14,8 +14,10 @@ type InboxEvent struct {
 	// through the viewer's scope for this very delivery: its field resolves
 	// to it rather than reading it a second time.
 	Message *ent.Message
-	// Token is the delta-sync state token just after the event.
+	// Token is the delta-sync state token just after the event; Change is
+	// the change-log position it encodes.
 	Token     string
+	Change    int64
 	ThreadID  string
 	MessageID string
 	// UnreadCount is the count when the event was sent (unreadCountChanged).

@@ -125,7 +125,10 @@ type eventPayload struct {
 				ID     string
 				Author struct{ Kind string }
 			}
-			Thread struct{ ID string }
+			Thread struct {
+				ID          string
+				UnreadCount int
+			}
 		}
 	}
 	Errors []struct {
@@ -286,10 +289,11 @@ func TestConnectionsPerVeteranAreCappedAndOriginsChecked(t *testing.T) {
 	}
 }
 
-// A messageReceived delivery reads its message once and its thread once: the
-// message field resolves to the message the subscription's filter read for
-// that delivery rather than reading it again.
-func TestADeliveryReadsItsMessageOnce(t *testing.T) {
+// The deliveries of one messageReceived event to a veteran's devices read
+// its message once and its thread once between them: the message field
+// resolves to the message the filter read, and the second device takes what
+// the first read. A later event reads afresh and shows what changed since.
+func TestDeliveriesOfOneEventReadItsMessageAndThreadOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		w := setup(t, b)
 		w.ClinicianWrites(w.vetA, w.team, "Lab results", "Your results are normal.", "", w.Now())
@@ -297,17 +301,39 @@ func TestADeliveryReadsItsMessageOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := dial(t, w.Env, transportWS)
-		d.connect(w.Token(icnA))
-		d.subscribe("1", `subscription { messageReceived { state message { id author { kind } } thread { id subject } } }`)
-		waitSubs(t, w.Env, 1)
-		w.Counter.Reset()
-		w.Bus.Publish(events.Event{ChangeID: 1, VeteranID: w.vetA, Kind: events.MessageAdded, ThreadID: m.ThreadID, MessageID: m.ID})
-		if mr := nextEvent(t, d).Data.MessageReceived; mr == nil || mr.Message.ID != m.ID || mr.Thread.ID != m.ThreadID {
-			t.Fatalf("event %+v", mr)
+		devices := []*device{dial(t, w.Env, transportWS), dial(t, w.Env, legacyWS)}
+		for _, d := range devices {
+			d.connect(w.Token(icnA))
+			d.subscribe("1", `subscription { messageReceived { state message { id author { kind } } thread { id subject unreadCount } } }`)
 		}
-		if n := w.Counter.Count(); n != 2 {
-			t.Fatalf("the delivery ran %d statements, want 2 (its message, its thread)", n)
+		waitSubs(t, w.Env, len(devices))
+		tests := []struct {
+			name       string
+			before     func()
+			wantUnread int
+		}{
+			{"the first event", func() {}, 1},
+			{"a later event, after the thread was read", func() {
+				w.MustDo(icnA, `mutation($t: ID!) { markThreadRead(input: {threadId: $t}) { thread { id } } }`,
+					map[string]any{"t": m.ThreadID}, &struct{}{})
+			}, 0},
+		}
+		for i, tc := range tests {
+			tc.before()
+			w.Counter.Reset()
+			w.Bus.Publish(events.Event{ChangeID: int64(100 + i), VeteranID: w.vetA, Kind: events.MessageAdded, ThreadID: m.ThreadID, MessageID: m.ID})
+			for _, d := range devices {
+				mr := nextEvent(t, d).Data.MessageReceived
+				if mr == nil || mr.Message.ID != m.ID || mr.Thread.ID != m.ThreadID {
+					t.Fatalf("%s: event %+v", tc.name, mr)
+				}
+				if mr.Thread.UnreadCount != tc.wantUnread {
+					t.Errorf("%s: thread shows %d unread, want %d", tc.name, mr.Thread.UnreadCount, tc.wantUnread)
+				}
+			}
+			if n := w.Counter.Count(); n != 2 {
+				t.Errorf("%s: the deliveries ran %d statements, want 2 (its message, its thread)", tc.name, n)
+			}
 		}
 	})
 }
