@@ -59,6 +59,9 @@ type Options struct {
 	// JobQueue queues the provider work as River jobs, as the server does
 	// (syncengine.Outbox, with no workers); it overrides Outbox.
 	JobQueue bool
+	// Notify, with JobQueue, records the notifications of arriving care-team
+	// messages and queues their calls, as the server does.
+	Notify bool
 	// SendLimit bounds sends per veteran (none when zero).
 	SendLimit inbox.SendLimit
 	// Audit records the audit trail (Env.Audit) and serves /ops/audit.
@@ -76,18 +79,22 @@ func New(t testing.TB, b storetest.Backend, opts ...Options) *Env {
 	o := optional(opts)
 	e := &Env{T: t, Counter: &storetest.Counter{}, SQL: &storetest.SQLCounter{}, Log: &LogBuffer{}, Clock: NewClockAt(time.Now().UTC())}
 	e.Store = b.Open(t, storetest.Options{WrapDriver: e.Counter.Wrap, WrapConnector: e.SQL.Wrap})
+	var notifier inbox.Notifier
 	if o.JobQueue {
 		out, err := syncengine.NewOutbox(syncengine.Config{Store: e.Store})
 		if err != nil {
 			t.Fatal(err)
 		}
 		o.Outbox = out
+		if o.Notify {
+			notifier = out
+		}
 	}
 	e.Bus = events.NewBusWithBuffer(o.BusBuffer)
 	// The adapters' own declarations, as app.New collects them.
 	caps := providers.CapabilitySet{providerkind.MHV: mhv.Capabilities, providerkind.OH: oh.Capabilities}
 	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Events: e.Bus, Outbox: o.Outbox, SendLimit: o.SendLimit, Clock: e.Clock,
-		Capabilities: caps})
+		Capabilities: caps, Notifier: notifier})
 	log := slog.New(slog.NewJSONHandler(e.Log, nil))
 	// The listener exists first so the issuer can name its URL; the server
 	// starts once the edge is built.

@@ -12,6 +12,7 @@ import (
 	"github.com/va/vams/ent/cutoverschedule"
 	"github.com/va/vams/ent/facility"
 	"github.com/va/vams/internal/platform/providerkind"
+	"github.com/va/vams/internal/store"
 )
 
 // CareTeamInfo is a care team with what deciding and showing whether the
@@ -127,4 +128,21 @@ func nullString(s sql.NullString) *string {
 		return nil
 	}
 	return &s.String
+}
+
+// careTeamID returns the VAMS id of provider k's care team ext. Teams are
+// never deleted and keep their provider id, so the answer never changes
+// once the team exists: it is kept once the transaction that read it
+// commits (a team created in a transaction that rolls back is not).
+func (s *Service) careTeamID(ctx context.Context, tx *store.Tx, k providerkind.Kind, ext string) (string, error) {
+	key := string(k) + "/" + ext
+	if id, ok := s.careTeams.Load(key); ok {
+		return id.(string), nil
+	}
+	id, err := tx.Client.CareTeam.Query().Where(careteam.ProviderEQ(k), careteam.ProviderID(ext)).OnlyID(ctx)
+	if err != nil {
+		return "", mapNotFound(err, "careTeam")
+	}
+	tx.OnCommit(func() { s.careTeams.Store(key, id) })
+	return id, nil
 }

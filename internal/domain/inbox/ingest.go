@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/va/vams/ent"
-	"github.com/va/vams/ent/careteam"
 	"github.com/va/vams/ent/change"
 	"github.com/va/vams/ent/folder"
 	"github.com/va/vams/ent/message"
@@ -70,9 +69,9 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (msgID string, create
 				return err
 			}
 		}
-		ct, err := c.CareTeam.Query().Where(careteam.ProviderEQ(in.Provider), careteam.ProviderID(m.CareTeamExternalID)).Only(ctx)
+		ct, err := s.careTeamID(ctx, tx, in.Provider, m.CareTeamExternalID)
 		if err != nil {
-			return mapNotFound(err, "careTeam")
+			return err
 		}
 		if m.Direction == providers.ToClinician {
 			matched, err := s.matchEcho(ctx, tx, in, ct)
@@ -105,11 +104,11 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (msgID string, create
 }
 
 // matchEcho finds the local send that a veteran-sent provider message echoes.
-func (s *Service) matchEcho(ctx context.Context, tx *store.Tx, in Incoming, ct *ent.CareTeam) (string, error) {
+func (s *Service) matchEcho(ctx context.Context, tx *store.Tx, in Incoming, ct string) (string, error) {
 	pending, err := tx.Client.Message.Query().Where(message.VeteranID(in.VeteranID),
 		message.AuthorKindEQ(message.AuthorKindVETERAN), message.IsDraft(false),
 		message.DeliveryStatusIn(message.DeliveryStatusQUEUED, message.DeliveryStatusSENDING),
-		message.HasThreadWith(thread.CareTeamID(ct.ID))).Order(ent.Asc(message.FieldSentAt)).All(ctx)
+		message.HasThreadWith(thread.CareTeamID(ct))).Order(ent.Asc(message.FieldSentAt)).All(ctx)
 	if err != nil || len(pending) == 0 {
 		return "", err
 	}
@@ -136,7 +135,7 @@ func (s *Service) matchEcho(ctx context.Context, tx *store.Tx, in Incoming, ct *
 // restarted sequence: its parent id is not trusted, nor a thread id naming
 // the old message's thread; a new thread takes the thread id over. A thread
 // id naming another thread is one taken over since the reset.
-func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *ent.CareTeam, stale string, a arrival) (th *ent.Thread, fresh bool, err error) {
+func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct, stale string, a arrival) (th *ent.Thread, fresh bool, err error) {
 	c := tx.Client
 	m := in.Message
 	reused := stale != ""
@@ -196,7 +195,7 @@ func (s *Service) threadFor(ctx context.Context, tx *store.Tx, in Incoming, ct *
 // startThread starts the VAMS thread of a provider message that begins a
 // conversation, with that message's counts already in it: the message is
 // inserted next, under the id a names.
-func (s *Service) startThread(ctx context.Context, tx *store.Tx, in Incoming, ct *ent.CareTeam, a arrival) (*ent.Thread, error) {
+func (s *Service) startThread(ctx context.Context, tx *store.Tx, in Incoming, ct string, a arrival) (*ent.Thread, error) {
 	m := in.Message
 	home := folder.SystemINBOX
 	switch {
@@ -219,7 +218,7 @@ func (s *Service) startThread(ctx context.Context, tx *store.Tx, in Incoming, ct
 	if subject == "" {
 		subject = "(no subject)"
 	}
-	create := tx.Client.Thread.Create().SetVeteranID(in.VeteranID).SetCareTeamID(ct.ID).SetFolderID(homeID).
+	create := tx.Client.Thread.Create().SetVeteranID(in.VeteranID).SetCareTeamID(ct).SetFolderID(homeID).
 		SetSubject(subject).SetCategory(cat).SetLastMessageAt(m.SentAt.UTC()).
 		SetMessageCount(1).SetLastMessageID(a.id).SetHasAttachments(len(m.Attachments) > 0)
 	if a.unread {
@@ -258,7 +257,7 @@ func arrivalOf(m providers.Message) arrival {
 
 // insertIncoming stores a provider message in th; fresh says th was just
 // started for it (with its counts already in).
-func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming, th *ent.Thread, fresh bool, ct *ent.CareTeam, a arrival) (string, error) {
+func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming, th *ent.Thread, fresh bool, ct string, a arrival) (string, error) {
 	c := tx.Client
 	m := in.Message
 	sentAt := m.SentAt.UTC()
@@ -266,7 +265,11 @@ func (s *Service) insertIncoming(ctx context.Context, tx *store.Tx, in Incoming,
 	if a.kind == message.AuthorKindCLINICIAN && author == "" {
 		// A care team's message whose writer the provider does not name is
 		// shown as from the care team, never as from nobody.
-		author = ct.DisplayName
+		team, err := c.CareTeam.Get(ctx, ct)
+		if err != nil {
+			return "", err
+		}
+		author = team.DisplayName
 	}
 	create := c.Message.Create().SetID(a.id).SetVeteranID(in.VeteranID).SetThreadID(th.ID).SetAuthorKind(a.kind).
 		SetAuthorName(author).SetBody(m.Body).SetBodyLoaded(m.BodyIncluded).SetSentAt(sentAt).SetOrderedAt(sentAt)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/notification"
 	"github.com/va/vams/ent/pushdevice"
@@ -35,25 +37,19 @@ func (s *Service) recordNotifications(ctx context.Context, tx *store.Tx, in Inco
 	if s.notifier == nil || sentAt.Before(s.now().Add(-NotifyWindow)) {
 		return nil
 	}
-	v, err := tx.Client.Veteran.Get(ctx, in.VeteranID)
+	v, err := notifyPrefs(ctx, tx.Client, in.VeteranID)
 	if err != nil {
 		return err
 	}
 	var channels []notification.Channel
-	if v.PushEnabled {
-		n, err := tx.Client.PushDevice.Query().Where(pushdevice.VeteranID(v.ID)).Count(ctx)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			channels = append(channels, notification.ChannelPUSH)
-		}
+	if v.PushEnabled && v.Devices {
+		channels = append(channels, notification.ChannelPUSH)
 	}
 	if v.EmailFrequency == veteran.EmailFrequencyEACH_MESSAGE && in.Provider != providerkind.MHV {
 		channels = append(channels, notification.ChannelEMAIL)
 	}
 	for _, ch := range channels {
-		id, err := tx.Client.Notification.Create().SetVeteranID(v.ID).SetChannel(ch).SetKind(notification.KindMESSAGE).
+		id, err := tx.Client.Notification.Create().SetVeteranID(in.VeteranID).SetChannel(ch).SetKind(notification.KindMESSAGE).
 			SetMessageID(msgID).SetReference(messageReference(msgID, ch)).OnConflictColumns(notification.FieldReference).DoNothing().ID(ctx)
 		if isNoRows(err) {
 			continue // already recorded
@@ -66,6 +62,32 @@ func (s *Service) recordNotifications(ctx context.Context, tx *store.Tx, in Inco
 		}
 	}
 	return nil
+}
+
+// notifyPrefsRow is what decides a message's notifications.
+type notifyPrefsRow struct {
+	PushEnabled    bool                   `json:"push_enabled"`
+	EmailFrequency veteran.EmailFrequency `json:"email_frequency"`
+	Devices        bool                   `json:"devices"` // a push registration exists
+}
+
+// notifyPrefs reads a veteran's notification preferences and whether they
+// registered a device, in one statement.
+func notifyPrefs(ctx context.Context, c *ent.Client, vid string) (notifyPrefsRow, error) {
+	var rows []notifyPrefsRow
+	err := c.Veteran.Query().Where(veteran.ID(vid)).Modify(func(s *sql.Selector) {
+		d := sql.Table(pushdevice.Table)
+		s.Select(s.C(veteran.FieldPushEnabled), s.C(veteran.FieldEmailFrequency)).
+			AppendSelectExprAs(sql.Exists(sql.Select(d.C(pushdevice.FieldID)).From(d).
+				Where(sql.ColumnsEQ(d.C(pushdevice.FieldVeteranID), s.C(veteran.FieldID)))), "devices")
+	}).Scan(ctx, &rows)
+	if err != nil {
+		return notifyPrefsRow{}, err
+	}
+	if len(rows) != 1 {
+		return notifyPrefsRow{}, &ent.NotFoundError{}
+	}
+	return rows[0], nil
 }
 
 // PendingNotification is what the job needs to make a notification's call.

@@ -60,6 +60,7 @@ type Service struct {
 	systemFolders sync.Map
 	names         sync.Map
 	veterans      sync.Map // ICN → veteran ID; the mapping never changes
+	careTeams     sync.Map // provider/provider id → care team ID; never changes
 	active        sync.Map // veteran ID → when this process last recorded activity
 }
 
