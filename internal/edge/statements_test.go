@@ -147,14 +147,17 @@ func TestMarkReadCostsAtMostSixStatements(t *testing.T) {
 // statements, whatever the thread holds, counted on the connections (so the
 // job queue's are in): the writes of the change (message and thread, or
 // messages and thread), the job queue's one insert, the change log's number
-// and row, the audit outbox row, and for a send the care-team check and for
-// a mark read the thread it starts from; a keyed send adds its key's record.
-// Nothing is read back, nothing runs
-// before or after the transaction, and no job-insert notification is sent
-// (the workers poll).
+// and row (one statement on PostgreSQL, two on SQLite), the audit outbox
+// row, and for a send the care-team check and for a mark read the thread it
+// starts from; a keyed send adds its key's record. Nothing is read back,
+// nothing runs before or after the transaction, and no job-insert
+// notification is sent (the workers poll).
 func TestSendAndMarkReadAreOneTransactionOfFixedStatements(t *testing.T) {
-	const wantSend, wantMarkRead = 7, 7
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		wantSend, wantMarkRead := 6, 6
+		if b.Name != "postgres" {
+			wantSend, wantMarkRead = 7, 7
+		}
 		// With production's send limit, whose check rides on the change
 		// log's counter UPDATE.
 		e := vamstest.New(t, b, vamstest.Options{Audit: true, JobQueue: true, SendLimit: inbox.DefaultSendLimit})

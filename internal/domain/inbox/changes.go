@@ -3,8 +3,12 @@ package inbox
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/change"
@@ -104,6 +108,9 @@ func (b *changeBatch) addThread(vid, threadID string, op change.Op) {
 // while holding this one; veterans go in ID order so two multi-veteran
 // transactions cannot deadlock on each other.
 func (s *Service) flushChanges(ctx context.Context, tx *store.Tx, b *changeBatch) error {
+	if s.store.Dialect == dialect.Postgres && b.oneVeteran() {
+		return s.flushOneVeteran(ctx, tx, b)
+	}
 	counts := map[string]int64{}
 	for _, r := range b.rows {
 		counts[r.vid]++
@@ -125,8 +132,7 @@ func (s *Service) flushChanges(ctx context.Context, tx *store.Tx, b *changeBatch
 				return rateLimited()
 			}
 		} else {
-			err = tx.SQL.QueryRowContext(ctx, `UPDATE veterans SET change_seq = change_seq + $1 WHERE id = $2 RETURNING change_seq`,
-				counts[vid], vid).Scan(&last)
+			err = tx.SQL.QueryRowContext(ctx, changeBump, counts[vid], vid).Scan(&last)
 		}
 		if err != nil {
 			return err
@@ -145,4 +151,66 @@ func (s *Service) flushChanges(ctx context.Context, tx *store.Tx, b *changeBatch
 			SetEntityID(r.entityID).SetOp(r.op).SetAt(now)
 	}
 	return tx.Client.Change.CreateBulk(creates...).Exec(ctx)
+}
+
+// changeBump advances a veteran's change counter by $1 and returns it.
+const changeBump = `UPDATE veterans SET change_seq = change_seq + $1 WHERE id = $2 RETURNING change_seq`
+
+func (b *changeBatch) oneVeteran() bool {
+	for _, r := range b.rows {
+		if r.vid != b.rows[0].vid {
+			return false
+		}
+	}
+	return len(b.rows) > 0
+}
+
+// flushOneVeteran is flushChanges for one veteran's rows on PostgreSQL, in
+// one statement instead of two: the counter's UPDATE (with the send limit's
+// check when the transaction sends) is a data-modifying WITH, and the rows,
+// passed as JSON, are numbered from what it returns. No row back means the
+// send limit refused the transaction (or no such veteran).
+func (s *Service) flushOneVeteran(ctx context.Context, tx *store.Tx, b *changeBatch) error {
+	type row struct {
+		Type string `json:"t"`
+		ID   string `json:"i"`
+		Op   string `json:"o"`
+		N    int64  `json:"n"` // 1-based place in the batch
+	}
+	vid, n := b.rows[0].vid, int64(len(b.rows))
+	rows := make([]row, len(b.rows))
+	for i, r := range b.rows {
+		rows[i] = row{Type: string(r.kind), ID: r.entityID, Op: string(r.op), N: int64(i + 1)}
+	}
+	list, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	bump, args := changeBump, []any{n, vid}
+	sends := b.sends[vid] > 0 && s.sendLimit.bounded()
+	if sends {
+		at, cost, latest := s.sendLimit.sendLimitArgs(s.clock.Now(), b.sends[vid])
+		bump, args = sendLimitedBump, append(args, at, cost, latest)
+	}
+	k := len(args)
+	q := fmt.Sprintf(`WITH v AS (%s),
+	logged AS (INSERT INTO changes (veteran_id, seq, entity_type, entity_id, op, at)
+		SELECT $2, v.change_seq - $1 + e.n, e.t, e.i, e.o, $%d::timestamptz
+		FROM v, json_to_recordset($%d::json) AS e(t text, i text, o text, n bigint))
+	SELECT change_seq FROM v`, bump, k+1, k+2)
+	var last int64
+	err = tx.SQL.QueryRowContext(ctx, q, append(args, s.now(), string(list))...).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) && sends {
+		return rateLimited()
+	}
+	if err != nil {
+		return err
+	}
+	first := last - n + 1
+	for i, r := range b.rows {
+		if r.ev != nil {
+			r.ev.ChangeID = first + int64(i)
+		}
+	}
+	return nil
 }

@@ -17,11 +17,12 @@ import (
 )
 
 // Ingesting a care team's message is one transaction of a fixed number of
-// statements, whether it starts a thread or joins one: seven for the
-// message (the held references in one read, the thread read or its
+// statements, whether it starts a thread or joins one: six for the message
+// on PostgreSQL (the held references in one read, the thread read or its
 // reference written, the thread's insert or update, the message, its
-// reference, the change log and the veteran's change counter; the care
-// team's id is known after its first message), one for the
+// reference, and the change log's rows with the veteran's change counter;
+// the care team's id is known after its first message; SQLite numbers the
+// change log in a statement of its own), one for the
 // veteran's notification preferences with whether a device is registered,
 // and two for each notification (its record and its job). A new thread is
 // inserted with its first message's counts, and nothing is read back.
@@ -32,14 +33,18 @@ func TestIngestingAClinicianMessageIsOneTransactionOfFixedStatements(t *testing.
 		device  bool   // the veteran registers a push device first
 		none    bool   // the veteran turns notifications off first
 		notices int    // notifications recorded
-		want    int
+		want    int    // beyond the message's own statements
 	}{
-		{"a message starting a thread, emailed", "", false, false, 1, 7 + 1 + 2},
-		{"a message joining a held thread, emailed", "held", false, false, 1, 7 + 1 + 2},
-		{"a message to a veteran with a device, pushed and emailed", "", true, false, 2, 7 + 1 + 4},
-		{"a message to a veteran who wants no notifications", "", false, true, 0, 7 + 1},
+		{"a message starting a thread, emailed", "", false, false, 1, 1 + 2},
+		{"a message joining a held thread, emailed", "held", false, false, 1, 1 + 2},
+		{"a message to a veteran with a device, pushed and emailed", "", true, false, 2, 1 + 4},
+		{"a message to a veteran who wants no notifications", "", false, true, 0, 1},
 	}
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		base := 6
+		if b.Name != "postgres" {
+			base = 7
+		}
 		e := vamstest.New(t, b, vamstest.Options{JobQueue: true, Notify: true})
 		vid := e.Veteran(icn, "Alex Morgan")
 		as := viewer.NewContext(context.Background(), viewer.Viewer{VeteranID: vid, ICN: icn})
@@ -80,8 +85,8 @@ func TestIngestingAClinicianMessageIsOneTransactionOfFixedStatements(t *testing.
 				if got := e.SQL.Outside(); got != 0 {
 					t.Errorf("%d statements outside the transaction, want none", got)
 				}
-				if got := e.SQL.Count(); got != tc.want {
-					t.Errorf("cost %d statements, want %d", got, tc.want)
+				if got := e.SQL.Count(); got != base+tc.want {
+					t.Errorf("cost %d statements, want %d", got, base+tc.want)
 				}
 				if got := notices() - before; got != tc.notices {
 					t.Errorf("%d notifications recorded, want %d", got, tc.notices)
