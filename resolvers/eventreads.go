@@ -46,8 +46,8 @@ func (r *eventReads) do(ctx context.Context, k eventRead, read func() (ent.Noder
 	}
 	r.mu.Unlock()
 	if !ok {
+		defer close(s.done) // even if read panics, so no delivery waits on it forever
 		s.node, s.err = read()
-		close(s.done)
 		return s.node, s.err
 	}
 	select {

@@ -122,19 +122,10 @@ func (s *Service) flushChanges(ctx context.Context, tx *store.Tx, b *changeBatch
 	sort.Strings(vids)
 	next := map[string]int64{}
 	for _, vid := range vids {
-		var last int64
 		// Raw SQL: one statement that bumps and returns ($1 works on both databases).
-		var err error
-		if n := b.sends[vid]; n > 0 && s.sendLimit.bounded() {
-			at, cost, latest := s.sendLimit.sendLimitArgs(s.clock.Now(), n)
-			err = tx.SQL.QueryRowContext(ctx, sendLimitedBump, counts[vid], vid, at, cost, latest).Scan(&last)
-			if errors.Is(err, sql.ErrNoRows) {
-				return rateLimited()
-			}
-		} else {
-			err = tx.SQL.QueryRowContext(ctx, changeBump, counts[vid], vid).Scan(&last)
-		}
-		if err != nil {
+		q, args := s.bump(b, vid, counts[vid])
+		var last int64
+		if err := s.bumped(b, vid, tx.SQL.QueryRowContext(ctx, q, args...).Scan(&last)); err != nil {
 			return err
 		}
 		next[vid] = last - counts[vid] + 1
@@ -155,6 +146,25 @@ func (s *Service) flushChanges(ctx context.Context, tx *store.Tx, b *changeBatch
 
 // changeBump advances a veteran's change counter by $1 and returns it.
 const changeBump = `UPDATE veterans SET change_seq = change_seq + $1 WHERE id = $2 RETURNING change_seq`
+
+// bump is the counter UPDATE for n of vid's rows and its arguments: with
+// the send limit's check when the transaction sends.
+func (s *Service) bump(b *changeBatch, vid string, n int64) (string, []any) {
+	if sends := b.sends[vid]; sends > 0 && s.sendLimit.bounded() {
+		at, cost, latest := s.sendLimit.sendLimitArgs(s.clock.Now(), sends)
+		return sendLimitedBump, []any{n, vid, at, cost, latest}
+	}
+	return changeBump, []any{n, vid}
+}
+
+// bumped maps the bump's outcome: no row back from a sending transaction
+// means the send limit refused it.
+func (s *Service) bumped(b *changeBatch, vid string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) && b.sends[vid] > 0 && s.sendLimit.bounded() {
+		return rateLimited()
+	}
+	return err
+}
 
 func (b *changeBatch) oneVeteran() bool {
 	for _, r := range b.rows {
@@ -186,12 +196,7 @@ func (s *Service) flushOneVeteran(ctx context.Context, tx *store.Tx, b *changeBa
 	if err != nil {
 		return err
 	}
-	bump, args := changeBump, []any{n, vid}
-	sends := b.sends[vid] > 0 && s.sendLimit.bounded()
-	if sends {
-		at, cost, latest := s.sendLimit.sendLimitArgs(s.clock.Now(), b.sends[vid])
-		bump, args = sendLimitedBump, append(args, at, cost, latest)
-	}
+	bump, args := s.bump(b, vid, n)
 	k := len(args)
 	q := fmt.Sprintf(`WITH v AS (%s),
 	logged AS (INSERT INTO changes (veteran_id, seq, entity_type, entity_id, op, at)
@@ -200,10 +205,7 @@ func (s *Service) flushOneVeteran(ctx context.Context, tx *store.Tx, b *changeBa
 	SELECT change_seq FROM v`, bump, k+1, k+2)
 	var last int64
 	err = tx.SQL.QueryRowContext(ctx, q, append(args, s.now(), string(list))...).Scan(&last)
-	if errors.Is(err, sql.ErrNoRows) && sends {
-		return rateLimited()
-	}
-	if err != nil {
+	if err := s.bumped(b, vid, err); err != nil {
 		return err
 	}
 	first := last - n + 1
