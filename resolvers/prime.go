@@ -13,8 +13,11 @@ import (
 // selected returns the field names selected at path below the current
 // field, each step naming a field and the type it returns.
 func selected(ctx context.Context, path ...[2]string) map[string]bool {
-	oc := graphql.GetOperationContext(ctx)
-	fields := graphql.CollectFieldsCtx(ctx, nil)
+	return selectedIn(graphql.GetOperationContext(ctx), graphql.CollectFieldsCtx(ctx, nil), path...)
+}
+
+// selectedIn is selected from fields, a selection already collected.
+func selectedIn(oc *graphql.OperationContext, fields []graphql.CollectedField, path ...[2]string) map[string]bool {
 	for _, step := range path {
 		var next []graphql.CollectedField
 		for _, f := range fields {
@@ -29,6 +32,22 @@ func selected(ctx context.Context, path ...[2]string) map[string]bool {
 		out[f.Name] = true
 	}
 	return out
+}
+
+// foldersCounted reports whether the current field's selection asks for a
+// folder's counts.
+func foldersCounted(sel map[string]bool) bool { return sel["unreadCount"] || sel["threadCount"] }
+
+// siblingFoldersCounted reports whether the object holding the current field
+// (the viewer) also selects its folders with their counts.
+func siblingFoldersCounted(ctx context.Context, object string) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Parent == nil {
+		return false
+	}
+	oc := graphql.GetOperationContext(ctx)
+	siblings := graphql.CollectFields(oc, fc.Parent.Field.Selections, []string{object})
+	return foldersCounted(selectedIn(oc, siblings, [2]string{"folders", "Folder"}))
 }
 
 // prime loads every aggregate a thread page selects in one statement per

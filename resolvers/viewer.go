@@ -10,6 +10,7 @@ import (
 	"github.com/va/vams/ent"
 	"github.com/va/vams/graph/model"
 	"github.com/va/vams/internal/domain/inbox"
+	"github.com/va/vams/internal/loaders"
 )
 
 // DisplayName is the resolver for the displayName field.
@@ -23,11 +24,20 @@ func (r *viewerResolver) DisplayName(ctx context.Context, obj *ent.Veteran) (str
 
 // UnreadCount is the resolver for the unreadCount field.
 func (r *viewerResolver) UnreadCount(ctx context.Context, obj *ent.Veteran) (int, error) {
+	if siblingFoldersCounted(ctx, "Viewer") {
+		// The folders' counts, read anyway, hold the total: one statement, not two.
+		fs, counts, err := loaders.For(ctx).ViewerFolders(ctx)
+		return inbox.UnreadTotal(fs, counts), err
+	}
 	return r.Inbox.UnreadCount(ctx)
 }
 
 // Folders is the resolver for the folders field.
 func (r *viewerResolver) Folders(ctx context.Context, obj *ent.Veteran) ([]*ent.Folder, error) {
+	if foldersCounted(selected(ctx)) {
+		fs, _, err := loaders.For(ctx).ViewerFolders(ctx)
+		return fs, err
+	}
 	return r.Inbox.Folders(ctx)
 }
 

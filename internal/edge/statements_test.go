@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -215,6 +216,91 @@ func TestSendAndMarkReadAreOneTransactionOfFixedStatements(t *testing.T) {
 		for i, th := range threads[1:] {
 			if n := counted("mark read", mark, map[string]any{"t": th}); n != wantMarkRead {
 				t.Errorf("mark read of a thread with %d unread cost %d statements, want %d", []int{1, 3}[i], n, wantMarkRead)
+			}
+		}
+	})
+}
+
+// The folder list with its counts and the viewer's unread total, as the
+// apps' folder pane asks for them, is one statement: the folders joined to
+// their threads. Without counts the list still costs one, unjoined.
+func TestFolderPaneCostsOneStatement(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := setup(t, b)
+		start := w.Now().Add(-time.Hour)
+		for i, s := range []string{"Lab results", "Appointment", "Refill", "Referral"} {
+			w.ClinicianWrites(w.vetA, w.team, s, "Body", "", start.Add(time.Duration(i)*time.Minute))
+		}
+		w.ClinicianWrites(w.vetB, w.teamB, "Not Alex's", "Body", "", start)
+		var folder struct {
+			CreateFolder struct{ Folder struct{ ID string } }
+		}
+		w.MustDo(icnA, `mutation { createFolder(input: {name: "Benefits"}) { folder { id } } }`, nil, &folder)
+		var list struct {
+			Viewer struct {
+				Threads struct {
+					Edges []struct{ Node struct{ ID, Subject string } }
+				}
+			}
+		}
+		w.MustDo(icnA, `{ viewer { threads(first: 10) { edges { node { id subject } } } } }`, nil, &list)
+		moved := map[string]bool{}
+		for _, e := range list.Viewer.Threads.Edges {
+			switch e.Node.Subject {
+			case "Refill":
+				w.MustDo(icnA, `mutation($t: ID!, $f: ID!) { moveThread(input: {threadId: $t, folderId: $f}) { thread { id } } }`,
+					map[string]any{"t": e.Node.ID, "f": folder.CreateFolder.Folder.ID}, &struct{}{})
+				moved[e.Node.Subject] = true
+			case "Referral":
+				w.MustDo(icnA, `mutation($t: ID!) { deleteThread(input: {threadId: $t}) { thread { id } } }`, map[string]any{"t": e.Node.ID}, &struct{}{})
+				moved[e.Node.Subject] = true
+			}
+		}
+		if len(moved) != 2 {
+			t.Fatalf("moved %v; want Refill and Referral", moved)
+		}
+		type pane struct {
+			Viewer struct {
+				UnreadCount int
+				Folders     []struct {
+					Name                     string
+					UnreadCount, ThreadCount int
+				}
+			}
+		}
+		// Inbox 2, Benefits 1, Trash 1 (left out of the total), Sent and Drafts 0.
+		const wantTotal = 3
+		wantFolders := "Inbox 2/2, Sent 0/0, Drafts 0/0, Trash 1/1, Benefits 1/1"
+		cases := []struct {
+			name, query   string
+			statements    int
+			total, counts bool
+		}{
+			{"folders with counts and the total", `{ viewer { unreadCount folders { id name system unreadCount threadCount } } }`, 1, true, true},
+			{"folders with counts, aliased twice", `{ viewer { a: folders { name unreadCount threadCount } folders { name unreadCount threadCount } unreadCount } }`, 1, true, true},
+			{"the total alone", `{ viewer { unreadCount } }`, 1, true, false},
+			{"folders without counts", `{ viewer { folders { id name } } }`, 1, false, false},
+			{"folders without counts beside the total", `{ viewer { unreadCount folders { id name } } }`, 2, true, false},
+		}
+		for _, c := range cases {
+			w.MustDo(icnA, c.query, nil, &struct{}{}) // warm: token and ICN mapping
+			w.Counter.Reset()
+			var out pane
+			w.MustDo(icnA, c.query, nil, &out)
+			if n := w.Counter.Count(); n != c.statements {
+				t.Errorf("%s: %d statements; want %d", c.name, n, c.statements)
+			}
+			if c.total && out.Viewer.UnreadCount != wantTotal {
+				t.Errorf("%s: unread total %d; want %d", c.name, out.Viewer.UnreadCount, wantTotal)
+			}
+			if c.counts {
+				var got []string
+				for _, f := range out.Viewer.Folders {
+					got = append(got, fmt.Sprintf("%s %d/%d", f.Name, f.ThreadCount, f.UnreadCount))
+				}
+				if g := strings.Join(got, ", "); g != wantFolders {
+					t.Errorf("%s: folders %s; want %s", c.name, g, wantFolders)
+				}
 			}
 		}
 	})

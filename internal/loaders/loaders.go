@@ -43,6 +43,14 @@ type Loaders struct {
 	// Body reads through to providers for bodies not in the store yet.
 	Body *dataloader.Loader[string, string]
 
+	client        *ent.Client
+	viewerFolders struct {
+		once    sync.Once
+		folders []*ent.Folder
+		counts  map[string]FolderCounts
+		err     error
+	}
+
 	careTeams     dataloader.BatchFunc[string, *CareTeamInfo]
 	previousNames dataloader.BatchFunc[string, []string]
 	folders       dataloader.BatchFunc[string, *ent.Folder]
@@ -64,6 +72,7 @@ type BodyFetcher func(ctx context.Context, ids []string) (map[string]string, map
 // cutover phase in force.
 func New(client *ent.Client, now func() time.Time, fetch BodyFetcher) *Loaders {
 	l := &Loaders{
+		client:    client,
 		careTeams: careTeams(client, now),
 		folders: byID(func(ctx context.Context, ids []string) ([]*ent.Folder, error) {
 			return client.Folder.Query().Where(folder.IDIn(ids...)).All(ctx)
@@ -95,6 +104,21 @@ func New(client *ent.Client, now func() time.Time, fetch BodyFetcher) *Loaders {
 		})
 	}
 	return l
+}
+
+// ViewerFolders lists the viewer's folders with their counts, in one
+// statement read at most once per response however many fields ask (the
+// folder list and the viewer's unread total), and primes Counts with them.
+// The first caller's context reads for all: they share one response.
+func (l *Loaders) ViewerFolders(ctx context.Context) ([]*ent.Folder, map[string]FolderCounts, error) {
+	v := &l.viewerFolders
+	v.once.Do(func() {
+		v.folders, v.counts, v.err = inbox.FoldersWithCounts(ctx, l.client)
+		for id, c := range v.counts {
+			l.Counts.Prime(ctx, id, c)
+		}
+	})
+	return v.folders, v.counts, v.err
 }
 
 // Page lists the keys of one page of threads whose aggregates are wanted.

@@ -30,6 +30,10 @@ func (s *Service) Veteran(ctx context.Context) (*ent.Veteran, error) {
 	return s.store.Client.Veteran.Get(ctx, vid)
 }
 
+// uncountedUnread are the folders whose unread messages the viewer's unread
+// total leaves out.
+var uncountedUnread = []folder.System{folder.SystemTRASH, folder.SystemDRAFTS}
+
 // UnreadCount counts unread messages outside Trash and Drafts.
 func (s *Service) UnreadCount(ctx context.Context) (int, error) {
 	vid, err := viewerID(ctx)
@@ -37,7 +41,7 @@ func (s *Service) UnreadCount(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	counts, err := CountByFolder(ctx, s.store.Client, thread.VeteranID(vid), thread.UnreadCountGT(0),
-		thread.Not(thread.HasFolderWith(folder.SystemIn(folder.SystemTRASH, folder.SystemDRAFTS))))
+		thread.Not(thread.HasFolderWith(folder.SystemIn(uncountedUnread...))))
 	n := 0
 	for _, c := range counts {
 		n += c.Unread
