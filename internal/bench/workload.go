@@ -52,6 +52,31 @@ func (w *workload) pick(r *rand.Rand) *user {
 // has been marked since the pool was last restored.
 var errPoolUsed = errors.New("bench: every unread thread of the pool is marked")
 
+// warmICNs lists the users' ICNs, and with pool those of the unread pool's
+// veterans too, each once.
+func (w *workload) warmICNs(pool bool) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(icn string) {
+		if !seen[icn] {
+			seen[icn] = true
+			out = append(out, icn)
+		}
+	}
+	for _, u := range w.heavy {
+		add(u.icn)
+	}
+	for _, u := range w.typical {
+		add(u.icn)
+	}
+	if pool {
+		for _, m := range w.unread {
+			add(m.icn)
+		}
+	}
+	return out
+}
+
 // nextUnread hands out unread threads, each once, in turn to GraphQL and
 // floor; ok is false once every one is marked.
 func (w *workload) nextUnread() (m markable, ok bool) {
