@@ -2,9 +2,8 @@ package inbox
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"strconv"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -46,60 +45,52 @@ func CountByFolder(ctx context.Context, c *ent.Client, where ...predicate.Thread
 
 // FoldersWithCounts lists the viewer's folders in folderOrder with their
 // counts, in one statement: the folders joined to their threads and
-// grouped, where Folders and CountByFolder would be two.
+// grouped, where Folders and CountByFolder would be two. Rows are scanned
+// into a struct: ent's own scan asks the driver for every row's column
+// types to decode the counts it does not model.
 func FoldersWithCounts(ctx context.Context, c *ent.Client) ([]*ent.Folder, map[string]FolderCounts, error) {
-	const threads, unread = "thread_count", "unread_sum"
 	vid, err := viewerID(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	fs, err := c.Folder.Query().Where(folder.VeteranID(vid)).Modify(func(s *sql.Selector) {
+	var rows []struct {
+		ID        string         `sql:"id"`
+		CreatedAt time.Time      `sql:"created_at"`
+		UpdatedAt time.Time      `sql:"updated_at"`
+		VeteranID string         `sql:"veteran_id"`
+		Name      string         `sql:"name"`
+		System    sql.NullString `sql:"system"`
+		Threads   int            `sql:"thread_count"`
+		Unread    int            `sql:"unread_sum"`
+	}
+	err = c.Folder.Query().Where(folder.VeteranID(vid)).Modify(func(s *sql.Selector) {
 		t := sql.Table(thread.Table)
 		s.LeftJoin(t).OnP(sql.And(
 			sql.ColumnsEQ(t.C(thread.FieldFolderID), s.C(folder.FieldID)),
 			sql.ColumnsEQ(t.C(thread.FieldVeteranID), s.C(folder.FieldVeteranID))))
 		// The primary key alone: PostgreSQL lets the folder's other columns follow it.
 		s.GroupBy(s.C(folder.FieldID))
-		s.AppendSelectAs(sql.Count(t.C(thread.FieldID)), threads)
-		s.AppendSelectAs("COALESCE("+sql.Sum(t.C(thread.FieldUnreadCount))+", 0)", unread)
-	}).All(ctx)
+		s.Select(s.C(folder.FieldID), s.C(folder.FieldCreatedAt), s.C(folder.FieldUpdatedAt), s.C(folder.FieldVeteranID),
+			s.C(folder.FieldName), s.C(folder.FieldSystem))
+		s.AppendSelectAs(sql.Count(t.C(thread.FieldID)), "thread_count")
+		s.AppendSelectAs("COALESCE("+sql.Sum(t.C(thread.FieldUnreadCount))+", 0)", "unread_sum")
+	}).Scan(ctx, &rows)
 	if err != nil {
 		return nil, nil, err
 	}
-	counts := make(map[string]FolderCounts, len(fs))
-	for _, f := range fs {
-		n, err := selectedInt(f, threads)
-		if err != nil {
-			return nil, nil, err
+	fs := make([]*ent.Folder, len(rows))
+	counts := make(map[string]FolderCounts, len(rows))
+	for i, r := range rows {
+		f := &ent.Folder{ID: r.ID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, VeteranID: r.VeteranID, Name: r.Name}
+		if r.System.Valid {
+			sys := folder.System(r.System.String)
+			f.System = &sys
 		}
-		u, err := selectedInt(f, unread)
-		if err != nil {
-			return nil, nil, err
-		}
-		counts[f.ID] = FolderCounts{Threads: n, Unread: u}
+		fs[i] = f
+		counts[r.ID] = FolderCounts{Threads: r.Threads, Unread: r.Unread}
 	}
 	slices.SortStableFunc(fs, folderOrder)
 	return fs, counts, nil
-}
-
-// selectedInt reads an aggregate a modifier added to a folder's row; the
-// drivers hand integers back as int64, or as text for a NUMERIC sum.
-func selectedInt(f *ent.Folder, name string) (int, error) {
-	v, err := f.Value(name)
-	if err != nil {
-		return 0, err
-	}
-	switch v := v.(type) {
-	case int64:
-		return int(v), nil
-	case []byte:
-		return strconv.Atoi(string(v))
-	case string:
-		return strconv.Atoi(v)
-	case float64:
-		return int(v), nil
-	}
-	return 0, fmt.Errorf("inbox: %s is %T, not an integer", name, v)
 }
 
 // UnreadTotal is the viewer's unread total from every folder's counts: what
