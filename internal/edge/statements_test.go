@@ -2,6 +2,7 @@ package edge_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -302,6 +303,63 @@ func TestFolderPaneCostsOneStatement(t *testing.T) {
 					t.Errorf("%s: folders %s; want %s", c.name, g, wantFolders)
 				}
 			}
+		}
+	})
+}
+
+// Opening a thread none of whose messages has an attachment reads no
+// attachments: the thread's mark says so. A thread with one still lists it.
+func TestOpeningAThreadWithoutAttachmentsReadsNoneOfThem(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := setup(t, b)
+		var plain, attached struct {
+			SendMessage struct{ Thread struct{ ID string } }
+		}
+		send := `mutation($input: SendMessageInput!) { sendMessage(input: $input) { thread { id } } }`
+		w.MustDo(icnA, send, map[string]any{"input": map[string]any{"careTeamId": w.team, "category": "OTHER",
+			"subject": "No files", "body": "Just a question."}}, &plain)
+		r := w.DoUpload(icnA, send, map[string]any{"input": map[string]any{"careTeamId": w.team, "category": "OTHER",
+			"subject": "Photo", "body": "See attached.", "attachments": []any{nil}}},
+			[]vamstest.Upload{{Var: "input.attachments.0", Filename: "rash.png", Data: tinyPNG}})
+		if len(r.Errors) > 0 {
+			t.Fatalf("send with an attachment: %+v", r.Errors)
+		}
+		if err := json.Unmarshal(r.Data, &attached); err != nil {
+			t.Fatal(err)
+		}
+		const open = `query($id: ID!) { node(id: $id) { ... on Thread { id hasAttachments
+			messages(first: 20) { edges { node { id attachments { filename } } } } } } }`
+		count := func(id string) (int, []string) {
+			w.MustDo(icnA, open, map[string]any{"id": id}, &struct{}{}) // warm
+			w.Counter.Reset()
+			var out struct {
+				Node struct {
+					Messages struct {
+						Edges []struct {
+							Node struct{ Attachments []struct{ Filename string } }
+						}
+					}
+				}
+			}
+			w.MustDo(icnA, open, map[string]any{"id": id}, &out)
+			var files []string
+			for _, e := range out.Node.Messages.Edges {
+				for _, a := range e.Node.Attachments {
+					files = append(files, a.Filename)
+				}
+			}
+			return w.Counter.Count(), files
+		}
+		nPlain, files := count(plain.SendMessage.Thread.ID)
+		if len(files) != 0 {
+			t.Fatalf("a thread without attachments listed %v", files)
+		}
+		nAttached, files := count(attached.SendMessage.Thread.ID)
+		if len(files) != 1 || files[0] != "rash.png" {
+			t.Fatalf("the thread with an attachment listed %v; want rash.png", files)
+		}
+		if nPlain != nAttached-1 {
+			t.Fatalf("statements: %d without attachments, %d with; want one fewer without", nPlain, nAttached)
 		}
 	})
 }
