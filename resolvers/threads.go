@@ -41,6 +41,9 @@ func (r *threadResolver) CareTeam(ctx context.Context, obj *ent.Thread) (*ent.Ca
 
 // Folder is the resolver for the folder field.
 func (r *threadResolver) Folder(ctx context.Context, obj *ent.Thread) (*ent.Folder, error) {
+	if obj.Edges.Folder != nil { // read with the thread (node)
+		return obj.Edges.Folder, nil
+	}
 	return loaders.For(ctx).Folder.Load(ctx, obj.FolderID)()
 }
 

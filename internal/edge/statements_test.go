@@ -363,3 +363,63 @@ func TestOpeningAThreadWithoutAttachmentsReadsNoneOfThem(t *testing.T) {
 		}
 	})
 }
+
+// Opening a thread reads its folder in the same statement: asking for the
+// folder costs nothing more, for a system folder and for the veteran's own.
+func TestOpeningAThreadReadsItsFolderWithIt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := setup(t, b)
+		inInbox, _ := w.send(t, icnA, w.team, "Stays in Sent", "Body")
+		moved, _ := w.send(t, icnA, w.team, "Moves", "Body")
+		var folder struct {
+			CreateFolder struct{ Folder struct{ ID string } }
+		}
+		w.MustDo(icnA, `mutation { createFolder(input: {name: "Benefits"}) { folder { id } } }`, nil, &folder)
+		w.MustDo(icnA, `mutation($t: ID!, $f: ID!) { moveThread(input: {threadId: $t, folderId: $f}) { thread { id } } }`,
+			map[string]any{"t": moved.ID, "f": folder.CreateFolder.Folder.ID}, &struct{}{})
+		cases := []struct {
+			name, thread, want string
+		}{
+			{"a system folder", inInbox.ID, "Sent SENT"},
+			{"the veteran's own folder", moved.ID, "Benefits <nil>"},
+		}
+		for _, c := range cases {
+			counts := map[bool]int{}
+			var got string
+			for _, withFolder := range []bool{false, true} {
+				q := `query($id: ID!) { node(id: $id) { ... on Thread { id subject } } }`
+				if withFolder {
+					q = `query($id: ID!) { node(id: $id) { ... on Thread { id subject folder { id name system } } } }`
+				}
+				w.MustDo(icnA, q, map[string]any{"id": c.thread}, &struct{}{}) // warm
+				w.Counter.Reset()
+				var out struct {
+					Node struct {
+						Folder *struct {
+							ID, Name string
+							System   *string
+						}
+					}
+				}
+				w.MustDo(icnA, q, map[string]any{"id": c.thread}, &out)
+				counts[withFolder] = w.Counter.Count()
+				if withFolder {
+					if out.Node.Folder == nil {
+						t.Fatalf("%s: no folder", c.name)
+					}
+					sys := "<nil>"
+					if out.Node.Folder.System != nil {
+						sys = *out.Node.Folder.System
+					}
+					got = out.Node.Folder.Name + " " + sys
+				}
+			}
+			if got != c.want {
+				t.Errorf("%s: folder %q; want %q", c.name, got, c.want)
+			}
+			if counts[true] != counts[false] {
+				t.Errorf("%s: %d statements with the folder, %d without; want the same", c.name, counts[true], counts[false])
+			}
+		}
+	})
+}

@@ -138,6 +138,9 @@ func TestHotPathPlansUseIndexes(t *testing.T) {
 				if err != nil {
 					return err
 				}
+				if _, err := svc.Node(vctx, th.ID); err != nil { // the thread with its folder
+					return err
+				}
 				conn, err := svc.ListMessages(vctx, th, inbox.PageArgs{})
 				if err != nil {
 					return err

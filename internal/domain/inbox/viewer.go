@@ -3,10 +3,13 @@ package inbox
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/va/vams/ent"
 	"github.com/va/vams/ent/association"
@@ -138,7 +141,7 @@ func (s *Service) Node(ctx context.Context, id string) (ent.Noder, error) {
 		}
 		return &ent.Veteran{ID: vid}, nil
 	case ids.Thread:
-		n, err = c.Thread.Get(ctx, id)
+		n, err = threadWithFolder(ctx, c, id)
 	case ids.Message:
 		n, err = c.Message.Get(ctx, id)
 	case ids.Folder:
@@ -158,6 +161,52 @@ func (s *Service) Node(ctx context.Context, id string) (ent.Noder, error) {
 		return nil, notFound("id")
 	}
 	return n, err
+}
+
+// threadWithFolder reads a thread and its folder's name and kind in one
+// statement, the folder set as the thread's edge: a thread is opened with
+// where it is shown.
+func threadWithFolder(ctx context.Context, c *ent.Client, id string) (*ent.Thread, error) {
+	const name, system = "folder_name", "folder_system"
+	th, err := c.Thread.Query().Where(thread.ID(id)).Modify(func(s *sql.Selector) {
+		f := sql.Table(folder.Table)
+		s.Join(f).On(s.C(thread.FieldFolderID), f.C(folder.FieldID)).
+			AppendSelectAs(f.C(folder.FieldName), name).
+			// Never NULL: ent asks the driver for the column's type, and
+			// SQLite's has none for a NULL.
+			AppendSelectAs("COALESCE("+f.C(folder.FieldSystem)+", '')", system)
+	}).Only(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := &ent.Folder{ID: th.FolderID, VeteranID: th.VeteranID}
+	if f.Name, err = selectedString(th, name); err != nil {
+		return nil, err
+	}
+	kind, err := selectedString(th, system)
+	if err != nil {
+		return nil, err
+	}
+	if kind != "" {
+		k := folder.System(kind)
+		f.System = &k
+	}
+	th.Edges.Folder = f
+	return th, nil
+}
+
+// selectedString reads a text column a modifier added to a thread's row;
+// drivers hand text back as a string or as bytes.
+func selectedString(th *ent.Thread, column string) (string, error) {
+	v, err := th.Value(column)
+	switch v := v.(type) {
+	case string:
+		return v, err
+	case []byte:
+		return string(v), err
+	default:
+		return "", fmt.Errorf("inbox: %s is %T, not text", column, v)
+	}
 }
 
 // Nodes fetches objects by ID. A missing or foreign one is nil in the list,
