@@ -232,20 +232,24 @@ func TestDailyDigestAtLocalHourAndWrittenThroughToMHV(t *testing.T) {
 		v, _ := demo.Directory.Veteran(vet1)
 		vamstest.Eventually(t, 10*time.Second, "MHV's preference written through", func() bool { return s.MHV().NotifyMe(v.MHVCorrelationID) == "Once daily" })
 
+		tokyo, _ := time.LoadLocation("Asia/Tokyo")
+		arrived := time.Now().In(tokyo)
 		clinicianMessage(t, s, "oh", "Digest me", "Waiting for the digest")
 		if n := intents(t, s); n != 0 {
 			t.Fatalf("a digest veteran got %d notifications on arrival", n)
 		}
-		tokyo, _ := time.LoadLocation("Asia/Tokyo")
-		// Set the clock to the next 07:30 in Tokyo, a little before the digest
-		// hour: less than a day after the message arrived, so it is still of
-		// the last day (an earlier 07:30 would come before the message).
-		now := time.Now().In(tokyo)
-		at := time.Date(now.Year(), now.Month(), now.Day(), 7, 30, 0, 0, tokyo)
-		if !at.After(now) {
+		// The digest is the first 08:00 in Tokyo after the message arrived,
+		// less than a day after it, so the message is of that digest's day
+		// whatever the time of day the test runs. (A fixed "next 07:30 from
+		// now, then an hour on" was more than a day after a message that
+		// arrived between 07:30 and 08:30 there.) Two seconds' margin: the
+		// provider may stamp the message to the second.
+		base := arrived.Add(-2 * time.Second)
+		at := time.Date(base.Year(), base.Month(), base.Day(), 8, 0, 0, 0, tokyo)
+		if !at.After(base) {
 			at = at.AddDate(0, 0, 1)
 		}
-		skew.Store(int64(at.Sub(now)))
+		skew.Store(int64(time.Until(at.Add(-time.Minute)))) // a minute before the hour
 		ctx := viewer.System(context.Background())
 		// A round of digests, and the digests queued so far: the engine's own
 		// periodic round (run on start, once this instance leads) reads the
@@ -259,7 +263,7 @@ func TestDailyDigestAtLocalHourAndWrittenThroughToMHV(t *testing.T) {
 		if n := digest(); n != 0 {
 			t.Fatalf("before the hour: %d digests", n)
 		}
-		skew.Add(int64(time.Hour))
+		skew.Store(int64(time.Until(at))) // the hour
 		if n := digest(); n != 1 {
 			t.Fatalf("at the hour: %d digests, want 1", n)
 		}
