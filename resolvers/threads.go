@@ -55,9 +55,7 @@ func (r *threadResolver) Tags(ctx context.Context, obj *ent.Thread) ([]*ent.Tag,
 // Messages is the resolver for the messages field.
 func (r *threadResolver) Messages(ctx context.Context, obj *ent.Thread, first *int, after *entgql.Cursor[string], last *int, before *entgql.Cursor[string]) (*ent.MessageConnection, error) {
 	conn, err := r.Inbox.ListMessages(ctx, obj, inbox.PageArgs{First: first, After: after, Last: last, Before: before})
-	if err == nil && !obj.HasAttachments {
-		// Attachments arrive only with a new message, in the transaction
-		// that marks its thread: a thread without the mark has none to load.
+	if err == nil && !inbox.MayHoldAttachments(obj) {
 		l := loaders.For(ctx)
 		for _, e := range conn.Edges {
 			l.Attachments.Prime(ctx, e.Node.ID, []*ent.Attachment{})

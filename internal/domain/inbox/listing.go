@@ -201,6 +201,13 @@ func (s *Service) careTeamNames(ctx context.Context, nodes []*ent.Thread) (map[s
 	return names, nil
 }
 
+// MayHoldAttachments reports whether any message of th may have an
+// attachment. Attachments are created only with a new message (ingest, send,
+// reply), in the transaction that sets its thread's has_attachments; messages
+// never move between threads and drafts carry none: a thread without the mark
+// has no attachment to load.
+func MayHoldAttachments(th *ent.Thread) bool { return th.HasAttachments }
+
 // ListMessages returns one page of a thread's timeline: sent messages by
 // sent time, then drafts.
 func (s *Service) ListMessages(ctx context.Context, th *ent.Thread, p PageArgs) (*ent.MessageConnection, error) {

@@ -165,7 +165,8 @@ func (s *Service) Node(ctx context.Context, id string) (ent.Noder, error) {
 
 // threadWithFolder reads a thread and its folder's name and kind in one
 // statement, the folder set as the thread's edge: a thread is opened with
-// where it is shown.
+// where it is shown. The edge's folder holds what GraphQL shows of one (id,
+// name, kind, owner), not its timestamps.
 func threadWithFolder(ctx context.Context, c *ent.Client, id string) (*ent.Thread, error) {
 	const name, system = "folder_name", "folder_system"
 	th, err := c.Thread.Query().Where(thread.ID(id)).Modify(func(s *sql.Selector) {
